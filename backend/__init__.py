@@ -1,0 +1,1 @@
+"""The embedded Passline backend: storage, outbox, GraphQL API and server."""

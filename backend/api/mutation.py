@@ -1,0 +1,75 @@
+"""Mutation resolvers: each is one unit of work on the database's single writer."""
+
+from __future__ import annotations
+
+import strawberry
+
+from backend import menu, orders
+from backend.api.arguments import check_id
+from backend.api.permissions import GUARDED
+from backend.api.types import Info, MenuItem, Order, PlaceOrderInput, PlaceOrderPayload
+from backend.auth import authorize_channel
+from backend.errors import BadUserInput
+from backend.orders import LineRequest, OrderRequest, check_text
+from backend.status import OrderAction
+
+
+async def _transition(info: Info, order_id: str, action: OrderAction, **details: str) -> Order:
+    check_id(order_id, "orderId")
+    moved = await info.context.services.db.write(
+        lambda tx: orders.transition(tx, order_id, action, details=details or None)
+    )
+    return Order.of(moved)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def place_order(
+        self, info: Info, input: PlaceOrderInput, idempotency_key: str | None = None
+    ) -> PlaceOrderPayload:
+        authorize_channel(info.context.principal, input.channel)
+        key = check_text(idempotency_key, "idempotencyKey")
+        request = OrderRequest(
+            lines=tuple(
+                LineRequest(str(line.menu_item_id), line.quantity, line.notes)
+                for line in input.items
+            ),
+            channel=input.channel,
+            fulfillment=input.fulfillment,
+            customer_name=input.customer_name,
+            phone=input.phone,
+            address=input.address,
+            notes=input.notes,
+        )
+        orders.check_request(request)  # fail before queueing for the writer
+        services = info.context.services
+        order = await services.db.write(lambda tx: orders.place_order(tx, request, key))
+        return PlaceOrderPayload(
+            order=Order.of(order), access_token=services.tokens.customer_token(order.id)
+        )
+
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def mark_ready(self, info: Info, order_id: strawberry.ID) -> Order:
+        return await _transition(info, str(order_id), OrderAction.MARK_READY)
+
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def complete_order(self, info: Info, order_id: strawberry.ID) -> Order:
+        return await _transition(info, str(order_id), OrderAction.COMPLETE)
+
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def cancel_order(self, info: Info, order_id: strawberry.ID, reason: str) -> Order:
+        text = check_text(reason, "reason")
+        if text is None:
+            raise BadUserInput("say why the order is cancelled (reason is empty)", field="reason")
+        return await _transition(info, str(order_id), OrderAction.CANCEL, reason=text)
+
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def set_menu_item_available(
+        self, info: Info, menu_item_id: strawberry.ID, available: bool
+    ) -> MenuItem:
+        item_id = check_id(str(menu_item_id), "menuItemId")
+        item = await info.context.services.db.write(
+            lambda tx: menu.set_available(tx, item_id, available)
+        )
+        return MenuItem.of(item)

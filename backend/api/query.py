@@ -1,0 +1,107 @@
+"""Query resolvers: translate arguments, read through the domain, shape the result."""
+
+from __future__ import annotations
+
+import strawberry
+
+from backend import events, menu, orders, stats, status
+from backend.api.arguments import check_first, check_id, parse_cursor
+from backend.api.permissions import GUARDED
+from backend.api.types import (
+    DeliveryStatus,
+    Event,
+    Handler,
+    Info,
+    MenuItem,
+    Order,
+    OrderStatus,
+)
+from backend.auth import authorize_order
+
+
+async def handler_rows(info: Info) -> list[Handler]:
+    services = info.context.services
+    rows = await services.db.read(lambda conn: stats.handler_stats(conn, services.registry))
+    return [
+        Handler(
+            name=row.name,
+            events=list(row.events),
+            paused=row.paused,
+            ordered=row.ordered,
+            pending=row.counts[status.DeliveryStatus.PENDING],
+            running=row.counts[status.DeliveryStatus.RUNNING],
+            succeeded=row.counts[status.DeliveryStatus.SUCCEEDED],
+            retrying=row.counts[status.DeliveryStatus.RETRYING],
+            dead=row.counts[status.DeliveryStatus.DEAD],
+            p50_ms=row.p50_ms,
+            p95_ms=row.p95_ms,
+            oldest_pending_seconds=row.oldest_pending_seconds,
+            last_error=row.last_error,
+        )
+        for row in rows
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(permission_classes=GUARDED)
+    async def menu(self, info: Info) -> list[MenuItem]:
+        rows = await info.context.services.db.read(menu.list_menu)
+        return [MenuItem.of(row) for row in rows]
+
+    @strawberry.field(permission_classes=GUARDED)
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        order_id = check_id(str(id), "id")
+        authorize_order(info.context.principal, order_id)
+        found = await info.context.services.db.read(lambda conn: orders.load_order(conn, order_id))
+        return None if found is None else Order.of(found)
+
+    @strawberry.field(permission_classes=GUARDED)
+    async def orders(
+        self,
+        info: Info,
+        status: list[OrderStatus] | None = None,  # type: ignore[valid-type]
+        first: int = 100,
+        after: str | None = None,
+    ) -> list[Order]:
+        limit = check_first(first)
+        after_number = parse_cursor(after, "after")
+        wanted = None if status is None else list(status)
+        found = await info.context.services.db.read(
+            lambda conn: orders.list_orders(conn, wanted, limit, after_number)
+        )
+        return [Order.of(order) for order in found]
+
+    @strawberry.field(permission_classes=GUARDED)
+    async def events(
+        self,
+        info: Info,
+        after_seq: int | None = None,
+        first: int = 100,
+        type: str | None = None,
+        order_id: strawberry.ID | None = None,
+        delivery_status: DeliveryStatus | None = None,  # type: ignore[valid-type]
+        handler: str | None = None,
+    ) -> list[Event]:
+        limit = check_first(first)
+        records = await info.context.services.db.read(
+            lambda conn: events.list_events(
+                conn,
+                after_seq=after_seq or 0,
+                first=limit,
+                type=type,
+                order_id=None if order_id is None else str(order_id),
+                delivery_status=delivery_status,
+                handler=handler,
+            )
+        )
+        return [Event.of(record) for record in records]
+
+    @strawberry.field(permission_classes=GUARDED)
+    async def event(self, info: Info, seq: int) -> Event | None:
+        record = await info.context.services.db.read(lambda conn: events.get_event(conn, seq))
+        return None if record is None else Event.of(record)
+
+    @strawberry.field(permission_classes=GUARDED)
+    async def handlers(self, info: Info) -> list[Handler]:
+        return await handler_rows(info)

@@ -1,0 +1,53 @@
+"""The schema: the contract's root types with the limits and error policy of the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.query_depth_limiter import IgnoreContext
+
+from backend.api.errors import OneMutationPerRequest, shape_error
+from backend.api.mutation import Mutation
+from backend.api.query import Query
+from backend.api.subscription import Subscription
+from backend.settings import MAX_QUERY_ALIASES, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
+
+
+def _is_introspection(context: IgnoreContext) -> bool:
+    # GraphiQL's introspection query nests `ofType` deeper than any real query.
+    return context.field_name.startswith("__")
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Instead of logging every error: expected ones are answers, not faults;
+        # shape_error logs the unexpected ones with the id it gives the client.
+        for error in errors:
+            shape_error(error)
+
+
+def build_schema() -> Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            # Factories: a fresh extension object per operation.
+            lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
+            lambda: ParserCache(maxsize=256),
+            lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH, should_ignore=_is_introspection),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_QUERY_ALIASES),
+            lambda: AddValidationRules([OneMutationPerRequest]),
+            lambda: ValidationCache(maxsize=256),
+        ],
+    )

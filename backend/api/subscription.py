@@ -1,0 +1,77 @@
+"""Subscriptions: each resumes from its cursor out of the log, then follows commits live."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from backend import events, orders
+from backend.api.arguments import check_id, parse_cursor
+from backend.api.permissions import GUARDED
+from backend.api.types import Event, EventLogEntry, Info, Order, OrderChange
+from backend.auth import authorize_order
+from backend.errors import NotFound
+from backend.events import EventRecord, LogEntry
+from backend.notifier import event_key, log_key, tail
+
+
+def _order_of(event: EventRecord) -> Order:
+    return Order.of(orders.Order.from_snapshot(event.payload["order"]))
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(permission_classes=GUARDED)
+    async def order_changes(
+        self, info: Info, after_seq: int | None = None
+    ) -> AsyncGenerator[OrderChange, None]:
+        """Every change to any order after ``afterSeq`` (none: from now), then live."""
+        services = info.context.services
+        feed = services.notifier.events
+        start = feed.last_key if after_seq is None else max(after_seq, 0)
+
+        async def load(cursor: int) -> list[EventRecord]:
+            return await services.db.read(lambda conn: events.order_events_after(conn, cursor))
+
+        async for event in tail(feed, event_key, start, load):
+            if event.order_id is not None:
+                yield OrderChange(seq=event.seq, type=event.type, order=_order_of(event))
+
+    @strawberry.subscription(name="order", permission_classes=GUARDED)
+    async def order_live(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Order, None]:
+        """One order: its current state first, then its state after each change."""
+        order_id = check_id(str(id), "id")
+        authorize_order(info.context.principal, order_id)
+        services = info.context.services
+
+        def current(conn: sqlite3.Connection) -> tuple[orders.Order | None, int]:
+            return orders.load_order(conn, order_id), events.last_seq_of_order(conn, order_id)
+
+        found, seen = await services.db.read(current)
+        if found is None:
+            raise NotFound(f"there is no order with id {order_id!r}", field="id")
+        yield Order.of(found)
+
+        async def load(cursor: int) -> list[EventRecord]:
+            return await services.db.read(lambda conn: events.order_events_after(conn, cursor))
+
+        async for event in tail(services.notifier.events, event_key, seen, load):
+            if event.order_id == order_id:
+                yield _order_of(event)
+
+    @strawberry.subscription(permission_classes=GUARDED)
+    async def event_log(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[EventLogEntry, None]:
+        """New events and delivery changes after the cursor ``after`` (none: from now)."""
+        services = info.context.services
+        feed = services.notifier.log
+        start = feed.last_key if after is None else parse_cursor(after, "after")
+
+        async def load(cursor: int) -> list[LogEntry]:
+            return await services.db.read(lambda conn: events.log_after(conn, cursor))
+
+        async for entry in tail(feed, log_key, start, load):
+            yield EventLogEntry(cursor=str(entry.cursor), event=Event.of(entry.event))

@@ -1,0 +1,233 @@
+"""The contract's GraphQL object types, built from the domain's plain rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from backend import events as event_log
+from backend import orders, status
+from backend.api.context import Context
+from backend.events import DeliveryRow, EventRecord, InvocationRow
+from backend.menu import MenuItem as MenuRow
+
+OrderStatus = strawberry.enum(status.OrderStatus, name="OrderStatus")
+DeliveryStatus = strawberry.enum(status.DeliveryStatus, name="DeliveryStatus")
+Channel = strawberry.enum(status.Channel, name="Channel")
+Fulfillment = strawberry.enum(status.Fulfillment, name="Fulfillment")
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class MenuItem:
+    id: strawberry.ID
+    name: str
+    category: str
+    price_cents: int
+    available: bool
+
+    @classmethod
+    def of(cls, row: MenuRow) -> MenuItem:
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            category=row.category,
+            price_cents=row.price_cents,
+            available=row.available,
+        )
+
+
+@strawberry.type
+class OrderItem:
+    menu_item_id: strawberry.ID
+    name: str
+    quantity: int
+    unit_price_cents: int
+    notes: str | None
+
+
+@strawberry.type
+class Invocation:
+    attempt: int
+    started_at: datetime
+    duration_ms: float
+    outcome: str
+    error: str | None
+
+    @classmethod
+    def of(cls, row: InvocationRow) -> Invocation:
+        return cls(
+            attempt=row.attempt,
+            started_at=row.started_at,
+            duration_ms=row.duration_ms,
+            outcome=row.outcome,
+            error=row.error,
+        )
+
+
+@strawberry.type
+class Delivery:
+    handler: str
+    status: DeliveryStatus  # type: ignore[valid-type]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    event_seq: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, row: DeliveryRow) -> Delivery:
+        due = None
+        if row.next_attempt_at is not None and row.status in (
+            status.DeliveryStatus.PENDING,
+            status.DeliveryStatus.RETRYING,
+        ):
+            due = datetime.fromtimestamp(row.next_attempt_at, UTC)
+        return cls(
+            handler=row.handler,
+            status=row.status,
+            attempts=row.attempts,
+            next_attempt_at=due,
+            last_error=row.last_error,
+            event_seq=row.event_seq,
+        )
+
+    @strawberry.field
+    async def invocations(self, info: Info) -> list[Invocation]:
+        rows = await info.context.invocations.load((self.event_seq, self.handler))
+        return [Invocation.of(row) for row in rows]
+
+
+@strawberry.type
+class Event:
+    seq: int
+    id: strawberry.ID
+    type: str
+    order_id: strawberry.ID | None
+    created_at: datetime
+    payload: JSON
+
+    @classmethod
+    def of(cls, record: EventRecord) -> Event:
+        return cls(
+            seq=record.seq,
+            id=strawberry.ID(record.id),
+            type=record.type,
+            order_id=None if record.order_id is None else strawberry.ID(record.order_id),
+            created_at=record.created_at,
+            payload=cast(JSON, record.payload),
+        )
+
+    @strawberry.field
+    async def deliveries(self, info: Info) -> list[Delivery]:
+        rows = await info.context.deliveries.load(self.seq)
+        return [Delivery.of(row) for row in rows]
+
+
+@strawberry.type
+class Order:
+    id: strawberry.ID
+    number: int
+    status: OrderStatus  # type: ignore[valid-type]
+    channel: Channel  # type: ignore[valid-type]
+    fulfillment: Fulfillment  # type: ignore[valid-type]
+    customer_name: str | None
+    phone: str | None
+    address: str | None
+    notes: str | None
+    items: list[OrderItem]
+    total_cents: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, order: orders.Order) -> Order:
+        return cls(
+            id=strawberry.ID(order.id),
+            number=order.number,
+            status=order.status,
+            channel=order.channel,
+            fulfillment=order.fulfillment,
+            customer_name=order.customer_name,
+            phone=order.phone,
+            address=order.address,
+            notes=order.notes,
+            items=[
+                OrderItem(
+                    menu_item_id=strawberry.ID(line.menu_item_id),
+                    name=line.name,
+                    quantity=line.quantity,
+                    unit_price_cents=line.unit_price_cents,
+                    notes=line.notes,
+                )
+                for line in order.items
+            ],
+            total_cents=order.total_cents,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
+
+    @strawberry.field(description="The order's history, oldest first.")
+    async def events(self, info: Info) -> list[Event]:
+        order_id = str(self.id)
+        records = await info.context.services.db.read(
+            lambda conn: event_log.events_of_order(conn, order_id)
+        )
+        return [Event.of(record) for record in records]
+
+
+@strawberry.type
+class Handler:
+    name: str
+    events: list[str]
+    paused: bool
+    ordered: bool
+    pending: int
+    running: int
+    succeeded: int
+    retrying: int
+    dead: int
+    p50_ms: float | None
+    p95_ms: float | None
+    oldest_pending_seconds: float | None
+    last_error: str | None
+
+
+@strawberry.type
+class OrderChange:
+    seq: int = strawberry.field(description="The seq of the event that made this change.")
+    type: str
+    order: Order
+
+
+@strawberry.type
+class EventLogEntry:
+    cursor: str
+    event: Event
+
+
+@strawberry.type
+class PlaceOrderPayload:
+    order: Order
+    access_token: str
+
+
+@strawberry.input
+class OrderLineInput:
+    menu_item_id: strawberry.ID
+    quantity: int
+    notes: str | None = None
+
+
+@strawberry.input
+class PlaceOrderInput:
+    items: list[OrderLineInput]
+    channel: Channel  # type: ignore[valid-type]
+    fulfillment: Fulfillment  # type: ignore[valid-type]
+    customer_name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    notes: str | None = None

@@ -1,0 +1,74 @@
+"""The GraphQL endpoint: strawberry's ASGI view with our context, auth and error bodies."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from backend.api.context import Context, Services
+from backend.api.schema import build_schema
+from backend.auth import PUBLIC
+from backend.errors import ErrorCode
+from backend.settings import WS_CONNECTION_INIT_SECONDS
+
+
+def error_response(status_code: int, message: str, code: ErrorCode) -> Response:
+    """A GraphQL-shaped error body for a request that never reached execution."""
+    body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return Response(json.dumps(body), status_code=status_code, media_type="application/json")
+
+
+_HTTP_ERRORS = {
+    "Unable to parse request body as JSON": "the request body is not valid JSON; send "
+    '{"query": "...", "variables": {...}} with Content-Type: application/json',
+    "Unsupported content type": "send the request as JSON with Content-Type: application/json",
+    "No GraphQL query found in the request": 'the body has no "query"; send {"query": "..."}',
+}
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, services: Services, allowed_origins: tuple[str, ...] = ()) -> None:
+        super().__init__(
+            build_schema(),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=WS_CONNECTION_INIT_SECONDS),
+            allowed_origins=allowed_origins,
+            multipart_uploads_enabled=False,
+        )
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            message = _HTTP_ERRORS.get(exc.reason, exc.reason)
+            code = ErrorCode.BAD_USER_INPUT if exc.status_code < 500 else ErrorCode.LIMIT_EXCEEDED
+            response = error_response(exc.status_code, message, code)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        if isinstance(request, WebSocket):
+            # The token comes in connection_init; see on_ws_connect.
+            return Context(self.services, PUBLIC, request, response)
+        principal = self.services.tokens.principal(request.headers.get("authorization"))
+        return Context(self.services, principal, request, response)
+
+    async def on_ws_connect(self, context: Context) -> None:
+        params = context.connection_params or {}
+        principal = self.services.tokens.principal(params.get("authorization"))
+        if principal.rejected is not None:
+            raise ConnectionRejectionError
+        context.principal = principal

@@ -1,0 +1,163 @@
+"""Who may do what: tokens, roles and the one policy table of the API.
+
+Roles (DESIGN.md, "Auth"): ``staff`` holds the staff token; ``customer`` holds one
+order's access token; ``handler`` is only ever given in-process; ``public`` sent no
+token and may read the menu and place WEB or KIOSK orders.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from backend.errors import Forbidden, Unauthenticated
+from backend.status import Channel
+
+STAFF_TOKEN_ENV = "PASSLINE_STAFF_TOKEN"
+STAFF_TOKEN_FILE = "staff-token"
+_CUSTOMER_PREFIX = "c1"
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    CUSTOMER = "customer"
+    HANDLER = "handler"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    order_id: str | None = None  # the customer's order
+    rejected: str | None = None  # why a presented token was refused
+
+
+PUBLIC = Principal(Role.PUBLIC)
+STAFF = Principal(Role.STAFF)
+HANDLER = Principal(Role.HANDLER)
+
+_ANY = frozenset(Role)
+_STAFF = frozenset({Role.STAFF})
+_STAFF_HANDLER = frozenset({Role.STAFF, Role.HANDLER})
+
+# Root field -> roles allowed. A field not listed here is refused to everyone.
+POLICY: dict[str, frozenset[Role]] = {
+    "Query.menu": _ANY,
+    "Query.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),
+    "Query.orders": _STAFF_HANDLER,
+    "Query.events": _STAFF_HANDLER,
+    "Query.event": _STAFF_HANDLER,
+    "Query.handlers": _STAFF_HANDLER,
+    "Mutation.placeOrder": _ANY,
+    "Mutation.markReady": _STAFF,
+    "Mutation.completeOrder": _STAFF,
+    "Mutation.cancelOrder": _STAFF,
+    "Mutation.setMenuItemAvailable": _STAFF_HANDLER,
+    "Subscription.orderChanges": _STAFF_HANDLER,
+    "Subscription.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),
+    "Subscription.eventLog": _STAFF_HANDLER,
+}
+PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.KIOSK})
+
+
+def authorize(principal: Principal, field: str) -> None:
+    """Raise unless ``principal`` may use the root field ``field`` ("Type.name")."""
+    if principal.rejected is not None:
+        raise Unauthenticated(principal.rejected)
+    allowed = POLICY.get(field, frozenset())
+    if principal.role in allowed:
+        return
+    if principal.role is Role.PUBLIC:
+        raise Unauthenticated(
+            f"{field.split('.')[1]} needs a token: send 'Authorization: Bearer <token>' "
+            "(the staff token, or the order's accessToken)"
+        )
+    raise Forbidden(f"the {principal.role.value} role may not use {field.split('.')[1]}")
+
+
+def authorize_order(principal: Principal, order_id: str) -> None:
+    """A customer token reads and follows only its own order."""
+    if principal.role is Role.CUSTOMER and principal.order_id != order_id:
+        raise Forbidden("this access token belongs to another order")
+
+
+def authorize_channel(principal: Principal, channel: Channel) -> None:
+    """Without the staff token, orders come only from the web page or a kiosk."""
+    if principal.role in (Role.STAFF, Role.HANDLER) or channel in PUBLIC_CHANNELS:
+        return
+    raise Unauthenticated(
+        f"{channel.value} orders are placed by staff: send the staff token, or use channel "
+        "WEB or KIOSK"
+    )
+
+
+class Tokens:
+    """Checks presented tokens and makes customer access tokens."""
+
+    def __init__(self, staff_token: str, secret: bytes) -> None:
+        self._staff = staff_token.encode()
+        self._secret = secret
+
+    def customer_token(self, order_id: str) -> str:
+        return f"{_CUSTOMER_PREFIX}.{order_id}.{self._sign(order_id)}"
+
+    def _sign(self, order_id: str) -> str:
+        digest = hmac.new(self._secret, order_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:18]).decode()
+
+    def principal(self, authorization: object) -> Principal:
+        """The principal for an ``Authorization`` value ("Bearer <token>"), or PUBLIC."""
+        if authorization is None or authorization == "":
+            return PUBLIC
+        if not isinstance(authorization, str):
+            return Principal(
+                Role.PUBLIC, rejected="authorization must be a string 'Bearer <token>'"
+            )
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return Principal(Role.PUBLIC, rejected="authorization must look like 'Bearer <token>'")
+        if hmac.compare_digest(token.encode(), self._staff):
+            return STAFF
+        prefix, _, rest = token.partition(".")
+        order_id, _, signature = rest.rpartition(".")
+        if (
+            prefix == _CUSTOMER_PREFIX
+            and order_id
+            and hmac.compare_digest(signature.encode(), self._sign(order_id).encode())
+        ):
+            return Principal(Role.CUSTOMER, order_id=order_id)
+        return Principal(
+            Role.PUBLIC,
+            rejected="the token is not valid: use the current staff token or the "
+            "accessToken returned by placeOrder",
+        )
+
+
+def staff_token(db_path: Path, given: str | None = None) -> str:
+    """The staff token: given, else $PASSLINE_STAFF_TOKEN, else the staff-token file
+    beside the database (generated with mode 0600 on first run)."""
+    if given:
+        return given
+    from_env = os.environ.get(STAFF_TOKEN_ENV)
+    if from_env:
+        return from_env
+    path = db_path.parent / STAFF_TOKEN_FILE
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        token = ""
+    if token:
+        return token
+    token = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return token

@@ -1,0 +1,295 @@
+"""The SQLite file: opening and checking it, migrations, one writer, a few readers.
+
+All writes go through one connection as whole units of work: a unit is a plain
+function of a :class:`Tx`, run on the connection's thread in one hop. Units that
+queue up while a commit is in flight are committed together in the next
+transaction (group commit), each inside its own savepoint, so one unit's failure
+rolls back only that unit, and one ``fsync`` acknowledges them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from backend.errors import StorageError
+from backend.queries import migrations
+from backend.settings import MAX_UNITS_PER_COMMIT
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+APPLICATION_ID = 0x50415353  # "PASS": marks a file as a Passline database
+READERS = 2
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Tx:
+    """One unit of work's view of the open write transaction."""
+
+    conn: sqlite3.Connection
+    subscribers: Mapping[str, Sequence[str]]  # event type -> handler names
+    now: datetime = field(default_factory=utc_now)
+    facts: list[object] = field(default_factory=list)  # published after commit
+
+    def execute(self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def one(self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | Sequence[Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+
+async def _hop(connection: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn`` on ``connection``'s thread in one hop.
+
+    aiosqlite's public methods cost one hop per statement; a unit of work must run
+    whole on the database thread, which its ``_execute`` does (pinned < 0.23).
+    """
+    result: T = await connection._execute(fn, *args)  # type: ignore[no-untyped-call]
+    return result
+
+
+class Database:
+    """The Passline database file, opened with :meth:`open` and closed with :meth:`close`."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        subscribers: Mapping[str, Sequence[str]],
+        on_commit: Callable[[list[object]], None] = lambda facts: None,
+    ) -> None:
+        self.path = path
+        self.subscribers = subscribers
+        self.on_commit = on_commit
+        self.created = False  # True when open() made a new database
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._next_reader = itertools.cycle(range(READERS))
+        self._queue: list[tuple[Callable[[Tx], Any], asyncio.Future[Any]]] = []
+        self._wake = asyncio.Event()
+        self._committer: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- opening -------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Open, check and migrate the file; raise :class:`StorageError` if it is unusable."""
+        _refuse_foreign_file(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await _hop(self._writer, self._prepare_writer)
+        except BaseException:
+            await self._writer.close()
+            self._writer = None
+            raise
+        for _ in range(READERS):
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await _hop(reader, _prepare_reader, reader._conn)
+            self._readers.append(reader)
+        self._committer = asyncio.create_task(self._commit_loop(), name="passline-committer")
+
+    def _prepare_writer(self) -> None:
+        assert self._writer is not None
+        conn = self._writer._conn
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout = 5000")
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(
+                f"{self.path} is damaged or is not a SQLite database ({exc}). "
+                "Passline left it untouched: restore a backup or choose another --db path."
+            ) from exc
+        if mode != "wal":
+            raise StorageError(f"{self.path}: cannot switch to WAL mode (got {mode!r}).")
+        if ok != "ok":
+            raise StorageError(
+                f"{self.path} failed SQLite's integrity check ({ok}). Passline left it "
+                "untouched: restore a backup or choose another --db path."
+            )
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate(conn)
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        if (version == 0 and tables) or (version and app_id != APPLICATION_ID):
+            raise StorageError(
+                f"{self.path} is a SQLite database but not a Passline one. Passline left it "
+                "untouched: choose another --db path."
+            )
+        scripts = migrations()
+        if version > len(scripts):
+            raise StorageError(
+                f"{self.path} was written by a newer Passline (schema {version}, this one "
+                f"knows {len(scripts)}). Upgrade Passline to open it."
+            )
+        self.created = version == 0
+        for number, script in scripts[version:]:
+            try:
+                # The script sets user_version itself, inside its transaction.
+                conn.executescript("BEGIN IMMEDIATE;\n" + script + "\nCOMMIT;")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise StorageError(f"migration {number} failed on {self.path}: {exc}") from exc
+            if conn.execute("PRAGMA user_version").fetchone()[0] != number:
+                raise StorageError(f"migration {number} did not set user_version to {number}")
+            log.info("migrated %s to schema %d", self.path, number)
+
+    # -- writing -------------------------------------------------------------------
+
+    async def write(self, unit: Callable[[Tx], T]) -> T:
+        """Run ``unit`` in a write transaction; return once it is durably committed."""
+        if self._committer is None or self._closing:
+            raise RuntimeError("the database is not open")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append((unit, future))
+        self._wake.set()
+        return await future
+
+    async def _commit_loop(self) -> None:
+        assert self._writer is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch = self._queue[:MAX_UNITS_PER_COMMIT]
+                del self._queue[:MAX_UNITS_PER_COMMIT]
+                # A caller that gave up before its unit ran gets nothing written.
+                batch = [(unit, fut) for unit, fut in batch if not fut.done()]
+                if batch:
+                    await self._commit(batch)
+            if self._closing:
+                return
+
+    async def _commit(self, batch: list[tuple[Callable[[Tx], Any], asyncio.Future[Any]]]) -> None:
+        assert self._writer is not None
+        units = [unit for unit, _ in batch]
+        try:
+            outcomes, facts = await _hop(self._writer, self._run_units, units)
+        except Exception as exc:  # the transaction as a whole failed: nothing was written
+            log.exception("commit of %d unit(s) failed", len(units))
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        try:
+            self.on_commit(facts)
+        except Exception:
+            log.exception("a commit listener failed")
+        for (_, fut), (ok, value) in zip(batch, outcomes, strict=True):
+            if fut.done():
+                continue
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+
+    def _run_units(
+        self, units: list[Callable[[Tx], Any]]
+    ) -> tuple[list[tuple[bool, Any]], list[object]]:
+        """On the writer thread: one transaction, a savepoint per unit, one commit."""
+        assert self._writer is not None
+        conn = self._writer._conn
+        outcomes: list[tuple[bool, Any]] = []
+        facts: list[object] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for unit in units:
+                tx = Tx(conn, self.subscribers)
+                conn.execute("SAVEPOINT unit")
+                try:
+                    value = unit(tx)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO unit")
+                    conn.execute("RELEASE unit")
+                    outcomes.append((False, exc))
+                else:
+                    conn.execute("RELEASE unit")
+                    outcomes.append((True, value))
+                    facts.extend(tx.facts)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return outcomes, facts
+
+    # -- reading -------------------------------------------------------------------
+
+    async def read(self, reader: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``reader`` on a read connection, in one consistent snapshot."""
+        if not self._readers:
+            raise RuntimeError("the database is not open")
+        connection = self._readers[next(self._next_reader)]
+        return await _hop(connection, _run_read, connection._conn, reader)
+
+    # -- closing -------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Commit what is queued, then close every connection."""
+        self._closing = True
+        if self._committer is not None:
+            self._wake.set()
+            await self._committer
+            self._committer = None
+        for reader in self._readers:
+            await reader.close()
+        self._readers.clear()
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+
+
+def _prepare_reader(conn: sqlite3.Connection) -> None:
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA query_only = ON")
+
+
+def _run_read(conn: sqlite3.Connection, reader: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN")
+    try:
+        return reader(conn)
+    finally:
+        conn.execute("COMMIT")
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder; --db needs a file path.")
+    with path.open("rb") as handle:
+        header = handle.read(len(_SQLITE_HEADER))
+    if header != _SQLITE_HEADER:
+        raise StorageError(
+            f"{path} is not a SQLite database. Passline left it untouched: "
+            "choose another --db path."
+        )

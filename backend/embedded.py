@@ -1,0 +1,125 @@
+"""The :class:`Backend`: database, notifier and server on their own loop and thread.
+
+Tests, ``--headless`` and the dashboard all start the backend this way, so that
+load on the API never blocks whoever started it (the Qt window in particular).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from backend import events, menu
+from backend.api.context import Services
+from backend.auth import Tokens, staff_token
+from backend.database import Database, Tx
+from backend.notifier import Notifier
+from backend.queries import SQL
+from backend.registry import PIPELINE, Registry
+from backend.server import Server, build_app
+from backend.settings import Settings, resource_path
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+START_TIMEOUT_SECONDS = 30.0
+_SECRET_KEY = "customer_token_secret"
+
+
+def _first_run(tx: Tx) -> str:
+    """Seed the menu and the customer-token secret into a new database; return the secret."""
+    secret = tx.scalar(SQL.get_meta, {"key": _SECRET_KEY})
+    if secret is None:
+        secret = secrets.token_hex(32)
+        tx.execute(SQL.put_meta, {"key": _SECRET_KEY, "value": secret})
+    menu.seed(tx, resource_path("menu.json"))
+    value: str = secret
+    return value
+
+
+class Backend:
+    """Start with :meth:`start` (returns once serving), stop with :meth:`stop`."""
+
+    def __init__(self, settings: Settings, registry: Registry = PIPELINE) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.staff_token = staff_token(settings.db_path, settings.staff_token)
+        self.loop = asyncio.new_event_loop()
+        self.db = Database(settings.db_path, subscribers=registry.subscribers)
+        self.notifier: Notifier | None = None
+        self.services: Services | None = None
+        self.server: Server | None = None
+        self._thread = threading.Thread(target=self._run, name="passline-backend", daemon=True)
+        self._started: Future[None] = Future()
+        self._stopped: asyncio.Event | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None, "the backend is not started"
+        return self.server.url
+
+    def start(self) -> None:
+        """Open the database and start serving; raise what prevented it."""
+        self._thread.start()
+        self._started.result(timeout=START_TIMEOUT_SECONDS)
+
+    def stop(self) -> None:
+        """Stop serving, finish what is committed, close the database, end the thread."""
+        if self._stopped is not None and self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = 30.0) -> T:
+        """Run a coroutine on the backend's loop from another thread and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._main())
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    async def _main(self) -> None:
+        self._stopped = asyncio.Event()
+        try:
+            await self._open()
+        except BaseException as exc:
+            await self.db.close()
+            self._started.set_exception(exc)
+            return
+        self._started.set_result(None)
+        await self._stopped.wait()
+        await self._close()
+
+    async def _open(self) -> None:
+        await self.db.open()
+        secret = await self.db.write(_first_run)
+        last_seq, last_cursor = await self.db.read(
+            lambda conn: (events.last_seq(conn), events.last_log_cursor(conn))
+        )
+        self.notifier = Notifier(last_seq=last_seq, last_cursor=last_cursor)
+        self.db.on_commit = self.notifier.on_commit
+        self.services = Services(
+            db=self.db,
+            notifier=self.notifier,
+            tokens=Tokens(self.staff_token, bytes.fromhex(secret)),
+            registry=self.registry,
+        )
+        app = build_app(self.services, self.settings.allowed_origins)
+        self.server = Server(app, self.settings.host, self.settings.port)
+        await self.server.start()
+        log.info("serving %s on %s", self.settings.db_path, self.server.url)
+
+    async def _close(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+        await self.db.close()

@@ -1,0 +1,68 @@
+"""The backend's root exception and its expected failures.
+
+Each expected failure carries the stable ``extensions.code`` of the public API
+contract; the GraphQL layer passes them through unmasked. Anything else that
+escapes a resolver is masked as an internal error and logged with an id.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """The ``extensions.code`` values of the API contract."""
+
+    UNAUTHENTICATED = "UNAUTHENTICATED"  # no valid token for what was asked
+    FORBIDDEN = "FORBIDDEN"  # a valid token whose role may not do this
+    BAD_USER_INPUT = "BAD_USER_INPUT"  # the request itself is wrong; see ``field``
+    NOT_FOUND = "NOT_FOUND"  # an id that names nothing
+    INVALID_TRANSITION = "INVALID_TRANSITION"  # the order's status does not allow it
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"  # too large, too deep, too many
+
+
+class PasslineError(Exception):
+    """An expected failure, reported to the client as it is."""
+
+    code: ErrorCode = ErrorCode.BAD_USER_INPUT
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        # graphql-core copies an original error's ``extensions`` into the response.
+        extensions: dict[str, object] = {"code": self.code.value}
+        if self.field is not None:
+            extensions["field"] = self.field
+        return extensions
+
+
+class Unauthenticated(PasslineError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(PasslineError):
+    code = ErrorCode.FORBIDDEN
+
+
+class BadUserInput(PasslineError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class NotFound(PasslineError):
+    code = ErrorCode.NOT_FOUND
+
+
+class InvalidTransition(PasslineError):
+    code = ErrorCode.INVALID_TRANSITION
+
+
+class LimitExceeded(PasslineError):
+    code = ErrorCode.LIMIT_EXCEEDED
+
+
+class StorageError(Exception):
+    """The database file cannot be used (not Passline's, damaged, or too new)."""

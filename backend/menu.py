@@ -1,0 +1,97 @@
+"""The menu: items, prices in integer cents, availability, and the seed menu."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from backend.database import Tx
+from backend.errors import NotFound
+from backend.outbox import emit
+from backend.queries import SQL
+
+MENU_ITEM_CHANGED = "menu_item_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    id: str
+    name: str
+    category: str
+    price_cents: int
+    available: bool
+    stock: int | None
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "category": self.category,
+            "priceCents": self.price_cents,
+            "available": self.available,
+            "stock": self.stock,
+        }
+
+
+def item_from_row(row: sqlite3.Row) -> MenuItem:
+    return MenuItem(
+        id=row["id"],
+        name=row["name"],
+        category=row["category"],
+        price_cents=row["price_cents"],
+        available=bool(row["available"]),
+        stock=row["stock"],
+    )
+
+
+def list_menu(conn: sqlite3.Connection) -> list[MenuItem]:
+    return [item_from_row(row) for row in conn.execute(SQL.list_menu)]
+
+
+def items_by_id(conn: sqlite3.Connection, ids: list[str]) -> dict[str, MenuItem]:
+    rows = conn.execute(SQL.menu_items_by_ids, {"ids": json.dumps(ids)})
+    return {row["id"]: item_from_row(row) for row in rows}
+
+
+def set_available(tx: Tx, menu_item_id: str, available: bool) -> MenuItem:
+    """Mark an item (un)available; a real change writes ``menu_item_changed``."""
+    row = tx.one(SQL.get_menu_item, {"id": menu_item_id})
+    if row is None:
+        raise NotFound(
+            f"there is no menu item with id {menu_item_id!r}; query `menu` for the ids",
+            field="menuItemId",
+        )
+    item = item_from_row(row)
+    if item.available == available:
+        return item
+    tx.execute(SQL.set_menu_item_available, {"id": menu_item_id, "available": int(available)})
+    changed = MenuItem(item.id, item.name, item.category, item.price_cents, available, item.stock)
+    emit(tx, MENU_ITEM_CHANGED, {"menuItem": changed.snapshot()})
+    return changed
+
+
+def seed(tx: Tx, path: Path) -> int:
+    """Load the seed menu (a JSON list of categories with items) into an empty database."""
+    if tx.scalar(SQL.count_menu_items):
+        return 0
+    categories = json.loads(path.read_text(encoding="utf-8"))
+    position = 0
+    for category in categories:
+        for entry in category["items"]:
+            position += 1
+            tx.execute(
+                SQL.insert_menu_item,
+                {
+                    "id": entry["id"],
+                    "name": entry["name"],
+                    "category": category["category"],
+                    "price_cents": entry["priceCents"],
+                    "available": 1,
+                    "stock": entry.get("stock"),
+                    "position": position,
+                },
+            )
+    return position

@@ -1,0 +1,115 @@
+"""After-commit fan-out: committed facts wake subscriptions and the runner, no polling.
+
+A :class:`Feed` keeps the most recent items of one ordered stream in memory
+(events by ``seq``, log entries by ``cursor``). A reader resumes from a cursor with
+:func:`tail`: from the database while the cursor is older than what memory holds,
+then from memory, then live; by key order, so there is no gap and no duplicate at
+the boundary, whatever commits meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Generic, TypeVar
+
+from backend.events import EventRecord, LogEntry
+from backend.settings import FEED_MEMORY
+
+T = TypeVar("T")
+
+
+class Feed(Generic[T]):
+    """The last ``capacity`` items of a stream with increasing integer keys."""
+
+    def __init__(
+        self, key: Callable[[T], int], *, last_key: int, capacity: int = FEED_MEMORY
+    ) -> None:
+        self._key = key
+        self._items: deque[T] = deque()
+        self._keys: deque[int] = deque()
+        self._capacity = capacity
+        # Everything with a key <= floor is only in the database.
+        self._floor = last_key
+        self.last_key = last_key
+        self._changed: asyncio.Future[None] | None = None
+
+    def publish(self, items: list[T]) -> None:
+        for item in items:
+            key = self._key(item)
+            if key <= self.last_key:
+                continue  # already seen (keys only grow)
+            self._items.append(item)
+            self._keys.append(key)
+            self.last_key = key
+        while len(self._items) > self._capacity:
+            self._items.popleft()
+            self._floor = self._keys.popleft()
+        if self._changed is not None and items:
+            self._changed.set_result(None)
+            self._changed = None
+
+    def since(self, key: int) -> list[T] | None:
+        """Items after ``key`` from memory, or None when memory no longer reaches back."""
+        if key < self._floor:
+            return None
+        start = bisect.bisect_right(self._keys, key)
+        return [self._items[i] for i in range(start, len(self._items))]
+
+    async def wait_beyond(self, key: int) -> None:
+        while self.last_key <= key:
+            if self._changed is None:
+                self._changed = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._changed)
+
+
+async def tail(
+    feed: Feed[T],
+    key: Callable[[T], int],
+    cursor: int,
+    load: Callable[[int], Awaitable[list[T]]],
+) -> AsyncIterator[T]:
+    """Every item after ``cursor``, forever: stored ones first, then live ones."""
+    while True:
+        items = feed.since(cursor)
+        if items is None:
+            items = await load(cursor)
+        if not items:
+            await feed.wait_beyond(cursor)
+            continue
+        for item in items:
+            cursor = key(item)
+            yield item
+
+
+def event_key(event: EventRecord) -> int:
+    return event.seq
+
+
+def log_key(entry: LogEntry) -> int:
+    return entry.cursor
+
+
+class Notifier:
+    """Receives what each commit published and hands it to the feeds and listeners."""
+
+    def __init__(self, *, last_seq: int, last_cursor: int) -> None:
+        self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq)
+        self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor)
+        self._listeners: list[Callable[[list[EventRecord]], None]] = []
+
+    def add_listener(self, listener: Callable[[list[EventRecord]], None]) -> None:
+        """Call ``listener`` with the events of every commit (the runner's wake-up)."""
+        self._listeners.append(listener)
+
+    def on_commit(self, facts: list[object]) -> None:
+        events = [fact for fact in facts if isinstance(fact, EventRecord)]
+        entries = [fact for fact in facts if isinstance(fact, LogEntry)]
+        if events:
+            self.events.publish(events)
+            for listener in self._listeners:
+                listener(events)
+        if entries:
+            self.log.publish(entries)

@@ -1,0 +1,365 @@
+"""Orders: placing them (prices from the menu), moving them by the status table, reading them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from backend.database import Tx
+from backend.errors import BadUserInput, InvalidTransition, NotFound
+from backend.menu import items_by_id
+from backend.outbox import emit
+from backend.queries import SQL
+from backend.settings import (
+    MAX_ORDER_LINES,
+    MAX_PAGE,
+    MAX_QUANTITY,
+    MAX_STRING_CHARS,
+    MIN_QUANTITY,
+)
+from backend.status import (
+    ORDER_PLACED,
+    ORDER_TRANSITIONS,
+    Channel,
+    Fulfillment,
+    OrderAction,
+    OrderStatus,
+)
+
+PLACE_ORDER = "placeOrder"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    menu_item_id: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: str
+    number: int
+    status: OrderStatus
+    channel: Channel
+    fulfillment: Fulfillment
+    customer_name: str | None
+    phone: str | None
+    address: str | None
+    notes: str | None
+    items: tuple[OrderLine, ...]
+    total_cents: int
+    created_at: datetime
+    updated_at: datetime
+
+    def snapshot(self) -> dict[str, Any]:
+        """The order as carried in its events' payloads (camelCase, like the API)."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "status": self.status.value,
+            "channel": self.channel.value,
+            "fulfillment": self.fulfillment.value,
+            "customerName": self.customer_name,
+            "phone": self.phone,
+            "address": self.address,
+            "notes": self.notes,
+            "items": [
+                {
+                    "menuItemId": line.menu_item_id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "unitPriceCents": line.unit_price_cents,
+                    "notes": line.notes,
+                }
+                for line in self.items
+            ],
+            "totalCents": self.total_cents,
+            "createdAt": self.created_at.isoformat(),
+            "updatedAt": self.updated_at.isoformat(),
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> Order:
+        return cls(
+            id=data["id"],
+            number=data["number"],
+            status=OrderStatus(data["status"]),
+            channel=Channel(data["channel"]),
+            fulfillment=Fulfillment(data["fulfillment"]),
+            customer_name=data["customerName"],
+            phone=data["phone"],
+            address=data["address"],
+            notes=data["notes"],
+            items=tuple(
+                OrderLine(
+                    line["menuItemId"],
+                    line["name"],
+                    line["quantity"],
+                    line["unitPriceCents"],
+                    line["notes"],
+                )
+                for line in data["items"]
+            ),
+            total_cents=data["totalCents"],
+            created_at=datetime.fromisoformat(data["createdAt"]),
+            updated_at=datetime.fromisoformat(data["updatedAt"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LineRequest:
+    menu_item_id: str
+    quantity: int
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    lines: tuple[LineRequest, ...]
+    channel: Channel
+    fulfillment: Fulfillment
+    customer_name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    notes: str | None = None
+
+
+def check_text(value: str | None, field: str) -> str | None:
+    """Trim a free-text input; empty becomes None; over-long is a BAD_USER_INPUT."""
+    if value is None:
+        return None
+    if len(value) > MAX_STRING_CHARS:
+        raise BadUserInput(
+            f"{field} is {len(value)} characters long; shorten it to {MAX_STRING_CHARS} or fewer",
+            field=field,
+        )
+    value = value.strip()
+    return value or None
+
+
+def check_request(request: OrderRequest) -> OrderRequest:
+    """Everything about an order that can be checked without the database."""
+    if not request.lines:
+        raise BadUserInput("an order needs at least one item; add a line to `items`", field="items")
+    if len(request.lines) > MAX_ORDER_LINES:
+        raise BadUserInput(
+            f"an order can have at most {MAX_ORDER_LINES} lines, this one has "
+            f"{len(request.lines)}; split it into two orders",
+            field="items",
+        )
+    lines = []
+    for index, line in enumerate(request.lines):
+        if not MIN_QUANTITY <= line.quantity <= MAX_QUANTITY:
+            raise BadUserInput(
+                f"quantity {line.quantity} is out of range; use {MIN_QUANTITY} to {MAX_QUANTITY}",
+                field=f"items.{index}.quantity",
+            )
+        if len(line.menu_item_id) > MAX_STRING_CHARS:
+            raise BadUserInput(
+                "that menu item id is too long; query `menu` for the ids",
+                field=f"items.{index}.menuItemId",
+            )
+        lines.append(replace(line, notes=check_text(line.notes, f"items.{index}.notes")))
+    checked = replace(
+        request,
+        lines=tuple(lines),
+        customer_name=check_text(request.customer_name, "customerName"),
+        phone=check_text(request.phone, "phone"),
+        address=check_text(request.address, "address"),
+        notes=check_text(request.notes, "notes"),
+    )
+    if checked.fulfillment is Fulfillment.DELIVERY and checked.address is None:
+        raise BadUserInput("a DELIVERY order needs the delivery address", field="address")
+    return checked
+
+
+def place_order(tx: Tx, request: OrderRequest, idempotency_key: str | None = None) -> Order:
+    """Save a new order and its ``order_placed`` event; prices come from the menu.
+
+    With an ``idempotency_key`` already used, the first order is returned and
+    nothing new is written.
+    """
+    if idempotency_key is not None:
+        found = tx.one(
+            SQL.get_idempotent_result, {"operation": PLACE_ORDER, "key": idempotency_key}
+        )
+        if found is not None:
+            order = load_order(tx.conn, json.loads(found["result"])["orderId"])
+            assert order is not None
+            return order
+    request = check_request(request)
+    menu = items_by_id(tx.conn, [line.menu_item_id for line in request.lines])
+    lines = []
+    for index, line in enumerate(request.lines):
+        item = menu.get(line.menu_item_id)
+        if item is None:
+            raise BadUserInput(
+                f"there is no menu item {line.menu_item_id!r}; query `menu` for the ids",
+                field=f"items.{index}.menuItemId",
+            )
+        if not item.available:
+            raise BadUserInput(
+                f"{item.name} is not available right now; remove it or choose another item",
+                field=f"items.{index}.menuItemId",
+            )
+        lines.append(OrderLine(item.id, item.name, line.quantity, item.price_cents, line.notes))
+    order = Order(
+        id=str(uuid.uuid4()),
+        number=tx.scalar(SQL.next_order_number),
+        status=OrderStatus.PLACED,
+        channel=request.channel,
+        fulfillment=request.fulfillment,
+        customer_name=request.customer_name,
+        phone=request.phone,
+        address=request.address,
+        notes=request.notes,
+        items=tuple(lines),
+        total_cents=sum(line.quantity * line.unit_price_cents for line in lines),
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    tx.execute(
+        SQL.insert_order,
+        {
+            "id": order.id,
+            "number": order.number,
+            "status": order.status.value,
+            "channel": order.channel.value,
+            "fulfillment": order.fulfillment.value,
+            "customer_name": order.customer_name,
+            "phone": order.phone,
+            "address": order.address,
+            "notes": order.notes,
+            "total_cents": order.total_cents,
+            "created_at": order.created_at.isoformat(),
+            "updated_at": order.updated_at.isoformat(),
+        },
+    )
+    tx.conn.executemany(
+        SQL.insert_order_item,
+        [
+            {
+                "order_id": order.id,
+                "line": index,
+                "menu_item_id": line.menu_item_id,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price_cents,
+                "notes": line.notes,
+            }
+            for index, line in enumerate(order.items)
+        ],
+    )
+    if idempotency_key is not None:
+        tx.execute(
+            SQL.put_idempotent_result,
+            {
+                "operation": PLACE_ORDER,
+                "key": idempotency_key,
+                "result": json.dumps({"orderId": order.id}),
+                "created_at": tx.now.isoformat(),
+            },
+        )
+    emit(tx, ORDER_PLACED, {"order": order.snapshot()}, order_id=order.id)
+    return order
+
+
+def transition(
+    tx: Tx,
+    order_id: str,
+    action: OrderAction,
+    *,
+    details: dict[str, Any] | None = None,
+    causation_id: str | None = None,
+) -> Order:
+    """Move an order as the transition table allows, writing the action's event."""
+    order = load_order(tx.conn, order_id)
+    if order is None:
+        raise NotFound(f"there is no order with id {order_id!r}", field="orderId")
+    rule = ORDER_TRANSITIONS[action]
+    if order.status not in rule.sources:
+        allowed = ", ".join(sorted(status.value for status in rule.sources))
+        raise InvalidTransition(
+            f"order #{order.number} is {order.status.value}; {action.value.replace('_', ' ')} "
+            f"is only possible from {allowed}"
+        )
+    if action is OrderAction.DISPATCH and order.fulfillment is not Fulfillment.DELIVERY:
+        raise InvalidTransition(f"order #{order.number} is {order.fulfillment.value}, not DELIVERY")
+    moved = replace(order, status=rule.target, updated_at=tx.now)
+    tx.execute(
+        SQL.update_order_status,
+        {"id": order.id, "status": moved.status.value, "updated_at": moved.updated_at.isoformat()},
+    )
+    emit(
+        tx,
+        rule.event_type,
+        {"order": moved.snapshot(), **(details or {})},
+        order_id=order.id,
+        causation_id=causation_id,
+    )
+    return moved
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def _line_from_row(row: sqlite3.Row) -> OrderLine:
+    return OrderLine(
+        row["menu_item_id"], row["name"], row["quantity"], row["unit_price_cents"], row["notes"]
+    )
+
+
+def _order_from_row(row: sqlite3.Row, items: tuple[OrderLine, ...]) -> Order:
+    return Order(
+        id=row["id"],
+        number=row["number"],
+        status=OrderStatus(row["status"]),
+        channel=Channel(row["channel"]),
+        fulfillment=Fulfillment(row["fulfillment"]),
+        customer_name=row["customer_name"],
+        phone=row["phone"],
+        address=row["address"],
+        notes=row["notes"],
+        items=items,
+        total_cents=row["total_cents"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def load_order(conn: sqlite3.Connection, order_id: str) -> Order | None:
+    row = conn.execute(SQL.get_order, {"id": order_id}).fetchone()
+    if row is None:
+        return None
+    items = tuple(
+        _line_from_row(r) for r in conn.execute(SQL.items_of_order, {"order_id": order_id})
+    )
+    return _order_from_row(row, items)
+
+
+def list_orders(
+    conn: sqlite3.Connection,
+    statuses: list[OrderStatus] | None,
+    first: int,
+    after_number: int,
+) -> list[Order]:
+    rows = conn.execute(
+        SQL.list_orders,
+        {
+            "statuses": None if statuses is None else json.dumps([s.value for s in statuses]),
+            "after_number": after_number,
+            "limit": max(0, min(first, MAX_PAGE)),
+        },
+    ).fetchall()
+    ids = [row["id"] for row in rows]
+    lines: dict[str, list[OrderLine]] = {order_id: [] for order_id in ids}
+    for item in conn.execute(SQL.items_of_orders, {"order_ids": json.dumps(ids)}):
+        lines[item["order_id"]].append(_line_from_row(item))
+    return [_order_from_row(row, tuple(lines[row["id"]])) for row in rows]

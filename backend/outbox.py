@@ -1,0 +1,50 @@
+"""Writing events: the event row, its deliveries and its log entry, in the caller's unit."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from backend.database import Tx
+from backend.events import EventRecord, LogEntry
+from backend.queries import SQL
+
+
+def emit(
+    tx: Tx,
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    order_id: str | None = None,
+    causation_id: str | None = None,
+) -> EventRecord:
+    """Append an event and fan it out to every subscribed handler, in ``tx``.
+
+    Nothing leaves the process here: subscribers and the runner are woken only
+    after the transaction commits, by the facts this adds to ``tx``.
+    """
+    event_id = str(uuid.uuid4())
+    created_at = tx.now.isoformat()
+    seq: int = tx.scalar(
+        SQL.insert_event,
+        {
+            "id": event_id,
+            "type": event_type,
+            "order_id": order_id,
+            "payload": json.dumps(payload, separators=(",", ":")),
+            "created_at": created_at,
+            "causation_id": causation_id,
+        },
+    )
+    due = time.time()
+    for handler in tx.subscribers.get(event_type, ()):
+        tx.execute(
+            SQL.insert_delivery, {"event_seq": seq, "handler": handler, "next_attempt_at": due}
+        )
+    cursor: int = tx.scalar(SQL.append_event_log, {"event_seq": seq})
+    event = EventRecord(seq, event_id, event_type, order_id, payload, tx.now, causation_id)
+    tx.facts.append(event)
+    tx.facts.append(LogEntry(cursor, event))
+    return event

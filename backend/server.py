@@ -1,0 +1,131 @@
+"""The ASGI application and the uvicorn server that serves it on the backend's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+
+import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.api.context import Services
+from backend.api.view import GraphQLView, error_response
+from backend.errors import ErrorCode
+from backend.settings import MAX_BODY_BYTES, SHUTDOWN_GRACE_SECONDS
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_PATH = "/graphql"
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses HTTP bodies over ``limit`` bytes, declared or streamed, with 413."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = error_response(
+            413,
+            f"the request body is over {self.limit // 1024} KiB; send a smaller document",
+            ErrorCode.LIMIT_EXCEEDED,
+        )
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await too_large(scope, receive, send)
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await too_large(scope, receive, send)
+
+
+class Router:
+    """``/graphql`` for the API and GraphiQL; anything else is a 404."""
+
+    def __init__(self, graphql: ASGIApp) -> None:
+        self.graphql = graphql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
+        if scope["path"].rstrip("/") == GRAPHQL_PATH:
+            await self.graphql(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+        else:
+            response = error_response(
+                404, f"nothing here; the API is at {GRAPHQL_PATH}", ErrorCode.NOT_FOUND
+            )
+            await response(scope, receive, send)
+
+
+def build_app(services: Services, allowed_origins: tuple[str, ...] = ()) -> ASGIApp:
+    return BodyLimit(Router(GraphQLView(services, allowed_origins)))
+
+
+class Server:
+    """uvicorn on a socket bound up front, so the port (also an ephemeral one) is known."""
+
+    def __init__(self, app: ASGIApp, host: str, port: int) -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind((host, port))
+        self.socket.listen(1024)
+        self.socket.setblocking(False)
+        self.host = host
+        self.port: int = self.socket.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            http="httptools",
+            ws="websockets-sansio",
+            ws_max_size=1024 * 1024,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=int(SHUTDOWN_GRACE_SECONDS),
+            backlog=1024,
+        )
+        self._server = uvicorn.Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{GRAPHQL_PATH}"
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve(sockets=[self.socket]))
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # raises what stopped it
+                raise RuntimeError("the server stopped while starting")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+            self._task = None
+        self.socket.close()

@@ -1,0 +1,61 @@
+"""Defaults with their units, and the one settings object built from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_QUERY_DEPTH = 10
+MAX_QUERY_TOKENS = 2_000
+MAX_QUERY_ALIASES = 30
+MAX_STRING_CHARS = 500
+MAX_ORDER_LINES = 50
+MIN_QUANTITY = 1
+MAX_QUANTITY = 99
+MAX_PAGE = 500
+
+# How many committed events and log entries subscribers can catch up on from memory
+# before they read the database instead.
+FEED_MEMORY = 10_000
+# Units of work committed together in one transaction at most (group commit).
+MAX_UNITS_PER_COMMIT = 256
+
+WS_CONNECTION_INIT_SECONDS = 10.0
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the backend needs to start, from the command line or a test."""
+
+    db_path: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    staff_token: str | None = None  # None: PASSLINE_STAFF_TOKEN or the staff-token file
+    allowed_origins: tuple[str, ...] = ()
+
+
+def resource_path(name: str) -> Path:
+    """A file in ``resources/`` (beside the packages, or inside the bundle)."""
+    import sys
+
+    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
+    return root / "resources" / name
+
+
+def default_data_dir() -> Path:
+    """The user's data folder for Passline (XDG on Linux)."""
+    import os
+    import sys
+
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "passline"

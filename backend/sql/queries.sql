@@ -1,0 +1,170 @@
+-- Named queries, loaded once by backend/queries.py. A block runs from its
+-- "-- name:" line to the next one.
+
+-- name: get_meta
+SELECT value FROM meta WHERE key = :key;
+
+-- name: put_meta
+INSERT INTO meta (key, value) VALUES (:key, :value)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+
+-- name: count_menu_items
+SELECT count(*) FROM menu_items;
+
+-- name: insert_menu_item
+INSERT INTO menu_items (id, name, category, price_cents, available, stock, position)
+VALUES (:id, :name, :category, :price_cents, :available, :stock, :position);
+
+-- name: list_menu
+SELECT id, name, category, price_cents, available, stock
+FROM menu_items ORDER BY position;
+
+-- name: menu_items_by_ids
+-- :ids is a JSON array of ids.
+SELECT id, name, category, price_cents, available, stock
+FROM menu_items WHERE id IN (SELECT value FROM json_each(:ids));
+
+-- name: get_menu_item
+SELECT id, name, category, price_cents, available, stock FROM menu_items WHERE id = :id;
+
+-- name: set_menu_item_available
+UPDATE menu_items SET available = :available WHERE id = :id;
+
+-- name: next_order_number
+SELECT coalesce(max(number), 0) + 1 FROM orders;
+
+-- name: insert_order
+INSERT INTO orders (id, number, status, channel, fulfillment, customer_name, phone,
+                    address, notes, total_cents, created_at, updated_at)
+VALUES (:id, :number, :status, :channel, :fulfillment, :customer_name, :phone,
+        :address, :notes, :total_cents, :created_at, :updated_at);
+
+-- name: insert_order_item
+INSERT INTO order_items (order_id, line, menu_item_id, name, quantity, unit_price_cents, notes)
+VALUES (:order_id, :line, :menu_item_id, :name, :quantity, :unit_price_cents, :notes);
+
+-- name: get_order
+SELECT id, number, status, channel, fulfillment, customer_name, phone, address, notes,
+       total_cents, created_at, updated_at
+FROM orders WHERE id = :id;
+
+-- name: list_orders
+-- :statuses is a JSON array, or NULL for all; :after_number pages forward.
+SELECT id, number, status, channel, fulfillment, customer_name, phone, address, notes,
+       total_cents, created_at, updated_at
+FROM orders
+WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
+  AND number > :after_number
+ORDER BY number
+LIMIT :limit;
+
+-- name: items_of_order
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes
+FROM order_items WHERE order_id = :order_id ORDER BY line;
+
+-- name: items_of_orders
+-- :order_ids is a JSON array of ids.
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes
+FROM order_items WHERE order_id IN (SELECT value FROM json_each(:order_ids))
+ORDER BY order_id, line;
+
+-- name: update_order_status
+UPDATE orders SET status = :status, updated_at = :updated_at WHERE id = :id;
+
+-- name: insert_event
+INSERT INTO events (id, type, order_id, payload, created_at, causation_id)
+VALUES (:id, :type, :order_id, :payload, :created_at, :causation_id)
+RETURNING seq;
+
+-- name: insert_delivery
+INSERT INTO deliveries (event_seq, handler, status, attempts, next_attempt_at)
+VALUES (:event_seq, :handler, 'PENDING', 0, :next_attempt_at);
+
+-- name: append_event_log
+INSERT INTO event_log (event_seq) VALUES (:event_seq) RETURNING cursor;
+
+-- name: get_idempotent_result
+SELECT result FROM idempotency_keys WHERE operation = :operation AND key = :key;
+
+-- name: put_idempotent_result
+INSERT INTO idempotency_keys (operation, key, result, created_at)
+VALUES (:operation, :key, :result, :created_at);
+
+-- name: last_event_seq
+SELECT coalesce(max(seq), 0) FROM events;
+
+-- name: last_log_cursor
+SELECT coalesce(max(cursor), 0) FROM event_log;
+
+-- name: events_after
+-- Every filter is optional (NULL matches all).
+SELECT seq, id, type, order_id, payload, created_at, causation_id
+FROM events e
+WHERE seq > :after_seq
+  AND (:type IS NULL OR type = :type)
+  AND (:order_id IS NULL OR order_id = :order_id)
+  AND (:handler IS NULL AND :delivery_status IS NULL
+       OR EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.event_seq = e.seq
+                    AND (:handler IS NULL OR d.handler = :handler)
+                    AND (:delivery_status IS NULL OR d.status = :delivery_status)))
+ORDER BY seq
+LIMIT :limit;
+
+-- name: order_events_after
+SELECT seq, id, type, order_id, payload, created_at, causation_id
+FROM events WHERE order_id IS NOT NULL AND seq > :after_seq
+ORDER BY seq LIMIT :limit;
+
+-- name: events_of_order
+SELECT seq, id, type, order_id, payload, created_at, causation_id
+FROM events WHERE order_id = :order_id ORDER BY seq;
+
+-- name: last_seq_of_order
+SELECT coalesce(max(seq), 0) FROM events WHERE order_id = :order_id;
+
+-- name: get_event
+SELECT seq, id, type, order_id, payload, created_at, causation_id
+FROM events WHERE seq = :seq;
+
+-- name: event_log_after
+SELECT l.cursor, e.seq, e.id, e.type, e.order_id, e.payload, e.created_at, e.causation_id
+FROM event_log l JOIN events e ON e.seq = l.event_seq
+WHERE l.cursor > :after_cursor
+ORDER BY l.cursor
+LIMIT :limit;
+
+-- name: deliveries_of_events
+-- :seqs is a JSON array of event seqs.
+SELECT event_seq, handler, status, attempts, next_attempt_at, lease_until, last_error
+FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(:seqs))
+ORDER BY event_seq, handler;
+
+-- name: invocations_of_deliveries
+-- :seqs is a JSON array of event seqs.
+SELECT event_seq, handler, attempt, started_at, duration_ms, outcome, error, traceback
+FROM invocations WHERE event_seq IN (SELECT value FROM json_each(:seqs))
+ORDER BY event_seq, handler, attempt, id;
+
+-- name: delivery_counts
+SELECT handler, status, count(*) AS n FROM deliveries GROUP BY handler, status;
+
+-- name: oldest_due
+-- Per handler, the earliest due time of a delivery still waiting to run.
+SELECT handler, min(next_attempt_at) AS due FROM deliveries
+WHERE status IN ('PENDING', 'RETRYING') GROUP BY handler;
+
+-- name: recent_durations
+-- The latest :per_handler attempt durations of each handler.
+SELECT handler, duration_ms FROM (
+    SELECT handler, duration_ms,
+           row_number() OVER (PARTITION BY handler ORDER BY id DESC) AS n
+    FROM invocations)
+WHERE n <= :per_handler;
+
+-- name: last_errors
+SELECT handler, error FROM invocations i
+WHERE id = (SELECT max(id) FROM invocations j WHERE j.handler = i.handler AND j.error IS NOT NULL);
+
+-- name: paused_handlers
+SELECT name FROM handler_state WHERE paused = 1;
