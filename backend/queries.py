@@ -1,4 +1,4 @@
-"""The named SQL blocks of ``sql/queries.sql`` and the numbered migrations, loaded once."""
+"""The named SQL blocks of ``sql/*.sql`` and the numbered migrations, loaded once."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Queries:
         try:
             return self._blocks[name]
         except KeyError:
-            raise AttributeError(f"no query named {name!r} in queries.sql") from None
+            raise AttributeError(f"no query named {name!r} in backend/sql/*.sql") from None
 
 
 def _sql_dir() -> resources.abc.Traversable:
@@ -50,4 +50,16 @@ def migrations() -> list[tuple[int, str]]:
     return found
 
 
-SQL = Queries(parse_blocks((_sql_dir() / "queries.sql").read_text(encoding="utf-8")))
+def _load_all() -> Queries:
+    """Every ``backend/sql/*.sql`` file's blocks; a name must be unique across files."""
+    blocks: dict[str, str] = {}
+    for entry in sorted(_sql_dir().iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".sql"):
+            for name, body in parse_blocks(entry.read_text(encoding="utf-8")).items():
+                if name in blocks:
+                    raise ValueError(f"query {name!r} is defined twice ({entry.name})")
+                blocks[name] = body
+    return Queries(blocks)
+
+
+SQL = _load_all()
