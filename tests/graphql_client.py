@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
 
 PLACE_ORDER = """
 mutation Place($input: PlaceOrderInput!, $key: String) {
@@ -29,8 +30,12 @@ def order_input(
     **extra: Any,
 ) -> dict[str, Any]:
     items = [{"menuItemId": item, "quantity": quantity} for item, quantity in lines]
-    return {"items": items or [{"menuItemId": "margherita", "quantity": 1}],
-            "channel": channel, "fulfillment": fulfillment, **extra}
+    return {
+        "items": items or [{"menuItemId": "margherita", "quantity": 1}],
+        "channel": channel,
+        "fulfillment": fulfillment,
+        **extra,
+    }
 
 
 @dataclass
@@ -64,7 +69,9 @@ class GraphQLHTTP:
         error: dict[str, Any] = body["errors"][0]
         return error
 
-    async def place(self, *lines: tuple[str, int], key: str | None = None, **extra: Any) -> dict[str, Any]:
+    async def place(
+        self, *lines: tuple[str, int], key: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
         data = await self.data(PLACE_ORDER, {"input": order_input(*lines, **extra), "key": key})
         placed: dict[str, Any] = data["placeOrder"]
         return placed
@@ -82,29 +89,39 @@ class GraphQLWS:
 
     @classmethod
     async def connect(cls, http_url: str, token: str | None) -> GraphQLWS:
-        connection = await websockets.connect(ws_url(http_url), subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+        connection = await websockets.connect(
+            ws_url(http_url),
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+        )
         payload = {} if token is None else {"authorization": f"Bearer {token}"}
         await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await connection.recv())
         assert ack["type"] == "connection_ack", ack
         return cls(connection)
 
-    async def subscribe(self, op_id: str, query: str, variables: dict[str, Any] | None = None) -> None:
-        message = {"id": op_id, "type": "subscribe",
-                   "payload": {"query": query, "variables": variables or {}}}
+    async def subscribe(
+        self, op_id: str, query: str, variables: dict[str, Any] | None = None
+    ) -> None:
+        message = {
+            "id": op_id,
+            "type": "subscribe",
+            "payload": {"query": query, "variables": variables or {}},
+        }
         await self.connection.send(json.dumps(message))
 
-    async def receive(self, timeout: float = 10.0) -> dict[str, Any]:
+    async def receive(self, seconds: float = 10.0) -> dict[str, Any]:
         """The next message, skipping pings."""
         while True:
-            message: dict[str, Any] = json.loads(await asyncio.wait_for(self.connection.recv(), timeout))
+            message: dict[str, Any] = json.loads(
+                await asyncio.wait_for(self.connection.recv(), seconds)
+            )
             if message["type"] == "ping":
                 await self.connection.send(json.dumps({"type": "pong"}))
                 continue
             return message
 
-    async def next_data(self, op_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        message = await self.receive(timeout)
+    async def next_data(self, op_id: str, seconds: float = 10.0) -> dict[str, Any]:
+        message = await self.receive(seconds)
         assert message["type"] == "next" and message["id"] == op_id, message
         assert "errors" not in message["payload"], message
         data: dict[str, Any] = message["payload"]["data"]

@@ -1,0 +1,190 @@
+"""The SQLite file: migrations, refusal of foreign or damaged files, atomic units of work."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from backend import menu, orders
+from backend.database import APPLICATION_ID, Database, Tx
+from backend.errors import BadUserInput, StorageError
+from backend.events import EventRecord, LogEntry
+from backend.queries import migrations
+from backend.registry import PIPELINE
+from backend.settings import resource_path
+from backend.status import Channel, Fulfillment
+
+REQUEST = orders.OrderRequest(
+    lines=(orders.LineRequest("margherita", 2), orders.LineRequest("cola", 1, "no ice")),
+    channel=Channel.COUNTER,
+    fulfillment=Fulfillment.TAKEAWAY,
+)
+
+
+def seed(tx: Tx) -> int:
+    return menu.seed(tx, resource_path("menu.json"))
+
+
+@pytest.fixture
+async def db(db_path: Path) -> AsyncIterator[Database]:
+    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    await database.open()
+    await database.write(seed)
+    yield database
+    await database.close()
+
+
+def count(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as conn:
+        value: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return value
+
+
+def pragma(path: Path, name: str) -> object:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+
+async def test_new_database_is_migrated_in_wal_with_the_seed_menu(db: Database) -> None:
+    assert db.created
+    assert pragma(db.path, "user_version") == len(migrations())
+    assert pragma(db.path, "application_id") == APPLICATION_ID
+    assert pragma(db.path, "journal_mode") == "wal"
+    items = await db.read(menu.list_menu)
+    assert len(items) >= 30
+    assert len({item.category for item in items}) >= 5
+
+
+async def test_reopening_keeps_data_and_does_not_migrate_again(db_path: Path) -> None:
+    first = Database(db_path, subscribers=PIPELINE.subscribers)
+    await first.open()
+    await first.write(seed)
+    placed = await first.write(lambda tx: orders.place_order(tx, REQUEST))
+    await first.close()
+    again = Database(db_path, subscribers=PIPELINE.subscribers)
+    await again.open()
+    try:
+        assert not again.created
+        assert await again.write(seed) == 0  # the menu is not seeded twice
+        found = await again.read(lambda conn: orders.load_order(conn, placed.id))
+        assert found == placed
+    finally:
+        await again.close()
+
+
+async def test_writer_runs_with_full_sync_and_foreign_keys(db: Database) -> None:
+    settings = await db.write(
+        lambda tx: (tx.scalar("PRAGMA synchronous"), tx.scalar("PRAGMA foreign_keys"))
+    )
+    assert settings == (2, 1)  # FULL, ON
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"order list\n1 x pizza\n", "not a SQLite database"),
+        (b"SQLite format 3\x00" + b"\x00" * 200, "damaged"),
+    ],
+)
+async def test_foreign_or_damaged_file_is_refused_and_left_alone(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "passline.db"
+    path.write_bytes(content)
+    database = Database(path, subscribers=PIPELINE.subscribers)
+    with pytest.raises(StorageError, match=message):
+        await database.open()
+    await database.close()
+    assert path.read_bytes() == content
+
+
+async def test_another_programs_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+    database = Database(path, subscribers=PIPELINE.subscribers)
+    with pytest.raises(StorageError, match="not a Passline one"):
+        await database.open()
+    await database.close()
+    assert pragma(path, "user_version") == 0
+
+
+async def test_a_newer_schema_is_refused(db_path: Path) -> None:
+    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    await database.open()
+    await database.close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    with pytest.raises(StorageError, match="newer Passline"):
+        await database.open()
+    await database.close()
+
+
+async def test_failure_before_commit_leaves_no_order_event_or_delivery(db: Database) -> None:
+    def place_then_fail(tx: Tx) -> None:
+        orders.place_order(tx, REQUEST, idempotency_key="k-1")
+        assert tx.scalar("SELECT count(*) FROM orders") == 1  # the state write happened
+        raise RuntimeError("injected failure before commit")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        await db.write(place_then_fail)
+    for table in ("orders", "order_items", "events", "deliveries", "event_log", "idempotency_keys"):
+        assert count(db.path, table) == 0, table
+
+
+async def test_a_failing_unit_does_not_spoil_the_units_committed_with_it(db: Database) -> None:
+    def bad(tx: Tx) -> None:
+        orders.place_order(tx, REQUEST)
+        raise BadUserInput("no")
+
+    results = await asyncio.gather(
+        db.write(lambda tx: orders.place_order(tx, REQUEST)),
+        db.write(bad),
+        db.write(lambda tx: orders.place_order(tx, REQUEST)),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], BadUserInput)
+    assert [type(r) for r in (results[0], results[2])] == [orders.Order, orders.Order]
+    assert count(db.path, "orders") == 2
+    assert count(db.path, "events") == 2
+
+
+async def test_commit_publishes_facts_only_for_committed_units(db_path: Path) -> None:
+    published: list[object] = []
+    database = Database(db_path, subscribers=PIPELINE.subscribers, on_commit=published.extend)
+    await database.open()
+    try:
+        await database.write(seed)
+
+        def bad(tx: Tx) -> None:
+            orders.place_order(tx, REQUEST)
+            raise BadUserInput("no")
+
+        with pytest.raises(BadUserInput):
+            await database.write(bad)
+        assert published == []
+        order = await database.write(lambda tx: orders.place_order(tx, REQUEST))
+        events = [fact for fact in published if isinstance(fact, EventRecord)]
+        assert [event.order_id for event in events] == [order.id]
+        assert [entry.event for entry in published if isinstance(entry, LogEntry)] == events
+    finally:
+        await database.close()
+
+
+async def test_close_commits_what_is_queued(db_path: Path) -> None:
+    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    await database.open()
+    await database.write(seed)
+    pending = [
+        asyncio.ensure_future(database.write(lambda tx: orders.place_order(tx, REQUEST)))
+        for _ in range(20)
+    ]
+    await asyncio.sleep(0)
+    await database.close()
+    assert all(task.done() and task.exception() is None for task in pending)
+    assert count(db_path, "orders") == 20

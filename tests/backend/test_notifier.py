@@ -1,0 +1,66 @@
+"""Feeds: resume from a cursor out of storage, then memory, then live; no gap, no duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+
+from backend.notifier import Feed, tail
+
+
+def ident(value: int) -> int:
+    return value
+
+
+async def test_since_reads_memory_or_says_it_cannot() -> None:
+    feed: Feed[int] = Feed(ident, last_key=10, capacity=3)
+    feed.publish([11, 12, 13, 14])
+    assert feed.since(11) == [12, 13, 14]
+    assert feed.since(14) == []
+    assert feed.since(10) is None  # 11 fell out of memory: read the database
+
+
+async def test_publish_ignores_keys_already_seen() -> None:
+    feed: Feed[int] = Feed(ident, last_key=0)
+    feed.publish([1, 2])
+    feed.publish([2, 3])
+    assert feed.since(0) == [1, 2, 3]
+
+
+async def test_tail_reads_storage_then_memory_then_live_without_gap_or_duplicate() -> None:
+    stored = list(range(1, 21))  # what the database holds at the start
+    feed: Feed[int] = Feed(ident, last_key=20, capacity=5)
+    loads: list[int] = []
+
+    async def load(cursor: int) -> list[int]:
+        loads.append(cursor)
+        # A page of the database, while commits keep arriving in memory.
+        page = [key for key in stored if key > cursor][:7]
+        feed.publish([feed.last_key + 1])
+        stored.append(feed.last_key)
+        return page
+
+    received: list[int] = []
+
+    async def consume() -> None:
+        async for key in tail(feed, ident, 3, load):
+            received.append(key)
+            if key == 30:
+                return
+
+    task = asyncio.create_task(consume())
+    while feed.last_key < 30:
+        await asyncio.sleep(0)
+        feed.publish([feed.last_key + 1])
+        stored.append(feed.last_key)
+    await asyncio.wait_for(task, 5)
+    assert received == list(range(4, 31))
+    assert loads[0] == 3
+
+
+async def test_waiters_wake_on_publish() -> None:
+    feed: Feed[int] = Feed(ident, last_key=0)
+    waiter = asyncio.create_task(feed.wait_beyond(0))
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    feed.publish([1])
+    await asyncio.wait_for(waiter, 1)

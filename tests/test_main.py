@@ -1,0 +1,114 @@
+"""`python main.py --headless` as a real subprocess: ready line, serving, clean stop by signal."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "subprocess-staff-token"
+
+
+def start(db: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PASSLINE_STAFF_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--headless",
+            "--db",
+            str(db),
+            "--port",
+            "0",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def listening_url(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()  # blocks until the backend says it is ready
+    match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+/graphql)\n", line)
+    assert match, (
+        line,
+        process.stderr.read() if process.poll() is not None and process.stderr else "",
+    )
+    return match.group(1)
+
+
+@pytest.fixture
+def headless(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    process = start(tmp_path / "data" / "passline.db")
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def place_order(url: str) -> dict[str, object]:
+    query = (
+        "mutation { placeOrder(input: {channel: COUNTER, fulfillment: DINE_IN,"
+        ' items: [{menuItemId: "burger", quantity: 1}]}) { order { number status } } }'
+    )
+    response = httpx.post(url, json={"query": query}, headers={"Authorization": f"Bearer {TOKEN}"})
+    body: dict[str, object] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_headless_serves_and_stops_cleanly_on_signal(
+    headless: subprocess.Popen[str], signum: int
+) -> None:
+    url = listening_url(headless)
+    assert place_order(url) == {
+        "data": {"placeOrder": {"order": {"number": 1, "status": "PLACED"}}}
+    }
+    headless.send_signal(signum)
+    out, err = headless.communicate(timeout=30)
+    assert headless.returncode == 0, err
+    assert "stopped" in out
+
+
+def test_the_order_survives_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "passline.db"
+    first = start(db)
+    place_order(listening_url(first))
+    first.send_signal(signal.SIGTERM)
+    first.communicate(timeout=30)
+    second = start(db)
+    try:
+        url = listening_url(second)
+        response = httpx.post(
+            url,
+            json={"query": "{ orders { number items { name } } }"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.json() == {
+            "data": {"orders": [{"number": 1, "items": [{"name": "Smash burger"}]}]}
+        }
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=30)
+
+
+def test_a_file_that_is_not_a_passline_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "notes.txt"
+    db.write_text("shopping list\n")
+    process = start(db)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "not a SQLite database" in err and "choose another --db path" in err
+    assert db.read_text() == "shopping list\n"
