@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 from backend import events, menu
 from backend.api.context import Services
+from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
 from backend.database import Database, Tx
 from backend.notifier import Notifier
 from backend.queries import SQL
-from backend.registry import PIPELINE, Registry
+from backend.registry import Registry, pipeline
 from backend.server import Server, build_app
 from backend.settings import Settings, resource_path
 
@@ -46,12 +47,12 @@ def _first_run(tx: Tx) -> str:
 class Backend:
     """Start with :meth:`start` (returns once serving), stop with :meth:`stop`."""
 
-    def __init__(self, settings: Settings, registry: Registry = PIPELINE) -> None:
+    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
         self.settings = settings
-        self.registry = registry
+        self.registry = pipeline() if registry is None else registry
         self.staff_token = staff_token(settings.db_path, settings.staff_token)
         self.loop = asyncio.new_event_loop()
-        self.db = Database(settings.db_path, subscribers=registry.subscribers)
+        self.db = Database(settings.db_path, subscribers=self.registry.subscribers)
         self.notifier: Notifier | None = None
         self.services: Services | None = None
         self.server: Server | None = None
@@ -114,7 +115,8 @@ class Backend:
             tokens=Tokens(self.staff_token, bytes.fromhex(secret)),
             registry=self.registry,
         )
-        app = build_app(self.services, self.settings.allowed_origins)
+        self.schema = build_schema()
+        app = build_app(self.services, self.schema, self.settings.allowed_origins)
         self.server = Server(app, self.settings.host, self.settings.port)
         await self.server.start()
         log.info("serving %s on %s", self.settings.db_path, self.server.url)

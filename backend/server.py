@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 
+import strawberry
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -80,8 +81,10 @@ class Router:
             await response(scope, receive, send)
 
 
-def build_app(services: Services, allowed_origins: tuple[str, ...] = ()) -> ASGIApp:
-    return BodyLimit(Router(GraphQLView(services, allowed_origins)))
+def build_app(
+    services: Services, schema: strawberry.Schema, allowed_origins: tuple[str, ...] = ()
+) -> ASGIApp:
+    return BodyLimit(Router(GraphQLView(services, schema, allowed_origins)))
 
 
 class Server:

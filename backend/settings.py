@@ -37,6 +37,9 @@ class Settings:
     port: int = DEFAULT_PORT
     staff_token: str | None = None  # None: PASSLINE_STAFF_TOKEN or the staff-token file
     allowed_origins: tuple[str, ...] = ()
+    # The sandbox payment gateway: share of charges that fail, and added latency.
+    gateway_failure_rate: float = 0.0
+    gateway_latency_seconds: float = 0.0
 
 
 def resource_path(name: str) -> Path:

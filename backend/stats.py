@@ -47,21 +47,22 @@ def handler_stats(conn: sqlite3.Connection, registry: Registry) -> list[HandlerS
     paused = {row["name"] for row in conn.execute(SQL.paused_handlers)}
     now = time.time()
     result = []
-    for spec in registry:
-        oldest = due.get(spec.name)
+    for definition in registry:
+        oldest = due.get(definition.name)
         result.append(
             HandlerStats(
-                name=spec.name,
-                events=spec.events,
-                paused=spec.name in paused,
-                ordered=spec.ordered,
+                name=definition.name,
+                events=definition.events,
+                paused=definition.name in paused,
+                ordered=definition.ordered,
                 counts={
-                    status: counts.get(spec.name, {}).get(status, 0) for status in DeliveryStatus
+                    status: counts.get(definition.name, {}).get(status, 0)
+                    for status in DeliveryStatus
                 },
-                p50_ms=_percentile(durations.get(spec.name, []), 0.50),
-                p95_ms=_percentile(durations.get(spec.name, []), 0.95),
+                p50_ms=_percentile(durations.get(definition.name, []), 0.50),
+                p95_ms=_percentile(durations.get(definition.name, []), 0.95),
                 oldest_pending_seconds=None if oldest is None else max(0.0, now - oldest),
-                last_error=errors.get(spec.name),
+                last_error=errors.get(definition.name),
             )
         )
     return result

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import strawberry
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,7 +17,6 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from backend.api.context import Context, Services
-from backend.api.schema import build_schema
 from backend.auth import PUBLIC
 from backend.errors import ErrorCode
 from backend.settings import WS_CONNECTION_INIT_SECONDS
@@ -37,9 +37,11 @@ _HTTP_ERRORS = {
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, services: Services, allowed_origins: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, services: Services, schema: strawberry.Schema, allowed_origins: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(
-            build_schema(),
+            schema,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=WS_CONNECTION_INIT_SECONDS),
             allowed_origins=allowed_origins,

@@ -14,9 +14,11 @@ from backend.database import APPLICATION_ID, Database, Tx
 from backend.errors import BadUserInput, StorageError
 from backend.events import EventRecord, LogEntry
 from backend.queries import migrations
-from backend.registry import PIPELINE
 from backend.settings import resource_path
 from backend.status import Channel, Fulfillment
+
+# The store fans events out to whatever handlers subscribe; these tests name one.
+SUBSCRIBERS = {"order_placed": ("validate_order",)}
 
 REQUEST = orders.OrderRequest(
     lines=(orders.LineRequest("margherita", 2), orders.LineRequest("cola", 1, "no ice")),
@@ -31,7 +33,7 @@ def seed(tx: Tx) -> int:
 
 @pytest.fixture
 async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    database = Database(db_path, subscribers=SUBSCRIBERS)
     await database.open()
     await database.write(seed)
     yield database
@@ -60,12 +62,12 @@ async def test_new_database_is_migrated_in_wal_with_the_seed_menu(db: Database) 
 
 
 async def test_reopening_keeps_data_and_does_not_migrate_again(db_path: Path) -> None:
-    first = Database(db_path, subscribers=PIPELINE.subscribers)
+    first = Database(db_path, subscribers=SUBSCRIBERS)
     await first.open()
     await first.write(seed)
     placed = await first.write(lambda tx: orders.place_order(tx, REQUEST))
     await first.close()
-    again = Database(db_path, subscribers=PIPELINE.subscribers)
+    again = Database(db_path, subscribers=SUBSCRIBERS)
     await again.open()
     try:
         assert not again.created
@@ -95,7 +97,7 @@ async def test_foreign_or_damaged_file_is_refused_and_left_alone(
 ) -> None:
     path = tmp_path / "passline.db"
     path.write_bytes(content)
-    database = Database(path, subscribers=PIPELINE.subscribers)
+    database = Database(path, subscribers=SUBSCRIBERS)
     with pytest.raises(StorageError, match=message):
         await database.open()
     await database.close()
@@ -106,7 +108,7 @@ async def test_another_programs_sqlite_database_is_refused(tmp_path: Path) -> No
     path = tmp_path / "other.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE recipes (name TEXT)")
-    database = Database(path, subscribers=PIPELINE.subscribers)
+    database = Database(path, subscribers=SUBSCRIBERS)
     with pytest.raises(StorageError, match="not a Passline one"):
         await database.open()
     await database.close()
@@ -114,12 +116,12 @@ async def test_another_programs_sqlite_database_is_refused(tmp_path: Path) -> No
 
 
 async def test_a_newer_schema_is_refused(db_path: Path) -> None:
-    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    database = Database(db_path, subscribers=SUBSCRIBERS)
     await database.open()
     await database.close()
     with sqlite3.connect(db_path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    database = Database(db_path, subscribers=SUBSCRIBERS)
     with pytest.raises(StorageError, match="newer Passline"):
         await database.open()
     await database.close()
@@ -156,7 +158,7 @@ async def test_a_failing_unit_does_not_spoil_the_units_committed_with_it(db: Dat
 
 async def test_commit_publishes_facts_only_for_committed_units(db_path: Path) -> None:
     published: list[object] = []
-    database = Database(db_path, subscribers=PIPELINE.subscribers, on_commit=published.extend)
+    database = Database(db_path, subscribers=SUBSCRIBERS, on_commit=published.extend)
     await database.open()
     try:
         await database.write(seed)
@@ -177,7 +179,7 @@ async def test_commit_publishes_facts_only_for_committed_units(db_path: Path) ->
 
 
 async def test_close_commits_what_is_queued(db_path: Path) -> None:
-    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    database = Database(db_path, subscribers=SUBSCRIBERS)
     await database.open()
     await database.write(seed)
     pending = [

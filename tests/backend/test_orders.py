@@ -13,9 +13,11 @@ from backend import menu, orders
 from backend.database import Database
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.events import events_of_order
-from backend.registry import PIPELINE
 from backend.settings import resource_path
 from backend.status import Channel, Fulfillment, OrderAction, OrderStatus
+
+# The store fans events out to whatever handlers subscribe; these tests name one.
+SUBSCRIBERS = {"order_placed": ("validate_order",)}
 
 REQUEST = orders.OrderRequest(
     lines=(orders.LineRequest("margherita", 2), orders.LineRequest("cola", 3, " no ice ")),
@@ -29,7 +31,7 @@ REQUEST = orders.OrderRequest(
 
 @pytest.fixture
 async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = Database(db_path, subscribers=PIPELINE.subscribers)
+    database = Database(db_path, subscribers=SUBSCRIBERS)
     await database.open()
     await database.write(lambda tx: menu.seed(tx, resource_path("menu.json")))
     yield database
