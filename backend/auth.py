@@ -62,6 +62,12 @@ POLICY: dict[str, frozenset[Role]] = {
     "Subscription.orderChanges": _STAFF_HANDLER,
     "Subscription.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),
     "Subscription.eventLog": _STAFF_HANDLER,
+    "Subscription.handlerStats": _STAFF_HANDLER,
+    "Mutation.retryDelivery": _STAFF,
+    "Mutation.retryDead": _STAFF,
+    "Mutation.replayEvent": _STAFF,
+    "Mutation.pauseHandler": _STAFF,
+    "Mutation.resumeHandler": _STAFF,
 }
 PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.KIOSK})
 
@@ -158,6 +164,7 @@ def staff_token(db_path: Path, given: str | None = None) -> str:
     token = secrets.token_urlsafe(24)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    path.chmod(0o600)  # the mode above applies only to a file that did not exist yet
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(token + "\n")
     return token

@@ -19,11 +19,13 @@ from backend.api.context import Services
 from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
 from backend.database import Database, Tx
+from backend.inprocess import InProcessGraphQL
 from backend.notifier import Notifier
 from backend.queries import SQL
 from backend.registry import Registry, pipeline
+from backend.runner import Runner
 from backend.server import Server, build_app
-from backend.settings import Settings, resource_path
+from backend.settings import SHUTDOWN_GRACE_SECONDS, Settings, resource_path
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,9 @@ def _first_run(tx: Tx) -> str:
 class Backend:
     """Start with :meth:`start` (returns once serving), stop with :meth:`stop`."""
 
-    def __init__(self, settings: Settings, registry: Registry | None = None) -> None:
+    def __init__(
+        self, settings: Settings, registry: Registry | None = None, adapters: Any = None
+    ) -> None:
         self.settings = settings
         self.registry = pipeline() if registry is None else registry
         self.staff_token = staff_token(settings.db_path, settings.staff_token)
@@ -56,6 +60,8 @@ class Backend:
         self.notifier: Notifier | None = None
         self.services: Services | None = None
         self.server: Server | None = None
+        self.runner: Runner | None = None
+        self.adapters = adapters
         self._thread = threading.Thread(target=self._run, name="passline-backend", daemon=True)
         self._started: Future[None] = Future()
         self._stopped: asyncio.Event | None = None
@@ -109,13 +115,17 @@ class Backend:
         )
         self.notifier = Notifier(last_seq=last_seq, last_cursor=last_cursor)
         self.db.on_commit = self.notifier.on_commit
+        self.runner = Runner(self.db, self.notifier, self.registry, self.adapters)
         self.services = Services(
             db=self.db,
             notifier=self.notifier,
             tokens=Tokens(self.staff_token, bytes.fromhex(secret)),
             registry=self.registry,
+            runner=self.runner,
         )
         self.schema = build_schema()
+        self.runner.graphql = InProcessGraphQL(self.schema, self.services)
+        await self.runner.start()
         app = build_app(self.services, self.schema, self.settings.allowed_origins)
         self.server = Server(app, self.settings.host, self.settings.port)
         await self.server.start()
@@ -124,4 +134,6 @@ class Backend:
     async def _close(self) -> None:
         if self.server is not None:
             await self.server.stop()
+        if self.runner is not None:
+            await self.runner.stop(SHUTDOWN_GRACE_SECONDS)
         await self.db.close()

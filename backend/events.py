@@ -114,17 +114,24 @@ def log_after(conn: sqlite3.Connection, cursor: int) -> list[LogEntry]:
 def deliveries_of(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, list[DeliveryRow]]:
     found: dict[int, list[DeliveryRow]] = {seq: [] for seq in seqs}
     for row in conn.execute(SQL.deliveries_of_events, {"seqs": json.dumps(seqs)}):
-        found[row["event_seq"]].append(
-            DeliveryRow(
-                event_seq=row["event_seq"],
-                handler=row["handler"],
-                status=DeliveryStatus(row["status"]),
-                attempts=row["attempts"],
-                next_attempt_at=row["next_attempt_at"],
-                last_error=row["last_error"],
-            )
-        )
+        found[row["event_seq"]].append(delivery_from_row(row))
     return found
+
+
+def delivery_from_row(row: sqlite3.Row) -> DeliveryRow:
+    return DeliveryRow(
+        event_seq=row["event_seq"],
+        handler=row["handler"],
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+    )
+
+
+def get_delivery(conn: sqlite3.Connection, event_seq: int, handler: str) -> DeliveryRow | None:
+    row = conn.execute(SQL.get_delivery, {"event_seq": event_seq, "handler": handler}).fetchone()
+    return None if row is None else delivery_from_row(row)
 
 
 def invocations_of(

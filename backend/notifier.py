@@ -99,6 +99,10 @@ class Notifier:
         self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq)
         self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor)
         self._listeners: list[Callable[[list[EventRecord]], None]] = []
+        # Bumped by every commit that published something, and by handler changes
+        # that write no event (pause/resume): what the handler figures follow.
+        self.version = 0
+        self._version_changed: asyncio.Future[None] | None = None
 
     def add_listener(self, listener: Callable[[list[EventRecord]], None]) -> None:
         """Call ``listener`` with the events of every commit (the runner's wake-up)."""
@@ -113,3 +117,18 @@ class Notifier:
                 listener(events)
         if entries:
             self.log.publish(entries)
+        if facts:
+            self.handlers_changed()
+
+    def handlers_changed(self) -> None:
+        self.version += 1
+        if self._version_changed is not None:
+            self._version_changed.set_result(None)
+            self._version_changed = None
+
+    async def wait_version(self, seen: int) -> None:
+        """Return once something was committed after version ``seen``."""
+        while self.version <= seen:
+            if self._version_changed is None:
+                self._version_changed = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._version_changed)

@@ -43,8 +43,13 @@ def emit(
         tx.execute(
             SQL.insert_delivery, {"event_seq": seq, "handler": handler, "next_attempt_at": due}
         )
-    cursor: int = tx.scalar(SQL.append_event_log, {"event_seq": seq})
     event = EventRecord(seq, event_id, event_type, order_id, payload, tx.now, causation_id)
     tx.facts.append(event)
-    tx.facts.append(LogEntry(cursor, event))
+    log_change(tx, event)
     return event
+
+
+def log_change(tx: Tx, event: EventRecord) -> None:
+    """Note in the event log that ``event`` is new or one of its deliveries changed."""
+    cursor: int = tx.scalar(SQL.append_event_log, {"event_seq": event.seq})
+    tx.facts.append(LogEntry(cursor, event))

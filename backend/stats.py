@@ -39,16 +39,16 @@ def handler_stats(conn: sqlite3.Connection, registry: Registry) -> list[HandlerS
     counts: dict[str, dict[DeliveryStatus, int]] = {}
     for row in conn.execute(SQL.delivery_counts):
         counts.setdefault(row["handler"], {})[DeliveryStatus(row["status"])] = row["n"]
-    due = {row["handler"]: row["due"] for row in conn.execute(SQL.oldest_due)}
-    durations: dict[str, list[float]] = {}
-    for row in conn.execute(SQL.recent_durations, {"per_handler": RECENT_ATTEMPTS}):
-        durations.setdefault(row["handler"], []).append(row["duration_ms"])
-    errors = {row["handler"]: row["error"] for row in conn.execute(SQL.last_errors)}
     paused = {row["name"] for row in conn.execute(SQL.paused_handlers)}
     now = time.time()
     result = []
     for definition in registry:
-        oldest = due.get(definition.name)
+        name = {"handler": definition.name}
+        oldest = conn.execute(SQL.oldest_due, name).fetchone()[0]
+        durations = [
+            row[0] for row in conn.execute(SQL.recent_durations, {**name, "limit": RECENT_ATTEMPTS})
+        ]
+        error = conn.execute(SQL.last_error, name).fetchone()
         result.append(
             HandlerStats(
                 name=definition.name,
@@ -59,10 +59,10 @@ def handler_stats(conn: sqlite3.Connection, registry: Registry) -> list[HandlerS
                     status: counts.get(definition.name, {}).get(status, 0)
                     for status in DeliveryStatus
                 },
-                p50_ms=_percentile(durations.get(definition.name, []), 0.50),
-                p95_ms=_percentile(durations.get(definition.name, []), 0.95),
+                p50_ms=_percentile(durations, 0.50),
+                p95_ms=_percentile(durations, 0.95),
                 oldest_pending_seconds=None if oldest is None else max(0.0, now - oldest),
-                last_error=errors.get(definition.name),
+                last_error=None if error is None else error[0],
             )
         )
     return result

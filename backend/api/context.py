@@ -13,6 +13,7 @@ from backend.database import Database
 from backend.events import DeliveryRow, InvocationRow
 from backend.notifier import Notifier
 from backend.registry import Registry
+from backend.runner import Runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class Services:
     notifier: Notifier
     tokens: Tokens
     registry: Registry
+    runner: Runner | None = None
 
 
 @dataclass(slots=True)

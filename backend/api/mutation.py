@@ -23,7 +23,7 @@ async def _transition(info: Info, order_id: str, action: OrderAction, **details:
 
 
 @strawberry.type
-class Mutation:
+class OrderMutation:
     @strawberry.mutation(permission_classes=GUARDED)
     async def place_order(
         self, info: Info, input: PlaceOrderInput, idempotency_key: str | None = None

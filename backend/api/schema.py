@@ -15,9 +15,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from backend.api.deliveries import DeliveryMutation
 from backend.api.errors import OneMutationPerRequest, shape_error
-from backend.api.mutation import Mutation
+from backend.api.mutation import OrderMutation
 from backend.api.query import Query
 from backend.api.subscription import Subscription
 from backend.settings import MAX_QUERY_ALIASES, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
@@ -34,6 +38,16 @@ class Schema(strawberry.Schema):
         # shape_error logs the unexpected ones with the id it gives the client.
         for error in errors:
             shape_error(error)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        # Subscriptions are streamed over WebSocket (Schema.stream); executed here, over
+        # HTTP, one would fail as an internal error instead of a clear refusal.
+        allowed = kwargs.get("allowed_operation_types") or set(OperationType)
+        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
+        return await super().execute(*args, **kwargs)
+
+
+Mutation = merge_types("Mutation", (OrderMutation, DeliveryMutation))
 
 
 def build_schema() -> Schema:

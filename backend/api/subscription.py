@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncGenerator
 
@@ -10,11 +11,14 @@ import strawberry
 from backend import events, orders
 from backend.api.arguments import check_id, parse_cursor
 from backend.api.permissions import GUARDED
-from backend.api.types import Event, EventLogEntry, Info, Order, OrderChange
+from backend.api.query import handler_rows
+from backend.api.types import Event, EventLogEntry, Handler, Info, Order, OrderChange
 from backend.auth import authorize_order
 from backend.errors import NotFound
 from backend.events import EventRecord, LogEntry
 from backend.notifier import event_key, log_key, tail
+
+STATS_INTERVAL_SECONDS = 0.5
 
 
 def _order_of(event: EventRecord) -> Order:
@@ -75,3 +79,18 @@ class Subscription:
 
         async for entry in tail(feed, log_key, start, load):
             yield EventLogEntry(cursor=str(entry.cursor), event=Event.of(entry.event))
+
+    @strawberry.subscription(permission_classes=GUARDED)
+    async def handler_stats(self, info: Info) -> AsyncGenerator[list[Handler], None]:
+        """Every handler's figures now, then again whenever they changed."""
+        notifier = info.context.services.notifier
+        last: list[Handler] | None = None
+        while True:
+            seen = notifier.version
+            rows = await handler_rows(info)
+            if rows != last:
+                last = rows
+                yield rows
+            await notifier.wait_version(seen)
+            # Under load many commits land each second; figures twice a second suffice.
+            await asyncio.sleep(STATS_INTERVAL_SECONDS)

@@ -147,24 +147,20 @@ FROM invocations WHERE event_seq IN (SELECT value FROM json_each(:seqs))
 ORDER BY event_seq, handler, attempt, id;
 
 -- name: delivery_counts
-SELECT handler, status, count(*) AS n FROM deliveries GROUP BY handler, status;
+SELECT handler, status, n FROM delivery_counts;
 
 -- name: oldest_due
--- Per handler, the earliest due time of a delivery still waiting to run.
-SELECT handler, min(next_attempt_at) AS due FROM deliveries
-WHERE status IN ('PENDING', 'RETRYING') GROUP BY handler;
+-- The earliest due time of a delivery of :handler still waiting to run.
+SELECT min(next_attempt_at) FROM deliveries
+WHERE handler = :handler AND status IN ('PENDING', 'RETRYING');
 
 -- name: recent_durations
--- The latest :per_handler attempt durations of each handler.
-SELECT handler, duration_ms FROM (
-    SELECT handler, duration_ms,
-           row_number() OVER (PARTITION BY handler ORDER BY id DESC) AS n
-    FROM invocations)
-WHERE n <= :per_handler;
+-- Attempt durations of :handler among its latest :limit attempts.
+SELECT duration_ms FROM invocations WHERE handler = :handler ORDER BY id DESC LIMIT :limit;
 
--- name: last_errors
-SELECT handler, error FROM invocations i
-WHERE id = (SELECT max(id) FROM invocations j WHERE j.handler = i.handler AND j.error IS NOT NULL);
+-- name: last_error
+SELECT error FROM invocations
+WHERE handler = :handler AND error IS NOT NULL ORDER BY id DESC LIMIT 1;
 
 -- name: paused_handlers
 SELECT name FROM handler_state WHERE paused = 1;

@@ -71,14 +71,35 @@ CREATE TABLE deliveries (
     event_seq       INTEGER NOT NULL REFERENCES events (seq),
     handler         TEXT NOT NULL,
     status          TEXT NOT NULL DEFAULT 'PENDING',
-    attempts        INTEGER NOT NULL DEFAULT 0,
+    attempts        INTEGER NOT NULL DEFAULT 0,  -- attempts ever made (numbers invocations)
+    retry_base      INTEGER NOT NULL DEFAULT 0,  -- attempts before the last manual retry/replay
     next_attempt_at REAL NOT NULL,
     lease_until     REAL,
     last_error      TEXT,
     PRIMARY KEY (event_seq, handler)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
-CREATE INDEX deliveries_by_handler ON deliveries (handler, status);
+CREATE INDEX deliveries_due ON deliveries (handler, status, next_attempt_at);
+
+-- Deliveries per handler and status, kept by triggers so that the handler figures
+-- never count the whole table.
+CREATE TABLE delivery_counts (
+    handler TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (handler, status)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER delivery_counted AFTER INSERT ON deliveries BEGIN
+    INSERT INTO delivery_counts (handler, status, n) VALUES (new.handler, new.status, 1)
+    ON CONFLICT (handler, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER delivery_recounted AFTER UPDATE OF status ON deliveries
+WHEN old.status != new.status BEGIN
+    UPDATE delivery_counts SET n = n - 1 WHERE handler = old.handler AND status = old.status;
+    INSERT INTO delivery_counts (handler, status, n) VALUES (new.handler, new.status, 1)
+    ON CONFLICT (handler, status) DO UPDATE SET n = n + 1;
+END;
 
 -- One row per attempt; history is never rewritten.
 CREATE TABLE invocations (
@@ -94,6 +115,7 @@ CREATE TABLE invocations (
     FOREIGN KEY (event_seq, handler) REFERENCES deliveries (event_seq, handler)
 ) STRICT;
 CREATE INDEX invocations_by_delivery ON invocations (event_seq, handler, attempt);
+CREATE INDEX invocations_by_handler ON invocations (handler, id);
 
 CREATE TABLE idempotency_keys (
     operation  TEXT NOT NULL,

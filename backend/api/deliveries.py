@@ -1,0 +1,54 @@
+"""What staff do about deliveries: retry, replay, pause and resume handlers."""
+
+from __future__ import annotations
+
+import strawberry
+
+from backend.api.permissions import GUARDED
+from backend.api.query import handler_rows
+from backend.api.types import Delivery, Handler, Info
+from backend.errors import NotFound
+from backend.runner import Runner
+
+
+def _runner(info: Info) -> Runner:
+    runner = info.context.services.runner
+    assert runner is not None, "the backend runs without an event runner"
+    return runner
+
+
+async def _handler(info: Info, name: str) -> Handler:
+    for row in await handler_rows(info):
+        if row.name == name:
+            return row
+    raise NotFound(f"there is no handler {name!r}", field="name")
+
+
+@strawberry.type
+class DeliveryMutation:
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def retry_delivery(self, info: Info, event_seq: int, handler: str) -> Delivery:
+        return Delivery.of(await _runner(info).retry_delivery(event_seq, handler))
+
+    @strawberry.mutation(permission_classes=GUARDED, description="How many were made due.")
+    async def retry_dead(self, info: Info, handler: str) -> int:
+        return await _runner(info).retry_dead(handler)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED, description="No handlers given: all of the event's handlers."
+    )
+    async def replay_event(
+        self, info: Info, event_seq: int, handlers: list[str] | None = None
+    ) -> list[Delivery]:
+        rows = await _runner(info).replay_event(event_seq, handlers)
+        return [Delivery.of(row) for row in rows]
+
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def pause_handler(self, info: Info, name: str) -> Handler:
+        await _runner(info).set_paused(name, True)
+        return await _handler(info, name)
+
+    @strawberry.mutation(permission_classes=GUARDED)
+    async def resume_handler(self, info: Info, name: str) -> Handler:
+        await _runner(info).set_paused(name, False)
+        return await _handler(info, name)

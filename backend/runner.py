@@ -1,0 +1,444 @@
+"""The event runner: every delivery reaches its handler at least once.
+
+Woken by commits (no poll on the hot path) and by a slow sweep for due retries and
+expired leases. A claimed delivery is leased (``RUNNING`` until ``lease_until``);
+its attempt runs with the handler's timeout; exactly one outcome is written per
+attempt, shielded from cancellation, together with its ``invocations`` row. The
+retry policy decides; the runner only applies decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from backend.database import Database, Tx
+from backend.errors import BadUserInput, InvalidTransition, NotFound
+from backend.events import DeliveryRow, EventRecord, event_from_row, get_delivery, get_event
+from backend.notifier import Notifier
+from backend.outbox import log_change
+from backend.queries import SQL
+from backend.registry import Registry
+from backend.retry import Backoff, RetryDecision, Verdict
+from backend.status import DeliveryStatus
+from handlers.sdk import Context, Event, GraphQL, HandlerDefinition
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 1.0  # due retries and expired leases are picked up at least this often
+LEASE_MARGIN_SECONDS = 5.0  # a lease outlives the handler's timeout by this much
+ERROR_CHARS = 500
+TRACEBACK_CHARS = 8_000
+
+
+class Outcome(StrEnum):
+    """How an attempt ended (``invocations.outcome``)."""
+
+    SUCCEEDED = "SUCCEEDED"  # the handler returned
+    FAILED = "FAILED"  # it raised
+    TIMED_OUT = "TIMED_OUT"  # it ran past its timeout and was cancelled
+    INTERRUPTED = "INTERRUPTED"  # the runner stopped it on shutdown; due again at once
+    LOST = "LOST"  # the process died during it (found on the next start)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    event: EventRecord
+    handler: str
+    attempt: int  # attempts ever made, this one included
+    budget_attempt: int  # attempts since the last manual retry or replay
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    started_at: datetime
+    duration_ms: float
+    error: str | None = None
+    traceback: str | None = None
+    decision: RetryDecision | None = None
+
+
+class Runner:
+    """Runs deliveries for the handlers of ``registry``; start, then stop."""
+
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        registry: Registry,
+        adapters: Any,
+        graphql: GraphQL | None = None,
+        *,
+        sweep_seconds: float = SWEEP_SECONDS,
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.registry = registry
+        self.graphql = graphql
+        self.adapters = adapters
+        self.sweep_seconds = sweep_seconds
+        self.paused: set[str] = set()
+        self._policies = {
+            d.name: Backoff(
+                max_attempts=d.max_attempts,
+                base_seconds=d.backoff_base_seconds,
+                cap_seconds=d.backoff_cap_seconds,
+            )
+            for d in registry
+        }
+        self._running = {d.name: 0 for d in registry}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._passes = 0  # claim passes completed
+        self._pass_done: asyncio.Future[None] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover attempts a dead process left running, then start delivering."""
+        self.paused = await self.db.read(
+            lambda conn: {row[0] for row in conn.execute(SQL.paused_handlers)}
+        )
+        lost = await self.db.write(self._recover)
+        if lost:
+            log.warning("%d delivery attempt(s) were cut off by the last stop; due again", lost)
+        self.notifier.add_listener(lambda events: self._wake.set())
+        self._loop_task = asyncio.create_task(self._loop(), name="passline-runner")
+
+    async def stop(self, grace_seconds: float) -> None:
+        """Stop claiming; let attempts finish for ``grace_seconds``, then interrupt them."""
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            await self._loop_task
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def sweep_done(self) -> None:
+        """Return once a whole claim pass that began after this call has run."""
+        target = self._passes + 2  # the pass under way may have begun before
+        self._wake.set()
+        while self._passes < target:
+            if self._pass_done is None:
+                self._pass_done = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._pass_done)
+
+    # -- the loop ------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            capacity = {
+                d.name: d.concurrency - self._running[d.name]
+                for d in self.registry
+                if d.name not in self.paused and self._running[d.name] < d.concurrency
+            }
+            claims = (
+                await self.db.write(partial(self._claim, capacity=capacity)) if capacity else []
+            )
+            for claim in claims:
+                self._running[claim.handler] += 1
+                task = asyncio.create_task(self._attempt(claim))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            self._passes += 1
+            if self._pass_done is not None:
+                self._pass_done.set_result(None)
+                self._pass_done = None
+            if self._stopping:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.sweep_seconds)
+
+    def _claim(self, tx: Tx, capacity: dict[str, int]) -> list[Claim]:
+        """On the writer: lease what is due, up to each handler's free capacity."""
+        now = time.time()
+        claims = []
+        for name, limit in capacity.items():
+            definition = self.registry.get(name)
+            assert definition is not None
+            rows = tx.execute(
+                SQL.due_deliveries,
+                {"handler": name, "now": now, "ordered": int(definition.ordered), "limit": limit},
+            ).fetchall()
+            for row in rows:
+                tx.execute(
+                    SQL.lease_delivery,
+                    {
+                        "event_seq": row["event_seq"],
+                        "handler": name,
+                        "lease_until": now + definition.timeout_seconds + LEASE_MARGIN_SECONDS,
+                    },
+                )
+                event = event_from_row(row)
+                log_change(tx, event)
+                attempt = row["attempts"] + 1
+                claims.append(Claim(event, name, attempt, attempt - row["retry_base"]))
+        return claims
+
+    async def _attempt(self, claim: Claim) -> None:
+        definition = self.registry.get(claim.handler)
+        assert definition is not None
+        started_at = datetime.now(UTC)
+        start = time.monotonic()
+        try:
+            result = await self._call(definition, claim, started_at, start)
+        except asyncio.CancelledError:
+            interrupted = Result(
+                Outcome.INTERRUPTED,
+                started_at,
+                (time.monotonic() - start) * 1000,
+                "the runner stopped during this attempt; it is due again",
+            )
+            await asyncio.shield(self._record(claim, interrupted))
+            raise
+        await asyncio.shield(self._record(claim, result))
+
+    async def _call(
+        self, definition: HandlerDefinition, claim: Claim, started_at: datetime, start: float
+    ) -> Result:
+        record = claim.event
+        event = Event(
+            seq=record.seq,
+            id=record.id,
+            type=record.type,
+            order_id=record.order_id,
+            payload=record.payload,
+            created_at=record.created_at.isoformat(),
+            attempt=claim.attempt,
+        )
+        logger = logging.LoggerAdapter(
+            logging.getLogger(f"passline.handlers.{definition.name}"),
+            {"event_seq": record.seq, "attempt": claim.attempt},
+        )
+        assert self.graphql is not None, "give the runner a GraphQL client before start()"
+        context = Context(
+            event=event,
+            graphql=self.graphql,
+            log=logger,
+            idempotency_key=f"{record.id}:{definition.name}",
+            adapters=self.adapters,
+        )
+        try:
+            async with asyncio.timeout(definition.timeout_seconds):
+                await definition.function(event, context)
+        except TimeoutError as exc:
+            elapsed = (time.monotonic() - start) * 1000
+            timed_out = elapsed >= definition.timeout_seconds * 1000
+            return self._failure(
+                claim,
+                Outcome.TIMED_OUT if timed_out else Outcome.FAILED,
+                started_at,
+                elapsed,
+                exc,
+                f"timed out after {definition.timeout_seconds:g} s" if timed_out else None,
+            )
+        except Exception as exc:
+            elapsed = (time.monotonic() - start) * 1000
+            return self._failure(claim, Outcome.FAILED, started_at, elapsed, exc, None)
+        return Result(Outcome.SUCCEEDED, started_at, (time.monotonic() - start) * 1000)
+
+    def _failure(
+        self,
+        claim: Claim,
+        outcome: Outcome,
+        started_at: datetime,
+        elapsed_ms: float,
+        exc: BaseException,
+        message: str | None,
+    ) -> Result:
+        text = message or f"{type(exc).__name__}: {exc}"
+        trace = "".join(traceback.format_exception(exc))
+        decision = self._policies[claim.handler].decide(exc, claim.budget_attempt)
+        return Result(
+            outcome,
+            started_at,
+            elapsed_ms,
+            text[:ERROR_CHARS],
+            trace[-TRACEBACK_CHARS:],
+            decision,
+        )
+
+    async def _record(self, claim: Claim, result: Result) -> None:
+        try:
+            await self.db.write(lambda tx: _finish(tx, claim, result))
+        finally:
+            self._running[claim.handler] -= 1
+            self._wake.set()
+        decision = result.decision
+        if decision is not None and decision.verdict is Verdict.RETRY:
+            asyncio.get_running_loop().call_later(decision.delay_seconds, self._wake.set)
+
+    def _recover(self, tx: Tx) -> int:
+        """Attempts left RUNNING by a process that died: record them and make them due."""
+        rows = tx.execute(SQL.running_deliveries).fetchall()
+        now = datetime.now(UTC)
+        for row in rows:
+            event = get_event(tx.conn, row["event_seq"])
+            assert event is not None
+            claim = Claim(event, row["handler"], row["attempts"], row["attempts"])
+            lost = Result(
+                Outcome.LOST,
+                now,
+                0.0,
+                f"the process stopped during attempt {row['attempts']}; it is due again",
+            )
+            _finish(tx, claim, lost)
+        return len(rows)
+
+    # -- what staff can do ---------------------------------------------------------
+
+    def _check_handler(self, name: str) -> HandlerDefinition:
+        definition = self.registry.get(name)
+        if definition is None:
+            known = ", ".join(d.name for d in self.registry)
+            raise NotFound(f"there is no handler {name!r}; handlers are: {known}", field="handler")
+        return definition
+
+    async def retry_delivery(self, event_seq: int, handler: str) -> DeliveryRow:
+        """Make one failed (or waiting) delivery due now, with a fresh attempt budget."""
+        self._check_handler(handler)
+
+        def unit(tx: Tx) -> DeliveryRow:
+            row = get_delivery(tx.conn, event_seq, handler)
+            if row is None:
+                raise NotFound(f"event {event_seq} has no delivery to {handler}", field="eventSeq")
+            if row.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.RUNNING):
+                raise InvalidTransition(
+                    f"the delivery of event {event_seq} to {handler} is {row.status.value}; "
+                    "only a failed or waiting delivery can be retried (use replayEvent to "
+                    "run a succeeded one again)"
+                )
+            return _make_due(tx, event_seq, handler)
+
+        row = await self.db.write(unit)
+        self._wake.set()
+        return row
+
+    async def retry_dead(self, handler: str) -> int:
+        """Make every DEAD delivery of ``handler`` due now; how many there were."""
+        self._check_handler(handler)
+
+        def unit(tx: Tx) -> int:
+            seqs = [r[0] for r in tx.execute(SQL.dead_of_handler, {"handler": handler})]
+            for seq in seqs:
+                _make_due(tx, seq, handler)
+            return len(seqs)
+
+        count = await self.db.write(unit)
+        self._wake.set()
+        return count
+
+    async def replay_event(self, event_seq: int, handlers: list[str] | None) -> list[DeliveryRow]:
+        """Deliver an event again (also a succeeded delivery) to some or all of its handlers."""
+
+        def unit(tx: Tx) -> list[DeliveryRow]:
+            event = get_event(tx.conn, event_seq)
+            if event is None:
+                raise NotFound(f"there is no event {event_seq}", field="eventSeq")
+            subscribed = tx.subscribers.get(event.type, ())
+            names = list(subscribed) if handlers is None else handlers
+            for name in names:
+                self._check_handler(name)
+                if name not in subscribed:
+                    raise BadUserInput(
+                        f"{name} does not handle {event.type} events; its handlers are: "
+                        f"{', '.join(subscribed) or 'none'}",
+                        field="handlers",
+                    )
+            replayed = []
+            for name in names:
+                row = get_delivery(tx.conn, event_seq, name)
+                if row is not None and row.status is DeliveryStatus.RUNNING:
+                    raise InvalidTransition(
+                        f"event {event_seq} is being delivered to {name} right now; "
+                        "replay it once that attempt has finished"
+                    )
+                if row is None:
+                    tx.execute(
+                        SQL.insert_delivery,
+                        {"event_seq": event_seq, "handler": name, "next_attempt_at": time.time()},
+                    )
+                replayed.append(_make_due(tx, event_seq, name))
+            return replayed
+
+        rows = await self.db.write(unit)
+        self._wake.set()
+        return rows
+
+    async def set_paused(self, name: str, paused: bool) -> None:
+        self._check_handler(name)
+        await self.db.write(
+            lambda tx: tx.execute(SQL.set_paused, {"name": name, "paused": int(paused)})
+        )
+        if paused:
+            self.paused.add(name)
+        else:
+            self.paused.discard(name)
+            self._wake.set()
+        self.notifier.handlers_changed()
+
+
+def _make_due(tx: Tx, event_seq: int, handler: str) -> DeliveryRow:
+    tx.execute(SQL.make_due, {"event_seq": event_seq, "handler": handler, "now": time.time()})
+    event = get_event(tx.conn, event_seq)
+    row = get_delivery(tx.conn, event_seq, handler)
+    assert event is not None and row is not None
+    log_change(tx, event)
+    return row
+
+
+def _finish(tx: Tx, claim: Claim, result: Result) -> None:
+    """On the writer: the attempt's one outcome, its invocation row and its log entry."""
+    now = time.time()
+    decision = result.decision
+    if result.outcome is Outcome.SUCCEEDED:
+        status, due = DeliveryStatus.SUCCEEDED, now
+    elif result.outcome in (Outcome.INTERRUPTED, Outcome.LOST):
+        status, due = DeliveryStatus.RETRYING, now
+    elif decision is not None and decision.verdict is Verdict.RETRY:
+        status, due = DeliveryStatus.RETRYING, now + decision.delay_seconds
+    else:
+        status, due = DeliveryStatus.DEAD, now
+    tx.execute(
+        SQL.finish_delivery,
+        {
+            "event_seq": claim.event.seq,
+            "handler": claim.handler,
+            "attempt": claim.attempt,
+            "status": status.value,
+            "next_attempt_at": due,
+            "last_error": result.error,
+        },
+    )
+    tx.execute(
+        SQL.insert_invocation,
+        {
+            "event_seq": claim.event.seq,
+            "handler": claim.handler,
+            "attempt": claim.attempt,
+            "started_at": result.started_at.isoformat(),
+            "duration_ms": result.duration_ms,
+            "outcome": result.outcome.value,
+            "error": result.error,
+            "traceback": result.traceback,
+        },
+    )
+    log_change(tx, claim.event)

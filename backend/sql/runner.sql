@@ -1,0 +1,59 @@
+-- The event runner's queries. Delivery states and their meaning: backend/status.py.
+
+-- name: due_deliveries
+-- Up to :limit deliveries of :handler that may start now: waiting and due, or leased
+-- by a runner whose lease ran out. With :ordered, a delivery waits while an earlier
+-- event of the same order has not yet succeeded with this handler.
+SELECT d.event_seq, d.handler, d.attempts, d.retry_base,
+       e.seq, e.id, e.type, e.order_id, e.payload, e.created_at, e.causation_id
+FROM deliveries d JOIN events e ON e.seq = d.event_seq
+WHERE d.handler = :handler
+  AND ((d.status IN ('PENDING', 'RETRYING') AND d.next_attempt_at <= :now)
+       OR (d.status = 'RUNNING' AND d.lease_until <= :now))
+  AND (:ordered = 0 OR e.order_id IS NULL OR NOT EXISTS (
+         SELECT 1 FROM events pe JOIN deliveries p ON p.event_seq = pe.seq
+         WHERE pe.order_id = e.order_id AND pe.seq < e.seq
+           AND p.handler = d.handler AND p.status != 'SUCCEEDED'))
+ORDER BY d.next_attempt_at, d.event_seq
+LIMIT :limit;
+
+-- name: lease_delivery
+-- PENDING/RETRYING/expired RUNNING -> RUNNING
+UPDATE deliveries
+SET status = 'RUNNING', attempts = attempts + 1, lease_until = :lease_until
+WHERE event_seq = :event_seq AND handler = :handler;
+
+-- name: finish_delivery
+-- RUNNING -> SUCCEEDED | RETRYING | DEAD | PENDING (released), by the attempt that holds it.
+UPDATE deliveries
+SET status = :status, next_attempt_at = :next_attempt_at, lease_until = NULL,
+    last_error = :last_error
+WHERE event_seq = :event_seq AND handler = :handler
+  AND status = 'RUNNING' AND attempts = :attempt;
+
+-- name: insert_invocation
+INSERT INTO invocations (event_seq, handler, attempt, started_at, duration_ms, outcome,
+                         error, traceback)
+VALUES (:event_seq, :handler, :attempt, :started_at, :duration_ms, :outcome, :error,
+        :traceback);
+
+-- name: running_deliveries
+SELECT d.event_seq, d.handler, d.attempts FROM deliveries d WHERE d.status = 'RUNNING';
+
+-- name: get_delivery
+SELECT event_seq, handler, status, attempts, retry_base, next_attempt_at, lease_until,
+       last_error
+FROM deliveries WHERE event_seq = :event_seq AND handler = :handler;
+
+-- name: make_due
+-- DEAD | RETRYING | PENDING | SUCCEEDED -> PENDING, now, with a fresh attempt budget.
+UPDATE deliveries
+SET status = 'PENDING', next_attempt_at = :now, retry_base = attempts, lease_until = NULL
+WHERE event_seq = :event_seq AND handler = :handler AND status != 'RUNNING';
+
+-- name: dead_of_handler
+SELECT event_seq FROM deliveries WHERE handler = :handler AND status = 'DEAD' ORDER BY event_seq;
+
+-- name: set_paused
+INSERT INTO handler_state (name, paused) VALUES (:name, :paused)
+ON CONFLICT (name) DO UPDATE SET paused = excluded.paused;

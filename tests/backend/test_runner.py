@@ -1,0 +1,334 @@
+"""The event runner on plain asyncio: retries, timeouts, dead letters, replay, pause, leases."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend import events
+from backend.api.context import Services
+from backend.api.schema import build_schema
+from backend.auth import Tokens
+from backend.database import Database, Tx
+from backend.errors import InvalidTransition, NotFound
+from backend.inprocess import InProcessGraphQL
+from backend.notifier import Notifier
+from backend.outbox import emit
+from backend.registry import Registry
+from backend.runner import Runner
+from backend.status import DeliveryStatus
+from handlers.sdk import Context, Event, HandlerDefinition, PermanentError, RetryAfter
+
+Behaviour = Callable[[Event, Context], Awaitable[None]]
+
+
+@dataclass
+class Probe:
+    """A test handler whose behaviour a test sets, and which records its calls."""
+
+    behaviour: Behaviour | None = None
+    calls: list[tuple[int, int]] = field(default_factory=list)  # (event seq, attempt)
+
+    async def __call__(self, event: Event, ctx: Context) -> None:
+        self.calls.append((event.seq, event.attempt))
+        assert ctx.idempotency_key == f"{event.id}:{ctx.log.logger.name.rsplit('.', 1)[1]}"
+        if self.behaviour is not None:
+            await self.behaviour(event, ctx)
+
+
+@dataclass
+class Harness:
+    db: Database
+    runner: Runner
+    probes: dict[str, Probe]
+
+    async def emit(self, event_type: str = "thing_happened", order_id: str | None = None) -> int:
+        def unit(tx: Tx) -> int:
+            if order_id is not None:
+                tx.execute(
+                    "INSERT OR IGNORE INTO orders (id, number, status, channel, fulfillment,"
+                    " total_cents, created_at, updated_at) VALUES (?, (SELECT coalesce(max(number),"
+                    " 0) + 1 FROM orders), 'PLACED', 'WEB', 'TAKEAWAY', 0, '', '')",
+                    (order_id,),
+                )
+            return emit(tx, event_type, {"n": 1}, order_id=order_id).seq
+
+        return await self.db.write(unit)
+
+    def delivery(self, seq: int, handler: str) -> events.DeliveryRow:
+        row = self.read(lambda conn: events.get_delivery(conn, seq, handler))
+        assert isinstance(row, events.DeliveryRow)
+        return row
+
+    def read(self, reader: Callable[[sqlite3.Connection], Any]) -> Any:
+        with sqlite3.connect(self.db.path) as conn:
+            conn.row_factory = sqlite3.Row
+            return reader(conn)
+
+    def outcomes(self, seq: int, handler: str) -> list[str]:
+        rows = self.read(lambda conn: events.invocations_of(conn, [seq]))
+        return [row.outcome for row in rows.get((seq, handler), [])]
+
+    async def until(self, seq: int, handler: str, *statuses: DeliveryStatus) -> events.DeliveryRow:
+        """Wait until the delivery reaches one of ``statuses`` (a wait-for-condition)."""
+        deadline = time.monotonic() + 10
+        while True:
+            row = self.delivery(seq, handler)
+            if row is not None and row.status in statuses:
+                return row
+            assert time.monotonic() < deadline, f"still {row}"
+            await asyncio.sleep(0.005)
+
+
+def definition(name: str, probe: Probe, **policy: Any) -> HandlerDefinition:
+    policy.setdefault("backoff_base_seconds", 0.01)
+    policy.setdefault("events", ("thing_happened",))
+    return HandlerDefinition(name=name, function=probe, **policy)
+
+
+async def open_harness(
+    path: Path, definitions: list[HandlerDefinition], probes: dict[str, Probe]
+) -> Harness:
+    registry = Registry(definitions)
+    db = Database(path, subscribers=registry.subscribers)
+    await db.open()
+    last = await db.read(lambda conn: (events.last_seq(conn), events.last_log_cursor(conn)))
+    notifier = Notifier(last_seq=last[0], last_cursor=last[1])
+    db.on_commit = notifier.on_commit
+    runner = Runner(db, notifier, registry, adapters=None, sweep_seconds=0.05)
+    services = Services(db, notifier, Tokens("t", b"s"), registry, runner)
+    runner.graphql = InProcessGraphQL(build_schema(), services)
+    await runner.start()
+    return Harness(db, runner, probes)
+
+
+@pytest.fixture
+async def make(db_path: Path) -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
+    opened: list[Harness] = []
+
+    async def factory(**policies: dict[str, Any]) -> Harness:
+        probes = {name: Probe() for name in policies}
+        definitions = [
+            definition(name, probes[name], **policy) for name, policy in policies.items()
+        ]
+        harness = await open_harness(db_path, definitions, probes)
+        opened.append(harness)
+        return harness
+
+    yield factory
+    for harness in opened:
+        await harness.runner.stop(1.0)
+        await harness.db.close()
+
+
+def failing(
+    times: int, error: Callable[[], BaseException] = lambda: RuntimeError("kaput")
+) -> Behaviour:
+    left = [times]
+
+    async def behaviour(event: Event, ctx: Context) -> None:
+        if left[0] > 0:
+            left[0] -= 1
+            raise error()
+
+    return behaviour
+
+
+async def test_success_is_recorded_once(make: Callable[..., Awaitable[Harness]]) -> None:
+    h = await make(a={}, b={})
+    seq = await h.emit()
+    for name in ("a", "b"):
+        row = await h.until(seq, name, DeliveryStatus.SUCCEEDED)
+        assert row.attempts == 1
+        assert h.outcomes(seq, name) == ["SUCCEEDED"]
+        assert h.probes[name].calls == [(seq, 1)]
+
+
+async def test_failures_are_retried_with_backoff_until_success(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={"max_attempts": 5})
+    h.probes["a"].behaviour = failing(2)
+    seq = await h.emit()
+    row = await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    assert row.attempts == 3
+    assert h.outcomes(seq, "a") == ["FAILED", "FAILED", "SUCCEEDED"]
+    invocations = h.read(lambda conn: events.invocations_of(conn, [seq]))[(seq, "a")]
+    assert invocations[0].error == "RuntimeError: kaput"
+
+
+async def test_retry_after_is_honoured(make: Callable[..., Awaitable[Harness]]) -> None:
+    h = await make(a={})
+    h.probes["a"].behaviour = failing(1, lambda: RetryAfter(0.3))
+    seq = await h.emit()
+    await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    first, second = h.read(lambda conn: events.invocations_of(conn, [seq]))[(seq, "a")]
+    assert (second.started_at - first.started_at).total_seconds() >= 0.3
+
+
+async def test_a_timeout_is_a_failed_attempt(make: Callable[..., Awaitable[Harness]]) -> None:
+    h = await make(a={"timeout_seconds": 0.05, "max_attempts": 2})
+
+    async def hang(event: Event, ctx: Context) -> None:
+        await asyncio.sleep(30)
+
+    h.probes["a"].behaviour = hang
+    seq = await h.emit()
+    row = await h.until(seq, "a", DeliveryStatus.DEAD)
+    assert h.outcomes(seq, "a") == ["TIMED_OUT", "TIMED_OUT"]
+    assert row.last_error == "timed out after 0.05 s"
+
+
+async def test_a_permanent_error_goes_straight_to_dead(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={"max_attempts": 5})
+    h.probes["a"].behaviour = failing(1, lambda: PermanentError("card reported stolen"))
+    seq = await h.emit()
+    row = await h.until(seq, "a", DeliveryStatus.DEAD)
+    assert row.attempts == 1
+    assert row.last_error == "PermanentError: card reported stolen"
+
+
+async def test_dead_after_max_attempts_then_retry_succeeds(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={"max_attempts": 3})
+    h.probes["a"].behaviour = failing(3)
+    seq = await h.emit()
+    await h.until(seq, "a", DeliveryStatus.DEAD)
+    assert h.outcomes(seq, "a") == ["FAILED"] * 3
+    assert h.delivery(seq, "a").attempts == 3
+    # The cause is fixed (failing(3) is used up): a person retries it.
+    retried = await h.runner.retry_delivery(seq, "a")
+    assert retried.status is DeliveryStatus.PENDING
+    row = await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    assert row.attempts == 4
+    assert h.outcomes(seq, "a") == ["FAILED", "FAILED", "FAILED", "SUCCEEDED"]
+
+
+async def test_retry_dead_makes_all_dead_of_a_handler_due(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={"max_attempts": 1}, b={})
+    h.probes["a"].behaviour = failing(3)
+    seqs = [await h.emit() for _ in range(3)]
+    for seq in seqs:
+        await h.until(seq, "a", DeliveryStatus.DEAD)
+    assert await h.runner.retry_dead("a") == 3
+    for seq in seqs:
+        await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    assert await h.runner.retry_dead("a") == 0
+
+
+async def test_retry_refuses_a_succeeded_delivery_and_unknown_names(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={})
+    seq = await h.emit()
+    await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    with pytest.raises(InvalidTransition, match="replayEvent"):
+        await h.runner.retry_delivery(seq, "a")
+    with pytest.raises(NotFound):
+        await h.runner.retry_delivery(seq, "nobody")
+    with pytest.raises(NotFound):
+        await h.runner.retry_delivery(seq + 100, "a")
+
+
+async def test_replay_runs_a_succeeded_delivery_again_and_keeps_history(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={}, b={})
+    seq = await h.emit()
+    await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    await h.until(seq, "b", DeliveryStatus.SUCCEEDED)
+    replayed = await h.runner.replay_event(seq, ["a"])
+    assert [(r.handler, r.status) for r in replayed] == [("a", DeliveryStatus.PENDING)]
+    await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    assert h.probes["a"].calls == [(seq, 1), (seq, 2)]
+    assert h.outcomes(seq, "a") == ["SUCCEEDED", "SUCCEEDED"]
+    assert h.probes["b"].calls == [(seq, 1)]  # only the handler asked for
+
+
+async def test_pause_holds_deliveries_and_resume_drains_them(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={})
+    await h.runner.set_paused("a", True)
+    seqs = [await h.emit() for _ in range(5)]
+    await h.runner.sweep_done()
+    assert all(h.delivery(seq, "a").status is DeliveryStatus.PENDING for seq in seqs)
+    assert h.probes["a"].calls == []
+    await h.runner.set_paused("a", False)
+    for seq in seqs:
+        await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
+
+
+async def test_an_ordered_handler_is_held_by_a_dead_delivery_of_the_same_order(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(a={"ordered": True, "max_attempts": 1})
+    h.probes["a"].behaviour = failing(1, lambda: PermanentError("printer on fire"))
+    first = await h.emit(order_id="o-1")
+    second = await h.emit(order_id="o-1")
+    other = await h.emit(order_id="o-2")
+    await h.until(first, "a", DeliveryStatus.DEAD)
+    await h.until(other, "a", DeliveryStatus.SUCCEEDED)  # another order is not held
+    await h.runner.sweep_done()
+    assert h.delivery(second, "a").status is DeliveryStatus.PENDING
+    assert (second, 1) not in h.probes["a"].calls
+    await h.runner.retry_delivery(first, "a")
+    await h.until(second, "a", DeliveryStatus.SUCCEEDED)
+    calls = [seq for seq, _ in h.probes["a"].calls if seq != other]
+    assert calls == [first, first, second]
+
+
+async def test_a_lease_left_by_a_dead_process_is_run_again_at_start(
+    make: Callable[..., Awaitable[Harness]], db_path: Path
+) -> None:
+    h = await make(a={})
+    await h.runner.set_paused("a", True)
+    seq = await h.emit()
+    await h.runner.stop(1.0)
+    await h.db.close()
+    # What a SIGKILL during the attempt leaves behind: RUNNING with a lease.
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "UPDATE deliveries SET status = 'RUNNING', attempts = 1, lease_until = ?",
+            (time.time() + 3600,),
+        )
+        conn.execute("UPDATE handler_state SET paused = 0")
+    again = await make(a={})
+    row = await again.until(seq, "a", DeliveryStatus.SUCCEEDED)
+    assert row.attempts == 2
+    assert again.outcomes(seq, "a") == ["LOST", "SUCCEEDED"]
+
+
+async def test_shutdown_lets_short_attempts_finish_and_interrupts_long_ones(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(quick={}, slow={})
+    started = {name: asyncio.Event() for name in ("quick", "slow")}
+
+    def sleeper(name: str, seconds: float) -> Behaviour:
+        async def behaviour(event: Event, ctx: Context) -> None:
+            started[name].set()
+            await asyncio.sleep(seconds)
+
+        return behaviour
+
+    h.probes["quick"].behaviour = sleeper("quick", 0.1)
+    h.probes["slow"].behaviour = sleeper("slow", 30)
+    seq = await h.emit()
+    await asyncio.gather(*(event.wait() for event in started.values()))
+    await h.runner.stop(0.5)
+    assert h.outcomes(seq, "quick") == ["SUCCEEDED"]
+    assert h.outcomes(seq, "slow") == ["INTERRUPTED"]
+    assert h.delivery(seq, "slow").status is DeliveryStatus.RETRYING
