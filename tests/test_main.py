@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "subprocess-staff-token"
-
-
-def start(db: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PASSLINE_STAFF_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "main.py"),
-            "--headless",
-            "--db",
-            str(db),
-            "--port",
-            "0",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-
-
-def listening_url(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    line = process.stdout.readline()  # blocks until the backend says it is ready
-    match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+/graphql)\n", line)
-    assert match, (
-        line,
-        process.stderr.read() if process.poll() is not None and process.stderr else "",
-    )
-    return match.group(1)
+from tests.headless import TOKEN, listening_url, start
 
 
 @pytest.fixture
