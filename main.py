@@ -15,7 +15,14 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from backend.errors import StorageError
+from backend.demo import (
+    DEFAULT_ORDERS_PER_MINUTE,
+    MAX_ORDERS_PER_MINUTE,
+    Demo,
+    DemoSettings,
+    DemoThread,
+)
+from backend.errors import HandlersConfigError, StorageError
 from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
 
 
@@ -41,21 +48,76 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="listen port, 0 = any free (default: %(default)s)",
     )
     parser.add_argument(
+        "--gateway-latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="added latency of the sandbox payment gateway (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level", default="WARNING", help="logging level (default: %(default)s)"
     )
+    parser.add_argument(
+        "--handlers-config",
+        type=Path,
+        metavar="PATH",
+        help="TOML file declaring extra handlers as HTTP endpoints ([[webhook]] tables)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="simulated customers place orders and simulated staff move them along",
+    )
+    parser.add_argument(
+        "--demo-rate",
+        type=float,
+        metavar="ORDERS_PER_MINUTE",
+        help=f"with --demo: orders a minute, on average (default: {DEFAULT_ORDERS_PER_MINUTE:g})",
+    )
+    parser.add_argument(
+        "--demo-failure-rate",
+        type=float,
+        metavar="FRACTION",
+        help="with --demo: share of payments the sandbox gateway declines, 0 to 1 (default: 0)",
+    )
     args = parser.parse_args(argv)
+    _check_demo_args(parser, args)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
     return args
 
 
-def run_headless(settings: Settings) -> int:
+def _check_demo_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if not args.demo and (args.demo_rate is not None or args.demo_failure_rate is not None):
+        parser.error("--demo-rate and --demo-failure-rate only apply with --demo; add --demo")
+    if args.demo and args.connect:
+        parser.error("--demo drives the embedded backend; leave out --connect")
+    if args.demo_rate is not None and not 0 < args.demo_rate <= MAX_ORDERS_PER_MINUTE:
+        parser.error(
+            f"--demo-rate {args.demo_rate:g} is out of range; "
+            f"use more than 0 and at most {MAX_ORDERS_PER_MINUTE:g} orders a minute"
+        )
+    if args.demo_failure_rate is not None and not 0 <= args.demo_failure_rate <= 1:
+        parser.error(
+            f"--demo-failure-rate {args.demo_failure_rate:g} is out of range; "
+            "use a fraction from 0 (no payment fails) to 1 (every payment fails)"
+        )
+
+
+def demo_settings(args: argparse.Namespace) -> DemoSettings | None:
+    """What ``--demo`` asked for, or None without it."""
+    if not args.demo:
+        return None
+    return DemoSettings(orders_per_minute=args.demo_rate or DEFAULT_ORDERS_PER_MINUTE)
+
+
+def run_headless(settings: Settings, demo: DemoSettings | None = None) -> int:
     from backend.embedded import Backend
 
-    backend = Backend(settings)
     try:
+        backend = Backend(settings)
         backend.start()
-    except (StorageError, OSError) as exc:
+    except (StorageError, HandlersConfigError, OSError) as exc:
         print(f"passline: cannot start: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
@@ -67,7 +129,18 @@ def run_headless(settings: Settings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     print(f"listening on {backend.url}", flush=True)
     print(f"database {settings.db_path}", flush=True)
+    demo_thread = None
+    if demo is not None:
+        demo_thread = DemoThread(Demo(backend.url, backend.staff_token, demo))
+        demo_thread.start()
+        print(
+            f"demo: about {demo.orders_per_minute:g} orders a minute, "
+            f"{settings.gateway_failure_rate:.0%} of payments declined",
+            flush=True,
+        )
     stop.wait()
+    if demo_thread is not None:
+        demo_thread.stop()
     backend.stop()
     print("stopped", flush=True)
     return 0
@@ -78,14 +151,23 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings(db_path=args.db.expanduser().resolve(), host=args.host, port=args.port)
+    settings = Settings(
+        db_path=args.db.expanduser().resolve(),
+        host=args.host,
+        port=args.port,
+        gateway_latency_seconds=args.gateway_latency,
+        gateway_failure_rate=args.demo_failure_rate or 0.0,
+        handlers_config=(
+            None if args.handlers_config is None else args.handlers_config.expanduser().resolve()
+        ),
+    )
     if args.headless:
-        return run_headless(settings)
+        return run_headless(settings, demo_settings(args))
     print(
         "passline: the dashboard is not built yet; serving the backend headless instead",
         file=sys.stderr,
     )
-    return run_headless(settings)
+    return run_headless(settings, demo_settings(args))
 
 
 if __name__ == "__main__":
