@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--demo-failure-rate",
         type=float,
         metavar="FRACTION",
-        help="with --demo: share of payments the sandbox gateway declines, 0 to 1 (default: 0)",
+        help="with --demo: share of charges the sandbox payment gateway fails, 0 to 1 (default: 0)",
     )
     args = parser.parse_args(argv)
     _check_demo_args(parser, args)
@@ -100,7 +100,7 @@ def _check_demo_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     if args.demo_failure_rate is not None and not 0 <= args.demo_failure_rate <= 1:
         parser.error(
             f"--demo-failure-rate {args.demo_failure_rate:g} is out of range; "
-            "use a fraction from 0 (no payment fails) to 1 (every payment fails)"
+            "use a fraction from 0 (no charge fails) to 1 (every charge fails)"
         )
 
 
@@ -135,7 +135,7 @@ def run_headless(settings: Settings, demo: DemoSettings | None = None) -> int:
         demo_thread.start()
         print(
             f"demo: about {demo.orders_per_minute:g} orders a minute, "
-            f"{settings.gateway_failure_rate:.0%} of payments declined",
+            f"payment gateway failure rate {settings.gateway_failure_rate:.0%}",
             flush=True,
         )
     stop.wait()

@@ -45,6 +45,7 @@ HANDLER = Principal(Role.HANDLER)
 _ANY = frozenset(Role)
 _STAFF = frozenset({Role.STAFF})
 _STAFF_HANDLER = frozenset({Role.STAFF, Role.HANDLER})
+_HANDLER = frozenset({Role.HANDLER})  # the pipeline's steps: staff act through the handlers
 
 # Root field -> roles allowed. A field not listed here is refused to everyone.
 POLICY: dict[str, frozenset[Role]] = {
@@ -68,6 +69,14 @@ POLICY: dict[str, frozenset[Role]] = {
     "Mutation.replayEvent": _STAFF,
     "Mutation.pauseHandler": _STAFF,
     "Mutation.resumeHandler": _STAFF,
+    "Mutation.markValidated": _HANDLER,
+    "Mutation.rejectOrder": _HANDLER,
+    "Mutation.recordPayment": _HANDLER,
+    "Mutation.failPayment": _HANDLER,
+    "Mutation.markInKitchen": _HANDLER,
+    "Mutation.applyInventory": _HANDLER,
+    "Mutation.dispatchOrder": _HANDLER,
+    "Mutation.awardLoyalty": _HANDLER,
 }
 PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.KIOSK})
 

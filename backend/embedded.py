@@ -26,6 +26,8 @@ from backend.registry import Registry, pipeline
 from backend.runner import Runner
 from backend.server import Server, build_app
 from backend.settings import SHUTDOWN_GRACE_SECONDS, Settings, resource_path
+from backend.webhooks import WebhookClient, load_webhooks
+from handlers.adapters import sandbox
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,11 @@ class Backend:
     ) -> None:
         self.settings = settings
         self.registry = pipeline() if registry is None else registry
+        self.webhooks: WebhookClient | None = None
+        if settings.handlers_config is not None:
+            self.webhooks = WebhookClient()
+            extra = load_webhooks(settings.handlers_config, self.webhooks, taken=self.registry)
+            self.registry = self.registry.with_extra(extra)
         self.staff_token = staff_token(settings.db_path, settings.staff_token)
         self.loop = asyncio.new_event_loop()
         self.db = Database(settings.db_path, subscribers=self.registry.subscribers)
@@ -61,7 +68,12 @@ class Backend:
         self.services: Services | None = None
         self.server: Server | None = None
         self.runner: Runner | None = None
-        self.adapters = adapters
+        # The restaurant's external services; the local sandboxes unless given.
+        self.adapters = adapters or sandbox(
+            settings.db_path.parent,
+            gateway_failure_rate=settings.gateway_failure_rate,
+            gateway_latency_seconds=settings.gateway_latency_seconds,
+        )
         self._thread = threading.Thread(target=self._run, name="passline-backend", daemon=True)
         self._started: Future[None] = Future()
         self._stopped: asyncio.Event | None = None
@@ -136,4 +148,6 @@ class Backend:
             await self.server.stop()
         if self.runner is not None:
             await self.runner.stop(SHUTDOWN_GRACE_SECONDS)
+        if self.webhooks is not None:
+            await self.webhooks.aclose()
         await self.db.close()

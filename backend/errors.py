@@ -8,6 +8,7 @@ escapes a resolver is masked as an internal error and logged with an id.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 
 class ErrorCode(StrEnum):
@@ -66,3 +67,18 @@ class LimitExceeded(PasslineError):
 
 class StorageError(Exception):
     """The database file cannot be used (not Passline's, damaged, or too new)."""
+
+
+class HandlersConfigError(Exception):
+    """The handlers configuration file (``--handlers-config``) cannot be used.
+
+    ``entry`` names the offending ``[[webhook]]`` entry (None: the file as a whole);
+    the message says what is wrong and how to fix it.
+    """
+
+    def __init__(self, path: Path, problem: str, entry: str | None = None) -> None:
+        where = f"{path}" if entry is None else f"{path}, {entry}"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.entry = entry
+        self.problem = problem

@@ -11,6 +11,7 @@ from typing import Any
 
 from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
+from backend.idempotency import Codec, once
 from backend.menu import items_by_id
 from backend.outbox import emit
 from backend.queries import SQL
@@ -28,6 +29,7 @@ from backend.status import (
     Fulfillment,
     OrderAction,
     OrderStatus,
+    Transition,
 )
 
 PLACE_ORDER = "placeOrder"
@@ -186,14 +188,14 @@ def place_order(tx: Tx, request: OrderRequest, idempotency_key: str | None = Non
     With an ``idempotency_key`` already used, the first order is returned and
     nothing new is written.
     """
-    if idempotency_key is not None:
-        found = tx.one(
-            SQL.get_idempotent_result, {"operation": PLACE_ORDER, "key": idempotency_key}
-        )
-        if found is not None:
-            order = load_order(tx.conn, json.loads(found["result"])["orderId"])
-            assert order is not None
-            return order
+    codec = Codec[Order](
+        dump=lambda order: {"orderId": order.id},
+        load=lambda stored: require_order(tx.conn, stored["orderId"]),
+    )
+    return once(tx, PLACE_ORDER, idempotency_key, lambda: _place(tx, request), codec)
+
+
+def _place(tx: Tx, request: OrderRequest) -> Order:
     request = check_request(request)
     menu = items_by_id(tx.conn, [line.menu_item_id for line in request.lines])
     lines = []
@@ -257,16 +259,6 @@ def place_order(tx: Tx, request: OrderRequest, idempotency_key: str | None = Non
             for index, line in enumerate(order.items)
         ],
     )
-    if idempotency_key is not None:
-        tx.execute(
-            SQL.put_idempotent_result,
-            {
-                "operation": PLACE_ORDER,
-                "key": idempotency_key,
-                "result": json.dumps({"orderId": order.id}),
-                "created_at": tx.now.isoformat(),
-            },
-        )
     emit(tx, ORDER_PLACED, {"order": order.snapshot()}, order_id=order.id)
     return order
 
@@ -280,18 +272,8 @@ def transition(
     causation_id: str | None = None,
 ) -> Order:
     """Move an order as the transition table allows, writing the action's event."""
-    order = load_order(tx.conn, order_id)
-    if order is None:
-        raise NotFound(f"there is no order with id {order_id!r}", field="orderId")
-    rule = ORDER_TRANSITIONS[action]
-    if order.status not in rule.sources:
-        allowed = ", ".join(sorted(status.value for status in rule.sources))
-        raise InvalidTransition(
-            f"order #{order.number} is {order.status.value}; {action.value.replace('_', ' ')} "
-            f"is only possible from {allowed}"
-        )
-    if action is OrderAction.DISPATCH and order.fulfillment is not Fulfillment.DELIVERY:
-        raise InvalidTransition(f"order #{order.number} is {order.fulfillment.value}, not DELIVERY")
+    order = require_order(tx.conn, order_id)
+    rule = check_transition(order, action)
     moved = replace(order, status=rule.target, updated_at=tx.now)
     tx.execute(
         SQL.update_order_status,
@@ -305,6 +287,46 @@ def transition(
         causation_id=causation_id,
     )
     return moved
+
+
+# An order as a result stored for an idempotency key: the order as it was then.
+ORDER_SNAPSHOT = Codec[Order](
+    dump=lambda order: {"order": order.snapshot()},
+    load=lambda stored: Order.from_snapshot(stored["order"]),
+)
+
+
+def transition_once(
+    tx: Tx,
+    order_id: str,
+    action: OrderAction,
+    idempotency_key: str,
+    *,
+    details: dict[str, Any] | None = None,
+) -> Order:
+    """:func:`transition`, or the first result of ``idempotency_key`` for ``action``."""
+    return once(
+        tx,
+        action.value,
+        idempotency_key,
+        lambda: transition(tx, order_id, action, details=details),
+        ORDER_SNAPSHOT,
+        request={"orderId": order_id},
+    )
+
+
+def check_transition(order: Order, action: OrderAction) -> Transition:
+    """The rule that lets ``action`` move ``order``; else :class:`InvalidTransition`."""
+    rule = ORDER_TRANSITIONS[action]
+    if order.status not in rule.sources:
+        allowed = ", ".join(sorted(status.value for status in rule.sources))
+        raise InvalidTransition(
+            f"order #{order.number} is {order.status.value}; {action.value.replace('_', ' ')} "
+            f"is only possible from {allowed}"
+        )
+    if action is OrderAction.DISPATCH and order.fulfillment is not Fulfillment.DELIVERY:
+        raise InvalidTransition(f"order #{order.number} is {order.fulfillment.value}, not DELIVERY")
+    return rule
 
 
 # -- reading -------------------------------------------------------------------------
@@ -332,6 +354,17 @@ def _order_from_row(row: sqlite3.Row, items: tuple[OrderLine, ...]) -> Order:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
     )
+
+
+def require_order(conn: sqlite3.Connection, order_id: str) -> Order:
+    """The order with ``order_id``; else :class:`NotFound`."""
+    order = load_order(conn, order_id)
+    if order is None:
+        raise NotFound(
+            f"there is no order with id {order_id!r}; query `orders` for the ids",
+            field="orderId",
+        )
+    return order
 
 
 def load_order(conn: sqlite3.Connection, order_id: str) -> Order | None:

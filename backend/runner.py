@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 import traceback
 from dataclasses import dataclass
@@ -55,6 +56,11 @@ class Claim:
     handler: str
     attempt: int  # attempts ever made, this one included
     budget_attempt: int  # attempts since the last manual retry or replay
+    lease_until: float = 0.0
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.event.seq, self.handler
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,7 @@ class Runner:
             for d in registry
         }
         self._running = {d.name: 0 for d in registry}
+        self._inflight: set[tuple[int, str]] = set()  # (event seq, handler) being attempted
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -113,7 +120,7 @@ class Runner:
         lost = await self.db.write(self._recover)
         if lost:
             log.warning("%d delivery attempt(s) were cut off by the last stop; due again", lost)
-        self.notifier.add_listener(lambda events: self._wake.set())
+        self.notifier.add_listener(self._on_commit)
         self._loop_task = asyncio.create_task(self._loop(), name="passline-runner")
 
     async def stop(self, grace_seconds: float) -> None:
@@ -150,14 +157,10 @@ class Runner:
                 for d in self.registry
                 if d.name not in self.paused and self._running[d.name] < d.concurrency
             }
-            claims = (
-                await self.db.write(partial(self._claim, capacity=capacity)) if capacity else []
-            )
-            for claim in claims:
-                self._running[claim.handler] += 1
-                task = asyncio.create_task(self._attempt(claim))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            if capacity:
+                await self._launch_checked(
+                    await self.db.read(partial(self._due, capacity=capacity))
+                )
             self._passes += 1
             if self._pass_done is not None:
                 self._pass_done.set_result(None)
@@ -167,33 +170,107 @@ class Runner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.sweep_seconds)
 
-    def _claim(self, tx: Tx, capacity: dict[str, int]) -> list[Claim]:
-        """On the writer: lease what is due, up to each handler's free capacity."""
+    def _take(self, claims: list[Claim]) -> list[Claim]:
+        """Mark claims as in flight, dropping those already in flight, of a paused
+        handler, or past a handler's concurrency (things may have changed since
+        the claims were read)."""
+        taken = []
+        for claim in claims:
+            definition = self.registry.get(claim.handler)
+            if (
+                definition is None
+                or claim.key in self._inflight
+                or claim.handler in self.paused
+                or self._running[claim.handler] >= definition.concurrency
+            ):
+                continue
+            self._inflight.add(claim.key)
+            self._running[claim.handler] += 1
+            taken.append(claim)
+        return taken
+
+    def _release(self, claim: Claim) -> None:
+        self._inflight.discard(claim.key)
+        self._running[claim.handler] -= 1
+        self._wake.set()
+
+    def _start(self, claim: Claim, lease: asyncio.Future[set[tuple[int, str]]]) -> None:
+        task = asyncio.create_task(self._attempt(claim, lease))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _launch_checked(self, claims: list[Claim]) -> None:
+        """Claims read from the database: lease them, then start those still due."""
+        claims = self._take(claims)
+        if not claims:
+            return
+        lease: asyncio.Future[set[tuple[int, str]]] = asyncio.ensure_future(
+            self.db.write(partial(_lease, claims=claims))
+        )
+        try:
+            leased = await asyncio.shield(lease)
+        except Exception:
+            log.exception("could not lease %d deliveries", len(claims))
+            leased = set()
+        for claim in claims:
+            if claim.key in leased:
+                self._start(claim, lease)
+            else:  # another attempt began after the snapshot was read
+                self._release(claim)
+
+    def _on_commit(self, events: list[EventRecord]) -> None:
+        """The hot path: start new deliveries straight from the commit, no query.
+
+        Only where it is safe without the database: the handler has room, is not
+        paused and is not ordered (that needs the order's earlier deliveries). The
+        rest waits for the loop, which is woken too.
+        """
+        self._wake.set()
+        if self._stopping:
+            return
+        now = time.time()
+        claims: list[Claim] = []
+        for event in events:
+            for name in self.db.subscribers.get(event.type, ()):
+                definition = self.registry.get(name)
+                if definition is not None and not definition.ordered:
+                    lease_until = now + definition.timeout_seconds + LEASE_MARGIN_SECONDS
+                    claims.append(Claim(event, name, 1, 1, lease_until))
+        claims = self._take(claims)
+        if claims:
+            # The handlers start now; their leases commit meanwhile. Writes commit in
+            # the order they are queued, so the lease lands before anything a handler
+            # writes, and before its outcome (which awaits it). Should the process die
+            # first, the delivery is simply still due. A fresh delivery cannot have
+            # been claimed before: this runs before anything else sees the commit.
+            lease = asyncio.ensure_future(self.db.write(partial(_lease, claims=claims)))
+            for claim in claims:
+                self._start(claim, lease)
+
+    def _due(self, conn: sqlite3.Connection, capacity: dict[str, int]) -> list[Claim]:
+        """On a reader: what may start now, up to each handler's free capacity."""
         now = time.time()
         claims = []
         for name, limit in capacity.items():
             definition = self.registry.get(name)
             assert definition is not None
-            rows = tx.execute(
+            # Deliveries in flight here are still PENDING until their lease commits.
+            wanted = limit + sum(1 for key in self._inflight if key[1] == name)
+            rows = conn.execute(
                 SQL.due_deliveries,
-                {"handler": name, "now": now, "ordered": int(definition.ordered), "limit": limit},
+                {"handler": name, "now": now, "ordered": int(definition.ordered), "limit": wanted},
             ).fetchall()
             for row in rows:
-                tx.execute(
-                    SQL.lease_delivery,
-                    {
-                        "event_seq": row["event_seq"],
-                        "handler": name,
-                        "lease_until": now + definition.timeout_seconds + LEASE_MARGIN_SECONDS,
-                    },
-                )
-                event = event_from_row(row)
-                log_change(tx, event)
                 attempt = row["attempts"] + 1
-                claims.append(Claim(event, name, attempt, attempt - row["retry_base"]))
+                lease_until = now + definition.timeout_seconds + LEASE_MARGIN_SECONDS
+                claims.append(
+                    Claim(
+                        event_from_row(row), name, attempt, attempt - row["retry_base"], lease_until
+                    )
+                )
         return claims
 
-    async def _attempt(self, claim: Claim) -> None:
+    async def _attempt(self, claim: Claim, lease: asyncio.Future[set[tuple[int, str]]]) -> None:
         definition = self.registry.get(claim.handler)
         assert definition is not None
         started_at = datetime.now(UTC)
@@ -207,9 +284,9 @@ class Runner:
                 (time.monotonic() - start) * 1000,
                 "the runner stopped during this attempt; it is due again",
             )
-            await asyncio.shield(self._record(claim, interrupted))
+            await asyncio.shield(self._record(claim, interrupted, lease))
             raise
-        await asyncio.shield(self._record(claim, result))
+        await asyncio.shield(self._record(claim, result, lease))
 
     async def _call(
         self, definition: HandlerDefinition, claim: Claim, started_at: datetime, start: float
@@ -276,12 +353,19 @@ class Runner:
             decision,
         )
 
-    async def _record(self, claim: Claim, result: Result) -> None:
+    async def _record(
+        self, claim: Claim, result: Result, lease: asyncio.Future[set[tuple[int, str]]]
+    ) -> None:
         try:
-            await self.db.write(lambda tx: _finish(tx, claim, result))
+            if claim.key in await lease:
+                await self.db.write(lambda tx: _finish(tx, claim, result))
+            else:
+                log.warning("attempt %d of %s ran without its lease", claim.attempt, claim.key)
+        except Exception:
+            # Not recorded: the delivery stays due and runs again (at least once).
+            log.exception("could not record attempt %d of %s", claim.attempt, claim.key)
         finally:
-            self._running[claim.handler] -= 1
-            self._wake.set()
+            self._release(claim)
         decision = result.decision
         if decision is not None and decision.verdict is Verdict.RETRY:
             asyncio.get_running_loop().call_later(decision.delay_seconds, self._wake.set)
@@ -394,6 +478,27 @@ class Runner:
             self.paused.discard(name)
             self._wake.set()
         self.notifier.handlers_changed()
+
+
+def _lease(tx: Tx, claims: list[Claim]) -> set[tuple[int, str]]:
+    """On the writer: lease the claims still as they were read; the keys leased."""
+    now = time.time()
+    leased = set()
+    for claim in claims:
+        cursor = tx.execute(
+            SQL.lease_delivery,
+            {
+                "event_seq": claim.event.seq,
+                "handler": claim.handler,
+                "attempt": claim.attempt,
+                "lease_until": claim.lease_until,
+                "now": now,
+            },
+        )
+        if cursor.rowcount:
+            leased.add(claim.key)
+            log_change(tx, claim.event)
+    return leased
 
 
 def _make_due(tx: Tx, event_seq: int, handler: str) -> DeliveryRow:

@@ -40,6 +40,8 @@ class Settings:
     # The sandbox payment gateway: share of charges that fail, and added latency.
     gateway_failure_rate: float = 0.0
     gateway_latency_seconds: float = 0.0
+    # A TOML file declaring extra handlers as HTTP endpoints (backend/webhooks.py).
+    handlers_config: Path | None = None
 
 
 def resource_path(name: str) -> Path:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from backend.embedded import Backend
+from backend.registry import Registry
 from backend.settings import Settings
 from tests.graphql_client import GraphQLHTTP
 
 STAFF_TOKEN = "staff-token-for-tests"
+# One TLS context for every client: httpx builds a new one per client otherwise (~30 ms
+# each), and the backend under test speaks plain HTTP anyway.
+_TLS = ssl.create_default_context()
 
 
 @pytest.fixture
@@ -20,10 +27,15 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "passline.db"
 
 
-@pytest.fixture
-def backend(db_path: Path) -> Iterator[Backend]:
-    """A started backend (its own thread and loop) on a temporary database."""
-    server = Backend(Settings(db_path=db_path, port=0, staff_token=STAFF_TOKEN))
+@contextmanager
+def running(db_path: Path, registry: Registry | None = None, **settings: Any) -> Iterator[Backend]:
+    """A started backend (its own thread and loop) on ``db_path``; ``registry`` as in Backend.
+
+    ``settings`` are further fields of :class:`Settings` (``handlers_config=...``).
+    """
+    server = Backend(
+        Settings(db_path=db_path, port=0, staff_token=STAFF_TOKEN, **settings), registry
+    )
     server.start()
     try:
         yield server
@@ -32,8 +44,15 @@ def backend(db_path: Path) -> Iterator[Backend]:
 
 
 @pytest.fixture
+def backend(db_path: Path) -> Iterator[Backend]:
+    """A started backend with the restaurant's handlers, on a temporary database."""
+    with running(db_path) as server:
+        yield server
+
+
+@pytest.fixture
 async def http(backend: Backend) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10.0) as client:
+    async with httpx.AsyncClient(timeout=10.0, verify=_TLS) as client:
         yield client
 
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
-from websockets.typing import Subprotocol
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin, Subprotocol
+
+GRAPHQL_TRANSPORT_WS = "graphql-transport-ws"
 
 PLACE_ORDER = """
 mutation Place($input: PlaceOrderInput!, $key: String) {
@@ -43,9 +48,13 @@ class GraphQLHTTP:
     client: httpx.AsyncClient
     url: str
     token: str | None
+    authorization: str | None = None  # sent as it is instead of "Bearer <token>"
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-        headers = {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
+        authorization = self.authorization
+        if authorization is None and self.token is not None:
+            authorization = f"Bearer {self.token}"
+        headers = {} if authorization is None else {"Authorization": authorization}
         return await self.client.post(
             self.url, json={"query": query, "variables": variables or {}}, headers=headers
         )
@@ -81,6 +90,31 @@ def ws_url(http_url: str) -> str:
     return "ws" + http_url.removeprefix("http")
 
 
+async def open_ws(
+    http_url: str,
+    subprotocols: Sequence[str] | None = (GRAPHQL_TRANSPORT_WS,),
+    origin: str | None = None,
+) -> ClientConnection:
+    """A raw WebSocket to the API, before any graphql-transport-ws message."""
+    return await websockets.connect(
+        ws_url(http_url),
+        subprotocols=None if subprotocols is None else [Subprotocol(p) for p in subprotocols],
+        origin=None if origin is None else Origin(origin),
+    )
+
+
+async def until_closed(
+    connection: ClientConnection, seconds: float = 10.0
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Every message the server sends until it closes the connection, and its close code."""
+    messages: list[dict[str, Any]] = []
+    async with asyncio.timeout(seconds):
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in connection:
+                messages.append(json.loads(raw))
+    return messages, connection.close_code
+
+
 class GraphQLWS:
     """A graphql-transport-ws client for one connection."""
 
@@ -89,10 +123,7 @@ class GraphQLWS:
 
     @classmethod
     async def connect(cls, http_url: str, token: str | None) -> GraphQLWS:
-        connection = await websockets.connect(
-            ws_url(http_url),
-            subprotocols=[Subprotocol("graphql-transport-ws")],
-        )
+        connection = await open_ws(http_url)
         payload = {} if token is None else {"authorization": f"Bearer {token}"}
         await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await connection.recv())
@@ -126,6 +157,23 @@ class GraphQLWS:
         assert "errors" not in message["payload"], message
         data: dict[str, Any] = message["payload"]["data"]
         return data
+
+    async def error(self, op_id: str, seconds: float = 10.0) -> dict[str, Any]:
+        """The first error of an operation that must fail, once the operation has ended.
+
+        Errors found before execution (validation, permissions) come as one ``error``
+        message; errors raised by a subscription come as ``next``, then ``complete``.
+        """
+        message = await self.receive(seconds)
+        assert message.get("id") == op_id, message
+        if message["type"] == "error":
+            errors: list[dict[str, Any]] = message["payload"]
+        else:
+            assert message["type"] == "next" and message["payload"]["data"] is None, message
+            errors = message["payload"]["errors"]
+            assert await self.receive(seconds) == {"id": op_id, "type": "complete"}
+        assert errors, message
+        return errors[0]
 
     async def close(self) -> None:
         await self.connection.close()

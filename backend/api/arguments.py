@@ -22,7 +22,8 @@ def parse_cursor(value: str | None, field: str) -> int:
     """A cursor is the decimal string this API handed out; None starts from the beginning."""
     if value is None:
         return 0
-    if not value.isdigit() or len(value) > 18:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise BadUserInput(
             f"{field} {value[:40]!r} is not a cursor of this API; pass back a cursor it returned",
             field=field,

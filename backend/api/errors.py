@@ -19,11 +19,14 @@ from backend.errors import ErrorCode, PasslineError
 log = logging.getLogger("passline.api")
 
 INTERNAL_ERROR = "INTERNAL_SERVER_ERROR"
-# Messages of strawberry's limiter extensions and graphql-core's parser limit.
+# Messages of strawberry's limiter extensions and graphql-core's parser and
+# introspection limits.
 _LIMIT_MESSAGES = re.compile(
-    r"exceeds maximum operation depth|more than \d+ tokens|maximum allowed number of aliases",
+    r"exceeds maximum operation depth|more than \d+ tokens|aliases found\. Allowed"
+    r"|maximum introspection depth exceeded",
     re.IGNORECASE,
 )
+_LIMIT_ADVICE = "; send a smaller document (less nesting, fewer fields or aliases)"
 
 
 def shape_error(error: GraphQLError) -> None:
@@ -38,6 +41,9 @@ def shape_error(error: GraphQLError) -> None:
         code = ErrorCode.LIMIT_EXCEEDED if limit else ErrorCode.BAD_USER_INPUT
         extensions.setdefault("code", code.value)
         error.extensions = extensions
+        # Validation errors are cached and shaped again on every request that repeats them.
+        if limit and not error.message.endswith(_LIMIT_ADVICE):
+            error.message = error.message.rstrip(".") + _LIMIT_ADVICE
         return
     error_id = uuid.uuid4().hex[:12]
     log.error(

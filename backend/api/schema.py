@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 from backend.api.deliveries import DeliveryMutation
 from backend.api.errors import OneMutationPerRequest, shape_error
 from backend.api.mutation import OrderMutation
+from backend.api.pipeline import PipelineMutation
 from backend.api.query import Query
 from backend.api.subscription import Subscription
 from backend.settings import MAX_QUERY_ALIASES, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
@@ -47,7 +48,7 @@ class Schema(strawberry.Schema):
         return await super().execute(*args, **kwargs)
 
 
-Mutation = merge_types("Mutation", (OrderMutation, DeliveryMutation))
+Mutation = merge_types("Mutation", (OrderMutation, DeliveryMutation, PipelineMutation))
 
 
 def build_schema() -> Schema:

@@ -18,10 +18,12 @@ ORDER BY d.next_attempt_at, d.event_seq
 LIMIT :limit;
 
 -- name: lease_delivery
--- PENDING/RETRYING/expired RUNNING -> RUNNING
+-- PENDING/RETRYING/expired RUNNING -> RUNNING, only if it is still as the claim saw it
+-- (no other attempt began since): a claim read from a stale snapshot changes nothing.
 UPDATE deliveries
 SET status = 'RUNNING', attempts = attempts + 1, lease_until = :lease_until
-WHERE event_seq = :event_seq AND handler = :handler;
+WHERE event_seq = :event_seq AND handler = :handler AND attempts = :attempt - 1
+  AND (status IN ('PENDING', 'RETRYING') OR (status = 'RUNNING' AND lease_until <= :now));
 
 -- name: finish_delivery
 -- RUNNING -> SUCCEEDED | RETRYING | DEAD | PENDING (released), by the attempt that holds it.

@@ -25,7 +25,9 @@ NO_JITTER = Backoff(max_attempts=5, base_seconds=1.0, factor=2.0, cap_seconds=5.
         (PermanentError("card stolen"), 1, Verdict.DEAD, 0.0),
     ],
 )
-def test_decision_table(error: BaseException, attempts: int, verdict: Verdict, delay: float) -> None:
+def test_decision_table(
+    error: BaseException, attempts: int, verdict: Verdict, delay: float
+) -> None:
     decision = NO_JITTER.decide(error, attempts)
     assert decision.verdict is verdict
     assert decision.delay_seconds == pytest.approx(delay)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from backend.embedded import Backend
+from tests.conftest import running
 from tests.graphql_client import GraphQLHTTP, GraphQLWS
 
 ORDER_CHANGES = """
@@ -17,6 +23,16 @@ subscription Log($after: String) {
   eventLog(after: $after) { cursor event { seq type orderId deliveries { handler status } } }
 }
 """
+
+
+@pytest.fixture
+def backend(db_path: Path) -> Iterator[Backend]:
+    """The restaurant's handlers subscribe but are paused: only these tests' changes flow."""
+    with running(db_path) as server:
+        assert server.runner is not None
+        for definition in server.registry:
+            server.call(server.runner.set_paused(definition.name, True))
+        yield server
 
 
 async def changes(ws: GraphQLWS, op_id: str, count: int) -> list[dict[str, Any]]:

@@ -1,0 +1,361 @@
+"""``--demo``: simulated customers and kitchen staff, so the dashboard has life.
+
+Both are outside clients of the public API, like a kiosk or the dashboard: they use
+real HTTP requests and a real WebSocket to the backend's own URL, never its internals.
+
+- **Customers** arrive at random (a Poisson process at ``orders_per_minute``), read the
+  ``menu`` and place a realistic order: WEB and KIOSK without a token (the public
+  ordering surface), PHONE and COUNTER with the staff token, an address for DELIVERY.
+- **The kitchen** follows ``orderChanges`` over ``graphql-transport-ws`` and, after a
+  random short delay, marks ``IN_KITCHEN`` orders ready and completes ``READY`` and
+  ``OUT_FOR_DELIVERY`` ones. Like the event runner, it is woken by the feed and backed
+  by a slow sweep (an ``orders`` query): the sweep picks up orders that were already
+  waiting when the demo started, and anything a reconnect could have missed.
+
+The payment gateway's failure rate is the backend's (``--demo-failure-rate``), so
+declined payments, retries and dead letters show up on the dashboard too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import threading
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import websockets
+from websockets.exceptions import WebSocketException
+from websockets.typing import Subprotocol
+
+from backend._customers import MenuChoice, PlaceOrderInput, random_order
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ORDERS_PER_MINUTE = 6.0
+MAX_ORDERS_PER_MINUTE = 6_000.0
+COOK_SECONDS = (8.0, 30.0)  # IN_KITCHEN -> markReady after this long
+SERVE_SECONDS = (5.0, 20.0)  # READY / OUT_FOR_DELIVERY -> completeOrder after this long
+SWEEP_SECONDS = 15.0
+RECONNECT_SECONDS = 1.0
+REQUEST_TIMEOUT_SECONDS = 10.0
+PLACE_ATTEMPTS = 3  # a lost connection is retried with the same idempotency key
+STOP_SECONDS = 10.0
+PAGE = 200
+
+PUBLIC_CHANNELS = frozenset({"WEB", "KIOSK"})
+
+MENU = "{ menu { id category available } }"
+PLACE_ORDER = """
+mutation Place($input: PlaceOrderInput!, $key: String) {
+  placeOrder(input: $input, idempotencyKey: $key) { order { id number channel fulfillment } }
+}
+"""
+ORDER_CHANGES = """
+subscription Kitchen($after: Int) {
+  orderChanges(afterSeq: $after) { seq order { id number status } }
+}
+"""
+WAITING_ORDERS = """
+query Waiting($after: String, $first: Int!) {
+  orders(status: [IN_KITCHEN, READY, OUT_FOR_DELIVERY], first: $first, after: $after) {
+    id number status
+  }
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSettings:
+    """How busy the demo restaurant is; the defaults suit a dashboard on show."""
+
+    orders_per_minute: float = DEFAULT_ORDERS_PER_MINUTE
+    max_orders: int | None = None  # customers stop after this many (None: never)
+    cook_seconds: tuple[float, float] = COOK_SECONDS
+    serve_seconds: tuple[float, float] = SERVE_SECONDS
+    sweep_seconds: float = SWEEP_SECONDS
+    seed: int | None = None
+
+
+class DemoApiError(Exception):
+    """The API answered a demo request with an error; ``code`` is its extensions.code."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def client_url(url: str) -> str:
+    """``url`` with a wildcard listen address replaced by loopback, to connect to."""
+    parts = urlsplit(url)
+    loopback = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(parts.hostname or "")
+    if loopback is None:
+        return url
+    host = f"[{loopback}]" if ":" in loopback else loopback
+    return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}"))
+
+
+class Api:
+    """GraphQL over HTTP for the demo's customers and staff."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        self.http = http
+        self.url = url
+
+    async def __call__(
+        self, query: str, variables: Mapping[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        body = {"query": query, "variables": dict(variables or {})}
+        response = await self.http.post(self.url, json=body, headers=headers)
+        try:
+            answer: dict[str, Any] = response.json()
+        except ValueError as exc:
+            raise DemoApiError(f"HTTP {response.status_code}: not a GraphQL answer") from exc
+        errors = answer.get("errors")
+        if errors:
+            first = errors[0]
+            raise DemoApiError(
+                first.get("message", "error"), first.get("extensions", {}).get("code")
+            )
+        data: dict[str, Any] = answer["data"]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class StaffAction:
+    """What the kitchen does to an order in some status (``field``: the mutation)."""
+
+    field: str
+    pace: str  # the DemoSettings field with the delay range
+
+    @property
+    def document(self) -> str:
+        return f"mutation Staff($id: ID!) {{ {self.field}(orderId: $id) {{ number status }} }}"
+
+
+MARK_READY = StaffAction("markReady", "cook_seconds")
+COMPLETE = StaffAction("completeOrder", "serve_seconds")
+STAFF_ACTIONS: Mapping[str, StaffAction] = {
+    "IN_KITCHEN": MARK_READY,
+    "READY": COMPLETE,
+    "OUT_FOR_DELIVERY": COMPLETE,
+}
+
+
+class Kitchen:
+    """The staff side of the demo: follows the orders and moves them along."""
+
+    def __init__(
+        self,
+        api: Api,
+        url: str,
+        token: str,
+        settings: DemoSettings,
+        rng: random.Random,
+        tasks: asyncio.TaskGroup,
+    ) -> None:
+        self.api = api
+        self.ws_url = "ws" + url.removeprefix("http")
+        self.token = token
+        self.settings = settings
+        self.rng = rng
+        self.tasks = tasks
+        self.following = asyncio.Event()  # the first subscription was sent (or failed)
+        self._scheduled: set[tuple[str, str]] = set()  # (order id, mutation) under way
+
+    def see(self, order: Mapping[str, Any]) -> None:
+        """Plan what staff do next to ``order`` ({id, number, status}), once."""
+        action = STAFF_ACTIONS.get(order["status"])
+        if action is None or (order["id"], action.field) in self._scheduled:
+            return
+        self._scheduled.add((order["id"], action.field))
+        low, high = getattr(self.settings, action.pace)
+        self.tasks.create_task(self._act(order, action, self.rng.uniform(low, high)))
+
+    async def _act(self, order: Mapping[str, Any], action: StaffAction, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            data = await self.api(action.document, {"id": order["id"]}, self.token)
+            log.info("demo staff: order #%s is %s", order["number"], data[action.field]["status"])
+        except DemoApiError as exc:
+            # Someone else (a person on the dashboard) got there first: nothing to do.
+            level = logging.DEBUG if exc.code == "INVALID_TRANSITION" else logging.WARNING
+            log.log(level, "demo staff: %s on order #%s: %s", action.field, order["number"], exc)
+        except httpx.HTTPError as exc:
+            log.warning(
+                "demo staff: %s on order #%s failed: %r", action.field, order["number"], exc
+            )
+        finally:
+            self._scheduled.discard((order["id"], action.field))
+
+    async def follow(self) -> None:
+        """See every order change live; resume from the last one seen after a drop."""
+        cursor: int | None = None  # None: from now
+        while True:
+            try:
+                async for change in self._changes(cursor):
+                    cursor = change["seq"]
+                    self.see(change["order"])
+            except (OSError, TimeoutError, WebSocketException, DemoApiError) as exc:
+                log.warning("demo staff: the order feed failed (%s); reconnecting", exc)
+            finally:
+                self.following.set()
+            await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _changes(self, cursor: int | None) -> AsyncIterator[dict[str, Any]]:
+        async with websockets.connect(
+            self.ws_url,
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            open_timeout=REQUEST_TIMEOUT_SECONDS,
+        ) as ws:
+            init = {"authorization": f"Bearer {self.token}"}
+            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+            ack = json.loads(await asyncio.wait_for(ws.recv(), REQUEST_TIMEOUT_SECONDS))
+            if ack.get("type") != "connection_ack":
+                raise DemoApiError(f"the server refused the connection: {ack}")
+            payload = {"query": ORDER_CHANGES, "variables": {"after": cursor}}
+            await ws.send(json.dumps({"id": "kitchen", "type": "subscribe", "payload": payload}))
+            self.following.set()
+            async for raw in ws:
+                message = json.loads(raw)
+                if message.get("type") == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+                elif message.get("type") == "next" and message["payload"].get("data"):
+                    yield message["payload"]["data"]["orderChanges"]
+                elif message.get("type") != "pong":
+                    raise DemoApiError(f"the order feed ended: {message}")
+
+    async def sweep(self) -> None:
+        """Once the feed is followed, and every ``sweep_seconds``: see the waiting orders."""
+        # Subscribe first, list second: an order that moves in between is in one of them.
+        await self.following.wait()
+        while True:
+            after: str | None = None
+            try:
+                while True:
+                    page = await self.api(
+                        WAITING_ORDERS, {"after": after, "first": PAGE}, self.token
+                    )
+                    for order in page["orders"]:
+                        self.see(order)
+                    if len(page["orders"]) < PAGE:
+                        break
+                    after = str(page["orders"][-1]["number"])
+            except (DemoApiError, httpx.HTTPError) as exc:
+                log.warning("demo staff: could not list the waiting orders: %r", exc)
+            await asyncio.sleep(self.settings.sweep_seconds)
+
+
+class Demo:
+    """Customers and kitchen staff against the API at ``url``; run until cancelled."""
+
+    def __init__(self, url: str, staff_token: str, settings: DemoSettings | None = None) -> None:
+        self.url = client_url(url)
+        self.staff_token = staff_token
+        self.settings = settings or DemoSettings()
+        self.rng = random.Random(self.settings.seed)
+        self.placed = 0  # orders the API accepted
+
+    async def run(self) -> None:
+        async with (
+            httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS) as http,
+            asyncio.TaskGroup() as tasks,
+        ):
+            api = Api(http, self.url)
+            kitchen = Kitchen(api, self.url, self.staff_token, self.settings, self.rng, tasks)
+            tasks.create_task(kitchen.follow(), name="demo-kitchen-feed")
+            tasks.create_task(kitchen.sweep(), name="demo-kitchen-sweep")
+            # Customers come once the kitchen listens, so it sees their orders live.
+            await kitchen.following.wait()
+            tasks.create_task(self._customers(api), name="demo-customers")
+
+    async def _customers(self, api: Api) -> None:
+        arrivals = 0
+        while self.settings.max_orders is None or arrivals < self.settings.max_orders:
+            await asyncio.sleep(self.rng.expovariate(self.settings.orders_per_minute / 60.0))
+            arrivals += 1
+            try:
+                await self._customer(api)
+            except (DemoApiError, httpx.HTTPError) as exc:
+                log.warning("demo customer: could not place an order: %r", exc)
+
+    async def _customer(self, api: Api) -> None:
+        menu = [
+            MenuChoice(item["id"], item["category"])
+            for item in (await api(MENU))["menu"]
+            if item["available"]
+        ]
+        if not menu:
+            log.warning("demo customer: nothing on the menu is available; no order")
+            return
+        order = random_order(self.rng, menu)
+        token = None if order["channel"] in PUBLIC_CHANNELS else self.staff_token
+        placed = (await self._place(api, order, token))["placeOrder"]["order"]
+        self.placed += 1
+        log.info(
+            "demo customer: order #%s (%s, %s)",
+            placed["number"],
+            placed["channel"],
+            placed["fulfillment"],
+        )
+
+    async def _place(self, api: Api, order: PlaceOrderInput, token: str | None) -> dict[str, Any]:
+        variables = {"input": order, "key": f"demo-{uuid.uuid4()}"}
+        for _ in range(PLACE_ATTEMPTS - 1):
+            # The same key again: if the first request did arrive, no second order.
+            with contextlib.suppress(httpx.TransportError):
+                return await api(PLACE_ORDER, variables, token)
+            await asyncio.sleep(RECONNECT_SECONDS)
+        return await api(PLACE_ORDER, variables, token)
+
+
+class DemoThread:
+    """Runs a :class:`Demo` on its own thread and loop, like any outside client."""
+
+    def __init__(self, demo: Demo) -> None:
+        self.demo = demo
+        self._thread = threading.Thread(target=self._run, name="passline-demo", daemon=True)
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = STOP_SECONDS) -> None:
+        """Cancel the demo (its requests and timers) and wait for the thread to end."""
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._ready.set()
+        run = asyncio.create_task(self.demo.run(), name="passline-demo")
+        stopping = asyncio.create_task(self._stop.wait())
+        await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        run.cancel()
+        stopping.cancel()
+        try:
+            await run
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("the demo stopped on an unexpected error")

@@ -1,0 +1,98 @@
+"""Payments: at most one per order, recorded with the move to PAID."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from backend import orders
+from backend.database import Tx
+from backend.errors import BadUserInput
+from backend.idempotency import once
+from backend.queries import SQL
+from backend.status import OrderAction
+
+RECORD_PAYMENT = "recordPayment"
+
+
+class PaymentMethod(StrEnum):
+    CASH = "CASH"  # taken at the counter
+    CARD = "CARD"  # charged through the payment gateway; reference is the charge id
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    id: str
+    order_id: str
+    amount_cents: int
+    method: PaymentMethod
+    reference: str | None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The payment as carried in the ``order_paid`` event (camelCase, like the API)."""
+        return {
+            "id": self.id,
+            "amountCents": self.amount_cents,
+            "method": self.method.value,
+            "reference": self.reference,
+        }
+
+
+def record_payment(
+    tx: Tx,
+    order_id: str,
+    amount_cents: int,
+    method: PaymentMethod,
+    reference: str | None,
+    idempotency_key: str,
+) -> orders.Order:
+    """Record the payment of a VALIDATED order's total and move it to PAID."""
+
+    def record() -> orders.Order:
+        order = orders.require_order(tx.conn, order_id)
+        orders.check_transition(order, OrderAction.RECORD_PAYMENT)
+        if amount_cents != order.total_cents:
+            raise BadUserInput(
+                f"amountCents {amount_cents} is not the total of order #{order.number} "
+                f"({order.total_cents}); record the order's total",
+                field="amountCents",
+            )
+        payment = Payment(str(uuid.uuid4()), order_id, amount_cents, method, reference)
+        tx.execute(
+            SQL.insert_payment,
+            {
+                "id": payment.id,
+                "order_id": order_id,
+                "amount_cents": amount_cents,
+                "method": method.value,
+                "reference": reference,
+                "created_at": tx.now.isoformat(),
+            },
+        )
+        details = {"payment": payment.snapshot()}
+        return orders.transition(tx, order_id, OrderAction.RECORD_PAYMENT, details=details)
+
+    return once(
+        tx,
+        RECORD_PAYMENT,
+        idempotency_key,
+        record,
+        orders.ORDER_SNAPSHOT,
+        request={"orderId": order_id},
+    )
+
+
+def payment_of(conn: sqlite3.Connection, order_id: str) -> Payment | None:
+    row = conn.execute(SQL.payment_of_order, {"order_id": order_id}).fetchone()
+    if row is None:
+        return None
+    return Payment(
+        id=row["id"],
+        order_id=row["order_id"],
+        amount_cents=row["amount_cents"],
+        method=PaymentMethod(row["method"]),
+        reference=row["reference"],
+    )

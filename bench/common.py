@@ -1,0 +1,457 @@
+"""What the benchmarks share: figures and how they print, a backend on a temp database,
+GraphQL clients over loopback, percentiles, and the worker-process pool.
+
+Clients of the HTTP and WebSocket benchmarks run in a separate (spawned) process, so
+that they do not share the backend's GIL; the backend itself runs in the benchmark's
+process, on its own thread and loop, as :class:`backend.embedded.Backend` does
+everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import cProfile
+import io
+import json
+import math
+import multiprocessing
+import os
+import pstats
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.typing import Subprotocol
+
+if TYPE_CHECKING:  # client processes never import the backend
+    from backend.embedded import Backend
+
+STAFF_TOKEN = "staff-token-for-benchmarks"
+PROFILE_ENV = "PASSLINE_BENCH_PROFILE"  # set to 1: print a cProfile of the backend's loop
+
+# A 3-line counter order, the same in every benchmark.
+ORDER_LINES: tuple[tuple[str, int], ...] = (("margherita", 2), ("fries", 1), ("garlic-bread", 1))
+ORDER_INPUT: dict[str, Any] = {
+    "items": [{"menuItemId": item, "quantity": quantity} for item, quantity in ORDER_LINES],
+    "channel": "COUNTER",
+    "fulfillment": "TAKEAWAY",
+    "customerName": "Bench",
+}
+PLACE_ORDER = """
+mutation Place($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    accessToken
+    order { id number status totalCents }
+  }
+}
+"""
+PLACE_ORDER_BODY: bytes = json.dumps(
+    {"query": PLACE_ORDER, "variables": {"input": ORDER_INPUT}}, separators=(",", ":")
+).encode()
+# What a dashboard would follow: enough to draw the order's card.
+ORDER_CHANGES = """
+subscription { orderChanges { seq type order { id number status totalCents
+  items { name quantity } } } }
+"""
+
+
+# -- figures ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured number, with its target when it has one."""
+
+    name: str
+    value: float
+    unit: str
+    target: str = ""  # e.g. ">= 3,000/s"; empty: reported for context only
+    met: bool | None = None
+    note: str = ""
+
+    def value_text(self) -> str:
+        if self.unit == "%":
+            return f"{self.value:.0f} %"
+        if self.unit == "ms":
+            return f"{self.value:.2f} ms" if self.value < 10 else f"{self.value:.1f} ms"
+        if self.unit == "s":
+            return f"{self.value:.3f} s"
+        return f"{self.value:,.0f} {self.unit}"
+
+    def verdict(self) -> str:
+        if self.met is None:
+            return "(context)"
+        return "met" if self.met else "NOT MET"
+
+
+def print_figures(title: str, figures: Sequence[Figure]) -> None:
+    width = max(len(figure.name) for figure in figures)
+    print(f"\n== {title}")
+    for figure in figures:
+        target = f"target {figure.target}: {figure.verdict()}" if figure.target else ""
+        print(f"  {figure.name:<{width}}  {figure.value_text():>14}  {target}")
+        if figure.note:
+            print(f"  {'':<{width}}  {'':>14}  {figure.note}")
+    sys.stdout.flush()
+
+
+def figures_table(figures: Sequence[Figure]) -> str:
+    """A Markdown table of the figures."""
+    lines = ["| figure | value | target | verdict |", "| --- | ---: | --- | --- |"]
+    for figure in figures:
+        lines.append(
+            f"| {figure.name} | {figure.value_text()} | {figure.target or '-'} "
+            f"| {figure.verdict()} |"
+        )
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One benchmark's figures, with how busy the rest of the machine was meanwhile."""
+
+    title: str
+    figures: list[Figure]
+    seconds: float
+    others_cpu_percent: float  # CPU used by other processes, % of one core
+    load_before: float
+    load_after: float
+
+    def machine_note(self) -> str:
+        return (
+            f"took {self.seconds:.0f} s; meanwhile other processes on the machine used "
+            f"{self.others_cpu_percent:.0f} % of one core (1-min load average "
+            f"{self.load_before:.2f} -> {self.load_after:.2f})"
+        )
+
+
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine spent busy since boot (from /proc/stat)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    """CPU of this process and of its children that have ended (the client pools)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def run_section(title: str, bench: Callable[[], list[Figure]]) -> Section:
+    """Run one benchmark, print its figures and how busy the machine was meanwhile."""
+    load_before = os.getloadavg()[0]
+    busy0, own0, started = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
+    figures = bench()
+    seconds = time.perf_counter() - started
+    others = (_busy_cpu_seconds() - busy0) - (_own_cpu_seconds() - own0)
+    section = Section(
+        title,
+        figures,
+        seconds,
+        max(0.0, 100 * others / seconds),
+        load_before,
+        os.getloadavg()[0],
+    )
+    print_figures(title, figures)
+    print(f"  ({section.machine_note()})")
+    sys.stdout.flush()
+    return section
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile ``p`` (0-100) of ``values``."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CpuSampler:
+    """Samples this process's CPU time on a thread, to tell how much of it fell into a
+    window that another process timed (on the shared monotonic clock)."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.samples: list[tuple[float, float]] = []
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-cpu-sampler", daemon=True)
+
+    def __enter__(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append((now(), cpu_seconds()))
+            if self._stop.wait(self._interval):
+                return
+
+    def _at(self, moment: float) -> float:
+        index = bisect.bisect_left(self.samples, (moment, -math.inf))
+        if index == 0:
+            return self.samples[0][1]
+        if index == len(self.samples):
+            return self.samples[-1][1]
+        (t0, c0), (t1, c1) = self.samples[index - 1], self.samples[index]
+        return c0 + (c1 - c0) * (moment - t0) / (t1 - t0) if t1 > t0 else c1
+
+    def between(self, start: float, end: float) -> float:
+        """CPU seconds this process used from ``start`` to ``end`` (``now()`` times)."""
+        return self._at(end) - self._at(start)
+
+
+# -- environment -----------------------------------------------------------------------
+
+
+def raise_fd_limit(wanted: int) -> int:
+    """Raise the soft open-files limit towards ``wanted`` (up to the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        soft = new
+    return int(soft)
+
+
+@contextlib.contextmanager
+def temp_dir() -> Iterator[Path]:
+    """A temporary folder on the same disk as the project, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="passline-bench-") as name:
+        yield Path(name)
+
+
+def client_pool(processes: int = 1) -> ProcessPoolExecutor:
+    """Worker processes for clients; spawned, never forked from the backend's threads."""
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+    )
+
+
+# -- the backend -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def running_backend(folder: Path, *, handlers: bool = False) -> Iterator[Backend]:
+    """A started :class:`Backend` on ``folder/passline.db``, any free port, the staff token.
+
+    Every handler is paused (see :func:`pause_handlers`) unless ``handlers``. With
+    ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread is profiled while the
+    backend runs, and the top functions are printed when it stops.
+    """
+    from backend.embedded import Backend
+    from backend.settings import Settings
+
+    backend = Backend(Settings(db_path=folder / "passline.db", port=0, staff_token=STAFF_TOKEN))
+    backend.start()
+    profiler = cProfile.Profile() if os.environ.get(PROFILE_ENV) == "1" else None
+    try:
+        if not handlers:
+            pause_handlers(backend.url)
+        if profiler is not None:
+            backend.call(_on_loop(profiler.enable))
+        yield backend
+    finally:
+        if profiler is not None:
+            backend.call(_on_loop(profiler.disable))
+            print_profile(profiler, "backend loop thread")
+        backend.stop()
+
+
+async def _on_loop(fn: Callable[[], None]) -> None:
+    fn()
+
+
+def pause_handlers(url: str) -> list[str]:
+    """Pause every registered handler through the API; the names paused.
+
+    The benchmarks measure the API and the subscription fan-out. With handlers running,
+    each placed order would set off the whole pipeline (validate, charge, kitchen, ...)
+    on the same loop, and the figures would measure the handlers' business logic too.
+    Paused, the deliveries are still written in the mutation's transaction, as always.
+    """
+    with httpx.Client(timeout=30.0, trust_env=False) as client:
+        names_body = client.post(
+            url, json={"query": "{ handlers { name } }"}, headers=auth_headers()
+        ).json()
+        if names_body.get("errors"):
+            raise RuntimeError(f"cannot list the handlers: {names_body['errors']}")
+        names: list[str] = [row["name"] for row in names_body["data"]["handlers"]]
+        for name in names:
+            body = client.post(
+                url,
+                json={
+                    "query": "mutation P($n: String!) { pauseHandler(name: $n) { paused } }",
+                    "variables": {"n": name},
+                },
+                headers=auth_headers(),
+            ).json()
+            if body.get("errors") or not body["data"]["pauseHandler"]["paused"]:
+                raise RuntimeError(f"cannot pause handler {name}: {body}")
+    return names
+
+
+def print_profile(profiler: cProfile.Profile, what: str, limit: int = 30) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(limit)
+    print(f"\n-- cProfile of the {what}, by own time --")
+    print(out.getvalue())
+
+
+# -- clients ---------------------------------------------------------------------------
+
+
+def http_client(connections: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=30.0,
+        trust_env=False,  # loopback only, never through a proxy
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+
+
+def auth_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {STAFF_TOKEN}", "Content-Type": "application/json"}
+
+
+async def place_order(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+    """Place the benchmark order over HTTP; the ``placeOrder`` payload."""
+    response = await client.post(url, content=PLACE_ORDER_BODY, headers=auth_headers())
+    body: dict[str, Any] = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"placeOrder failed ({response.status_code}): {body}")
+    placed: dict[str, Any] = body["data"]["placeOrder"]
+    return placed
+
+
+class RawHTTP:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams, for one connection.
+
+    It costs the client far less CPU per request than httpx (whose httpcore tries to
+    ``import sniffio`` on every request when sniffio is not installed, as here), so
+    the backend keeps more of the two cores and the timestamps are closer to the wire.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def connect(cls, url: str) -> RawHTTP:
+        parts = urlsplit(url)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        return cls(reader, writer)
+
+    @staticmethod
+    def request(url: str, body: bytes) -> bytes:
+        """The bytes of a POST of ``body`` to ``url`` as staff."""
+        parts = urlsplit(url)
+        head = (
+            f"POST {parts.path} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in auth_headers().items())
+            + f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send one request (from :meth:`request`); the response's status and body."""
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        body = await self.reader.readexactly(length)
+        return int(head[9:12]), body
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+def placed_order_id(status: int, body: bytes) -> str:
+    """The id of the order a ``placeOrder`` response placed; raise if it failed."""
+    data = json.loads(body)
+    if status != 200 or data.get("errors"):
+        raise RuntimeError(f"placeOrder failed ({status}): {data}")
+    order_id: str = data["data"]["placeOrder"]["order"]["id"]
+    return order_id
+
+
+def ws_url(http_url: str) -> str:
+    return "ws" + http_url.removeprefix("http")
+
+
+async def subscribe(http_url: str, query: str, *, op_id: str = "1") -> ClientConnection:
+    """A ``graphql-transport-ws`` connection as staff, with ``query`` subscribed."""
+    connection = await websockets.connect(
+        ws_url(http_url),
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        proxy=None,
+        ping_interval=None,  # no keep-alive traffic during the measurements
+        max_queue=None,
+        open_timeout=30,
+    )
+    await connection.send(
+        json.dumps(
+            {"type": "connection_init", "payload": {"authorization": f"Bearer {STAFF_TOKEN}"}}
+        )
+    )
+    ack = json.loads(await asyncio.wait_for(connection.recv(), 30))
+    if ack.get("type") != "connection_ack":
+        raise RuntimeError(f"expected connection_ack, got {ack}")
+    await connection.send(
+        json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": {}}})
+    )
+    return connection
+
+
+def order_change(message: str | bytes) -> tuple[str, str] | None:
+    """``(event type, order id)`` of an ``orderChanges`` ``next`` message, else None."""
+    data = json.loads(message)
+    if data.get("type") != "next":
+        if data.get("type") == "error":
+            raise RuntimeError(f"subscription error: {data}")
+        return None
+    payload = data["payload"]
+    if payload.get("errors"):
+        raise RuntimeError(f"subscription error: {payload['errors']}")
+    change = payload["data"]["orderChanges"]
+    return change["type"], change["order"]["id"]
+
+
+def now() -> float:
+    """The clock every benchmark uses (CLOCK_MONOTONIC: the same across processes)."""
+    return time.perf_counter()

@@ -1,0 +1,225 @@
+"""One change -> 100 and 1,000 WebSocket subscribers: time until the last one has it.
+
+One client process opens N staff connections over ``graphql-transport-ws``, each
+subscribed to ``orderChanges``, then places orders one after another over HTTP. For
+each order the time from sending the ``placeOrder`` request to the moment the last
+(and the first) of the N subscribers has its ``order_placed`` message is taken, on
+the machine's monotonic clock; the next order is placed only when all N have it.
+The timestamps are taken by the client's reader tasks, so they include the client's
+own work of receiving N messages in one process.
+
+Run alone: ``python -m bench.fanout`` (``python -m bench.fanout 10000`` for other sizes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import sys
+from dataclasses import dataclass
+
+from websockets.asyncio.client import ClientConnection
+
+from bench.common import (
+    ORDER_CHANGES,
+    PLACE_ORDER_BODY,
+    CpuSampler,
+    Figure,
+    RawHTTP,
+    client_pool,
+    cpu_seconds,
+    now,
+    percentile,
+    placed_order_id,
+    raise_fd_limit,
+    run_section,
+    running_backend,
+    subscribe,
+    temp_dir,
+)
+
+SIZES = (100, 1_000)
+CHANGES = 50
+WARMUP_CHANGES = 3
+BUDGET_SECONDS = 40.0  # per size: fewer changes are measured if they are slow
+CONNECT_CONCURRENCY = 50
+ARRIVAL_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    ack_ms: float  # request sent -> HTTP response
+    first_ms: float  # request sent -> first subscriber has it
+    last_ms: float  # request sent -> last subscriber has it
+
+
+@dataclass(frozen=True, slots=True)
+class FanoutRun:
+    subscribers: int
+    connect_seconds: float
+    changes: list[Change]
+    client_cpu_seconds: float  # while measuring
+    measuring_started: float
+    measuring_seconds: float
+    server_cpu_seconds: float = 0.0  # the backend's process, while measuring
+
+
+def fanout_worker(url: str, subscribers: int, changes: int, budget: float) -> FanoutRun:
+    raise_fd_limit(subscribers + 256)
+    return asyncio.run(_fanout(url, subscribers, changes, budget))
+
+
+class _Arrivals:
+    """Per change: when each subscriber got an ``order_placed`` message."""
+
+    def __init__(self, subscribers: int) -> None:
+        self.subscribers = subscribers
+        self.times: list[float] = []
+        self.messages: list[str] = []
+        self.complete = asyncio.Event()
+
+    def reset(self) -> None:
+        self.times, self.messages = [], []
+        self.complete.clear()
+
+    def arrived(self, at: float, message: str) -> None:
+        self.times.append(at)
+        self.messages.append(message)
+        if len(self.times) >= self.subscribers:
+            self.complete.set()
+
+
+async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> FanoutRun:
+    arrivals = _Arrivals(subscribers)
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def connect() -> ClientConnection:
+        async with gate:
+            return await subscribe(url, ORDER_CHANGES)
+
+    async def reader(connection: ClientConnection) -> None:
+        async for message in connection:
+            at = now()
+            text = message if isinstance(message, str) else message.decode()
+            # Cheap: the full parse is done after the change, off the clock.
+            if '"order_placed"' in text:
+                arrivals.arrived(at, text)
+            elif '"next"' not in text:
+                raise RuntimeError(f"unexpected message: {text[:300]}")
+
+    started = now()
+    connections = await asyncio.gather(*(connect() for _ in range(subscribers)))
+    connect_seconds = now() - started
+    readers = [asyncio.create_task(reader(connection)) for connection in connections]
+    http = await RawHTTP.connect(url)
+    request = RawHTTP.request(url, PLACE_ORDER_BODY)
+    measured: list[Change] = []
+    cpu0 = started = 0.0
+    try:
+        deadline = now() + budget
+        for index in range(WARMUP_CHANGES + changes):
+            if index == WARMUP_CHANGES:
+                cpu0, started = cpu_seconds(), now()
+                deadline = started + budget
+            elif index > WARMUP_CHANGES and now() > deadline:
+                break
+            arrivals.reset()
+            sent = now()
+            order_id = placed_order_id(*await http.exchange(request))
+            acked = now()
+            waiting = asyncio.create_task(arrivals.complete.wait())
+            done, _ = await asyncio.wait(
+                [waiting, *readers],
+                timeout=ARRIVAL_TIMEOUT_SECONDS,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if waiting not in done:
+                waiting.cancel()
+                for task in done:
+                    task.result()  # a reader that failed raises here
+                raise TimeoutError(
+                    f"only {len(arrivals.times)} of {subscribers} subscribers got the change"
+                )
+            if any(order_id not in message for message in arrivals.messages):
+                raise RuntimeError("a subscriber got another order's change than expected")
+            if index >= WARMUP_CHANGES:
+                measured.append(
+                    Change(
+                        1000 * (acked - sent),
+                        1000 * (min(arrivals.times) - sent),
+                        1000 * (max(arrivals.times) - sent),
+                    )
+                )
+        client_cpu, measuring = cpu_seconds() - cpu0, now() - started
+    finally:
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await http.close()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*(connection.close() for connection in connections))
+    return FanoutRun(subscribers, connect_seconds, measured, client_cpu, started, measuring)
+
+
+def measure(sizes: tuple[int, ...] = SIZES) -> list[FanoutRun]:
+    raise_fd_limit(max(sizes) + 256)
+    runs = []
+    with (
+        temp_dir() as folder,
+        running_backend(folder) as backend,
+        client_pool() as pool,
+        CpuSampler() as sampler,
+    ):
+        for size in sizes:
+            result = pool.submit(fanout_worker, backend.url, size, CHANGES, BUDGET_SECONDS)
+            run_ = result.result()
+            end = run_.measuring_started + run_.measuring_seconds
+            server_cpu = sampler.between(run_.measuring_started, end)
+            runs.append(dataclasses.replace(run_, server_cpu_seconds=server_cpu))
+    return runs
+
+
+def figures(runs: list[FanoutRun]) -> list[Figure]:
+    result = []
+    for run_ in runs:
+        last = [change.last_ms for change in run_.changes]
+        first = [change.first_ms for change in run_.changes]
+        ack = [change.ack_ms for change in run_.changes]
+        messages = max(1, len(run_.changes) * run_.subscribers)
+        per_message_us = 1e6 * run_.server_cpu_seconds / messages
+        note = (
+            f"{len(run_.changes)} changes; first subscriber p50 {percentile(first, 50):.1f} ms; "
+            f"HTTP ack p50 {percentile(ack, 50):.1f} ms, p99 {percentile(ack, 99):.1f} ms; "
+            f"{run_.subscribers:,} connections opened in {run_.connect_seconds:.1f} s; while "
+            f"measuring, CPU: backend process "
+            f"{100 * run_.server_cpu_seconds / run_.measuring_seconds:.0f} %, client "
+            f"{100 * run_.client_cpu_seconds / run_.measuring_seconds:.0f} % of one core; backend "
+            f"CPU per subscriber message {per_message_us:.0f} us (incl. the mutation)"
+        )
+        for p in (50, 99):
+            result.append(
+                Figure(
+                    f"fanout: {run_.subscribers:,} subscribers, send -> last has it, p{p}",
+                    percentile(last, p),
+                    "ms",
+                    note=note if p == 99 else "",
+                )
+            )
+    return result
+
+
+def run() -> list[Figure]:
+    return figures(measure())
+
+
+TITLE = "fanout: one change -> N subscribers"
+
+
+def main() -> None:
+    sizes = tuple(int(arg) for arg in sys.argv[1:]) or SIZES
+    run_section(TITLE, lambda: figures(measure(sizes)))
+
+
+if __name__ == "__main__":
+    main()

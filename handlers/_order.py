@@ -1,0 +1,141 @@
+"""What the restaurant's handlers share: reading the current order, changing it by a
+mutation that may find the order moved on, and their adapters.
+
+Shapes here mirror the public GraphQL contract (DESIGN.md), the only thing a handler
+may know about the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from handlers.adapters import Adapters
+from handlers.sdk import Context, GraphQLFailure, PermanentError
+
+ORDER_QUERY = """
+query CurrentOrder($id: ID!) {
+  order(id: $id) {
+    id number status channel fulfillment customerName phone address notes totalCents
+    items { menuItemId name quantity unitPriceCents notes }
+  }
+}
+"""
+# The request itself is wrong, or names nothing: sending it again cannot help.
+_PERMANENT_CODES = frozenset({"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"})
+
+
+class OrderStatus(StrEnum):
+    """The contract's ``OrderStatus``; the backend's transition table decides the moves."""
+
+    PLACED = "PLACED"
+    VALIDATED = "VALIDATED"
+    REJECTED = "REJECTED"
+    PAID = "PAID"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    IN_KITCHEN = "IN_KITCHEN"
+    READY = "READY"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    menu_item_id: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: str
+    number: int
+    status: OrderStatus
+    channel: str
+    fulfillment: str
+    customer_name: str | None
+    phone: str | None
+    address: str | None
+    notes: str | None
+    total_cents: int
+    items: tuple[Line, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Order:
+        return cls(
+            id=data["id"],
+            number=data["number"],
+            status=OrderStatus(data["status"]),
+            channel=data["channel"],
+            fulfillment=data["fulfillment"],
+            customer_name=data["customerName"],
+            phone=data["phone"],
+            address=data["address"],
+            notes=data["notes"],
+            total_cents=data["totalCents"],
+            items=tuple(
+                Line(
+                    line["menuItemId"],
+                    line["name"],
+                    line["quantity"],
+                    line["unitPriceCents"],
+                    line["notes"],
+                )
+                for line in data["items"]
+            ),
+        )
+
+
+async def current_order(ctx: Context) -> Order:
+    """The event's order as it is now (events may be late, repeated or out of order)."""
+    order_id = ctx.event.order_id
+    if order_id is None:
+        raise PermanentError(
+            f"event {ctx.event.type} #{ctx.event.seq} has no order id; this handler only "
+            "takes order events: remove it from the handler's event types"
+        )
+    found = (await ctx.graphql(ORDER_QUERY, {"id": order_id}))["order"]
+    if found is None:
+        raise PermanentError(f"order {order_id} of event #{ctx.event.seq} does not exist")
+    return Order.from_json(found)
+
+
+async def change(
+    ctx: Context, mutation: str, variables: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Run ``mutation`` with the delivery's idempotency key as ``$key``.
+
+    Its data; or None when the order has moved on (``INVALID_TRANSITION``): another
+    delivery or a person already did this or something that replaces it. A request
+    the API refuses as wrong is a :class:`PermanentError`; anything else propagates
+    and is retried.
+    """
+    try:
+        return await ctx.graphql(mutation, {**variables, "key": ctx.idempotency_key})
+    except GraphQLFailure as failure:
+        if failure.code == "INVALID_TRANSITION":
+            ctx.log.info("nothing to do, the order has moved on: %s", failure)
+            return None
+        if failure.code in _PERMANENT_CODES:
+            raise PermanentError(f"the API refused the change: {failure}") from failure
+        raise
+
+
+def adapters(ctx: Context) -> Adapters:
+    """The external services the runner gave this delivery."""
+    if not isinstance(ctx.adapters, Adapters):
+        raise PermanentError(
+            "this handler needs the restaurant's adapters, but the runner gave it "
+            f"{type(ctx.adapters).__name__}: start the backend with "
+            "handlers.adapters.sandbox(<data folder>) or real adapters, then retry"
+        )
+    return ctx.adapters
+
+
+def money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"

@@ -1,0 +1,23 @@
+"""order_paid -> stock taken once per order line; an item that runs out becomes unavailable."""
+
+from __future__ import annotations
+
+from handlers._order import change, current_order
+from handlers.sdk import Context, Event, handler
+
+APPLY_INVENTORY = """
+mutation Stock($id: ID!, $key: String!) {
+  applyInventory(orderId: $id, idempotencyKey: $key) { menuItemId stock available }
+}
+"""
+
+
+@handler("order_paid")
+async def update_inventory(event: Event, ctx: Context) -> None:
+    """Whatever the order's status now: once paid, its goods are spoken for.
+
+    The backend takes stock at most once per order, so a late or repeated delivery
+    changes nothing.
+    """
+    order = await current_order(ctx)
+    await change(ctx, APPLY_INVENTORY, {"id": order.id})

@@ -1,0 +1,59 @@
+"""order_placed -> order_validated, or order_rejected with a reason the customer can read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from handlers._order import Order, OrderStatus, change, current_order, money
+from handlers.sdk import Context, Event, handler
+
+MENU_QUERY = "query Menu { menu { id name priceCents available } }"
+MARK_VALIDATED = """
+mutation Validate($id: ID!, $key: String!) {
+  markValidated(orderId: $id, idempotencyKey: $key) { status }
+}
+"""
+REJECT_ORDER = """
+mutation Reject($id: ID!, $reason: String!, $key: String!) {
+  rejectOrder(orderId: $id, reason: $reason, idempotencyKey: $key) { status }
+}
+"""
+
+
+@handler("order_placed")
+async def validate_order(event: Event, ctx: Context) -> None:
+    """Items exist and are available, prices and total add up: validate, else reject."""
+    order = await current_order(ctx)
+    if order.status is not OrderStatus.PLACED:
+        ctx.log.info("order #%d is %s: already validated or moved on", order.number, order.status)
+        return
+    menu = {item["id"]: item for item in (await ctx.graphql(MENU_QUERY))["menu"]}
+    problem = find_problem(order, menu)
+    if problem is None:
+        await change(ctx, MARK_VALIDATED, {"id": order.id})
+    else:
+        await change(ctx, REJECT_ORDER, {"id": order.id, "reason": problem})
+
+
+def find_problem(order: Order, menu: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """Why ``order`` cannot be accepted as it stands, in words for the customer; or None."""
+    if not order.items:
+        return "the order has no items"
+    for line in order.items:
+        item = menu.get(line.menu_item_id)
+        if item is None:
+            return f"{line.name} is no longer on the menu"
+        if not item["available"]:
+            return f"{item['name']} is sold out"
+        if item["priceCents"] != line.unit_price_cents:
+            return (
+                f"the price of {item['name']} changed from {money(line.unit_price_cents)} "
+                f"to {money(item['priceCents'])}"
+            )
+    lines_total = sum(line.quantity * line.unit_price_cents for line in order.items)
+    if lines_total != order.total_cents:
+        return (
+            f"the total {money(order.total_cents)} does not match its items ({money(lines_total)})"
+        )
+    return None

@@ -1,0 +1,48 @@
+"""send_to_kitchen: a paid order's ticket is printed once, then the order is IN_KITCHEN."""
+
+from __future__ import annotations
+
+from backend.status import Fulfillment, OrderAction, OrderStatus
+from tests.handlers.harness import Kitchen
+
+
+def test_a_paid_order_gets_one_ticket_and_goes_in_the_kitchen(kitchen: Kitchen) -> None:
+    order_id = kitchen.paid(("margherita", 2), ("cola", 1), fulfillment=Fulfillment.TAKEAWAY)
+    kitchen.handle(order_id, "order_paid", "send_to_kitchen")
+    kitchen.handle(order_id, "order_paid", "send_to_kitchen", attempt=2)
+    number = kitchen.order(order_id).number
+    (ticket,) = kitchen.tickets()
+    assert ticket.name.startswith(f"{number}-")
+    assert ticket.read_text().splitlines() == [
+        f"ORDER #{number}",
+        "TAKEAWAY - PHONE",
+        "for Ada",
+        "-" * 32,
+        "  2 x Margherita",
+        "  1 x Cola",
+        "-" * 32,
+    ]
+    assert kitchen.order(order_id).status is OrderStatus.IN_KITCHEN
+    assert kitchen.types(order_id).count("order_in_kitchen") == 1
+
+
+def test_a_retry_after_a_crash_between_print_and_mutation_prints_nothing_new(
+    kitchen: Kitchen,
+) -> None:
+    order_id = kitchen.paid(("margherita", 1))
+    event = kitchen.event(order_id, "order_paid")
+    kitchen.call(
+        kitchen.adapters.printer.print_ticket(1, "the first print", f"{event.id}:send_to_kitchen")
+    )
+    kitchen.deliver(event, "send_to_kitchen", attempt=2)
+    (ticket,) = kitchen.tickets()
+    assert ticket.read_text() == "the first print"
+    assert kitchen.order(order_id).status is OrderStatus.IN_KITCHEN
+
+
+def test_an_order_the_staff_already_marked_ready_gets_no_ticket(kitchen: Kitchen) -> None:
+    order_id = kitchen.paid(("margherita", 1))
+    kitchen.staff(order_id, OrderAction.MARK_READY)
+    kitchen.handle(order_id, "order_paid", "send_to_kitchen")
+    assert kitchen.tickets() == []
+    assert kitchen.order(order_id).status is OrderStatus.READY
