@@ -55,7 +55,10 @@ class Subscription:
 
         found, seen = await services.db.read(current)
         if found is None:
-            raise NotFound(f"there is no order with id {order_id!r}", field="id")
+            raise NotFound(
+                f"there is no order with id {order_id!r}; use the id placeOrder returned",
+                field="id",
+            )
         yield Order.of(found)
 
         async def load(cursor: int) -> list[EventRecord]:
