@@ -70,6 +70,7 @@ def list_events(
     conn: sqlite3.Connection,
     *,
     after_seq: int = 0,
+    before_seq: int | None = None,
     first: int = 100,
     type: str | None = None,
     order_id: str | None = None,
@@ -77,9 +78,10 @@ def list_events(
     handler: str | None = None,
 ) -> list[EventRecord]:
     rows = conn.execute(
-        SQL.events_after,
+        SQL.events_after if before_seq is None else SQL.events_before,
         {
             "after_seq": after_seq,
+            "before_seq": before_seq,
             "limit": min(first, MAX_PAGE),
             "type": type,
             "order_id": order_id,
@@ -167,3 +169,11 @@ def last_log_cursor(conn: sqlite3.Connection) -> int:
 def last_seq_of_order(conn: sqlite3.Connection, order_id: str) -> int:
     value: int = conn.execute(SQL.last_seq_of_order, {"order_id": order_id}).fetchone()[0]
     return value
+
+
+def holding_delivery(conn: sqlite3.Connection, event_seq: int, handler: str) -> int | None:
+    """The earliest earlier event of the same order not yet delivered to ``handler``."""
+    row = conn.execute(
+        SQL.holding_delivery, {"event_seq": event_seq, "handler": handler}
+    ).fetchone()
+    return None if row is None else int(row[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from backend import events, menu, orders, stats, status
@@ -82,12 +84,19 @@ class Query:
         order_id: strawberry.ID | None = None,
         delivery_status: DeliveryStatus | None = None,  # type: ignore[valid-type]
         handler: str | None = None,
+        before_seq: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Page back in time: events older than this seq, newest first."
+            ),
+        ] = None,
     ) -> list[Event]:
         limit = check_first(first)
         records = await info.context.services.db.read(
             lambda conn: events.list_events(
                 conn,
                 after_seq=after_seq or 0,
+                before_seq=before_seq,
                 first=limit,
                 type=type,
                 order_id=None if order_id is None else str(order_id),

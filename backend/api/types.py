@@ -57,6 +57,9 @@ class Invocation:
     duration_ms: float
     outcome: str
     error: str | None
+    traceback: str | None = strawberry.field(
+        description="Where the handler failed (Python traceback, its last lines kept)."
+    )
 
     @classmethod
     def of(cls, row: InvocationRow) -> Invocation:
@@ -66,6 +69,7 @@ class Invocation:
             duration_ms=row.duration_ms,
             outcome=row.outcome,
             error=row.error,
+            traceback=row.traceback,
         )
 
 
@@ -93,6 +97,28 @@ class Delivery:
             next_attempt_at=due,
             last_error=row.last_error,
             event_seq=row.event_seq,
+        )
+
+    @strawberry.field(
+        description="For a handler that takes an order's events in order: the seq of the "
+        "earlier event of the same order that has not reached it yet, while that holds "
+        "this delivery back."
+    )
+    async def held_by(self, info: Info) -> int | None:
+        definition = info.context.services.registry.get(self.handler)
+        if (
+            definition is None
+            or not definition.ordered
+            or self.status
+            in (
+                status.DeliveryStatus.SUCCEEDED,
+                status.DeliveryStatus.RUNNING,
+            )
+        ):
+            return None
+        seq, handler = self.event_seq, self.handler
+        return await info.context.services.db.read(
+            lambda conn: event_log.holding_delivery(conn, seq, handler)
         )
 
     @strawberry.field

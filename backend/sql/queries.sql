@@ -111,6 +111,21 @@ WHERE seq > :after_seq
 ORDER BY seq
 LIMIT :limit;
 
+-- name: events_before
+-- Like events_after, newest first, below :before_seq (a page further back in time).
+SELECT seq, id, type, order_id, payload, created_at, causation_id
+FROM events e
+WHERE seq < :before_seq AND seq > :after_seq
+  AND (:type IS NULL OR type = :type)
+  AND (:order_id IS NULL OR order_id = :order_id)
+  AND (:handler IS NULL AND :delivery_status IS NULL
+       OR EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.event_seq = e.seq
+                    AND (:handler IS NULL OR d.handler = :handler)
+                    AND (:delivery_status IS NULL OR d.status = :delivery_status)))
+ORDER BY seq DESC
+LIMIT :limit;
+
 -- name: order_events_after
 SELECT seq, id, type, order_id, payload, created_at, causation_id
 FROM events WHERE order_id IS NOT NULL AND seq > :after_seq

@@ -59,3 +59,10 @@ SELECT event_seq FROM deliveries WHERE handler = :handler AND status = 'DEAD' OR
 -- name: set_paused
 INSERT INTO handler_state (name, paused) VALUES (:name, :paused)
 ON CONFLICT (name) DO UPDATE SET paused = excluded.paused;
+
+-- name: holding_delivery
+SELECT pe.seq FROM events e
+JOIN events pe ON pe.order_id = e.order_id AND pe.seq < e.seq
+JOIN deliveries p ON p.event_seq = pe.seq AND p.handler = :handler
+WHERE e.seq = :event_seq AND p.status != 'SUCCEEDED'
+ORDER BY pe.seq LIMIT 1;
