@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.idempotency import Codec, once
+from backend.ids import uuid7
 from backend.menu import items_by_id
 from backend.outbox import emit
 from backend.queries import SQL
@@ -213,7 +213,7 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
             )
         lines.append(OrderLine(item.id, item.name, line.quantity, item.price_cents, line.notes))
     order = Order(
-        id=str(uuid.uuid4()),
+        id=uuid7(),
         number=tx.scalar(SQL.next_order_number),
         status=OrderStatus.PLACED,
         channel=request.channel,

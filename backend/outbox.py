@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Any
 
 from backend.database import Tx
 from backend.events import EventRecord, LogEntry
+from backend.ids import uuid7
 from backend.queries import SQL
 
 
@@ -25,7 +25,7 @@ def emit(
     Nothing leaves the process here: subscribers and the runner are woken only
     after the transaction commits, by the facts this adds to ``tx``.
     """
-    event_id = str(uuid.uuid4())
+    event_id = uuid7()
     created_at = tx.now.isoformat()
     seq: int = tx.scalar(
         SQL.insert_event,

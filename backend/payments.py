@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -12,6 +11,7 @@ from backend import orders
 from backend.database import Tx
 from backend.errors import BadUserInput
 from backend.idempotency import once
+from backend.ids import uuid7
 from backend.queries import SQL
 from backend.status import OrderAction
 
@@ -60,7 +60,7 @@ def record_payment(
                 f"({order.total_cents}); record the order's total",
                 field="amountCents",
             )
-        payment = Payment(str(uuid.uuid4()), order_id, amount_cents, method, reference)
+        payment = Payment(uuid7(), order_id, amount_cents, method, reference)
         tx.execute(
             SQL.insert_payment,
             {

@@ -1,9 +1,15 @@
 """placeOrder over HTTP: orders per second with 16 concurrent clients.
 
 The backend runs in this process (its own thread and loop, as ``Backend`` always
-does) on a temporary database and an ephemeral port; the 16 clients are
-``httpx.AsyncClient`` connections (keep-alive) in separate spawned processes, so they
-do not share the backend's GIL, but they do share the machine's cores with it.
+does) on a temporary database and an ephemeral port, its handlers paused. The 16
+clients (keep-alive connections, each placing orders one after another) run in
+separate spawned processes, so they do not share the backend's GIL; they do share the
+machine's two cores with it. Three runs, each on a fresh backend:
+
+- ``httpx.AsyncClient`` with 16 connections in one client process;
+- the same split over two client processes (8 + 8), in case one is the bottleneck;
+- the minimal HTTP/1.1 client of :class:`bench.common.RawHTTP` in one process, which
+  costs a small fraction of httpx's CPU a request and so leaves the backend more CPU.
 
 Run alone: ``python -m bench.http``.
 """

@@ -8,13 +8,13 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -48,6 +48,14 @@ class Schema(strawberry.Schema):
         return await super().execute(*args, **kwargs)
 
 
+# Built once: strawberry's QueryDepthLimiter and MaxAliasesLimiter define a new rule
+# class per instance, and a new rule set per request means ValidationCache never hits.
+VALIDATION_RULES = [
+    depth_rule(MAX_QUERY_DEPTH, _is_introspection),
+    aliases_rule(MAX_QUERY_ALIASES),
+    OneMutationPerRequest,
+]
+
 Mutation = merge_types("Mutation", (OrderMutation, DeliveryMutation, PipelineMutation))
 
 
@@ -60,9 +68,7 @@ def build_schema() -> Schema:
             # Factories: a fresh extension object per operation.
             lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
             lambda: ParserCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH, should_ignore=_is_introspection),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_QUERY_ALIASES),
-            lambda: AddValidationRules([OneMutationPerRequest]),
+            lambda: AddValidationRules(VALIDATION_RULES),
             lambda: ValidationCache(maxsize=256),
         ],
     )
