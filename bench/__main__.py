@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import fanout, http, latency, store
+from bench import fanout, http, latency, pipeline, store
 from bench.common import Figure, Section, figures_table, run_section
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
@@ -22,6 +22,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (http.TITLE, http.run),
     (latency.TITLE, latency.run),
     (fanout.TITLE, fanout.run),
+    (pipeline.TITLE, pipeline.run),
 ]
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.common import (
     Figure,
+    client_pool,
     http_client,
     now,
     percentile,
@@ -93,36 +94,52 @@ async def _commit_to_start(folder: Path) -> list[float]:
     return latencies
 
 
+def _place_many(url: str, count: int, clients: int) -> list[str]:
+    """In a client process (not sharing the backend's GIL): place ``count`` orders."""
+
+    async def run() -> list[str]:
+        placed: list[str] = []
+        async with http_client(clients) as client:
+            left = list(range(count))
+
+            async def worker() -> None:
+                while left:
+                    left.pop()
+                    placed.append((await place_order(client, url))["order"]["id"])
+
+            await asyncio.gather(*(worker() for _ in range(clients)))
+        return placed
+
+    return asyncio.run(run())
+
+
 async def _pipeline_throughput(url: str) -> float:
+    """Orders/s from the first placeOrder to the last order in the kitchen."""
     kitchen: set[str] = set()
+    warm_up: set[str] = set()
     connection = await subscribe(url, IN_KITCHEN_QUERY)
-    placed: list[str] = []
     done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
     async def follow() -> None:
         async for message in connection:
-            data = json.loads(message)
-            change = data["payload"]["data"]["orderChanges"]
-            if change["type"] == "order_in_kitchen":
+            change = json.loads(message)["payload"]["data"]["orderChanges"]
+            if change["type"] == "order_in_kitchen" and change["order"]["id"] not in warm_up:
                 kitchen.add(change["order"]["id"])
                 if len(kitchen) == THROUGHPUT_ORDERS and not done.done():
                     done.set_result(now())
 
     follower = asyncio.create_task(follow())
-    start = now()
-    async with http_client(16) as client:
-        queue = list(range(THROUGHPUT_ORDERS))
-
-        async def worker() -> None:
-            while queue:
-                queue.pop()
-                placed.append((await place_order(client, url))["order"]["id"])
-
-        await asyncio.gather(*(worker() for _ in range(16)))
-    finished = await asyncio.wait_for(done, 300)
+    with client_pool(1) as pool:
+        # The client process is up and warm before the clock starts.
+        warm_up.update(pool.submit(_place_many, url, 1, 1).result())
+        kitchen.difference_update(warm_up)
+        start = now()
+        placing = asyncio.wrap_future(pool.submit(_place_many, url, THROUGHPUT_ORDERS, 16))
+        placed = await placing
+        finished = await asyncio.wait_for(done, 600)
     follower.cancel()
     await connection.close()
-    assert kitchen == set(placed)
+    assert set(placed) <= kitchen
     return THROUGHPUT_ORDERS / (finished - start)
 
 

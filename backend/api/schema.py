@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
@@ -59,16 +61,21 @@ VALIDATION_RULES = [
 Mutation = merge_types("Mutation", (OrderMutation, DeliveryMutation, PipelineMutation))
 
 
-def build_schema() -> Schema:
+def build_schema(*, trusted: bool = False) -> Schema:
+    """The API's schema; ``trusted`` leaves out the limits meant for outside clients
+    (the in-process handlers send the same few documents again and again)."""
+    limits: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
+        lambda: AddValidationRules(VALIDATION_RULES),
+    ]
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        # Factories: a fresh extension object per operation.
         extensions=[
-            # Factories: a fresh extension object per operation.
-            lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
+            *([] if trusted else limits),
             lambda: ParserCache(maxsize=256),
-            lambda: AddValidationRules(VALIDATION_RULES),
             lambda: ValidationCache(maxsize=256),
         ],
     )
