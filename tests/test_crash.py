@@ -67,7 +67,6 @@ async def place_until(
 def kill_while_placing(db: Path, acked: dict[str, int], count: int) -> None:
     """Kill the process while clients are still sending (their in-flight orders are unknown)."""
     with headless(db) as (process, url):
-
         target = len(acked) + count
 
         def kill_at_target() -> None:
