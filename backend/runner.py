@@ -15,15 +15,16 @@ import logging
 import sqlite3
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
+from backend import deliveries
 from backend.database import Database, Tx
-from backend.errors import BadUserInput, InvalidTransition, NotFound
-from backend.events import DeliveryRow, EventRecord, event_from_row, get_delivery, get_event
+from backend.events import DeliveryRow, EventRecord, event_from_row, get_event
 from backend.notifier import Notifier
 from backend.outbox import log_change
 from backend.queries import SQL
@@ -33,6 +34,8 @@ from backend.status import DeliveryStatus
 from handlers.sdk import Context, Event, GraphQL, HandlerDefinition
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SWEEP_SECONDS = 1.0  # due retries and expired leases are picked up at least this often
 LEASE_MARGIN_SECONDS = 5.0  # a lease outlives the handler's timeout by this much
@@ -387,91 +390,30 @@ class Runner:
             _finish(tx, claim, lost)
         return len(rows)
 
-    # -- what staff can do ---------------------------------------------------------
+    # -- what staff can do (the rules are in backend/deliveries.py) ------------------
 
-    def _check_handler(self, name: str) -> HandlerDefinition:
-        definition = self.registry.get(name)
-        if definition is None:
-            known = ", ".join(d.name for d in self.registry)
-            raise NotFound(f"there is no handler {name!r}; handlers are: {known}", field="handler")
-        return definition
+    async def _act(self, unit: Callable[[Tx], T]) -> T:
+        result = await self.db.write(unit)
+        self._wake.set()
+        return result
 
     async def retry_delivery(self, event_seq: int, handler: str) -> DeliveryRow:
         """Make one failed (or waiting) delivery due now, with a fresh attempt budget."""
-        self._check_handler(handler)
-
-        def unit(tx: Tx) -> DeliveryRow:
-            row = get_delivery(tx.conn, event_seq, handler)
-            if row is None:
-                raise NotFound(f"event {event_seq} has no delivery to {handler}", field="eventSeq")
-            if row.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.RUNNING):
-                raise InvalidTransition(
-                    f"the delivery of event {event_seq} to {handler} is {row.status.value}; "
-                    "only a failed or waiting delivery can be retried (use replayEvent to "
-                    "run a succeeded one again)"
-                )
-            return _make_due(tx, event_seq, handler)
-
-        row = await self.db.write(unit)
-        self._wake.set()
-        return row
+        deliveries.check_handler(self.registry, handler)
+        return await self._act(lambda tx: deliveries.retry(tx, event_seq, handler))
 
     async def retry_dead(self, handler: str) -> int:
         """Make every DEAD delivery of ``handler`` due now; how many there were."""
-        self._check_handler(handler)
-
-        def unit(tx: Tx) -> int:
-            seqs = [r[0] for r in tx.execute(SQL.dead_of_handler, {"handler": handler})]
-            for seq in seqs:
-                _make_due(tx, seq, handler)
-            return len(seqs)
-
-        count = await self.db.write(unit)
-        self._wake.set()
-        return count
+        deliveries.check_handler(self.registry, handler)
+        return await self._act(lambda tx: deliveries.retry_dead(tx, handler))
 
     async def replay_event(self, event_seq: int, handlers: list[str] | None) -> list[DeliveryRow]:
         """Deliver an event again (also a succeeded delivery) to some or all of its handlers."""
-
-        def unit(tx: Tx) -> list[DeliveryRow]:
-            event = get_event(tx.conn, event_seq)
-            if event is None:
-                raise NotFound(f"there is no event {event_seq}", field="eventSeq")
-            subscribed = tx.subscribers.get(event.type, ())
-            names = list(subscribed) if handlers is None else handlers
-            for name in names:
-                self._check_handler(name)
-                if name not in subscribed:
-                    raise BadUserInput(
-                        f"{name} does not handle {event.type} events; its handlers are: "
-                        f"{', '.join(subscribed) or 'none'}",
-                        field="handlers",
-                    )
-            replayed = []
-            for name in names:
-                row = get_delivery(tx.conn, event_seq, name)
-                if row is not None and row.status is DeliveryStatus.RUNNING:
-                    raise InvalidTransition(
-                        f"event {event_seq} is being delivered to {name} right now; "
-                        "replay it once that attempt has finished"
-                    )
-                if row is None:
-                    tx.execute(
-                        SQL.insert_delivery,
-                        {"event_seq": event_seq, "handler": name, "next_attempt_at": time.time()},
-                    )
-                replayed.append(_make_due(tx, event_seq, name))
-            return replayed
-
-        rows = await self.db.write(unit)
-        self._wake.set()
-        return rows
+        return await self._act(lambda tx: deliveries.replay(tx, self.registry, event_seq, handlers))
 
     async def set_paused(self, name: str, paused: bool) -> None:
-        self._check_handler(name)
-        await self.db.write(
-            lambda tx: tx.execute(SQL.set_paused, {"name": name, "paused": int(paused)})
-        )
+        deliveries.check_handler(self.registry, name)
+        await self.db.write(lambda tx: deliveries.set_paused(tx, name, paused))
         if paused:
             self.paused.add(name)
         else:
@@ -499,15 +441,6 @@ def _lease(tx: Tx, claims: list[Claim]) -> set[tuple[int, str]]:
             leased.add(claim.key)
             log_change(tx, claim.event)
     return leased
-
-
-def _make_due(tx: Tx, event_seq: int, handler: str) -> DeliveryRow:
-    tx.execute(SQL.make_due, {"event_seq": event_seq, "handler": handler, "now": time.time()})
-    event = get_event(tx.conn, event_seq)
-    row = get_delivery(tx.conn, event_seq, handler)
-    assert event is not None and row is not None
-    log_change(tx, event)
-    return row
 
 
 def _finish(tx: Tx, claim: Claim, result: Result) -> None:
