@@ -1,4 +1,5 @@
-# `make run` starts Passline; `make test` runs every check. Both create .venv and
+# `make run` starts Passline; `make test` runs every check; `make screenshots` renders
+# the views to docs/screenshots/. Each creates .venv and
 # install what pyproject.toml asks for, again only when pyproject.toml changed.
 PYTHON ?= python3
 VENV := .venv
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,11 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The dashboard's main views as PNG, from a seeded demo database, rendered offscreen.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.panel_screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from types import FrameType
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from backend.demo import (
     DEFAULT_ORDERS_PER_MINUTE,
@@ -24,6 +27,9 @@ from backend.demo import (
 )
 from backend.errors import HandlersConfigError, StorageError
 from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
+
+if TYPE_CHECKING:
+    from backend.embedded import Backend
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -82,6 +88,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     _check_demo_args(parser, args)
+    if args.token is not None and args.connect is None:
+        parser.error("--token goes with --connect; the embedded backend has its own token")
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
     return args
@@ -146,6 +154,71 @@ def run_headless(settings: Settings, demo: DemoSettings | None = None) -> int:
     return 0
 
 
+def graphql_url(address: str) -> str:
+    """The GraphQL endpoint of ``--connect``: ``host:port`` or a URL, ``/graphql`` by default."""
+    if "://" not in address:
+        address = f"http://{address}"
+    parts = urlsplit(address)
+    path = parts.path if parts.path not in ("", "/") else "/graphql"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def install_excepthook() -> None:
+    """Log what escapes a Qt slot or a task (qasync routes those here) and keep running."""
+    log = logging.getLogger("passline")
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        log.critical("unexpected error", exc_info=(kind, value, tb))
+
+    sys.excepthook = hook
+
+
+def run_dashboard(
+    settings: Settings,
+    connect: str | None,
+    token: str | None,
+    demo: DemoSettings | None = None,
+) -> int:
+    """The window, against ``connect`` or against an embedded backend started here."""
+    from ui.app import DashboardConfig, run
+
+    install_excepthook()
+    if connect is not None:
+        url = graphql_url(connect)
+        token = token or os.environ.get("PASSLINE_STAFF_TOKEN")
+        return run(DashboardConfig(url, token, f"Remote backend · {url}"))
+
+    started: list[Backend] = []
+    demo_thread: list[DemoThread] = []
+
+    def start_backend() -> tuple[str, str | None]:
+        # Runs on a worker thread once the window is up (see DashboardConfig).
+        from backend.embedded import Backend
+
+        try:
+            backend = Backend(settings)
+            backend.start()
+        except (StorageError, HandlersConfigError, OSError) as exc:
+            raise RuntimeError(str(exc)) from exc
+        started.append(backend)
+        if demo is not None:
+            demo_thread.append(DemoThread(Demo(backend.url, backend.staff_token, demo)))
+            demo_thread[0].start()
+        return backend.url, backend.staff_token
+
+    try:
+        label = f"Embedded backend · {settings.db_path}"
+        return run(DashboardConfig("", None, label, start_backend=start_backend))
+    finally:
+        for thread in demo_thread:
+            thread.stop()
+        for backend in started:
+            backend.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(
@@ -163,11 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.headless:
         return run_headless(settings, demo_settings(args))
-    print(
-        "passline: the dashboard is not built yet; serving the backend headless instead",
-        file=sys.stderr,
-    )
-    return run_headless(settings, demo_settings(args))
+    return run_dashboard(settings, args.connect, args.token, demo_settings(args))
 
 
 if __name__ == "__main__":

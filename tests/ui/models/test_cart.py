@@ -1,0 +1,98 @@
+"""The New order dialog's cart: quantities and notes per menu item, live availability."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.ui.models.signals import Signals
+from ui.models.cart import CartLine, CartModel, MenuFilter, TicketFilter
+
+Check = Callable[[Any], Any]
+MENU = [
+    CartLine("margherita", "Margherita", "Pizza", 1200, True),
+    CartLine("diavola", "Diavola", "Pizza", 1450, True),
+    CartLine("fries", "Fries", "Sides", 450, True),
+    CartLine("sweet-fries", "Sweet potato fries", "Sides", 550, True),
+]
+
+
+@pytest.fixture
+def cart(checked: Check) -> CartModel:
+    model: CartModel = checked(CartModel())
+    model.set_menu(MENU)
+    return model
+
+
+def test_quantities_notes_and_the_total(cart: CartModel) -> None:
+    signals = Signals(cart)
+    cart.add("margherita")
+    cart.add("margherita")
+    cart.add("fries")
+    assert cart.setData(cart.index(0, CartModel.NOTES), "no basil")
+    assert [(line.id, line.quantity, line.notes) for line in cart.ticket] == [
+        ("margherita", 2, "no basil"),
+        ("fries", 1, ""),
+    ]
+    assert cart.total_cents == 2850
+    assert cart.index(0, CartModel.TOTAL).data() == "24.00"
+    assert signals.resets == 0 and signals.counts["rowsInserted"] == 0
+    assert {name for name, *_ in signals.ranges} == {"dataChanged"}
+
+
+def test_quantity_is_kept_in_range_and_zero_drops_the_note(cart: CartModel) -> None:
+    cart.set_quantity("fries", 500)
+    assert cart.ticket[0].quantity == 99
+    cart.setData(cart.index(2, CartModel.NOTES), "extra salt")
+    assert cart.setData(cart.index(2, CartModel.QUANTITY), 0)
+    assert cart.ticket == []
+    assert cart.line(2).notes == ""
+    assert not cart.setData(cart.index(2, CartModel.QUANTITY), "many")
+
+
+def test_an_item_that_runs_out_greys_out_but_stays_removable(cart: CartModel) -> None:
+    cart.add("diavola", 2)
+    signals = Signals(cart)
+    cart.set_menu([*MENU[:1], CartLine("diavola", "Diavola", "Pizza", 1450, False), *MENU[2:]])
+    assert signals.ranges == [("dataChanged", 1, 1)]
+    assert cart.ticket[0].quantity == 2  # kept: staff decide
+    assert cart.index(1, CartModel.ITEM).data() == "Diavola (sold out)"
+    assert not cart.add("diavola")  # no more of it
+    assert cart.flags(cart.index(1, CartModel.QUANTITY)) & Qt.ItemFlag.ItemIsEditable
+    assert cart.set_quantity("diavola", 0)
+    assert not cart.flags(cart.index(1, CartModel.ITEM)) & Qt.ItemFlag.ItemIsEnabled
+
+
+def test_a_new_menu_item_is_inserted_in_menu_order(cart: CartModel) -> None:
+    signals = Signals(cart)
+    cart.set_menu([*MENU[:2], CartLine("marinara", "Marinara", "Pizza", 1050, True), *MENU[2:]])
+    assert signals.ranges == [("rowsInserted", 2, 2)]
+    assert cart.categories == ["Pizza", "Sides"]
+
+
+def test_the_menu_filters_by_category_and_words(checked: Check, cart: CartModel) -> None:
+    menu = checked(MenuFilter(cart))
+    menu.set_category("Sides")
+    assert [menu.line(row).id for row in range(menu.rowCount())] == ["fries", "sweet-fries"]
+    menu.set_search("potato SWEET")
+    assert [menu.line(row).id for row in range(menu.rowCount())] == ["sweet-fries"]
+    menu.set_category(None)
+    menu.set_search("")
+    assert menu.rowCount() == 4
+
+
+def test_the_ticket_shows_lines_with_a_quantity(checked: Check, cart: CartModel) -> None:
+    ticket = checked(TicketFilter(cart))
+    signals = Signals(ticket)
+    cart.add("sweet-fries")
+    cart.add("margherita")
+    assert [ticket.line(row).id for row in range(ticket.rowCount())] == [
+        "margherita",
+        "sweet-fries",
+    ]
+    cart.set_quantity("margherita", 0)
+    assert ticket.rowCount() == 1
+    assert signals.resets == 0

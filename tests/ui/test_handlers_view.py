@@ -1,0 +1,85 @@
+"""The handlers panel on the real window: pause a handler and watch its backlog grow,
+resume it and watch it drain; a dead payment retried with "Retry all dead"."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from backend.embedded import Backend
+from tests.ui.panels import (
+    PAUSE,
+    RESUME,
+    click,
+    event_log,
+    execute,
+    find_event,
+    gateway,
+    handlers,
+    place,
+    quick_backend,  # noqa: F401  (the fixture: this module's backend)
+    record_figures,
+    wait_for,
+)
+from ui.main_window import MainWindow
+from ui.models.handlers import HANDLER_COLUMNS
+
+ORDERS = 3
+
+
+def test_a_paused_handler_holds_its_deliveries_and_drains_them_when_resumed(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    panel = handlers(window)
+    wait_for(qtbot, lambda: panel.model.get("validate_order"))
+    figures = record_figures(panel.model, "validate_order")
+    view = panel.view
+    view.select("validate_order")
+    assert view.pause_button.text() == "Pause"
+
+    click(view.pause_button)
+    wait_for(qtbot, lambda: figures[-1].paused)
+    state = panel.model.index(panel.model.find("validate_order") or 0, 2).data()
+    assert (state, view.pause_button.text()) == ("Paused", "Resume")
+    for _ in range(ORDERS):
+        place(qtbot, window)
+    wait_for(qtbot, lambda: figures[-1].pending == ORDERS)
+    assert figures[-1].succeeded == 0
+    assert figures[-1].oldest_pending_seconds is not None
+    pending = [f.pending for f in figures]
+    assert pending == sorted(pending), "the backlog only grows while paused"
+
+    click(view.pause_button)
+    wait_for(qtbot, lambda: figures[-1].pending == 0 and figures[-1].succeeded == ORDERS)
+    assert not figures[-1].paused
+    assert view.pause_button.text() == "Pause"
+    assert "running again" in view.status.text()
+    events, _ = panel.throughput.series(panel.clock())
+    assert sum(events) >= ORDERS * 2  # placed and validated, at least, in the last minutes
+
+
+def test_retry_all_dead_after_the_cause_is_fixed(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    panel, log = handlers(window), event_log(window)
+    wait_for(qtbot, lambda: panel.model.get("charge_payment") and log.backlog is None)
+    figures = record_figures(panel.model, "charge_payment")
+    execute(qtbot, window, PAUSE % "charge_payment")
+    order = place(qtbot, window)
+    gateway(backend).fail_orders.add(order["id"])
+    execute(qtbot, window, RESUME % "charge_payment")
+    wait_for(qtbot, lambda: figures[-1].dead == 1)
+    assert any(f.retrying for f in figures), "never shown retrying before dead"
+    row = panel.model.find("charge_payment")
+    assert row is not None
+    last_error = panel.model.index(row, len(HANDLER_COLUMNS) - 1).data()
+    assert "told to fail this order" in last_error
+
+    panel.view.select("charge_payment")
+    button = panel.view.retry_dead_button
+    assert (button.isEnabled(), button.text()) == (True, "Retry all dead (1)")
+    gateway(backend).fail_orders.discard(order["id"])
+    click(button)
+    wait_for(qtbot, lambda: figures[-1].dead == 0 and figures[-1].succeeded >= 1)
+    assert "1 dead delivery of charge_payment due again" in panel.view.status.text()
+    assert not button.isEnabled()
+    wait_for(qtbot, lambda: find_event(log.model, order["id"], "order_paid"))

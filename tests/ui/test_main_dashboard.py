@@ -1,0 +1,162 @@
+"""``python main.py`` in all its dashboard modes, run in-process to the shown window:
+with its embedded backend, with ``--demo``, and with ``--connect`` to a separately
+started ``python main.py --headless``."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+import main
+from tests.headless import TOKEN, headers, listening_url, start
+from ui.main_window import MainWindow
+from ui.models.stages import Status
+
+GIVE_UP_SECONDS = 30.0
+POLL_MS = 20
+
+
+def close_when(app: QApplication, ready: Callable[[MainWindow], bool]) -> list[str]:
+    """Close the dashboard's window once ``ready(window)``; what went wrong, if anything."""
+    problems: list[str] = []
+    deadline = time.monotonic() + GIVE_UP_SECONDS
+
+    def check() -> None:
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if windows and ready(windows[0]):
+            windows[0].close()
+            return
+        if time.monotonic() > deadline:
+            problems.append("the window never got ready")
+            for window in windows:
+                window.close()
+            return
+        QTimer.singleShot(POLL_MS, check)
+
+    QTimer.singleShot(0, check)
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _keep_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # main() installs its own
+
+
+@pytest.fixture
+def headless(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    process = start(tmp_path / "remote" / "passline.db")
+    yield process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
+def live(window: MainWindow) -> bool:
+    return window.board.is_loaded and window.client.state == "connected"
+
+
+def test_main_opens_the_dashboard_on_its_embedded_backend(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "passline.db"
+    shown: list[str] = []
+
+    def ready(window: MainWindow) -> bool:
+        if live(window) and window.backlog.figures is not None:
+            shown.append(window.status.backend.text())
+            return True
+        return False
+
+    problems = close_when(qapp, ready)
+    assert main.main(["--db", str(db), "--port", "0"]) == 0
+    assert not problems
+    assert shown == [f"Embedded backend · {db.resolve()}"]
+    assert (db.parent / "staff-token").exists()  # it made its token beside the database
+
+
+def test_main_with_demo_shows_the_simulated_orders(qapp: QApplication, tmp_path: Path) -> None:
+    problems = close_when(qapp, lambda window: live(window) and bool(window.board.model.orders))
+    db = tmp_path / "demo.db"
+    assert main.main(["--db", str(db), "--port", "0", "--demo", "--demo-rate", "600"]) == 0
+    assert not problems
+
+
+def test_main_connect_follows_a_separately_started_headless_backend(
+    qapp: QApplication, headless: subprocess.Popen[str]
+) -> None:
+    url = listening_url(headless)
+    placed: list[str] = []
+    shown: list[str] = []
+
+    def ready(window: MainWindow) -> bool:
+        if not live(window):
+            return False
+        if not placed:
+            answer = httpx.post(
+                url,
+                json={
+                    "query": "mutation { placeOrder(input: {channel: PHONE, fulfillment: "
+                    'TAKEAWAY, items: [{menuItemId: "fries", quantity: 3}]}) { order { id } } }'
+                },
+                headers=headers(),
+            ).json()
+            placed.append(answer["data"]["placeOrder"]["order"]["id"])
+            shown.append(window.status.backend.text())
+        order = window.board.model.get(placed[0])
+        return order is not None and order.status is Status.IN_KITCHEN
+
+    problems = close_when(qapp, ready)
+    # host:port is enough; the dashboard finds /graphql.
+    address = url.removeprefix("http://").removesuffix("/graphql")
+    assert main.main(["--connect", address, "--token", TOKEN]) == 0
+    assert not problems
+    assert shown == [f"Remote backend · {url}"]
+
+
+def test_token_without_connect_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main.parse_args(["--token", "abc"])
+    assert "--token goes with --connect" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("10.0.0.5:8787", "http://10.0.0.5:8787/graphql"),
+        ("http://pass.local:8787/", "http://pass.local:8787/graphql"),
+        ("https://pass.example/api/graphql", "https://pass.example/api/graphql"),
+    ],
+)
+def test_connect_address_forms(given: str, expected: str) -> None:
+    assert main.graphql_url(given) == expected
+
+
+def test_a_backend_that_cannot_start_is_explained_in_the_window(
+    qapp: QApplication, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "notes.txt"
+    db.write_text("shopping list\n")
+    told: list[str] = []
+
+    def ready(window: MainWindow) -> bool:
+        said = window.status.connection.toolTip()
+        if said.startswith("The backend cannot start"):
+            told.append(said)
+            return True
+        return False
+
+    problems = close_when(qapp, ready)
+    assert main.main(["--db", str(db), "--port", "0"]) == 2
+    assert not problems
+    assert "not a SQLite database" in told[0]
+    assert "The backend cannot start" in capsys.readouterr().err
+    assert db.read_text() == "shopping list\n"

@@ -1,0 +1,127 @@
+"""The window around the board: cancelling with a reason, an order's detail, the alert
+for a new order, the status bar, and what it remembers between runs."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from backend.embedded import Backend
+from tests.conftest import STAFF_TOKEN
+from tests.graphql_client import PLACE_ORDER, order_input
+from tests.ui.conftest import WAIT_MS, close_window, open_window
+from ui.main_window import MainWindow
+from ui.models.stages import Stage, Status
+
+
+def place(backend: Backend, *lines: tuple[str, int], **extra: str) -> str:
+    answer = httpx.post(
+        backend.url,
+        json={"query": PLACE_ORDER, "variables": {"input": order_input(*lines, **extra)}},
+        headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
+    ).json()
+    assert "errors" not in answer, answer
+    return str(answer["data"]["placeOrder"]["order"]["id"])
+
+
+def test_delete_on_a_card_asks_why_then_cancels(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    order_id = place(backend, ("burger", 1))
+    model = window.board.model
+    qtbot.waitUntil(lambda: model.get(order_id) is not None, timeout=WAIT_MS)
+    assert window.board.view.select(order_id)
+    column = window.board.view.columns[model.get(order_id).stage]  # type: ignore[union-attr]
+    QTest.keyClick(column, Qt.Key.Key_Delete)
+    dialog = window.board.cancel_dialog
+    assert dialog is not None and dialog.isVisible() and not dialog.confirm.isEnabled()
+    reason = dialog.reason.lineEdit()
+    assert reason is not None
+    QTest.keyClicks(reason, "Customer called to cancel")
+    assert dialog.confirm.isEnabled()
+    QTest.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: model.get(order_id).status is Status.CANCELLED,  # type: ignore[union-attr]
+        timeout=WAIT_MS,
+    )
+    assert window.board.view.proxies[Stage.DONE].rowCount() == 1
+
+
+def test_double_click_opens_the_order_with_its_history(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    order_id = place(backend, ("margherita", 2), customerName="Ada")
+    model = window.board.model
+    qtbot.waitUntil(
+        lambda: getattr(model.get(order_id), "status", None) is Status.IN_KITCHEN,
+        timeout=WAIT_MS,
+    )
+    found = window.board.view.card_center(order_id)
+    assert found is not None
+    column, center = found
+    QTest.mouseDClick(
+        column.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, center
+    )
+    detail = window.details[order_id]
+    qtbot.waitUntil(lambda: detail.history.rowCount() >= 8, timeout=WAIT_MS)
+    assert detail.view.isVisible()
+    assert detail.view.fields["customer"].text() == "Ada"
+    assert detail.lines.rowCount() == 1
+    events = [detail.history.index(r, 2).data() for r in range(detail.history.rowCount())]
+    assert events[:2] == ["order placed", "    → validate_order"]
+    assert "order in kitchen" in events
+    detail.view.reject()
+    qtbot.waitUntil(lambda: order_id not in window.details, timeout=WAIT_MS)
+
+
+def test_a_new_order_chimes_and_blinks_the_backlog_shows(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    plays = window.chime.plays
+    order_id = place(backend, ("fries", 1))
+    qtbot.waitUntil(lambda: window.chime.plays == plays + 1, timeout=WAIT_MS)
+    assert order_id in window.board.view.delegate.flash_until
+    qtbot.waitUntil(lambda: window.status.backlog.text() == "Backlog: 0 waiting", timeout=WAIT_MS)
+    assert window.status.connection.text() == "Connected"
+    assert window.status.backend.text().startswith("Test backend · http://127.0.0.1:")
+
+
+def test_the_window_remembers_its_layout(
+    qtbot: QtBot, qloop: asyncio.AbstractEventLoop, backend: Backend, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "remembered.ini"), QSettings.Format.IniFormat)
+    first = open_window(qtbot, backend.url, STAFF_TOKEN, settings)
+    first.resize(640, 480)  # smaller than the offscreen screen (800x600), or Qt trims it
+    size = (first.width(), first.height())
+    first.toggle_theme()
+    first.show_done_action.trigger()
+    first.set_thresholds(5, 9)
+    close_window(qtbot, first)
+    second = open_window(qtbot, backend.url, STAFF_TOKEN, settings)
+    try:
+        # As left, unless the Done column now shown needs more room than that.
+        assert second.height() == size[1]
+        assert second.width() == max(size[0], second.minimumSizeHint().width())
+        assert second.theme == "dark"
+        assert second.board.view.done_visible
+        assert (second.amber_minutes, second.red_minutes) == (5, 9)
+        assert second.board.view.delegate.amber_after == 300.0
+    finally:
+        second.set_theme("light")
+        close_window(qtbot, second)
+
+
+def test_help_lists_the_shortcuts(qtbot: QtBot, window: MainWindow) -> None:
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    dialogs = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Keyboard shortcuts"]
+    assert dialogs and dialogs[0].isVisible()
+    text = dialogs[0].findChildren(type(window.status.backend))[0].text()
+    for keys in ("F2", "Ctrl+D", "Ctrl+Enter", "Del"):
+        assert f"<b>{keys}</b>" in text
+    dialogs[0].close()

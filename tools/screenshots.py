@@ -1,0 +1,280 @@
+"""Render the orders board and the order dialogs to PNG: ``python -m tools.screenshots [DIR]``.
+
+Starts an embedded backend on a temporary database, seeds a demo restaurant's
+afternoon through the API (orders in every stage, a paused handler, a receipt-printer
+webhook that answers 400 so its deliveries go dead), opens the real window offscreen
+and grabs each view with ``QWidget.grab()``: the board (light, dark, with Done), the
+New order dialog, an order's detail. ``tools.panel_screenshots`` renders the other
+panels from the same seed; ``make screenshots`` runs both into ``docs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import httpx
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
+
+from backend.embedded import Backend
+from backend.settings import Settings
+from ui.app import application
+from ui.client import GraphQLClient
+from ui.main_window import MainWindow
+from ui.sound import Chime
+from ui.tasks import spawn
+
+OUT = Path("docs/screenshots")
+WINDOW_SIZE = (1600, 1000)
+TOKEN = "screenshots-staff-token"
+AGE_STEP_SECONDS = 2.5
+PLACE = """
+mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number } } }
+"""
+STATUS = "query Status($id: ID!) { order(id: $id) { status } }"
+
+
+class _PrinterOffline(BaseHTTPRequestHandler):
+    """A receipt printer's webhook that refuses everything: its deliveries go dead."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b"printer offline: paper tray empty"
+        self.send_response(400)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class Api:
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        self.url = url
+
+    def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = self.http.post(self.url, json={"query": query, "variables": variables or {}})
+        answer: dict[str, Any] = body.json()
+        assert "errors" not in answer, answer
+        data: dict[str, Any] = answer["data"]
+        return data
+
+    def place(
+        self, channel: str, fulfillment: str, *lines: tuple[str, int, str | None], **extra: str
+    ) -> str:
+        items = [{"menuItemId": i, "quantity": q, "notes": n} for i, q, n in lines]
+        data = self(
+            PLACE,
+            {"input": {"items": items, "channel": channel, "fulfillment": fulfillment, **extra}},
+        )
+        order_id: str = data["placeOrder"]["order"]["id"]
+        return order_id
+
+    def wait_status(self, order_id: str, *wanted: str) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self(STATUS, {"id": order_id})["order"]["status"] in wanted:
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"order {order_id} never reached {wanted}")
+
+
+def seed(api: Api) -> None:
+    """An afternoon: orders in every column, some done, a paused handler, dead receipts."""
+    kitchen = [
+        api.place(
+            "PHONE",
+            "DELIVERY",
+            ("margherita", 2, "well done"),
+            ("wings", 1, None),
+            customerName="Grace Hopper",
+            phone="555-0142",
+            address="12 Harbour Street, flat 3",
+        ),
+        api.place(
+            "COUNTER",
+            "TAKEAWAY",
+            ("burger", 1, "no pickles"),
+            ("fries", 2, None),
+            customerName="Alan T.",
+        ),
+        api.place(
+            "KIOSK", "DINE_IN", ("carbonara", 1, None), ("caesar", 1, None), ("tiramisu", 2, None)
+        ),
+    ]
+    time.sleep(AGE_STEP_SECONDS)  # the kitchen's orders are the oldest: their timers run red
+    ready = [
+        api.place(
+            "WEB",
+            "TAKEAWAY",
+            ("diavola", 1, "extra chilli"),
+            ("cola", 2, None),
+            customerName="Margaret H.",
+            phone="555-0199",
+        ),
+        api.place(
+            "PHONE",
+            "DELIVERY",
+            ("quattro-formaggi", 1, None),
+            ("side-salad", 1, None),
+            customerName="Edsger D.",
+            phone="555-0123",
+            address="4 Mill Lane",
+        ),
+        api.place("COUNTER", "DINE_IN", ("steak-frites", 2, "medium rare"), customerName="Table 7"),
+        api.place("KIOSK", "TAKEAWAY", ("veggie-burger", 1, None), ("onion-rings", 1, None)),
+    ]
+    done = [
+        api.place("COUNTER", "TAKEAWAY", ("risotto", 1, None), customerName="Barbara L."),
+        api.place("WEB", "TAKEAWAY", ("marinara", 1, None), customerName="Ken T."),
+    ]
+    for order_id in kitchen + ready + done:
+        api.wait_status(order_id, "IN_KITCHEN")
+    for order_id in ready + done[:1]:
+        api("mutation($id: ID!) { markReady(orderId: $id) { id } }", {"id": order_id})
+    api("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", {"id": done[0]})
+    api(
+        'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "Customer cancelled") { id } }',
+        {"id": done[1]},
+    )
+    api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
+    time.sleep(AGE_STEP_SECONDS)
+    # Validation paused: the next orders wait in New.
+    api('mutation { pauseHandler(name: "validate_order") { name } }')
+    api.place(
+        "PHONE",
+        "TAKEAWAY",
+        ("funghi", 1, None),
+        ("brownie", 1, "no ice cream"),
+        customerName="Ada Lovelace",
+        phone="555-0101",
+    )
+    api.place(
+        "WEB",
+        "DELIVERY",
+        ("capricciosa", 2, None),
+        ("sweet-fries", 1, None),
+        customerName="Linus",
+        phone="555-0177",
+        address="9 Station Road",
+    )
+
+
+async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Wait (on the qasync loop) until ``condition()`` holds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window never showed what was expected")
+        await asyncio.sleep(0.05)
+
+
+async def save(widget: QWidget, out: Path, name: str) -> Path:
+    await asyncio.sleep(0.2)  # let Qt lay out and paint what just changed
+    path = out / f"{name}.png"
+    if not widget.grab().save(str(path)):
+        raise OSError(f"cannot write {path}")
+    print(f"wrote {path}")
+    return path
+
+
+async def shoot(window: MainWindow, out: Path) -> None:
+    await until(lambda: window.board.is_loaded and len(window.board.model.orders) >= 11)
+    # Fresh seed data is seconds old; show the age colours at that scale: the oldest
+    # orders red, the next amber, the newest plain.
+    window.board.view.set_thresholds(AGE_STEP_SECONDS * 0.9, AGE_STEP_SECONDS * 1.8)
+    await until(lambda: window.backlog.figures is not None)
+    await asyncio.sleep(0.3)  # let late deliveries settle their figures
+    await save(window, out, "board")
+    window.board.view.set_done_visible(True)
+    await save(window, out, "board-with-done")
+    window.board.view.set_done_visible(False)
+
+    controller = window.open_new_order()
+    dialog = controller.view
+    await until(lambda: dialog.cart.rowCount() > 20)
+    for item, count in (("margherita", 2), ("garlic-bread", 1), ("cola", 2)):
+        dialog.cart.add(item, count)
+    dialog.cart.setData(dialog.cart.index(dialog.cart.find("margherita") or 0, 3), "no basil")
+    dialog.customer.setText("Ada Lovelace")
+    dialog.phone.setText("555-0101")
+    dialog.fulfillment.setCurrentIndex(1)
+    dialog.address.setText("21 Baker Street, 2nd floor")
+    dialog.search.setText("")
+    await save(dialog, out, "new-order")
+    dialog.reject()
+
+    first = window.board.model.orders[0]
+    detail = window.open_detail(first.id)
+    await until(lambda: detail.history.rowCount() > 5)
+    await save(detail.view, out, "order-detail")
+    detail.view.reject()
+    window.set_theme("dark")
+    await save(window, out, "board-dark")
+    window.set_theme("light")
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else OUT
+    out.mkdir(parents=True, exist_ok=True)
+    printer = ThreadingHTTPServer(("127.0.0.1", 0), _PrinterOffline)
+    threading.Thread(target=printer.serve_forever, daemon=True).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "handlers.toml"
+        config.write_text(
+            '[[webhook]]\nname = "print_receipts"\n'
+            f'url = "http://127.0.0.1:{printer.server_port}/receipts"\n'
+            'events = ["order_paid"]\nmax_attempts = 3\n',
+            encoding="utf-8",
+        )
+        backend = Backend(
+            Settings(Path(tmp) / "demo.db", port=0, staff_token=TOKEN, handlers_config=config)
+        )
+        backend.start()
+        try:
+            seed(Api(backend.url))
+            app = application([])
+            app.setQuitOnLastWindowClosed(False)
+            settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+            import qasync
+
+            loop = qasync.QEventLoop(app)
+            asyncio.set_event_loop(loop)
+            with loop:
+                loop.run_until_complete(_run(backend.url, settings, out))
+        finally:
+            backend.stop()
+            printer.shutdown()
+    return 0
+
+
+async def _run(url: str, settings: QSettings, out: Path) -> None:
+    client = GraphQLClient(url, TOKEN)
+    window = MainWindow(client, f"Embedded backend · {url}", settings, chime=Chime())
+    window.chime.enabled = False
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    await client.start()
+    spawn(window.start())
+    try:
+        await shoot(window, out)
+    finally:
+        window.close()
+        await client.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,169 @@
+"""Feeds the orders board from the API and turns staff's intents on it into mutations.
+
+How the board stays exact: it reads the newest event's seq *first*, then lists the
+orders, then follows ``orderChanges`` from that seq. Changes made while the listing was
+read arrive twice (in the listing and the feed); the model keeps whichever state of an
+order is newer, so nothing is missed and nothing shows twice. After a dropped
+connection the client resumes the feed from the last seq seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ui.client import GraphQLClient, GraphQLError, Subscription
+from ui.models.orders import ORDER_FIELDS, OrderRow, OrdersModel
+from ui.models.stages import FINISHED, Action, Status
+from ui.tasks import spawn
+from ui.views.board import BoardView
+from ui.views.cancel_dialog import CancelDialog
+
+log = logging.getLogger(__name__)
+
+PAGE = 500  # the API's largest page
+RECENT_FINISHED = 200  # finished orders the Done column keeps
+MAX_GRAPHQL_INT = 2**31 - 1
+RETRY_LOAD_SECONDS = 1.0
+
+LAST_SEQ = """
+query LastSeq($before: Int!) {
+  events(beforeSeq: $before, first: 1) { seq }
+  placed: events(beforeSeq: $before, first: 1, type: "order_placed") { payload }
+}
+"""
+ORDERS = f"""
+query Orders($status: [OrderStatus!], $after: String) {{
+  orders(status: $status, first: {PAGE}, after: $after) {{ {ORDER_FIELDS} }}
+}}
+"""
+ORDER_CHANGES = f"""
+subscription OrderChanges($afterSeq: Int) {{
+  orderChanges(afterSeq: $afterSeq) {{ seq type order {{ {ORDER_FIELDS} }} }}
+}}
+"""
+MUTATIONS: dict[Action, str] = {
+    Action.MARK_READY: "mutation($id: ID!) { markReady(orderId: $id) { id } }",
+    Action.COMPLETE: "mutation($id: ID!) { completeOrder(orderId: $id) { id } }",
+    Action.CANCEL: "mutation($id: ID!, $reason: String!) "
+    "{ cancelOrder(orderId: $id, reason: $reason) { id } }",
+}
+ACTIVE = [status.value for status in Status if status not in FINISHED]
+
+
+class BoardController(QObject):
+    """Owns the orders model and the board view; ``start()`` loads and follows."""
+
+    orderArrived = Signal(str)  # a new order appeared live (not in the first listing)
+    errorOccurred = Signal(str)  # a message for the status bar
+    loaded = Signal()
+
+    def __init__(self, client: GraphQLClient, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.model = OrdersModel(self)
+        self.view = BoardView(self.model)
+        self.cursor: int | None = None  # the seq of the last change seen
+        self.subscription: Subscription | None = None
+        self.cancel_dialog: CancelDialog | None = None
+        self.is_loaded = False
+        self._select: str | None = None  # an order to select once the feed brings it
+        self.view.actionRequested.connect(self.act)
+
+    async def start(self) -> None:
+        while True:
+            try:
+                await self._load()
+                break
+            except GraphQLError as exc:
+                self.errorOccurred.emit(f"Cannot load the orders: {exc.message}")
+                await asyncio.sleep(RETRY_LOAD_SECONDS)
+        self.subscription = self.client.subscribe(
+            ORDER_CHANGES, lambda: {"afterSeq": self.cursor}, self._changed
+        )
+        self.is_loaded = True
+        self.loaded.emit()
+
+    async def reload(self) -> None:
+        """List the open orders again (the feed keeps them current anyway)."""
+        try:
+            await self._load_pages(ACTIVE, None)
+        except GraphQLError as exc:
+            self.errorOccurred.emit(f"Cannot reload the orders: {exc.message}")
+
+    def select_when_seen(self, order_id: str) -> None:
+        self._select = order_id
+
+    def stop(self) -> None:
+        if self.subscription is not None:
+            self.subscription.cancel()
+            self.subscription = None
+
+    async def _load(self) -> None:
+        marks = await self.client.execute(LAST_SEQ, {"before": MAX_GRAPHQL_INT})
+        newest = marks["events"]
+        self.cursor = newest[0]["seq"] if newest else 0
+        placed = marks["placed"]
+        last_number = placed[0]["payload"]["order"]["number"] if placed else 0
+        await self._load_pages(ACTIVE, None)
+        finished = [status.value for status in FINISHED]
+        await self._load_pages(finished, str(max(0, last_number - RECENT_FINISHED)))
+        self.model.prune_finished(RECENT_FINISHED)
+
+    async def _load_pages(self, statuses: list[str], after: str | None) -> None:
+        while True:
+            data = await self.client.execute(ORDERS, {"status": statuses, "after": after})
+            page = [OrderRow.of(order) for order in data["orders"]]
+            self.model.extend(page)
+            if len(page) < PAGE:
+                return
+            after = str(page[-1].number)
+
+    def _changed(self, data: dict[str, Any]) -> None:
+        change = data["orderChanges"]
+        seq = int(change["seq"])
+        if self.cursor is not None and seq <= self.cursor:
+            return  # already seen (a replay after a reconnect cannot bring it twice)
+        self.cursor = seq
+        order = OrderRow.of(change["order"], seq)
+        fresh = self.model.get(order.id) is None
+        if self.model.upsert(order):
+            if fresh and change["type"] == "order_placed":
+                self.view.flash(order.id)
+                self.orderArrived.emit(order.id)
+            if order.status in FINISHED:
+                self.model.prune_finished(RECENT_FINISHED)
+            if order.id == self._select and self.view.select(order.id):
+                self._select = None
+
+    # -- intents ------------------------------------------------------------------------------
+
+    def act(self, order_id: str, action: Action) -> None:
+        """What a card button or key asked for; Cancel first asks why."""
+        if action is Action.CANCEL:
+            self.ask_cancel(order_id)
+            return
+        spawn(self._mutate(action, {"id": order_id}))
+
+    def ask_cancel(self, order_id: str) -> None:
+        order = self.model.get(order_id)
+        if order is None:
+            return
+        dialog = CancelDialog(order.number, self.view)
+        dialog.reasonChosen.connect(
+            lambda reason: spawn(self._mutate(Action.CANCEL, {"id": order_id, "reason": reason}))
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        self.cancel_dialog = dialog
+        dialog.open()
+
+    async def _mutate(self, action: Action, variables: dict[str, Any]) -> None:
+        try:
+            await self.client.execute(MUTATIONS[action], variables)
+        except GraphQLError as exc:
+            order = self.model.get(str(variables["id"]))
+            number = f"#{order.number}" if order is not None else "the order"
+            self.errorOccurred.emit(f"{action.value} {number}: {exc.message}")

@@ -1,0 +1,247 @@
+"""Wires the event log panel to the backend: pages, the live log, retry and replay."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from ui.client import GraphQLClient
+from ui.controllers._event_pages import EVENT_FRAGMENT, EventPages, event_row
+from ui.controllers._panel import LogFollower
+from ui.models.events import (
+    DeliveryStatus,
+    EventFilter,
+    EventFilterProxy,
+    EventLogModel,
+    EventRow,
+)
+from ui.views.event_log import EventLogView
+
+log = logging.getLogger(__name__)
+
+EVENT_LOG = (
+    """
+subscription EventLog($after: String) {
+  eventLog(after: $after) { cursor event { ...EventFields } }
+}
+"""
+    + EVENT_FRAGMENT
+)
+UNSETTLED = (DeliveryStatus.PENDING, DeliveryStatus.RUNNING, DeliveryStatus.RETRYING)
+HANDLER_NAMES = "query HandlerNames { handlers { name } }"
+ORDER_BY_NUMBER = """
+query OrderByNumber($after: String) { orders(first: 1, after: $after) { id number } }
+"""
+RETRY_DELIVERY = """
+mutation RetryDelivery($seq: Int!, $handler: String!) {
+  retryDelivery(eventSeq: $seq, handler: $handler) { handler status }
+}
+"""
+REPLAY_EVENT = """
+mutation ReplayEvent($seq: Int!, $handlers: [String!]) {
+  replayEvent(eventSeq: $seq, handlers: $handlers) { handler status }
+}
+"""
+
+
+def _server_part(wanted: EventFilter) -> EventFilter:
+    return EventFilter(wanted.type, wanted.handler, wanted.status, wanted.order_id)
+
+
+class EventLogController(LogFollower):
+    """Owns the event log's model; the view is ``view``.
+
+    The model holds, for the current server filter, every matching event from the
+    newest down to ``floor`` (older ones are paged in on demand) plus every live one.
+    While a page is being read, live entries wait in ``backlog`` and are applied after
+    it in log order, so a page's older snapshot never overwrites a newer change.
+    """
+
+    subscription = EVENT_LOG
+    what = "the event log"
+
+    def __init__(self, client: GraphQLClient, parent: QObject | None = None) -> None:
+        self.model = EventLogModel()
+        self.proxy = EventFilterProxy()
+        self.proxy.setSourceModel(self.model)
+        self.view = EventLogView(self.proxy)
+        super().__init__(client, self.view.status, parent)
+        self.model.setParent(self)
+        self.proxy.setParent(self)
+        self.filter = EventFilter()
+        self.head = 0  # newest seq known to exist, whatever the filter
+        self.floor = 1  # every matching event with seq >= floor has been read
+        self.backlog: list[EventRow] | None = []  # None once the first page is in
+        self._generation = 0  # a new filter makes pages still in flight stale
+        self._resynced = False
+        self._filter_requests = 0
+        self.model.olderWanted.connect(self._older_wanted)
+        self.view.filterChanged.connect(self._filter_changed)
+        self.view.retryRequested.connect(self.retry)
+        self.view.replayRequested.connect(self.replay)
+
+    async def read(self) -> None:
+        """The handler names for the filter, then the newest page."""
+        handlers = await self.client.execute(HANDLER_NAMES)
+        self.view.set_handlers(h["name"] for h in handlers["handlers"])
+        await self._reload()
+
+    # -- paging ---------------------------------------------------------------------------
+
+    async def _reload(self) -> None:
+        self._generation += 1
+        generation = self._generation
+        self.backlog = []
+        self.model.clear()
+        self.model.loading = True
+        self.floor = self.head + 1  # nothing below the newest known event is shown now
+        pages = EventPages(self.client.execute, self.filter)
+        self.status.show_message("Loading the newest events…")
+        try:
+            head = await pages.head()
+        except BaseException:
+            if generation == self._generation:
+                self._page_done([], more_available=True)
+            raise
+        if generation != self._generation:
+            return
+        self.head = max(self.head, head)
+        self.floor = self.head + 1
+        await self._read_older(pages, generation)
+        self.status.show_message("")
+
+    def _older_wanted(self) -> None:
+        pages = EventPages(self.client.execute, self.filter)
+        self.tasks.spawn(self._read_older(pages, self._generation))
+
+    async def _read_older(self, pages: EventPages, generation: int) -> None:
+        try:
+            rows, floor = await pages.older(self.floor)
+        except BaseException:
+            if generation == self._generation:
+                self._page_done([], more_available=self.floor > 1)
+            raise
+        if generation != self._generation:
+            return
+        self.floor = floor
+        self._page_done(rows, more_available=floor > 1)
+
+    def _page_done(self, rows: list[EventRow], *, more_available: bool) -> None:
+        self.model.add_older(rows, more_available=more_available)
+        backlog, self.backlog = self.backlog, None
+        for row in backlog or ():
+            self._apply(row)
+
+    # -- live -----------------------------------------------------------------------------
+
+    def on_entry(self, entry: dict[str, Any]) -> None:
+        row = event_row(entry["event"])
+        self.view.add_event_type(row.type)
+        if self.backlog is not None:
+            self.backlog.append(row)
+        else:
+            self._apply(row)
+
+    def _apply(self, row: EventRow) -> None:
+        server = _server_part(self.filter)
+        if row.seq > self.head:
+            if row.seq > self.head + 1:
+                self._fill_gap(self.head, row.seq)
+            self.head = row.seq
+            if server.accepts(row):
+                self.model.upsert(row)
+        elif self.model.position(row.seq) is not None or (
+            row.seq >= self.floor and server.accepts(row)
+        ):
+            self.model.upsert(row)
+        if not self._resynced:
+            self._resynced = True
+            self.tasks.spawn(self._resync(self._generation))
+
+    def _fill_gap(self, after: int, before: int) -> None:
+        """Events committed between the first page and the start of the live log."""
+        generation = self._generation
+
+        async def fill() -> None:
+            rows = await EventPages(self.client.execute, self.filter).after(after, before)
+            if generation == self._generation:
+                for row in rows:
+                    self._upsert_read(row)
+
+        self.tasks.spawn(fill())
+
+    async def _resync(self, generation: int) -> None:
+        """Re-read the unsettled events of the first page once the live log is flowing.
+
+        A delivery that changed after the page was read but before the server started
+        the subscription would otherwise show its old status until it changed again.
+        """
+        unsettled = [row.seq for row in self.model if row.worst_status in UNSETTLED]
+        if not unsettled:
+            return
+        pages = EventPages(self.client.execute, self.filter)
+        low = max(min(unsettled), self.head - 500)
+        rows = await pages.after(low - 1, self.head + 1)
+        if generation == self._generation:
+            for row in rows:
+                if self.model.position(row.seq) is not None:
+                    self._upsert_read(row)
+
+    def _upsert_read(self, row: EventRow) -> None:
+        # A read may be older than what the live log already showed for that event;
+        # only a row the log has not touched since is replaced.
+        current = self.model.get(row.seq)
+        if current is None or _not_behind(current, row):
+            self.model.upsert(row)
+
+    # -- intents --------------------------------------------------------------------------
+
+    def _filter_changed(self, wanted: EventFilter) -> None:
+        self.tasks.spawn(self.apply_filter(wanted))
+
+    async def apply_filter(self, wanted: EventFilter) -> None:
+        """Show ``wanted``: locally at once; from the server when its paging part changed."""
+        self._filter_requests += 1
+        request = self._filter_requests
+        if wanted.order_number is not None and wanted.order_id is None:
+            found = await self.client.execute(
+                ORDER_BY_NUMBER, {"after": str(max(0, wanted.order_number - 1))}
+            )
+            orders = found["orders"]
+            if orders and orders[0]["number"] == wanted.order_number:
+                wanted = replace(wanted, order_id=orders[0]["id"])
+            else:
+                missing = f"There is no order #{wanted.order_number}"
+                self.status.show_message(missing, error=True)
+            if request != self._filter_requests:
+                return  # the operator asked for another filter meanwhile
+        self.proxy.set_filter(wanted)
+        previous, self.filter = self.filter, wanted
+        if _server_part(previous) != _server_part(wanted):
+            await self._reload()
+
+    def retry(self, seq: int, handler: str) -> None:
+        self.tasks.spawn(self._retry(seq, handler))
+
+    async def _retry(self, seq: int, handler: str) -> None:
+        self.status.show_message(f"Retrying {handler} for event #{seq}…")
+        await self.client.execute(RETRY_DELIVERY, {"seq": seq, "handler": handler})
+        self.status.show_message(f"{handler} is due again for event #{seq}")
+
+    def replay(self, seq: int, handlers: list[str]) -> None:
+        self.tasks.spawn(self._replay(seq, handlers))
+
+    async def _replay(self, seq: int, handlers: list[str]) -> None:
+        self.status.show_message(f"Replaying event #{seq}…")
+        data = await self.client.execute(REPLAY_EVENT, {"seq": seq, "handlers": handlers})
+        names = ", ".join(d["handler"] for d in data["replayEvent"])
+        self.status.show_message(f"Event #{seq} replayed to {names}")
+
+
+def _not_behind(current: EventRow, read: EventRow) -> bool:
+    """Whether ``read`` has at least as many attempts on every delivery as ``current``."""
+    attempts = {d.handler: d.attempts for d in read.deliveries}
+    return all(attempts.get(d.handler, -1) >= d.attempts for d in current.deliveries)

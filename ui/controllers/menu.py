@@ -1,0 +1,81 @@
+"""Wires the menu panel: the menu, its live changes from the log, availability changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from ui.client import GraphQLClient
+from ui.controllers._panel import LogFollower
+from ui.models.menu import MenuItemRow, MenuModel
+from ui.views.menu import MenuView
+
+MENU = "query Menu { menu { id name category priceCents available } }"
+# menu_item_changed events carry the item's new state: {"menuItem": {...}}.
+MENU_CHANGES = """
+subscription MenuChanges($after: String) {
+  eventLog(after: $after) { cursor event { seq type payload } }
+}
+"""
+SET_AVAILABLE = """
+mutation SetAvailable($id: ID!, $available: Boolean!) {
+  setMenuItemAvailable(menuItemId: $id, available: $available) {
+    id name category priceCents available
+  }
+}
+"""
+MENU_ITEM_CHANGED = "menu_item_changed"
+
+
+def menu_item(data: dict[str, Any]) -> MenuItemRow:
+    return MenuItemRow(
+        id=data["id"],
+        name=data["name"],
+        category=data["category"],
+        price_cents=data["priceCents"],
+        available=data["available"],
+    )
+
+
+class MenuController(LogFollower):
+    """Owns the menu model; changes arrive as ``menu_item_changed`` events in the log."""
+
+    subscription = MENU_CHANGES
+    what = "the menu"
+
+    def __init__(self, client: GraphQLClient, parent: QObject | None = None) -> None:
+        self.model = MenuModel()
+        self.view = MenuView(self.model)
+        super().__init__(client, self.view.status, parent)
+        self.model.setParent(self)
+        # Changes that arrive while the menu is being read, applied after it in order.
+        self.backlog: list[MenuItemRow] | None = []
+        self.view.availabilityRequested.connect(
+            lambda item_id, available: self.tasks.spawn(self.set_available(item_id, available))
+        )
+
+    async def read(self) -> None:
+        data = await self.client.execute(MENU)
+        self.status.show_message("")
+        self.model.sync([menu_item(item) for item in data["menu"]])
+        backlog, self.backlog = self.backlog, None
+        for item in backlog or ():
+            self.model.upsert(item)
+
+    def on_entry(self, entry: dict[str, Any]) -> None:
+        event = entry["event"]
+        if event["type"] != MENU_ITEM_CHANGED:
+            return
+        item = menu_item(event["payload"]["menuItem"])
+        if self.backlog is not None:
+            self.backlog.append(item)
+        else:
+            self.model.upsert(item)
+
+    async def set_available(self, item_id: str, available: bool) -> None:
+        data = await self.client.execute(SET_AVAILABLE, {"id": item_id, "available": available})
+        item = menu_item(data["setMenuItemAvailable"])
+        self.model.upsert(item)
+        state = "available again" if item.available else "sold out"
+        self.status.show_message(f"{item.name} is {state}")

@@ -1,0 +1,316 @@
+"""The dashboard's window: the board and the panels in tabs, menus, the status bar.
+
+The one place that wires views' intents and controllers to the client, and that
+remembers the window between runs (QSettings).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any, Protocol
+
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMainWindow,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import shortcuts
+from ui.client import GraphQLClient
+from ui.controllers.backlog import BacklogController
+from ui.controllers.board import BoardController
+from ui.controllers.new_order import NewOrderController
+from ui.controllers.order_detail import OrderDetailController
+from ui.resources import app_icon
+from ui.sound import Chime
+from ui.tasks import spawn
+from ui.theme import DEFAULT_THEME, THEMES, apply_theme
+from ui.views.order_card import AMBER_AFTER_SECONDS, RED_AFTER_SECONDS
+from ui.views.status_bar import StatusBar
+from ui.views.thresholds_dialog import ThresholdsDialog
+
+log = logging.getLogger(__name__)
+
+# The other panels, built by their own controllers: (tab title, module, class).
+PANELS: tuple[tuple[str, str, str], ...] = (
+    ("Event log", "ui.controllers.event_log", "EventLogController"),
+    ("Handlers", "ui.controllers.handlers", "HandlersController"),
+    ("Menu", "ui.controllers.menu", "MenuController"),
+)
+DEFAULT_SIZE = (1400, 900)
+
+
+class Panel(Protocol):
+    """What the window needs of a panel's controller (a ``stop()``, if it has one, is
+    called when the window closes: unsubscribe, cancel what is in flight)."""
+
+    view: QWidget
+
+    async def start(self) -> None: ...
+
+
+def load_panel(module: str, name: str, client: GraphQLClient, parent: QObject) -> Panel | None:
+    """The panel's controller, or None while its module is not there yet."""
+    try:
+        found: Any = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        log.info("panel %s.%s not available: %s", module, name, exc)
+        return None
+    controller: Panel = found(client, parent)
+    return controller
+
+
+class MainWindow(QMainWindow):
+    """``start()`` loads every view; ``closed`` is emitted once the window has closed."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        client: GraphQLClient,
+        backend_label: str,
+        settings: QSettings | None = None,
+        chime: Chime | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Passline")
+        self.setWindowIcon(app_icon())
+        self.client = client
+        self.settings = settings if settings is not None else QSettings()
+        self.chime = chime if chime is not None else Chime(self)
+        self.board = BoardController(client, self)
+        self.backlog = BacklogController(client, self)
+        self.panels: dict[str, Panel] = {}
+        self.new_order: NewOrderController | None = None
+        self.details: dict[str, OrderDetailController] = {}
+        self.theme = DEFAULT_THEME
+        self.amber_minutes = int(AMBER_AFTER_SECONDS // 60)
+        self.red_minutes = int(RED_AFTER_SECONDS // 60)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.board.view, "Orders")
+        for title, module, name in PANELS:
+            panel = load_panel(module, name, client, self)
+            if panel is not None:
+                self.panels[title] = panel
+                self.tabs.addTab(panel.view, title)
+        self.setCentralWidget(self.tabs)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self.status.set_backend(backend_label)
+        self.status.set_connection(client.state)
+        self._menus()
+        self._wire()
+        self._restore()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _action(self, text: str, shortcut: shortcuts.Shortcut | None, slot: Any) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut.keys))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        orders = bar.addMenu("&Orders")
+        self.new_order_action = self._action(
+            "&New order…", shortcuts.NEW_ORDER, self.open_new_order
+        )
+        orders.addAction(self.new_order_action)
+        orders.addAction(self._action("&Reload board", shortcuts.REFRESH, self._reload))
+        orders.addSeparator()
+        orders.addAction(self._action("&Quit", shortcuts.QUIT, self.close))
+
+        view = bar.addMenu("&View")
+        self.show_done_action = self._action("Show &Done column", shortcuts.SHOW_DONE, self._done)
+        self.show_done_action.setCheckable(True)
+        view.addAction(self.show_done_action)
+        view.addAction(self._action("&Dark theme", shortcuts.TOGGLE_THEME, self.toggle_theme))
+        view.addAction(self._action("Order &age colours…", None, self._thresholds))
+        self.sound_action = self._action("&Sound on new orders", None, self._sound)
+        self.sound_action.setCheckable(True)
+        self.sound_action.setChecked(True)
+        view.addAction(self.sound_action)
+        view.addSeparator()
+        for number in range(1, self.tabs.count() + 1):
+            tab = self._action(
+                self.tabs.tabText(number - 1),
+                shortcuts.Shortcut(f"Alt+{number}", ""),
+                lambda _=False, index=number - 1: self.tabs.setCurrentIndex(index),
+            )
+            view.addAction(tab)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(
+            self._action("&Keyboard shortcuts", shortcuts.SHOW_SHORTCUTS, self.show_shortcuts)
+        )
+
+    def _wire(self) -> None:
+        self.client.connectionChanged.connect(self._connection)
+        self.board.errorOccurred.connect(self.status.show_error)
+        self.board.orderArrived.connect(self._order_arrived)
+        self.board.view.detailRequested.connect(self.open_detail)
+        self.backlog.changed.connect(self.status.set_backlog)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load and follow every view; each on its own, so one slow panel delays no other."""
+        spawn(self.backlog.start())
+        for panel in self.panels.values():
+            spawn(panel.start())
+        await self.board.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save()
+        self.board.stop()
+        self.backlog.stop()
+        for panel in self.panels.values():
+            stop = getattr(panel, "stop", None)  # optional in the panel contract
+            if callable(stop):
+                stop()
+        for dialog in [*self.details.values()]:
+            dialog.view.close()
+        event.accept()
+        self.closed.emit()
+
+    def _restore(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            screen = self.screen().availableGeometry()
+            self.resize(
+                min(DEFAULT_SIZE[0], int(screen.width() * 0.95)),
+                min(DEFAULT_SIZE[1], int(screen.height() * 0.9)),
+            )
+        state = s.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        self.tabs.setCurrentIndex(_int(s.value("window/tab"), 0))
+        self.set_theme(str(s.value("view/theme", DEFAULT_THEME)))
+        done = str(s.value("board/showDone", "false")).lower() == "true"
+        self.show_done_action.setChecked(done)
+        self.board.view.set_done_visible(done)
+        self.set_thresholds(
+            _int(s.value("board/amberMinutes"), self.amber_minutes),
+            _int(s.value("board/redMinutes"), self.red_minutes),
+        )
+        sound = str(s.value("alerts/sound", "true")).lower() == "true"
+        self.sound_action.setChecked(sound)
+        self.chime.enabled = sound
+
+    def _save(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        s.setValue("view/theme", self.theme)
+        s.setValue("board/showDone", self.board.view.done_visible)
+        s.setValue("board/amberMinutes", self.amber_minutes)
+        s.setValue("board/redMinutes", self.red_minutes)
+        s.setValue("alerts/sound", self.chime.enabled)
+        s.sync()
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def open_new_order(self) -> NewOrderController:
+        """F2: the New order dialog (one at a time)."""
+        if self.new_order is not None and self.new_order.view.isVisible():
+            self.new_order.view.raise_()
+            self.new_order.view.activateWindow()
+            return self.new_order
+        controller = NewOrderController(self.client, self)
+        controller.placed.connect(self._placed)
+        controller.view.finished.connect(lambda _: setattr(self, "new_order", None))
+        self.new_order = controller
+        spawn(controller.start())
+        return controller
+
+    def open_detail(self, order_id: str) -> OrderDetailController:
+        if order_id in self.details:
+            self.details[order_id].view.raise_()
+            return self.details[order_id]
+        controller = OrderDetailController(self.client, order_id, self)
+        controller.view.finished.connect(lambda _: self.details.pop(order_id, None))
+        self.details[order_id] = controller
+        spawn(controller.start())
+        return controller
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.theme = apply_theme(app, name)
+
+    def toggle_theme(self) -> None:
+        self.set_theme(THEMES[(THEMES.index(self.theme) + 1) % len(THEMES)])
+
+    def set_thresholds(self, amber_minutes: int, red_minutes: int) -> None:
+        self.amber_minutes, self.red_minutes = amber_minutes, max(red_minutes, amber_minutes)
+        self.board.view.set_thresholds(self.amber_minutes * 60.0, self.red_minutes * 60.0)
+
+    def show_shortcuts(self) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        label = QLabel(shortcuts.as_html())
+        label.setTextFormat(Qt.TextFormat.RichText)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(label)
+        layout.addWidget(buttons)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _thresholds(self) -> None:
+        dialog = ThresholdsDialog(self.amber_minutes, self.red_minutes, self)
+        dialog.chosen.connect(self.set_thresholds)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _done(self, checked: bool) -> None:
+        self.board.view.set_done_visible(checked)
+
+    def _sound(self, checked: bool) -> None:
+        self.chime.enabled = checked
+
+    def _reload(self) -> None:
+        spawn(self.board.reload())
+
+    # -- reactions ------------------------------------------------------------------------------
+
+    def _connection(self, state: str) -> None:
+        self.status.set_connection(state, self.client.last_error)
+
+    def _order_arrived(self, order_id: str) -> None:
+        self.chime.play()
+        QApplication.alert(self)
+
+    def _placed(self, order_id: str, number: int) -> None:
+        self.status.showMessage(f"Order #{number} placed", 5000)
+        self.tabs.setCurrentWidget(self.board.view)
+        if not self.board.view.select(order_id):
+            # Not on the board yet: select it when the feed brings it.
+            self.board.select_when_seen(order_id)
+
+
+def _int(value: object, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,213 @@
+"""The menu as a two-level tree model: categories, and their items with availability."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, Qt
+from PySide6.QtGui import QFont
+
+from ui.models._table import LEFT, RIGHT, ROW_ROLE, STATUS_ROLE, Headers, Index
+
+
+class Availability(StrEnum):
+    """Whether the kitchen can make an item now (the API's ``MenuItem.available``)."""
+
+    AVAILABLE = "Available"  # customers and staff may order it
+    SOLD_OUT = "Sold out"  # greyed out everywhere until staff make it available again
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItemRow:
+    id: str
+    name: str
+    category: str
+    price_cents: int
+    available: bool
+
+    @property
+    def availability(self) -> Availability:
+        return Availability.AVAILABLE if self.available else Availability.SOLD_OUT
+
+
+@dataclass(slots=True)
+class _Category:
+    uid: int  # stable for the life of the model: child indexes point at it
+    name: str
+    items: list[MenuItemRow] = field(default_factory=list)
+
+
+def price(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+class MenuModel(Headers, QAbstractItemModel):
+    """Categories in menu order at the top level; each item under its category.
+
+    A child index carries its category's ``uid`` as its internal id; a category index
+    carries 0.
+    """
+
+    NAME, PRICE, STATUS = range(3)
+    headers = ("Item", "Price", "Status")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._categories: list[_Category] = []
+        self._uids = itertools.count(1)
+
+    # -- structure ------------------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        return self.createIndex(row, column, self._categories[parent.row()].uid)
+
+    def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not child.isValid() or child.internalId() == 0:
+            return QModelIndex()
+        position = self._category_position(child.internalId())
+        return QModelIndex() if position is None else self.createIndex(position, 0, 0)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if not parent.isValid():
+            return len(self._categories)
+        if parent.internalId() == 0 and parent.column() == 0:
+            return len(self._categories[parent.row()].items)
+        return 0
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return len(self.headers)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # -- data -----------------------------------------------------------------------------
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            return self._category_data(self._categories[index.row()], index.column(), role)
+        item = self.item(index)
+        if item is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (item.name, price(item.price_cents), item.availability.value)[column]
+        if role == ROW_ROLE:
+            return item
+        if role == STATUS_ROLE and column == self.STATUS:
+            return item.availability
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int((RIGHT if column == self.PRICE else LEFT).value)
+        if role == Qt.ItemDataRole.FontRole and column == self.NAME and not item.available:
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        return None
+
+    def _category_data(self, category: _Category, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.NAME:
+                return category.name
+            sold_out = sum(not item.available for item in category.items)
+            return f"{sold_out} sold out" if column == self.STATUS and sold_out else ""
+        if role == Qt.ItemDataRole.FontRole and column == self.NAME:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def item(self, index: Index) -> MenuItemRow | None:
+        """The item at ``index``, or None for a category or an invalid index."""
+        if not index.isValid() or index.internalId() == 0:
+            return None
+        position = self._category_position(index.internalId())
+        if position is None:
+            return None
+        items = self._categories[position].items
+        return items[index.row()] if index.row() < len(items) else None
+
+    def index_of(self, item_id: str, column: int = 0) -> QModelIndex:
+        for category in self._categories:
+            for row, item in enumerate(category.items):
+                if item.id == item_id:
+                    return self.createIndex(row, column, category.uid)
+        return QModelIndex()
+
+    def get(self, item_id: str) -> MenuItemRow | None:
+        found = self.index_of(item_id)
+        return self.item(found) if found.isValid() else None
+
+    @property
+    def items(self) -> list[MenuItemRow]:
+        return [item for category in self._categories for item in category.items]
+
+    # -- changing -------------------------------------------------------------------------
+
+    def sync(self, items: Sequence[MenuItemRow]) -> None:
+        """Show exactly ``items``, changing only the rows that differ."""
+        wanted = {item.id for item in items}
+        for item in self.items:
+            if item.id not in wanted:
+                self.remove(item.id)
+        for item in items:
+            self.upsert(item)
+
+    def upsert(self, item: MenuItemRow) -> None:
+        """Update ``item`` in place, or add it at the end of its category."""
+        found = self.index_of(item.id)
+        current = self.item(found) if found.isValid() else None
+        if current is not None and current.category == item.category:
+            if current != item:
+                category_position = self._category_position(found.internalId())
+                assert category_position is not None
+                self._categories[category_position].items[found.row()] = item
+                last = len(self.headers) - 1
+                self.dataChanged.emit(found, found.siblingAtColumn(last))
+                parent = self.createIndex(category_position, 0, 0)
+                self.dataChanged.emit(parent, parent.siblingAtColumn(last))
+            return
+        if current is not None:
+            self.remove(item.id)
+        position = next(
+            (i for i, c in enumerate(self._categories) if c.name == item.category), None
+        )
+        if position is None:
+            position = len(self._categories)
+            self.beginInsertRows(QModelIndex(), position, position)
+            self._categories.append(_Category(next(self._uids), item.category))
+            self.endInsertRows()
+        category = self._categories[position]
+        parent = self.createIndex(position, 0, 0)
+        end = len(category.items)
+        self.beginInsertRows(parent, end, end)
+        category.items.append(item)
+        self.endInsertRows()
+
+    def remove(self, item_id: str) -> None:
+        found = self.index_of(item_id)
+        if not found.isValid():
+            return
+        position = self._category_position(found.internalId())
+        assert position is not None
+        category = self._categories[position]
+        self.beginRemoveRows(self.createIndex(position, 0, 0), found.row(), found.row())
+        del category.items[found.row()]
+        self.endRemoveRows()
+        if not category.items:
+            self.beginRemoveRows(QModelIndex(), position, position)
+            del self._categories[position]
+            self.endRemoveRows()
+
+    def _category_position(self, uid: int) -> int | None:
+        return next((i for i, c in enumerate(self._categories) if c.uid == uid), None)

@@ -1,0 +1,58 @@
+"""Every keyboard shortcut of the dashboard, in one table: the window builds its actions
+from it and Help ▸ Keyboard shortcuts lists it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    keys: str
+    what: str
+
+
+NEW_ORDER = Shortcut("F2", "New order (phone or counter)")
+SHOW_DONE = Shortcut("Ctrl+D", "Show or hide the Done column")
+REFRESH = Shortcut("F5", "Reload the board from the backend")
+TOGGLE_THEME = Shortcut("Ctrl+T", "Switch between the light and dark theme")
+SHOW_SHORTCUTS = Shortcut("F1", "This list of shortcuts")
+QUIT = Shortcut("Ctrl+Q", "Quit")
+TAB_KEYS = tuple(
+    Shortcut(f"Alt+{n}", f"Go to tab {n} (Orders, Event log, …)") for n in (1, 2, 3, 4)
+)
+
+BOARD = (
+    Shortcut("Tab / arrows", "Move between columns and cards"),
+    Shortcut("R", "Mark the selected order ready"),
+    Shortcut("C", "Complete the selected order"),
+    Shortcut("Del", "Cancel the selected order (asks why)"),
+    Shortcut("Enter", "Open the order's details (or double-click)"),
+)
+NEW_ORDER_DIALOG = (
+    Shortcut("Ctrl+F", "Search the menu"),
+    Shortcut("Enter or +", "Add the highlighted item"),
+    Shortcut("-", "Take one off"),
+    Shortcut("Del", "Remove the ticket line"),
+    Shortcut("Ctrl+Enter", "Place the order"),
+    Shortcut("Esc", "Close without placing"),
+)
+
+WINDOW = (NEW_ORDER, SHOW_DONE, REFRESH, TOGGLE_THEME, SHOW_SHORTCUTS, QUIT)
+SECTIONS: tuple[tuple[str, tuple[Shortcut, ...]], ...] = (
+    ("Window", (*WINDOW, *TAB_KEYS[:1])),
+    ("Orders board", BOARD),
+    ("New order", NEW_ORDER_DIALOG),
+)
+
+
+def as_html() -> str:
+    """The table for the Help dialog."""
+    rows = []
+    for title, shortcuts in SECTIONS:
+        rows.append(f"<tr><td colspan=2><h3>{title}</h3></td></tr>")
+        rows.extend(
+            f"<tr><td style='padding-right:24px'><b>{s.keys}</b></td><td>{s.what}</td></tr>"
+            for s in shortcuts
+        )
+    return "<table>" + "".join(rows) + "</table>"

@@ -1,0 +1,260 @@
+"""The event log panel: filters, the list of events newest first, and the detail pane."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.events import DeliveryStatus, EventFilter, EventFilterProxy, EventLogModel, EventRow
+from ui.views._chips import TONES, DeliveryChipsDelegate
+from ui.views._widgets import StatusLine, row_table, split, stacked
+from ui.views.event_detail import EventDetail
+
+# The API contract's event types (DESIGN.md); types seen live are added to the list.
+EVENT_TYPES = (
+    "order_placed",
+    "order_validated",
+    "order_rejected",
+    "order_paid",
+    "payment_failed",
+    "order_in_kitchen",
+    "order_ready",
+    "order_out_for_delivery",
+    "order_completed",
+    "order_cancelled",
+    "menu_item_changed",
+)
+TEXT_FILTER_DELAY_MS = 250  # typing a word filters once, not once a letter
+ALL = "All"
+
+
+def _combo(tooltip: str, entries: Iterable[str]) -> QComboBox:
+    combo = QComboBox()
+    combo.setToolTip(tooltip)
+    combo.addItem(ALL, None)
+    for entry in entries:
+        combo.addItem(entry, entry)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
+def _legend() -> QLabel:
+    chips = " ".join(
+        f'<span style="background-color:{TONES[s].background}; color:{TONES[s].text};">'
+        f"&nbsp;{s.value} {TONES[s].glyph}&nbsp;</span>"
+        for s in DeliveryStatus
+    )
+    label = QLabel(chips)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+def parse_order(text: str) -> tuple[str | None, int | None]:
+    """An order box's text as (order id, order number): ``#42`` or ``42`` is a number."""
+    text = text.strip()
+    digits = text.removeprefix("#").strip()
+    if digits.isascii() and digits.isdigit():
+        return None, int(digits)
+    return (text or None), None
+
+
+class EventLogView(QWidget):
+    """Shows an :class:`EventFilterProxy` over an :class:`EventLogModel`.
+
+    Emits ``filterChanged`` with the :class:`EventFilter` the operator set up, and the
+    detail pane's ``retryRequested`` / ``replayRequested``; it never fetches anything.
+    """
+
+    filterChanged = Signal(object)  # EventFilter
+    retryRequested = Signal(int, str)
+    replayRequested = Signal(int, list)
+
+    def __init__(self, proxy: EventFilterProxy, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.proxy = proxy
+        bar = self._build_filters()
+        self.table = self._build_table(proxy)
+        self.detail = EventDetail()
+        self.detail.retryRequested.connect(self.retryRequested)
+        self.detail.replayRequested.connect(self.replayRequested)
+        self.detail.orderFilterRequested.connect(self._filter_order)
+
+        self.counts = QLabel()
+        self.older_button = QPushButton("Load older")
+        self.older_button.setToolTip("Page in older events (scrolling to the end does too)")
+        self.older_button.clicked.connect(self._load_older)
+        self.status = StatusLine()
+        footer = QHBoxLayout()
+        footer.addWidget(_legend())
+        footer.addStretch(1)
+        footer.addWidget(self.counts)
+        footer.addWidget(self.older_button)
+
+        left = stacked(self.table, footer, self.status)
+        self.splitter = split(Qt.Orientation.Horizontal, left, self.detail)
+        self.splitter.setSizes([900, 600])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+        for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
+            signal.connect(self._update_counts)
+        source = self._source
+        if source is not None:
+            # The source, not the proxy: the event shown may be filtered out meanwhile.
+            source.dataChanged.connect(self._refresh_detail)
+            source.rowsInserted.connect(self._update_counts)
+            source.pagingChanged.connect(self._update_counts)
+        self._update_counts()
+
+    def _build_filters(self) -> QHBoxLayout:
+        self.type_filter = _combo("Only events of this type", EVENT_TYPES)
+        self.handler_filter = _combo("Only events delivered to this handler", ())
+        self.status_filter = _combo(
+            "Only events with a delivery in this status", (s.value for s in DeliveryStatus)
+        )
+        self.order_filter = QLineEdit()
+        self.order_filter.setPlaceholderText("Order # or id")
+        self.order_filter.setClearButtonEnabled(True)
+        self.order_filter.setMaximumWidth(200)
+        self.text_filter = QLineEdit()
+        self.text_filter.setPlaceholderText("Search payloads, errors, handlers…")
+        self.text_filter.setClearButtonEnabled(True)
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(TEXT_FILTER_DELAY_MS)
+        self._text_timer.timeout.connect(self._emit_filter)
+        for combo in (self.type_filter, self.handler_filter, self.status_filter):
+            combo.currentIndexChanged.connect(self._emit_filter)
+        self.order_filter.editingFinished.connect(self._emit_filter)
+        self.text_filter.textChanged.connect(self._text_timer.start)
+        bar = QHBoxLayout()
+        for label, widget in (
+            ("Type", self.type_filter),
+            ("Handler", self.handler_filter),
+            ("Status", self.status_filter),
+            ("Order", self.order_filter),
+        ):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        bar.addWidget(self.text_filter, 1)
+        return bar
+
+    def _build_table(self, proxy: EventFilterProxy) -> QTableView:
+        table = row_table(proxy)  # fixed row heights: 100,000 rows are never measured
+        table.setAlternatingRowColors(True)
+        table.setItemDelegateForColumn(EventLogModel.DELIVERIES, DeliveryChipsDelegate(table))
+        header = table.horizontalHeader()
+        for column, width in (
+            (EventLogModel.SEQ, 70),
+            (EventLogModel.TIME, 84),
+            (EventLogModel.TYPE, 190),
+            (EventLogModel.ORDER, 64),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+        table.selectionModel().currentRowChanged.connect(self._current_changed)
+        return table
+
+    # -- attributes down ------------------------------------------------------------------
+
+    def set_handlers(self, names: Iterable[str]) -> None:
+        """The handler names the handler filter offers."""
+        current = self.handler_filter.currentData()
+        self.handler_filter.blockSignals(True)
+        while self.handler_filter.count() > 1:
+            self.handler_filter.removeItem(1)
+        for name in names:
+            self.handler_filter.addItem(name, name)
+        self.handler_filter.setCurrentIndex(max(0, self.handler_filter.findData(current)))
+        self.handler_filter.blockSignals(False)
+
+    def add_event_type(self, event_type: str) -> None:
+        if self.type_filter.findData(event_type) < 0:
+            self.type_filter.addItem(event_type, event_type)
+
+    def select_seq(self, seq: int) -> bool:
+        """Select the event ``seq`` if it is shown; whether it is."""
+        source = self._source
+        at = None if source is None else source.position(seq)
+        if source is None or at is None:
+            return False
+        index = self.proxy.mapFromSource(source.index(at, 0))
+        if not index.isValid():
+            return False
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    @property
+    def current_filter(self) -> EventFilter:
+        order_id, order_number = parse_order(self.order_filter.text())
+        status = self.status_filter.currentData()
+        return EventFilter(
+            type=self.type_filter.currentData(),
+            handler=self.handler_filter.currentData(),
+            status=None if status is None else DeliveryStatus(status),
+            order_id=order_id,
+            order_number=order_number,
+            text=self.text_filter.text().strip(),
+        )
+
+    # -- inside ---------------------------------------------------------------------------
+
+    @property
+    def _source(self) -> EventLogModel | None:
+        source = self.proxy.sourceModel()
+        return source if isinstance(source, EventLogModel) else None
+
+    def _emit_filter(self) -> None:
+        self._text_timer.stop()
+        self.filterChanged.emit(self.current_filter)
+
+    def _filter_order(self, order_id: str) -> None:
+        self.order_filter.setText(order_id)
+        self._emit_filter()
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.proxy.event_at(current.row()) if current.isValid() else None
+        if row is not None:
+            self.detail.show_event(row)
+
+    def _refresh_detail(self, top_left: QModelIndex | QPersistentModelIndex, *_: object) -> None:
+        shown = self.detail.row
+        source = self._source
+        if shown is None or source is None:
+            return
+        fresh: EventRow | None = source.get(shown.seq)
+        if fresh is not None and fresh != shown:
+            self.detail.show_event(fresh)
+
+    def _load_older(self) -> None:
+        if self._source is not None:
+            self._source.fetchMore(QModelIndex())
+
+    def _update_counts(self) -> None:
+        source = self._source
+        loaded = 0 if source is None else source.rowCount()
+        shown = self.proxy.rowCount()
+        text = f"{loaded:,} events loaded" if shown == loaded else f"{shown:,} of {loaded:,} shown"
+        if source is not None and source.loading:
+            text += " · loading older…"
+        elif source is not None and not source.more_available:
+            text += " · all"
+        self.counts.setText(text)
+        self.older_button.setEnabled(source is not None and source.canFetchMore(QModelIndex()))

@@ -1,0 +1,111 @@
+"""The handlers panel: one row per handler, pause/resume, retry all dead, and a rate chart."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.handlers import HandlerModel, HandlerRow, Throughput
+from ui.views._widgets import StatusLine, row_table, split, stacked, titled
+from ui.views.rate_chart import RateChart
+
+
+class HandlersView(QWidget):
+    """Shows a :class:`HandlerModel` and a :class:`Throughput`; emits what staff ask for."""
+
+    pauseRequested = Signal(str)
+    resumeRequested = Signal(str)
+    retryDeadRequested = Signal(str)
+
+    def __init__(
+        self, model: HandlerModel, throughput: Throughput, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.table = self._build_table(model)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Stop or restart deliveries to the selected handler")
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.retry_dead_button = QPushButton("Retry all dead")
+        self.retry_dead_button.setToolTip("Make every dead delivery of this handler due now")
+        self.retry_dead_button.clicked.connect(self._retry_dead)
+        self.status = StatusLine()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.retry_dead_button)
+        buttons.addWidget(self.status, 1)
+        # The selected handler's last error in full: the table's column shows its start.
+        self.error = QLabel()
+        self.error.setObjectName("hint")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.chart = RateChart(throughput)
+        chart_box = titled("Throughput, last five minutes", self.chart)
+
+        top = stacked(self.table, buttons, self.error)
+        self.splitter = split(Qt.Orientation.Vertical, top, chart_box)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.splitter)
+
+        model.dataChanged.connect(self._update_buttons)
+        model.rowsInserted.connect(self._update_buttons)
+        self._update_buttons()
+
+    def _build_table(self, model: HandlerModel) -> QTableView:
+        table = row_table(model)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        table.selectionModel().selectionChanged.connect(self._selection_changed)
+        return table
+
+    # -- attributes down ------------------------------------------------------------------
+
+    @property
+    def selected(self) -> HandlerRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def select(self, name: str) -> None:
+        position = self.model.find(name)
+        if position is not None:
+            self.table.selectRow(position)
+
+    # -- signals up -----------------------------------------------------------------------
+
+    def _toggle_pause(self) -> None:
+        handler = self.selected
+        if handler is not None:
+            signal = self.resumeRequested if handler.paused else self.pauseRequested
+            signal.emit(handler.name)
+
+    def _retry_dead(self) -> None:
+        handler = self.selected
+        if handler is not None and handler.dead:
+            self.retryDeadRequested.emit(handler.name)
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _selection_changed(self, *_: QItemSelection) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self, *_: object) -> None:
+        handler = self.selected
+        self.pause_button.setEnabled(handler is not None)
+        self.pause_button.setText("Resume" if handler is not None and handler.paused else "Pause")
+        self.retry_dead_button.setEnabled(handler is not None and handler.dead > 0)
+        self.retry_dead_button.setText(
+            f"Retry all dead ({handler.dead})" if handler and handler.dead else "Retry all dead"
+        )
+        error = handler.last_error if handler is not None else None
+        self.error.setText(f"Last error of {handler.name}: {error}" if handler and error else "")

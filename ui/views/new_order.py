@@ -1,0 +1,381 @@
+"""The New order dialog (F2), for phone and counter orders; a view over the cart model.
+
+Keyboard first: type to search the menu, Enter (or +) adds the highlighted item, - takes
+one off, Tab walks through the ticket and the customer fields, Ctrl+Enter places the
+order. It emits ``placeRequested(input)`` with a ``PlaceOrderInput``; the controller
+sends it and reports errors back with :meth:`show_error` (next to the field concerned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.cart import MAX_QUANTITY, CartModel, MenuFilter, TicketFilter, money
+
+CHANNELS = (("Phone", "PHONE"), ("Counter", "COUNTER"))
+FULFILLMENTS = (("Takeaway", "TAKEAWAY"), ("Delivery", "DELIVERY"), ("Dine in", "DINE_IN"))
+ALL_CATEGORIES = "All"
+PLUS_KEYS = (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+MINUS_KEYS = (Qt.Key.Key_Minus,)
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("fieldError")
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
+
+
+class NewOrderDialog(QDialog):
+    """Emits ``placeRequested(input)``; shows the controller's answers."""
+
+    placeRequested = Signal(dict)
+
+    def __init__(self, cart: CartModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newOrder")
+        self.setWindowTitle("New order")
+        self.cart = cart
+        self.menu = MenuFilter(cart, self)
+        self.ticket = TicketFilter(cart, self)
+        self._sent: list[str] = []  # item ids in the order sent, to place "items.N" errors
+
+        self._build_menu()
+        self._build_form()
+        self._build_footer()
+        self._layout()
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.request_place)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
+        cart.dataChanged.connect(self._totals)
+        cart.rowsInserted.connect(self._totals)
+        self._fulfillment()
+        self._totals()
+        self.resize(1240, 720)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_menu(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search the menu  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search)
+        self.search.installEventFilter(self)
+        self.categories = QTabBar()
+        self.categories.setObjectName("categories")
+        self.categories.setExpanding(False)
+        self.categories.currentChanged.connect(self._category)
+
+        self.menu_table = self._table(
+            self.menu, (CartModel.ITEM, CartModel.PRICE, CartModel.QUANTITY)
+        )
+        self.menu_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.menu_table.doubleClicked.connect(lambda index: self._add_row(index.row(), 1))
+        self.menu_table.installEventFilter(self)
+        self.ticket_table = self._table(
+            self.ticket, (CartModel.QUANTITY, CartModel.ITEM, CartModel.NOTES, CartModel.TOTAL)
+        )
+        self.ticket_table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.ticket_table.horizontalHeader().setSectionResizeMode(
+            CartModel.NOTES, QHeaderView.ResizeMode.Stretch
+        )
+        self.ticket_table.horizontalHeader().moveSection(
+            self.ticket_table.horizontalHeader().visualIndex(CartModel.QUANTITY), 0
+        )
+        self.ticket_table.installEventFilter(self)
+        self.items_error = _error_label()
+
+    def _build_form(self) -> None:
+        self.customer = QLineEdit()
+        self.phone = QLineEdit()
+        self.channel = QComboBox()
+        for label, value in CHANNELS:
+            self.channel.addItem(label, value)
+        self.fulfillment = QComboBox()
+        for label, value in FULFILLMENTS:
+            self.fulfillment.addItem(label, value)
+        self.fulfillment.currentIndexChanged.connect(self._fulfillment)
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("Street, number, door code")
+        self.notes = QLineEdit()
+        self.notes.setPlaceholderText("For the whole order")
+        self.errors: dict[str, QLabel] = {
+            field: _error_label() for field in ("customerName", "phone", "address", "notes")
+        }
+        self.general_error = _error_label()
+
+    def _build_footer(self) -> None:
+        self.total = QLabel()
+        self.total.setObjectName("orderTotal")
+        self.place = QPushButton("Place order")
+        self.place.setObjectName("primary")
+        self.place.setDefault(False)
+        self.place.setAutoDefault(False)
+        self.place.setToolTip("Ctrl+Enter")
+        self.place.clicked.connect(self.request_place)
+        self.close_button = QPushButton("Close")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.reject)
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _table(self, model: MenuFilter | TicketFilter, shown: tuple[int, ...]) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.verticalHeader().setVisible(False)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        for column in range(len(CartModel.HEADERS)):
+            table.setColumnHidden(column, column not in shown)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CartModel.ITEM, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    def _layout(self) -> None:
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.categories)
+        left.addWidget(self.menu_table, 1)
+        hint = QLabel("Enter or + adds, - takes one off, double-click adds")
+        hint.setObjectName("hint")
+        left.addWidget(hint)
+
+        right = QVBoxLayout()
+        title = QLabel("Ticket")
+        title.setObjectName("sectionTitle")
+        right.addWidget(title)
+        right.addWidget(self.ticket_table, 1)
+        right.addWidget(self.items_error)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, widget, field in (
+            ("&Customer", self.customer, "customerName"),
+            ("&Phone", self.phone, "phone"),
+        ):
+            form.addRow(label, self._with_error(widget, self.errors[field]))
+        choices = QHBoxLayout()
+        choices.addWidget(self.channel)
+        choices.addWidget(self.fulfillment, 1)
+        channel_label = QLabel("&How")
+        channel_label.setBuddy(self.channel)
+        form.addRow(channel_label, choices)
+        form.addRow("&Address", self._with_error(self.address, self.errors["address"]))
+        form.addRow("&Notes", self._with_error(self.notes, self.errors["notes"]))
+        right.addLayout(form)
+
+        grid = QGridLayout()
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.setColumnStretch(0, 6)
+        grid.setColumnStretch(1, 5)
+        footer = QHBoxLayout()
+        footer.addWidget(self.general_error, 1)
+        footer.addWidget(self.total)
+        footer.addSpacing(16)
+        footer.addWidget(self.close_button)
+        footer.addWidget(self.place)
+        outer = QVBoxLayout(self)
+        outer.addLayout(grid, 1)
+        outer.addLayout(footer)
+
+    @staticmethod
+    def _with_error(widget: QWidget, error: QLabel) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(widget)
+        layout.addWidget(error)
+        return box
+
+    # -- attributes down ------------------------------------------------------------------------
+
+    def set_categories(self, categories: list[str]) -> None:
+        current = self.categories.tabText(self.categories.currentIndex())
+        while self.categories.count():
+            self.categories.removeTab(0)
+        for name in [ALL_CATEGORIES, *categories]:
+            self.categories.addTab(name)
+        if current in categories:
+            self.categories.setCurrentIndex(categories.index(current) + 1)
+
+    def set_busy(self, busy: bool) -> None:
+        self.place.setEnabled(not busy)
+        self.place.setText("Placing…" if busy else "Place order")
+
+    def clear_errors(self) -> None:
+        for label in (*self.errors.values(), self.items_error, self.general_error):
+            label.clear()
+            label.setVisible(False)
+
+    def show_error(self, field: str | None, message: str) -> None:
+        """Show a server error next to the field it names (``extensions.field``)."""
+        label = self.general_error
+        if field in self.errors:
+            label = self.errors[field]
+        elif field is not None and field.startswith("items"):
+            label = self.items_error
+            parts = field.split(".")
+            if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(self._sent):
+                row = self.cart.find(self._sent[int(parts[1])])
+                if row is not None:
+                    message = f"{self.cart.line(row).name}: {message}"
+        label.setText(message)
+        label.setVisible(True)
+        widget = {
+            "customerName": self.customer,
+            "phone": self.phone,
+            "address": self.address,
+            "notes": self.notes,
+        }.get(field or "")
+        if widget is not None:
+            widget.setFocus()
+
+    # -- intents up -------------------------------------------------------------------------
+
+    def order_input(self) -> dict[str, Any]:
+        """The ``PlaceOrderInput`` the form describes now."""
+        lines = self.cart.ticket
+        self._sent = [line.id for line in lines]
+        fulfillment = self.fulfillment.currentData()
+
+        def text(widget: QLineEdit) -> str | None:
+            return widget.text().strip() or None
+
+        return {
+            "items": [
+                {"menuItemId": line.id, "quantity": line.quantity, "notes": line.notes or None}
+                for line in lines
+            ],
+            "channel": self.channel.currentData(),
+            "fulfillment": fulfillment,
+            "customerName": text(self.customer),
+            "phone": text(self.phone),
+            "address": text(self.address) if fulfillment == "DELIVERY" else None,
+            "notes": text(self.notes),
+        }
+
+    def request_place(self) -> None:
+        if not self.place.isEnabled():
+            return  # already on its way: one click, one order
+        self.clear_errors()
+        if not self.cart.ticket:
+            self.show_error("items", "Add at least one item to the ticket.")
+            return
+        sold_out = [line.name for line in self.cart.ticket if not line.available]
+        if sold_out:
+            self.show_error(
+                "items", f"Sold out now: {', '.join(sold_out)}. Take it off the ticket."
+            )
+            return
+        self.set_busy(True)  # before anything else can run: a second click finds it busy
+        self.placeRequested.emit(self.order_input())
+
+    # -- reactions ------------------------------------------------------------------------------
+
+    def _search(self, text: str) -> None:
+        self.menu.set_search(text)
+        if self.menu.rowCount():
+            self.menu_table.selectRow(0)
+
+    def _category(self, index: int) -> None:
+        name = self.categories.tabText(index)
+        self.menu.set_category(None if name in ("", ALL_CATEGORIES) else name)
+
+    def _fulfillment(self) -> None:
+        delivery = self.fulfillment.currentData() == "DELIVERY"
+        self.address.setEnabled(delivery)
+        if not delivery:
+            self.errors["address"].setVisible(False)
+
+    def _totals(self) -> None:
+        lines = self.cart.ticket
+        count = sum(line.quantity for line in lines)
+        self.total.setText(
+            f"{count} item{'s' if count != 1 else ''}  ·  Total {money(self.cart.total_cents)}"
+        )
+
+    def _add_row(self, row: int, count: int) -> None:
+        if 0 <= row < self.menu.rowCount():
+            self.cart.add(self.menu.line(row).id, count)
+
+    def _ticket_add(self, count: int) -> None:
+        row = self.ticket_table.currentIndex().row()
+        if 0 <= row < self.ticket.rowCount():
+            line = self.ticket.line(row)
+            self.cart.set_quantity(line.id, line.quantity + count)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            keys: dict[QObject, Callable[[Qt.Key], bool]] = {
+                self.search: self._search_key,
+                self.menu_table: self._menu_key,
+                self.ticket_table: self._ticket_key,
+            }
+            handle = keys.get(watched)
+            if handle is not None and handle(Qt.Key(event.key())):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _search_key(self, key: Qt.Key) -> bool:
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+            self.menu_table.setFocus()
+            if not self.menu_table.currentIndex().isValid():
+                self.menu_table.selectRow(0)
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._add_row(max(0, self.menu_table.currentIndex().row()), 1)
+            return True
+        return False
+
+    def _menu_key(self, key: Qt.Key) -> bool:
+        if key in PLUS_KEYS:
+            self._add_row(self.menu_table.currentIndex().row(), 1)
+            return True
+        if key in MINUS_KEYS:
+            self._add_row(self.menu_table.currentIndex().row(), -1)
+            return True
+        return False
+
+    def _ticket_key(self, key: Qt.Key) -> bool:
+        if self.ticket_table.state() == QAbstractItemView.State.EditingState:
+            return False
+        change = {Qt.Key.Key_Plus: 1, Qt.Key.Key_Equal: 1, Qt.Key.Key_Minus: -1}.get(key)
+        if key == Qt.Key.Key_Delete:
+            change = -MAX_QUANTITY
+        if change is None:
+            return False
+        self._ticket_add(change)
+        return True

@@ -1,0 +1,455 @@
+"""How one order reads on the board: a card painted by a delegate (cheap for 10,000 orders).
+
+The card's geometry comes from one place, :func:`card_layout`, which both painting and
+hit-testing (the action buttons) use. Colours come from the column widget's properties,
+which the theme's style sheet sets (``qproperty-cardColor`` and friends).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPixmapCache,
+    QStaticText,
+)
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from ui.models.orders import ORDER_ROLE, OrderRow
+from ui.models.stages import ACTIONS_OF, FINISHED, LABEL_OF, Action, Status
+
+Index = QModelIndex | QPersistentModelIndex
+
+MARGIN_X = 6  # around a card, inside its list row
+MARGIN_Y = 4
+PAD = 10  # inside a card
+GAP = 3
+BUTTON_PAD_X = 12
+BUTTON_GAP = 8
+# The ages past which a card's timer turns amber, then red; staff can change them.
+AMBER_AFTER_SECONDS = 10 * 60.0
+RED_AFTER_SECONDS = 20 * 60.0
+FLASH_SECONDS = 4.0
+FLASH_PERIOD_SECONDS = 0.5
+MAX_STATIC_TEXTS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class CardColors:
+    card: QColor
+    border: QColor
+    text: QColor
+    muted: QColor
+    accent: QColor
+    amber: QColor
+    red: QColor
+    flash: QColor
+    button: QColor
+    button_text: QColor
+    key: str = field(default="", compare=False)  # identifies the colours, for cached pictures
+
+    def __post_init__(self) -> None:
+        names = "".join(getattr(self, name).name() for name in COLOR_FIELDS)
+        object.__setattr__(self, "key", names)
+
+
+COLOR_FIELDS = (
+    "card",
+    "border",
+    "text",
+    "muted",
+    "accent",
+    "amber",
+    "red",
+    "flash",
+    "button",
+    "button_text",
+)
+
+
+DEFAULT_COLORS = CardColors(
+    card=QColor("#ffffff"),
+    border=QColor("#d0d4da"),
+    text=QColor("#1d232b"),
+    muted=QColor("#5d6673"),
+    accent=QColor("#1f6feb"),
+    amber=QColor("#b26b00"),
+    red=QColor("#c62828"),
+    flash=QColor("#fff2b3"),
+    button=QColor("#e8ecf1"),
+    button_text=QColor("#1d232b"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Fonts:
+    """The card's fonts and their line heights, made once per base font."""
+
+    base: QFont
+    number: QFont
+    small: QFont
+    italic: QFont
+    bold: QFont
+    number_h: int
+    base_h: int
+    small_h: int
+
+    @classmethod
+    def of(cls, base: QFont) -> Fonts:
+        number = QFont(base)
+        number.setPointSizeF(base.pointSizeF() * 1.45)
+        number.setBold(True)
+        small = QFont(base)
+        small.setPointSizeF(base.pointSizeF() * 0.9)
+        italic = QFont(small)
+        italic.setItalic(True)
+        bold = QFont(base)
+        bold.setBold(True)
+        return cls(
+            QFont(base),
+            number,
+            small,
+            italic,
+            bold,
+            QFontMetrics(number).height(),
+            QFontMetrics(base).height(),
+            QFontMetrics(small).height(),
+        )
+
+    def of_style(self, style: Style) -> tuple[QFont, int]:
+        if style in (Style.META, Style.ALERT, Style.ADDRESS):
+            return self.small, self.small_h
+        if style is Style.NOTE:
+            return self.italic, self.small_h
+        if style is Style.WHO:
+            return self.bold, self.base_h
+        return self.base, self.base_h
+
+    @property
+    def button_h(self) -> int:
+        return self.base_h + 12
+
+
+class Style(Enum):
+    """How a text line of a card reads."""
+
+    META = "meta"  # channel, fulfillment, status: small, muted
+    ALERT = "alert"  # the same, when the status needs a person: small, red
+    WHO = "who"  # customer and phone: bold
+    ADDRESS = "address"  # small, muted
+    ITEM = "item"  # quantity and name
+    NOTE = "note"  # a line's or the order's note: small italic, muted
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    text: str
+    style: Style
+    indent: int = 0
+    gap_before: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str
+    font: QFont
+    rect: QRect
+    style: Style
+
+
+@dataclass(frozen=True, slots=True)
+class CardLayout:
+    """Everything of a card in its own coordinates (0, 0 is the card's top left)."""
+
+    size: QSize
+    number: QRect
+    age: QRect
+    lines: tuple[Line, ...]
+    total: QRect
+    buttons: tuple[tuple[Action, QRect], ...]
+
+
+def _money(cents: int) -> str:
+    return f"{cents / 100:,.2f}"
+
+
+def _title(value: str) -> str:
+    return value.replace("_", " ").lower()
+
+
+def card_lines(order: OrderRow) -> list[TextLine]:
+    """The card's text below the ticket number, line by line."""
+    alert = order.status in (Status.PAYMENT_FAILED, Status.REJECTED)
+    meta = f"{_title(order.channel)} · {_title(order.fulfillment)} · {LABEL_OF[order.status]}"
+    lines = [TextLine(meta, Style.ALERT if alert else Style.META)]
+    who = " · ".join(part for part in (order.customer_name, order.phone) if part)
+    if who:
+        lines.append(TextLine(who, Style.WHO))
+    if order.address:
+        lines.append(TextLine(order.address, Style.ADDRESS))
+    for position, item in enumerate(order.items):
+        gap = GAP if position == 0 else 0
+        text = f"{item.quantity}\N{MULTIPLICATION SIGN}  {item.name}"
+        lines.append(TextLine(text, Style.ITEM, gap_before=gap))
+        if item.notes:
+            lines.append(
+                TextLine(
+                    f"\N{LEFT DOUBLE QUOTATION MARK}{item.notes}\N{RIGHT DOUBLE QUOTATION MARK}",
+                    Style.NOTE,
+                    indent=24,
+                )
+            )
+    if order.notes:
+        lines.append(TextLine(f"Note: {order.notes}", Style.NOTE))
+    return lines
+
+
+def card_height(order: OrderRow, fonts: Fonts) -> int:
+    """The card's height (without the margins around it): cheap, for 10,000 rows."""
+    y = PAD + fonts.number_h + GAP
+    for line in card_lines(order):
+        y += line.gap_before + fonts.of_style(line.style)[1] + GAP
+    return y + GAP + fonts.button_h + PAD
+
+
+def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
+    inner = max(60, width - 2 * PAD)
+    y = PAD
+    number = QRect(PAD, y, inner // 2, fonts.number_h)
+    age = QRect(PAD + inner // 2, y, inner - inner // 2, fonts.number_h)
+    y += fonts.number_h + GAP
+    lines: list[Line] = []
+    for line in card_lines(order):
+        font, height = fonts.of_style(line.style)
+        y += line.gap_before
+        rect = QRect(PAD + line.indent, y, inner - line.indent, height)
+        text = QFontMetrics(font).elidedText(line.text, Qt.TextElideMode.ElideRight, rect.width())
+        lines.append(Line(text, font, rect, line.style))
+        y += height + GAP
+    y += GAP
+    buttons: list[tuple[Action, QRect]] = []
+    right = PAD + inner
+    base_metrics = QFontMetrics(fonts.base)
+    for action in reversed(ACTIONS_OF[order.status]):
+        label_w = base_metrics.horizontalAdvance(action.value) + 2 * BUTTON_PAD_X
+        buttons.insert(0, (action, QRect(right - label_w, y, label_w, fonts.button_h)))
+        right -= label_w + BUTTON_GAP
+    total = QRect(PAD, y, max(40, right - PAD), fonts.button_h)
+    y += fonts.button_h + PAD
+    return CardLayout(QSize(width, y), number, age, tuple(lines), total, tuple(buttons))
+
+
+def age_text(seconds: float) -> str:
+    minutes, secs = divmod(int(max(0.0, seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}:{secs:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d}"
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints an order card; attributes set by the board: thresholds and flashing orders."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.amber_after = AMBER_AFTER_SECONDS
+        self.red_after = RED_AFTER_SECONDS
+        self.flash_until: dict[str, float] = {}  # order id -> time.monotonic() deadline
+        self._layouts: dict[tuple[str, int, datetime, int], CardLayout] = {}
+        self._fonts: Fonts | None = None
+        self._font = QFont()
+        self._font_key: str = ""
+        self._ages: dict[tuple[str, str], QStaticText] = {}
+
+    # -- geometry ------------------------------------------------------------------------
+
+    def fonts(self, font: QFont) -> Fonts:
+        if self._fonts is None or font != self._font:
+            self._fonts, self._font, self._font_key = Fonts.of(font), QFont(font), font.key()
+            self._layouts.clear()
+            self._ages.clear()
+        return self._fonts
+
+    def layout(self, order: OrderRow, width: int, font: QFont) -> CardLayout:
+        key = (order.id, order.seq, order.updated_at, width)
+        found = self._layouts.get(key)
+        if found is None:
+            if len(self._layouts) > 50_000:
+                self._layouts.clear()
+            found = card_layout(order, width, self.fonts(font))
+            self._layouts[key] = found
+        return found
+
+    @staticmethod
+    def card_width(option: QStyleOptionViewItem) -> int:
+        widget = option.widget
+        if isinstance(widget, QAbstractScrollArea):
+            width = widget.viewport().width()
+        else:
+            width = option.rect.width()
+        return max(120, width - 2 * MARGIN_X)
+
+    def row_height(self, order: OrderRow, font: QFont) -> int:
+        """The height of the row that holds ``order``'s card (the card and its margins)."""
+        return card_height(order, self.fonts(font)) + 2 * MARGIN_Y
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        order = index.data(ORDER_ROLE)
+        if not isinstance(order, OrderRow):
+            return super().sizeHint(option, index)
+        return QSize(self.card_width(option) + 2 * MARGIN_X, self.row_height(order, option.font))
+
+    def button_at(
+        self, order: OrderRow, item_rect: QRect, pos: QPoint, font: QFont
+    ) -> Action | None:
+        """The action button of the card drawn in ``item_rect`` under ``pos``, if any."""
+        origin = item_rect.topLeft() + QPoint(MARGIN_X, MARGIN_Y)
+        card = self.layout(order, item_rect.width() - 2 * MARGIN_X, font)
+        for action, rect in card.buttons:
+            if rect.translated(origin).contains(pos):
+                return action
+        return None
+
+    # -- painting ------------------------------------------------------------------------
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        order = index.data(ORDER_ROLE)
+        if not isinstance(order, OrderRow):
+            super().paint(painter, option, index)
+            return
+        rect: QRect = option.rect
+        widget: QWidget | None = option.widget
+        colors: CardColors = getattr(widget, "card_colors", DEFAULT_COLORS)
+        font: QFont = option.font
+        card = self.layout(order, rect.width() - 2 * MARGIN_X, font)
+        fonts = self.fonts(font)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        flashing = self._flashing(order.id)
+        origin = rect.topLeft() + QPoint(MARGIN_X, MARGIN_Y)
+        if flashing:
+            painter.save()
+            painter.translate(origin)
+            self._paint_card(painter, order, card, fonts, colors, selected, colors.flash)
+            painter.restore()
+        else:
+            # The card without its age is the same until the order changes: painted once
+            # into a cached pixmap, so that the age ticking each second costs a blit.
+            ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+            key = (
+                f"card:{order.id}:{order.seq}:{order.updated_at.timestamp()}:{card.size.width()}"
+                f":{selected}:{colors.key}:{self._font_key}:{ratio}"
+            )
+            pixmap = QPixmap()
+            if not QPixmapCache.find(key, pixmap):
+                pixmap = QPixmap(card.size * ratio)
+                pixmap.setDevicePixelRatio(ratio)
+                pixmap.fill(Qt.GlobalColor.transparent)
+                into = QPainter(pixmap)
+                self._paint_card(into, order, card, fonts, colors, selected, colors.card)
+                into.end()
+                QPixmapCache.insert(key, pixmap)
+            painter.drawPixmap(origin, pixmap)
+        age_color, age = self._age(order, colors)
+        font = fonts.small if order.status in FINISHED else fonts.number
+        text = self._static(age, "small" if order.status in FINISHED else "number", font)
+        size = text.size()
+        at = origin + card.age.topRight()
+        painter.setPen(age_color)
+        painter.setFont(font)
+        painter.drawStaticText(
+            int(at.x() - size.width()),
+            int(at.y() + (card.age.height() - size.height()) / 2),
+            text,
+        )
+
+    def _paint_card(
+        self,
+        painter: QPainter,
+        order: OrderRow,
+        card: CardLayout,
+        fonts: Fonts,
+        colors: CardColors,
+        selected: bool,
+        background: QColor,
+    ) -> None:
+        """Everything of the card but its age, at (0, 0)."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        frame = QRect(QPoint(0, 0), card.size).adjusted(1, 1, -1, -1)
+        painter.setBrush(background)
+        painter.setPen(QPen(colors.accent if selected else colors.border, 3 if selected else 1))
+        painter.drawRoundedRect(frame, 8, 8)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.setPen(colors.text)
+        painter.setFont(fonts.number)
+        painter.drawText(card.number, left, f"#{order.number}")
+        for line in card.lines:
+            painter.setFont(line.font)
+            painter.setPen(self._pen(line.style, colors))
+            painter.drawText(line.rect, left, line.text)
+        painter.setFont(fonts.bold)
+        painter.setPen(colors.text)
+        painter.drawText(card.total, left, _money(order.total_cents))
+        painter.setFont(fonts.base)
+        for action, button in card.buttons:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colors.button)
+            painter.drawRoundedRect(button, 6, 6)
+            painter.setPen(colors.button_text)
+            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, action.value)
+
+    def _static(self, text: str, kind: str, font: QFont) -> QStaticText:
+        """The age as a QStaticText: laid out once, drawn each second far cheaper."""
+        found = self._ages.get((text, kind))
+        if found is None:
+            if len(self._ages) > MAX_STATIC_TEXTS:
+                self._ages.clear()
+            found = QStaticText(text)
+            found.setTextFormat(Qt.TextFormat.PlainText)
+            found.prepare(font=font)
+            self._ages[(text, kind)] = found
+        return found
+
+    @staticmethod
+    def _pen(style: Style, colors: CardColors) -> QColor:
+        if style is Style.ALERT:
+            return colors.red
+        if style in (Style.META, Style.ADDRESS, Style.NOTE):
+            return colors.muted
+        return colors.text
+
+    def _flashing(self, order_id: str) -> bool:
+        deadline = self.flash_until.get(order_id)
+        if deadline is None:
+            return False
+        left = deadline - time.monotonic()
+        if left <= 0:
+            del self.flash_until[order_id]
+            return False
+        return int(left / FLASH_PERIOD_SECONDS) % 2 == 0
+
+    def _age(self, order: OrderRow, colors: CardColors) -> tuple[QColor, str]:
+        if order.status in FINISHED:
+            local = order.updated_at.astimezone()
+            return colors.muted, f"{_title(order.status.value)} {local:%H:%M}"
+        seconds = (datetime.now(UTC) - order.created_at).total_seconds()
+        if seconds >= self.red_after:
+            return colors.red, age_text(seconds)
+        if seconds >= self.amber_after:
+            return colors.amber, age_text(seconds)
+        return colors.muted, age_text(seconds)

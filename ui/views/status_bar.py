@@ -1,0 +1,60 @@
+"""The window's status bar: which backend, whether it is connected, the runner's backlog."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+MESSAGE_MS = 8000
+STATE_TEXT = {
+    "connecting": "Connecting…",
+    "connected": "Connected",
+    "reconnecting": "Reconnecting…",
+    "offline": "Offline",
+}
+
+
+class StatusBar(QStatusBar):
+    """Attributes down only: the main window and controllers set what it shows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backend = QLabel()
+        self.backend.setObjectName("backendLabel")
+        self.connection = QLabel()
+        self.connection.setObjectName("connectionState")
+        self.backlog = QLabel("Backlog: \N{EN DASH}")
+        self.backlog.setObjectName("backlog")
+        self.addPermanentWidget(self.backend)
+        self.addPermanentWidget(self.connection)
+        self.addPermanentWidget(self.backlog)
+        self.set_connection("offline")
+
+    def set_backend(self, label: str, tooltip: str = "") -> None:
+        self.backend.setText(label)
+        self.backend.setToolTip(tooltip or label)
+
+    def set_connection(self, state: str, detail: str | None = None) -> None:
+        self.connection.setText(STATE_TEXT.get(state, state))
+        self.connection.setProperty("state", state)
+        self.connection.setToolTip(detail or "")
+        # A dynamic property changed: re-polish so the style sheet's [state=…] rules apply.
+        self.connection.style().unpolish(self.connection)
+        self.connection.style().polish(self.connection)
+
+    def set_backlog(self, waiting: int, retrying: int, dead: int) -> None:
+        text = f"Backlog: {waiting} waiting"
+        if retrying:
+            text += f" · {retrying} retrying"
+        if dead:
+            text += f" · {dead} dead"
+        self.backlog.setText(text)
+        self.backlog.setProperty("alert", bool(dead))
+        self.backlog.setToolTip(
+            "Deliveries the event runner has still to do; dead ones wait for a person "
+            "(Event log, Handlers)."
+        )
+        self.backlog.style().unpolish(self.backlog)
+        self.backlog.style().polish(self.backlog)
+
+    def show_error(self, message: str) -> None:
+        self.showMessage(message, MESSAGE_MS)
