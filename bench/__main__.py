@@ -1,8 +1,9 @@
 """All the benchmarks in turn, then one table of the figures: ``python -m bench``.
 
 Each benchmark also runs alone: ``python -m bench.store`` (``.http``, ``.latency``,
-``.fanout``). With ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread is profiled
-with cProfile in the benchmarks that start a backend, and the top functions printed.
+``.fanout``, ``.dashboard``). With ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread
+is profiled with cProfile in the benchmarks that start a backend, and the top functions
+printed.
 """
 
 from __future__ import annotations

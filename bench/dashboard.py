@@ -1,25 +1,31 @@
 """The dashboard under load: startup time, and the Qt loop's lag on a full board.
 
 1. **Startup.** ``python main.py --db <file>`` is started as a subprocess (its own
-   embedded backend, as staff start it) until its window is shown, then closed; the
+   embedded backend, as staff start it) until its window is shown, then closed: the
    time from spawning the process to the window's first paint. Median and worst of
    several starts on an existing database, and the first start (which creates the
    database) for context. Also: until the board has listed its orders.
-2. **Loop lag.** In this process: a backend (handlers paused, so nothing moves but
-   what the benchmark moves) with 10,000 open orders, and the real window against it
-   (offscreen, 1600x1000, shown and painting). A driver thread then commits 100 order
-   changes a second (transitions through the pipeline, and some new orders) while a
-   probe on the qasync loop asks for a 10 ms sleep again and again; the lag is how
-   late each wake-up comes. Also: the time from each change's commit to the board
-   showing it, and how long the 10,000 orders took to list.
+2. **Loop lag.** The real window (offscreen, 1600x1000, shown and painting) against a
+   backend with 10,000 open orders (handlers paused: nothing moves but what the
+   benchmark moves). A driver commits 100 order changes a second (transitions through
+   the pipeline, one in ten a new order) while a probe on the qasync loop asks for a
+   10 ms sleep again and again; the lag is how late each wake-up comes. Also: the time
+   from each change's commit to the board showing it, and the listing of the 10,000.
+   Three runs: the backend on a thread of the dashboard's process (``python main.py``;
+   it shares the GIL), the backend in another process (``--connect``), and, for
+   context, the embedded case with the orders board alone (no event log, handlers
+   and menu panels), which tells the board's share from the panels'.
 
-Run alone: ``python -m bench.dashboard``.
+Run alone: ``python -m bench.dashboard`` (or ``startup``, ``embedded``, ``remote``,
+``board``, ``lag`` after it for one part). ``PASSLINE_BENCH_PROFILE=1`` prints a
+cProfile of the Qt thread under load.
 """
 
 from __future__ import annotations
 
 import asyncio
 import cProfile
+import gc
 import json
 import os
 import queue
@@ -386,7 +392,7 @@ def _measure(url: str, folder: Path, load: Load, panels: bool = True) -> dict[st
     from PySide6.QtCore import QSettings
 
     from ui import main_window
-    from ui.app import application
+    from ui.app import application, dispose
     from ui.client import GraphQLClient
     from ui.main_window import MainWindow
     from ui.sound import Chime
@@ -409,11 +415,13 @@ def _measure(url: str, folder: Path, load: Load, panels: bool = True) -> dict[st
         result: dict[str, Any] = loop.run_until_complete(_under_load(window, load))
         window.close()
         loop.run_until_complete(window.client.close())
+        loop.run_until_complete(dispose(window))  # as the app does when it closes
     finally:
         main_window.PANELS = all_panels
-        window.deleteLater()
         loop.close()
         asyncio.set_event_loop(None)
+        del loop, window
+        gc.collect()  # here, on the Qt thread (see ui.app.run)
     return result
 
 

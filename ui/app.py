@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import qasync
+import shiboken6
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -114,6 +115,8 @@ async def dispose(window: MainWindow) -> None:
     """End what is still running, then destroy the window (and every controller under
     it): nothing may touch a destroyed widget, nor run once the loop is gone."""
     await cancel_tasks()
+    if not shiboken6.isValid(window):
+        return
     gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def destroyed() -> None:

@@ -30,6 +30,7 @@ GRAPHQL_TRANSPORT_WS = Subprotocol("graphql-transport-ws")
 REQUEST_TIMEOUT_SECONDS = 10.0
 OPEN_TIMEOUT_SECONDS = 5.0
 ACK_TIMEOUT_SECONDS = 5.0
+CLOSE_GRACE_SECONDS = 2.0
 # The server's close codes that another try cannot fix (graphql-transport-ws).
 _FINAL_CLOSE_CODES = {4401: "the backend refused the staff token", 4403: "access forbidden"}
 
@@ -92,7 +93,14 @@ class Subscription:
 
 
 class GraphQLClient(QObject):
-    """Owns the HTTP client, the WebSocket and its subscriptions; lives on the Qt thread."""
+    """Owns the HTTP client, the WebSocket and its subscriptions; lives on the Qt thread.
+
+    ``connectionChanged`` says where the WebSocket stands: ``connecting`` (the first
+    try), ``connected``, ``reconnecting`` (it dropped or cannot be reached; the client
+    keeps trying, with backoff) and ``offline`` (closed, or the backend refused the
+    token: trying again would not help). ``execute`` needs no WebSocket and works, or
+    fails with a GraphQLError, in any of them.
+    """
 
     connectionChanged = Signal(str)  # "connecting" | "connected" | "reconnecting" | "offline"
 
@@ -110,6 +118,9 @@ class GraphQLClient(QObject):
         self._ids = itertools.count(1)
         self._runner: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -134,7 +145,12 @@ class GraphQLClient(QObject):
         self._runner = asyncio.ensure_future(self._run())
 
     async def close(self) -> None:
-        """Stop reconnecting, close the WebSocket and the HTTP client."""
+        """Stop reconnecting, close the WebSocket and the HTTP client (requests on their
+        way get a moment to finish: a request cut off halfway helps neither end)."""
+        if self._in_flight:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_GRACE_SECONDS):
+                    await self._idle.wait()
         runner, self._runner = self._runner, None
         if runner is not None:
             runner.cancel()
@@ -153,12 +169,18 @@ class GraphQLClient(QObject):
         """Run a query or mutation over HTTP; its data, or :class:`GraphQLError`."""
         if self._http is None:
             raise GraphQLError("the client is not started")
+        self._in_flight += 1
+        self._idle.clear()
         try:
             response = await self._http.post(
                 self.url, json={"query": query, "variables": variables or {}}
             )
         except httpx.HTTPError as exc:
             raise GraphQLError(f"cannot reach the backend: {exc or type(exc).__name__}") from exc
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
         try:
             body = response.json()
         except ValueError as exc:
@@ -237,8 +259,12 @@ class GraphQLClient(QObject):
                     self._set_state("offline")
                     return
                 self.last_error = f"connection closed ({code})"
-            except (OSError, TimeoutError, WebSocketException, _ProtocolError) as exc:
+            except (OSError, TimeoutError, WebSocketException, _ProtocolError, ValueError) as exc:
                 self.last_error = str(exc) or type(exc).__name__
+            except Exception as exc:
+                # A bug here must not leave the dashboard without live data for good.
+                log.exception("the connection to the backend failed unexpectedly")
+                self.last_error = f"unexpected error: {exc!r}"
             finally:
                 self._ws = None
             self._set_state("reconnecting")
@@ -271,6 +297,8 @@ class GraphQLClient(QObject):
             self._set_state("connected")
             async for raw in ws:
                 message = json.loads(raw)
+                if not isinstance(message, dict):
+                    raise _ProtocolError(f"not a graphql-transport-ws message: {raw!r:.80}")
                 handler = getattr(self, f"_handle_{message.get('type')}", None)
                 if handler is None:
                     raise _ProtocolError(f"unexpected message {message.get('type')!r}")
