@@ -1,13 +1,15 @@
 # `make run` starts Passline; `make test` runs every check; `make screenshots` renders
-# the views to docs/screenshots/. Each creates .venv and
+# the views to docs/screenshots/; `make dist` builds the bundle dist/passline/ and the
+# installer dist/passline-<version>-linux-x86_64.tar.gz. Each creates .venv and
 # install what pyproject.toml asks for, again only when pyproject.toml changed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DIST_STAMP := $(VENV)/.installed-dist
 ARGS ?=
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench screenshots dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +38,16 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.panel_screenshots docs/screenshots
+
+# PyInstaller goes into .venv only for this target (the `dist` extra).
+$(DIST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,dist]"
+	touch $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build \
+		packaging/passline.spec
+	sh packaging/tarball.sh
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

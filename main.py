@@ -3,6 +3,8 @@
 python main.py --headless       the backend only; prints "listening on URL" when ready
 python main.py                  the dashboard with its embedded backend
 python main.py --connect URL    the dashboard against a backend elsewhere
+python main.py --self-test      checks this installation end to end on a temporary database
+python main.py --version        prints the version
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from backend.demo import (
@@ -29,7 +34,26 @@ from backend.errors import HandlersConfigError, StorageError
 from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
 
 if TYPE_CHECKING:
+    import httpx
+
     from backend.embedded import Backend
+    from ui.main_window import MainWindow
+
+SELF_TEST_TIMEOUT_SECONDS = 30.0  # each wait of --self-test, at most
+
+
+def version() -> str:
+    """Passline's version: the installed metadata (also in the bundle), else pyproject.toml."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("passline")
+    except metadata.PackageNotFoundError:
+        import tomllib
+
+        with (Path(__file__).resolve().parent / "pyproject.toml").open("rb") as file:
+            found: str = tomllib.load(file)["project"]["version"]
+        return found
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -37,6 +61,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--headless", action="store_true", help="run the backend only, no window")
     mode.add_argument("--connect", metavar="URL", help="open the dashboard against this backend")
+    mode.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end on a temporary database; exit 0 if it works",
+    )
+    parser.add_argument("--version", action="version", version=f"passline {version()}")
     parser.add_argument("--token", help="staff token for --connect")
     parser.add_argument(
         "--db",
@@ -219,11 +249,195 @@ def run_dashboard(
             backend.stop()
 
 
+class SelfTestError(Exception):
+    """A step of ``--self-test`` failed; the message says which and why."""
+
+
+def _process_age() -> float:
+    """Seconds since this process started (Linux; 0 where /proc is not there)."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def self_test() -> int:
+    """``--self-test``: backend, an order through the handlers, the window showing it.
+
+    On a temporary database and any free port: starts the embedded backend, places an
+    order over GraphQL, waits until the handlers have taken it to IN_KITCHEN, opens the
+    main window (offscreen unless ``QT_QPA_PLATFORM`` says otherwise) and checks that the
+    order's card is on the board. Exit status 0, or 1 with what failed on stderr.
+    """
+    started = time.monotonic() - _process_age()
+
+    def mark(what: str) -> None:
+        print(f"self-test: {what} ({time.monotonic() - started:.2f} s after start)", flush=True)
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="passline-self-test-") as tmp:
+        # The window's settings go to the temporary folder, not the user's.
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+        try:
+            _self_test(Path(tmp), mark)
+        except SelfTestError as exc:
+            print(f"passline: self-test FAILED: {exc}", file=sys.stderr, flush=True)
+            return 1
+        except Exception as exc:
+            print(
+                f"passline: self-test FAILED: unexpected {type(exc).__name__}: {exc}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 1
+    print(f"passline {version()}: self-test passed", flush=True)
+    return 0
+
+
+def _self_test(tmp: Path, mark: Callable[[str], None]) -> None:
+    import secrets
+
+    import httpx
+
+    token = secrets.token_hex(16)
+    settings = Settings(db_path=tmp / "passline.db", host=DEFAULT_HOST, port=0, staff_token=token)
+    try:
+        from backend.embedded import Backend
+
+        backend = Backend(settings)
+        backend.start()
+    except Exception as exc:
+        raise SelfTestError(f"the embedded backend did not start: {exc}") from exc
+    mark("backend started")
+    try:
+        with httpx.Client(
+            base_url=backend.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=SELF_TEST_TIMEOUT_SECONDS,
+        ) as http:
+            order_id = _self_test_order(http)
+            mark("order in the kitchen")
+            _self_test_window(backend.url, token, order_id, mark)
+    finally:
+        backend.stop()
+
+
+def _graphql(http: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
+    try:
+        response = http.post("", json={"query": query, "variables": variables})
+        body: dict[str, Any] = response.json()
+    except Exception as exc:
+        raise SelfTestError(f"GraphQL request failed: {exc}") from exc
+    if body.get("errors") or not body.get("data"):
+        raise SelfTestError(f"GraphQL answered with errors: {body.get('errors')}")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def _self_test_order(http: httpx.Client) -> str:
+    """Place an order; wait until the handlers take it to IN_KITCHEN; its id."""
+    menu = _graphql(http, "{ menu { id available } }")["menu"]
+    item = next((entry["id"] for entry in menu if entry["available"]), None)
+    if item is None:
+        raise SelfTestError("the seed menu is empty: resources/menu.json missing from the install?")
+    placed = _graphql(
+        http,
+        "mutation($item: ID!) { placeOrder(input: {channel: COUNTER, fulfillment: TAKEAWAY,"
+        ' customerName: "Self-test", items: [{menuItemId: $item, quantity: 1}]})'
+        " { order { id } } }",
+        item=item,
+    )
+    order_id: str = placed["placeOrder"]["order"]["id"]
+    deadline = time.monotonic() + SELF_TEST_TIMEOUT_SECONDS
+    status = "PLACED"
+    while time.monotonic() < deadline:
+        status = _graphql(http, "query($id: ID!) { order(id: $id) { status } }", id=order_id)[
+            "order"
+        ]["status"]
+        if status == "IN_KITCHEN":
+            return order_id
+        if status in ("REJECTED", "PAYMENT_FAILED", "CANCELLED"):
+            break
+        time.sleep(0.05)
+    handlers = _graphql(http, "{ handlers { name pending retrying dead lastError } }")["handlers"]
+    if not handlers:
+        raise SelfTestError(
+            f"the order stayed {status}: no handlers are registered "
+            "(the handlers package is missing from this installation)"
+        )
+    troubled = [h for h in handlers if h["dead"] or h["retrying"] or h["lastError"]]
+    raise SelfTestError(
+        f"the order did not reach IN_KITCHEN within {SELF_TEST_TIMEOUT_SECONDS:g} s "
+        f"(status {status}); handlers with trouble: {troubled or 'none'}"
+    )
+
+
+def _self_test_window(url: str, token: str, order_id: str, mark: Callable[[str], None]) -> None:
+    """Open the real main window on the backend; check the order's card is on the board."""
+    from PySide6.QtCore import QTimer
+
+    from ui.app import DashboardConfig, application, run
+    from ui.main_window import MainWindow
+
+    app = application()
+    problems: list[str] = []
+    seen: list[str] = []
+    deadline = time.monotonic() + SELF_TEST_TIMEOUT_SECONDS
+
+    def check() -> None:
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        try:
+            if windows and not seen:
+                seen.append("shown")
+                mark("window shown")
+            if windows and _card_on_board(windows[0], order_id):
+                mark("card on the board")
+                windows[0].close()
+                return
+        except Exception as exc:
+            problems.append(f"checking the window failed: {type(exc).__name__}: {exc}")
+        if problems or time.monotonic() > deadline:
+            if not problems:
+                state = windows[0].client.state if windows else "no window shown"
+                problems.append(
+                    f"the order's card was not on the board within "
+                    f"{SELF_TEST_TIMEOUT_SECONDS:g} s (connection: {state})"
+                )
+            for window in windows:
+                window.close()
+            if not windows:
+                app.quit()
+            return
+        QTimer.singleShot(20, check)
+
+    QTimer.singleShot(0, check)
+    try:
+        status = run(DashboardConfig(url, token, "Self-test"))
+    except Exception as exc:
+        raise SelfTestError(f"the window failed: {type(exc).__name__}: {exc}") from exc
+    if problems:
+        raise SelfTestError("; ".join(problems))
+    if status != 0:
+        raise SelfTestError(f"the window ended with status {status}")
+
+
+def _card_on_board(window: MainWindow, order_id: str) -> bool:
+    order = window.board.model.get(order_id)
+    if order is None or order.status.value != "IN_KITCHEN":
+        return False
+    return window.board.view.card_center(order_id) is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.self_test:
+        return self_test()
     settings = Settings(
         db_path=args.db.expanduser().resolve(),
         host=args.host,

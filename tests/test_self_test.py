@@ -1,0 +1,79 @@
+"""``python main.py --self-test`` and ``--version`` as real subprocesses, as CI runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pyproject_version() -> str:
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        found: str = tomllib.load(file)["project"]["version"]
+    return found
+
+
+def run_main(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
+        check=False,
+    )
+
+
+def test_self_test_passes_and_leaves_the_user_data_alone(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = run_main(
+        "--self-test",
+        env={"HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "order in the kitchen" in done.stdout
+    assert "card on the board" in done.stdout
+    assert done.stdout.rstrip().endswith(f"passline {pyproject_version()}: self-test passed")
+    assert not (home / "data").exists()  # no database in the user's data folder
+    assert list(tmp_path.glob("passline-self-test-*")) == []  # its temporary folder is gone
+
+
+def test_self_test_fails_with_a_message_when_the_backend_cannot_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backend.embedded import Backend
+
+    def refuse(self: Backend, *args: object) -> None:
+        raise OSError("address in use")
+
+    monkeypatch.setattr(Backend, "__init__", refuse)
+    monkeypatch.setenv("XDG_CONFIG_HOME", os.environ.get("XDG_CONFIG_HOME", ""))
+    assert main.self_test() == 1
+    err = capsys.readouterr().err
+    assert "self-test FAILED: the embedded backend did not start: address in use" in err
+
+
+def test_version_prints_the_pyproject_version() -> None:
+    done = run_main("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"passline {pyproject_version()}\n"
+
+
+def test_version_falls_back_to_pyproject_when_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    assert main.version() == pyproject_version()
