@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -70,18 +71,26 @@ class Subscription:
 
     @strawberry.subscription(permission_classes=GUARDED)
     async def event_log(
-        self, info: Info, after: str | None = None
+        self,
+        info: Info,
+        after: str | None = None,
+        types: Annotated[
+            list[str] | None,
+            strawberry.argument(description="Only events of these types (none: all)."),
+        ] = None,
     ) -> AsyncGenerator[EventLogEntry, None]:
         """New events and delivery changes after the cursor ``after`` (none: from now)."""
         services = info.context.services
         feed = services.notifier.log
         start = feed.last_key if after is None else parse_cursor(after, "after")
+        wanted = None if types is None else frozenset(types)
 
         async def load(cursor: int) -> list[LogEntry]:
             return await services.db.read(lambda conn: events.log_after(conn, cursor))
 
         async for entry in tail(feed, log_key, start, load):
-            yield EventLogEntry(cursor=str(entry.cursor), event=Event.of(entry.event))
+            if wanted is None or entry.event.type in wanted:
+                yield EventLogEntry(cursor=str(entry.cursor), event=Event.of(entry.event))
 
     @strawberry.subscription(permission_classes=GUARDED)
     async def handler_stats(self, info: Info) -> AsyncGenerator[list[Handler], None]:

@@ -134,3 +134,19 @@ async def test_customer_follows_their_order_current_state_first(
     )
     assert (await ws.next_data("g"))["order"]["status"] == "CANCELLED"
     await ws.close()
+
+
+async def test_event_log_can_follow_only_some_event_types(
+    staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    ws = await GraphQLWS.connect(staff.url, staff.token)
+    query = 'subscription { eventLog(types: ["menu_item_changed"]) { event { type payload } } }'
+    await ws.subscribe("m", query)
+    await public.place()  # an order event: not for this subscription
+    await staff.data(
+        'mutation { setMenuItemAvailable(menuItemId: "cola", available: false) { available } }'
+    )
+    entry = (await ws.next_data("m"))["eventLog"]["event"]
+    assert entry["type"] == "menu_item_changed"
+    assert entry["payload"]["menuItem"]["id"] == "cola"
+    await ws.close()

@@ -15,7 +15,7 @@ MENU = "query Menu { menu { id name category priceCents available } }"
 # menu_item_changed events carry the item's new state: {"menuItem": {...}}.
 MENU_CHANGES = """
 subscription MenuChanges($after: String) {
-  eventLog(after: $after) { cursor event { seq type payload } }
+  eventLog(after: $after, types: ["menu_item_changed"]) { cursor event { seq type payload } }
 }
 """
 SET_AVAILABLE = """
