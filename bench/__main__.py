@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import fanout, http, latency, pipeline, store
+from bench import dashboard, fanout, http, latency, pipeline, store
 from bench.common import Figure, Section, figures_table, run_section
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
@@ -24,6 +24,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (latency.TITLE, latency.run),
     (fanout.TITLE, fanout.run),
     (pipeline.TITLE, pipeline.run),
+    (dashboard.TITLE, dashboard.run),
 ]
 
 
