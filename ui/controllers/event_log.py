@@ -83,6 +83,12 @@ class EventLogController(LogFollower):
         self.view.retryRequested.connect(self.retry)
         self.view.replayRequested.connect(self.replay)
 
+    def stop(self) -> None:
+        # Reads still in flight find their generation stale and leave the model alone:
+        # the window (and the model with it) may be gone by the time they return.
+        self._generation += 1
+        super().stop()
+
     async def read(self) -> None:
         """The handler names for the filter, then the newest page."""
         handlers = await self.client.execute(HANDLER_NAMES)
@@ -179,6 +185,8 @@ class EventLogController(LogFollower):
         A delivery that changed after the page was read but before the server started
         the subscription would otherwise show its old status until it changed again.
         """
+        if generation != self._generation:
+            return
         unsettled = [row.seq for row in self.model if row.worst_status in UNSETTLED]
         if not unsettled:
             return
