@@ -374,20 +374,24 @@ class Runner:
             asyncio.get_running_loop().call_later(decision.delay_seconds, self._wake.set)
 
     def _recover(self, tx: Tx) -> int:
-        """Attempts left RUNNING by a process that died: record them and make them due."""
+        """Attempts left RUNNING by a process that died: record them and make them due,
+        or DEAD when that was the last attempt (a handler that kills the process every
+        time must not take it down forever)."""
         rows = tx.execute(SQL.running_deliveries).fetchall()
         now = datetime.now(UTC)
         for row in rows:
             event = get_event(tx.conn, row["event_seq"])
             assert event is not None
-            claim = Claim(event, row["handler"], row["attempts"], row["attempts"])
-            lost = Result(
-                Outcome.LOST,
-                now,
-                0.0,
-                f"the process stopped during attempt {row['attempts']}; it is due again",
-            )
-            _finish(tx, claim, lost)
+            attempt, budget = row["attempts"], row["attempts"] - row["retry_base"]
+            definition = self.registry.get(row["handler"])
+            if definition is not None and budget >= definition.max_attempts:
+                decision = RetryDecision(Verdict.DEAD, reason="out of attempts")
+                error = f"the process stopped during attempt {attempt}, the last one"
+            else:
+                decision = RetryDecision(Verdict.RETRY, 0.0, "the process stopped")
+                error = f"the process stopped during attempt {attempt}; it is due again"
+            claim = Claim(event, row["handler"], attempt, budget)
+            _finish(tx, claim, Result(Outcome.LOST, now, 0.0, error, decision=decision))
         return len(rows)
 
     # -- what staff can do (the rules are in backend/deliveries.py) ------------------
@@ -449,7 +453,7 @@ def _finish(tx: Tx, claim: Claim, result: Result) -> None:
     decision = result.decision
     if result.outcome is Outcome.SUCCEEDED:
         status, due = DeliveryStatus.SUCCEEDED, now
-    elif result.outcome in (Outcome.INTERRUPTED, Outcome.LOST):
+    elif result.outcome is Outcome.INTERRUPTED:  # our own shutdown: due again at once
         status, due = DeliveryStatus.RETRYING, now
     elif decision is not None and decision.verdict is Verdict.RETRY:
         status, due = DeliveryStatus.RETRYING, now + decision.delay_seconds

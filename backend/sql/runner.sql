@@ -40,7 +40,8 @@ VALUES (:event_seq, :handler, :attempt, :started_at, :duration_ms, :outcome, :er
         :traceback);
 
 -- name: running_deliveries
-SELECT d.event_seq, d.handler, d.attempts FROM deliveries d WHERE d.status = 'RUNNING';
+SELECT d.event_seq, d.handler, d.attempts, d.retry_base
+FROM deliveries d WHERE d.status = 'RUNNING';
 
 -- name: get_delivery
 SELECT event_seq, handler, status, attempts, retry_base, next_attempt_at, lease_until,

@@ -311,6 +311,26 @@ async def test_a_lease_left_by_a_dead_process_is_run_again_at_start(
     assert again.outcomes(seq, "a") == ["LOST", "SUCCEEDED"]
 
 
+async def test_a_lost_last_attempt_goes_to_dead_instead_of_running_forever(
+    make: Callable[..., Awaitable[Harness]], db_path: Path
+) -> None:
+    h = await make(a={"max_attempts": 2})
+    await h.runner.set_paused("a", True)
+    seq = await h.emit()
+    await h.runner.stop(1.0)
+    await h.db.close()
+    # As if the handler had killed the process during its second and last attempt.
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE deliveries SET status = 'RUNNING', attempts = 2, lease_until = 0")
+        conn.execute("UPDATE handler_state SET paused = 0")
+    again = await make(a={"max_attempts": 2})
+    row = await again.until(seq, "a", DeliveryStatus.DEAD)
+    assert row.attempts == 2
+    assert row.last_error == "the process stopped during attempt 2, the last one"
+    assert again.outcomes(seq, "a") == ["LOST"]
+    assert again.probes["a"].calls == []
+
+
 async def test_shutdown_lets_short_attempts_finish_and_interrupts_long_ones(
     make: Callable[..., Awaitable[Harness]],
 ) -> None:
