@@ -73,17 +73,12 @@ def set_available(tx: Tx, menu_item_id: str, available: bool) -> MenuItem:
     return changed
 
 
-def seed(tx: Tx, path: Path) -> int:
-    """Load the seed menu (a JSON list of categories with items) into an empty database."""
-    if tx.scalar(SQL.count_menu_items):
-        return 0
-    categories = json.loads(path.read_text(encoding="utf-8"))
-    position = 0
-    for category in categories:
+def seed_rows(path: Path) -> list[dict[str, Any]]:
+    """The ``insert_menu_item`` parameters of a seed menu file (categories with items)."""
+    rows: list[dict[str, Any]] = []
+    for category in json.loads(path.read_text(encoding="utf-8")):
         for entry in category["items"]:
-            position += 1
-            tx.execute(
-                SQL.insert_menu_item,
+            rows.append(
                 {
                     "id": entry["id"],
                     "name": entry["name"],
@@ -91,7 +86,16 @@ def seed(tx: Tx, path: Path) -> int:
                     "price_cents": entry["priceCents"],
                     "available": 1,
                     "stock": entry.get("stock"),
-                    "position": position,
-                },
+                    "position": len(rows) + 1,
+                }
             )
-    return position
+    return rows
+
+
+def seed(tx: Tx, path: Path) -> int:
+    """Load the seed menu into an empty database; how many items."""
+    if tx.scalar(SQL.count_menu_items):
+        return 0
+    rows = seed_rows(path)
+    tx.conn.executemany(SQL.insert_menu_item, rows)
+    return len(rows)

@@ -143,22 +143,7 @@ def _open_raw(path: Path) -> sqlite3.Connection:
     for _, script in migrations():
         conn.executescript("BEGIN IMMEDIATE;\n" + script + "\nCOMMIT;")
     conn.execute("BEGIN IMMEDIATE")
-    position = 0
-    for category in json.loads(resource_path("menu.json").read_text(encoding="utf-8")):
-        for entry in category["items"]:
-            position += 1
-            conn.execute(
-                SQL.insert_menu_item,
-                {
-                    "id": entry["id"],
-                    "name": entry["name"],
-                    "category": category["category"],
-                    "price_cents": entry["priceCents"],
-                    "available": 1,
-                    "stock": entry.get("stock"),
-                    "position": position,
-                },
-            )
+    conn.executemany(SQL.insert_menu_item, menu.seed_rows(resource_path("menu.json")))
     conn.execute("COMMIT")
     return conn
 
