@@ -36,7 +36,6 @@ from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_
 if TYPE_CHECKING:
     import httpx
 
-    from backend.embedded import Backend
     from ui.main_window import MainWindow
 
 SELF_TEST_TIMEOUT_SECONDS = 30.0  # each wait of --self-test, at most
@@ -67,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="check this installation end to end on a temporary database; exit 0 if it works",
     )
     parser.add_argument("--version", action="version", version=f"passline {version()}")
+    parser.add_argument(
+        "--until-stdin-closes",
+        action="store_true",
+        help="with --headless: also stop when standard input closes (how the dashboard runs "
+        "its embedded backend, so that it never outlives the window)",
+    )
     parser.add_argument("--token", help="staff token for --connect")
     parser.add_argument(
         "--db",
@@ -120,6 +125,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     _check_demo_args(parser, args)
     if args.token is not None and args.connect is None:
         parser.error("--token goes with --connect; the embedded backend has its own token")
+    if args.until_stdin_closes and not args.headless:
+        parser.error("--until-stdin-closes goes with --headless")
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
     return args
@@ -149,7 +156,9 @@ def demo_settings(args: argparse.Namespace) -> DemoSettings | None:
     return DemoSettings(orders_per_minute=args.demo_rate or DEFAULT_ORDERS_PER_MINUTE)
 
 
-def run_headless(settings: Settings, demo: DemoSettings | None = None) -> int:
+def run_headless(
+    settings: Settings, demo: DemoSettings | None = None, until_stdin_closes: bool = False
+) -> int:
     from backend.embedded import Backend
 
     try:
@@ -165,6 +174,8 @@ def run_headless(settings: Settings, demo: DemoSettings | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if until_stdin_closes:
+        threading.Thread(target=_stop_at_eof, args=(stop,), daemon=True).start()
     print(f"listening on {backend.url}", flush=True)
     print(f"database {settings.db_path}", flush=True)
     demo_thread = None
@@ -182,6 +193,12 @@ def run_headless(settings: Settings, demo: DemoSettings | None = None) -> int:
     backend.stop()
     print("stopped", flush=True)
     return 0
+
+
+def _stop_at_eof(stop: threading.Event) -> None:
+    while sys.stdin.buffer.read(4096):
+        pass
+    stop.set()
 
 
 def graphql_url(address: str) -> str:
@@ -206,13 +223,27 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
+def headless_options(args: argparse.Namespace) -> list[str]:
+    """The options the dashboard hands on to its embedded backend (``--headless``)."""
+    options = ["--host", args.host, "--port", str(args.port), "--log-level", args.log_level]
+    options += ["--gateway-latency", repr(args.gateway_latency)]
+    if args.handlers_config is not None:
+        options += ["--handlers-config", str(args.handlers_config.expanduser().resolve())]
+    if args.demo:
+        options.append("--demo")
+    if args.demo_rate is not None:
+        options += ["--demo-rate", repr(args.demo_rate)]
+    if args.demo_failure_rate is not None:
+        options += ["--demo-failure-rate", repr(args.demo_failure_rate)]
+    return options
+
+
 def run_dashboard(
-    settings: Settings,
-    connect: str | None,
-    token: str | None,
-    demo: DemoSettings | None = None,
+    settings: Settings, connect: str | None, token: str | None, options: list[str]
 ) -> int:
-    """The window, against ``connect`` or against an embedded backend started here."""
+    """The window, against ``connect`` or against an embedded backend started here
+    as a child process with ``options`` (see backend/child.py for why a process)."""
+    from backend.child import ChildBackend
     from ui.app import DashboardConfig, run
 
     install_excepthook()
@@ -221,32 +252,13 @@ def run_dashboard(
         token = token or os.environ.get("PASSLINE_STAFF_TOKEN")
         return run(DashboardConfig(url, token, f"Remote backend · {url}"))
 
-    started: list[Backend] = []
-    demo_thread: list[DemoThread] = []
-
-    def start_backend() -> tuple[str, str | None]:
-        # Runs on a worker thread once the window is up (see DashboardConfig).
-        from backend.embedded import Backend
-
-        try:
-            backend = Backend(settings)
-            backend.start()
-        except (StorageError, HandlersConfigError, OSError) as exc:
-            raise RuntimeError(str(exc)) from exc
-        started.append(backend)
-        if demo is not None:
-            demo_thread.append(DemoThread(Demo(backend.url, backend.staff_token, demo)))
-            demo_thread[0].start()
-        return backend.url, backend.staff_token
-
+    # Started on a worker thread once the window is up (see DashboardConfig).
+    child = ChildBackend(settings.db_path, options)
     try:
         label = f"Embedded backend · {settings.db_path}"
-        return run(DashboardConfig("", None, label, start_backend=start_backend))
+        return run(DashboardConfig("", None, label, start_backend=child.start))
     finally:
-        for thread in demo_thread:
-            thread.stop()
-        for backend in started:
-            backend.stop()
+        child.stop()
 
 
 class SelfTestError(Exception):
@@ -298,31 +310,29 @@ def self_test() -> int:
 
 
 def _self_test(tmp: Path, mark: Callable[[str], None]) -> None:
-    import secrets
-
     import httpx
 
-    token = secrets.token_hex(16)
-    settings = Settings(db_path=tmp / "passline.db", host=DEFAULT_HOST, port=0, staff_token=token)
-    try:
-        from backend.embedded import Backend
+    from backend.child import ChildBackend
 
-        backend = Backend(settings)
-        backend.start()
+    # The embedded backend as the dashboard starts it: this program again, as a child.
+    child = ChildBackend(tmp / "passline.db", ["--host", DEFAULT_HOST, "--port", "0"])
+    try:
+        url, token = child.start()
     except Exception as exc:
+        child.stop()
         raise SelfTestError(f"the embedded backend did not start: {exc}") from exc
     mark("backend started")
     try:
         with httpx.Client(
-            base_url=backend.url,
+            base_url=url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=SELF_TEST_TIMEOUT_SECONDS,
         ) as http:
             order_id = _self_test_order(http)
             mark("order in the kitchen")
-            _self_test_window(backend.url, token, order_id, mark)
+            _self_test_window(url, token, order_id, mark)
     finally:
-        backend.stop()
+        child.stop()
 
 
 def _graphql(http: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
@@ -449,8 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     if args.headless:
-        return run_headless(settings, demo_settings(args))
-    return run_dashboard(settings, args.connect, args.token, demo_settings(args))
+        return run_headless(settings, demo_settings(args), args.until_stdin_closes)
+    return run_dashboard(settings, args.connect, args.token, headless_options(args))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The :class:`Backend`: database, notifier and server on their own loop and thread.
 
-Tests, ``--headless`` and the dashboard all start the backend this way, so that
-load on the API never blocks whoever started it (the Qt window in particular).
+Tests and ``--headless`` start the backend this way, so that load on the API never
+blocks whoever started it. The dashboard runs ``--headless`` as a child process
+(backend/child.py): a thread shares the GIL, which the Qt thread cannot afford.
 """
 
 from __future__ import annotations

@@ -11,12 +11,13 @@
    the pipeline, one in ten a new order) while a probe on the qasync loop asks for a
    10 ms sleep again and again; the lag is how late each wake-up comes. Also: the time
    from each change's commit to the board showing it, and the listing of the 10,000.
-   Three runs: the backend on a thread of the dashboard's process (``python main.py``;
-   it shares the GIL), the backend in another process (``--connect``), and, for
-   context, the embedded case with the orders board alone (no event log, handlers
-   and menu panels), which tells the board's share from the panels'.
+   Runs: the backend (and the driver) in a child process, as ``python main.py`` runs
+   its embedded backend (the same set-up as ``--connect``); and, for context, the
+   backend on a thread of the window's process, as it ran before backend/child.py
+   (it shares the GIL with the Qt thread), also with the orders board alone
+   (``board``: no event log, handlers and menu panels), which tells the board's share.
 
-Run alone: ``python -m bench.dashboard`` (or ``startup``, ``embedded``, ``remote``,
+Run alone: ``python -m bench.dashboard`` (or ``startup``, ``embedded``, ``thread``,
 ``board``, ``lag`` after it for one part). ``PASSLINE_BENCH_PROFILE=1`` prints a
 cProfile of the Qt thread under load.
 """
@@ -271,7 +272,8 @@ class Load(Protocol):
 
 
 class InProcess:
-    """The backend on a thread of this process: the embedded mode (``python main.py``)."""
+    """The backend on a thread of the window's process: how ``python main.py`` ran it
+    before backend/child.py (kept for context: it shares the GIL with the Qt thread)."""
 
     def __init__(self, backend: Backend, ids: list[str]) -> None:
         self.backend = backend
@@ -285,7 +287,8 @@ class InProcess:
 
 
 class OtherProcess:
-    """The backend and the driver in a child process: the ``--connect`` mode."""
+    """The backend and the driver in a child process: how ``python main.py`` runs its
+    embedded backend (backend/child.py), and the same set-up as ``--connect``."""
 
     def __init__(self, child: subprocess.Popen[str]) -> None:
         self.child = child
@@ -453,16 +456,16 @@ def _figures(mode: str, result: dict[str, Any], target: bool = True) -> list[Fig
     ]
 
 
-def loop_lag_embedded(panels: bool = True) -> list[Figure]:
+def loop_lag_thread(panels: bool = True) -> list[Figure]:
     with temp_dir() as folder, running_backend(folder, handlers=False) as backend:
         ids = seed(backend, ORDERS)
         result = _measure(backend.url, folder, InProcess(backend, ids), panels)
     if panels:
-        return _figures("embedded backend (same process)", result)
-    return _figures("embedded, board only (no log/handlers/menu panels)", result, target=False)
+        return _figures("backend on a thread (before; context)", result, target=False)
+    return _figures("backend on a thread, board only (context)", result, target=False)
 
 
-def loop_lag_remote() -> list[Figure]:
+def loop_lag_embedded() -> list[Figure]:
     with temp_dir() as folder:
         child = subprocess.Popen(
             [sys.executable, "-m", "bench.dashboard", BACKEND_CHILD, str(folder)],
@@ -482,12 +485,12 @@ def loop_lag_remote() -> list[Figure]:
         finally:
             if child.poll() is None:
                 child.kill()
-    return _figures("backend in another process (--connect)", result)
+    return _figures("embedded backend (child process; also --connect)", result)
 
 
 def loop_lag() -> list[Figure]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    return loop_lag_embedded() + loop_lag_remote() + loop_lag_embedded(panels=False)
+    return loop_lag_embedded() + loop_lag_thread()
 
 
 def run() -> list[Figure]:
@@ -500,8 +503,8 @@ def _only(part: str) -> list[Figure]:
         "startup": startup,
         "lag": loop_lag,
         "embedded": loop_lag_embedded,
-        "remote": loop_lag_remote,
-        "board": lambda: loop_lag_embedded(panels=False),
+        "thread": loop_lag_thread,
+        "board": lambda: loop_lag_thread(panels=False),
     }
     return parts[part]()
 
@@ -511,7 +514,7 @@ if __name__ == "__main__":
         _startup_child(sys.argv[2])
     elif sys.argv[1:2] == [BACKEND_CHILD]:
         _backend_child(sys.argv[2])
-    elif sys.argv[1:2] in (["startup"], ["lag"], ["embedded"], ["remote"], ["board"]):
+    elif sys.argv[1:2] in (["startup"], ["lag"], ["embedded"], ["thread"], ["board"]):
         run_section(TITLE, lambda: _only(sys.argv[1]))
     else:
         run_section(TITLE, run)

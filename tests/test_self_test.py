@@ -51,12 +51,13 @@ def test_self_test_passes_and_leaves_the_user_data_alone(tmp_path: Path) -> None
 def test_self_test_fails_with_a_message_when_the_backend_cannot_start(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from backend.embedded import Backend
+    from backend import child
 
-    def refuse(self: Backend, *args: object) -> None:
-        raise OSError("address in use")
-
-    monkeypatch.setattr(Backend, "__init__", refuse)
+    # A real child process that fails the way --headless does when its port is taken.
+    refuse = (
+        "import sys; print('passline: cannot start: address in use', file=sys.stderr); sys.exit(2)"
+    )
+    monkeypatch.setattr(child, "program", lambda: [sys.executable, "-c", refuse])
     monkeypatch.setenv("XDG_CONFIG_HOME", os.environ.get("XDG_CONFIG_HOME", ""))
     assert main.self_test() == 1
     err = capsys.readouterr().err
