@@ -91,17 +91,23 @@ class Order:
         )
 
 
-async def current_order(ctx: Context) -> Order:
-    """The event's order as it is now (events may be late, repeated or out of order)."""
-    order_id = ctx.event.order_id
-    if order_id is None:
+def order_id(ctx: Context) -> str:
+    """The id of the event's order."""
+    found = ctx.event.order_id
+    if found is None:
         raise PermanentError(
             f"event {ctx.event.type} #{ctx.event.seq} has no order id; this handler only "
             "takes order events: remove it from the handler's event types"
         )
-    found = (await ctx.graphql(ORDER_QUERY, {"id": order_id}))["order"]
+    return found
+
+
+async def current_order(ctx: Context) -> Order:
+    """The event's order as it is now (events may be late, repeated or out of order)."""
+    wanted = order_id(ctx)
+    found = (await ctx.graphql(ORDER_QUERY, {"id": wanted}))["order"]
     if found is None:
-        raise PermanentError(f"order {order_id} of event #{ctx.event.seq} does not exist")
+        raise PermanentError(f"order {wanted} of event #{ctx.event.seq} does not exist")
     return Order.from_json(found)
 
 

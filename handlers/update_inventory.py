@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers._order import change, current_order
+from handlers._order import change, order_id
 from handlers.sdk import Context, Event, handler
 
 APPLY_INVENTORY = """
@@ -17,7 +17,7 @@ async def update_inventory(event: Event, ctx: Context) -> None:
     """Whatever the order's status now: once paid, its goods are spoken for.
 
     The backend takes stock at most once per order, so a late or repeated delivery
-    changes nothing.
+    changes nothing. No need to read the order first: the mutation refuses an order
+    that does not exist (a permanent error) or has no payment.
     """
-    order = await current_order(ctx)
-    await change(ctx, APPLY_INVENTORY, {"id": order.id})
+    await change(ctx, APPLY_INVENTORY, {"id": order_id(ctx)})

@@ -19,6 +19,8 @@ from backend.api.types import (
     OrderStatus,
 )
 from backend.auth import authorize_order
+from backend.errors import BadUserInput
+from backend.settings import MAX_PAGE
 
 
 async def handler_rows(info: Info) -> list[Handler]:
@@ -47,9 +49,25 @@ async def handler_rows(info: Info) -> list[Handler]:
 @strawberry.type
 class Query:
     @strawberry.field(permission_classes=GUARDED)
-    async def menu(self, info: Info) -> list[MenuItem]:
-        rows = await info.context.services.db.read(menu.list_menu)
-        return [MenuItem.of(row) for row in rows]
+    async def menu(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(
+                description="Only these items, in the order given; ids not on the menu "
+                "are left out."
+            ),
+        ] = None,
+    ) -> list[MenuItem]:
+        db = info.context.services.db
+        if ids is None:
+            return [MenuItem.of(row) for row in await db.read(menu.list_menu)]
+        if len(ids) > MAX_PAGE:
+            raise BadUserInput(f"ask for at most {MAX_PAGE} ids", field="ids")
+        wanted = list(dict.fromkeys(check_id(str(item_id), "ids") for item_id in ids))
+        found = await db.read(lambda conn: menu.items_by_id(conn, wanted))
+        return [MenuItem.of(found[item_id]) for item_id in wanted if item_id in found]
 
     @strawberry.field(permission_classes=GUARDED)
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:

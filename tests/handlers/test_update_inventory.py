@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from backend.status import OrderAction, OrderStatus
+from handlers.sdk import PermanentError
 from tests.handlers.harness import Kitchen
 
 
@@ -45,3 +50,18 @@ def test_a_late_delivery_after_the_order_moved_on_still_takes_stock_once(
     kitchen.handle(order_id, "order_paid", "update_inventory", attempt=2)
     assert stock(kitchen, "tiramisu") == [("tiramisu", 25, 1)]
     assert kitchen.order(order_id).status is OrderStatus.COMPLETED
+
+
+def test_an_order_that_does_not_exist_is_a_permanent_error(kitchen: Kitchen) -> None:
+    paid = kitchen.event(kitchen.paid(("tiramisu", 1)), "order_paid")
+    missing = replace(paid, order_id="00000000-0000-0000-0000-000000000000")
+    with pytest.raises(PermanentError, match="there is no order"):
+        kitchen.deliver(missing, "update_inventory")
+    assert stock(kitchen, "tiramisu") == [("tiramisu", 30, 1)]
+
+
+def test_an_order_not_yet_paid_takes_no_stock(kitchen: Kitchen) -> None:
+    paid = kitchen.event(kitchen.paid(("tiramisu", 1)), "order_paid")
+    unpaid = replace(paid, order_id=kitchen.place(("tiramisu", 4)))
+    kitchen.deliver(unpaid, "update_inventory")
+    assert stock(kitchen, "tiramisu") == [("tiramisu", 30, 1)]
