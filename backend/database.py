@@ -86,6 +86,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
+        self._local: sqlite3.Connection | None = None  # the loop thread's, for read_now
         self._queue: list[tuple[Callable[[Tx], Any], asyncio.Future[Any]]] = []
         self._wake = asyncio.Event()
         self._committer: asyncio.Task[None] | None = None
@@ -108,6 +109,8 @@ class Database:
             reader = await aiosqlite.connect(self.path, isolation_level=None)
             await _hop(reader, _prepare_reader, reader._conn)
             self._readers.append(reader)
+        self._local = sqlite3.connect(self.path, isolation_level=None)
+        _prepare_reader(self._local)
         self._committer = asyncio.create_task(self._commit_loop(), name="passline-committer")
 
     def _prepare_writer(self) -> None:
@@ -250,6 +253,17 @@ class Database:
         connection = self._readers[next(self._next_reader)]
         return await _hop(connection, _run_read, connection._conn, reader)
 
+    def read_now(self, reader: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a small ``reader`` (a few rows by key) on the calling loop's thread.
+
+        It blocks the loop while it runs, which for such a read is less than a hop to
+        a reader thread costs: the hop wakes a thread that then takes turns with the
+        loop for the GIL at every statement. Anything that may scan: :meth:`read`.
+        """
+        if self._local is None:
+            raise RuntimeError("the database is not open")
+        return _run_read(self._local, reader)
+
     # -- closing -------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -262,6 +276,9 @@ class Database:
         for reader in self._readers:
             await reader.close()
         self._readers.clear()
+        if self._local is not None:
+            self._local.close()
+            self._local = None
         if self._writer is not None:
             await self._writer.close()
             self._writer = None

@@ -62,18 +62,18 @@ class Query:
     ) -> list[MenuItem]:
         db = info.context.services.db
         if ids is None:
-            return [MenuItem.of(row) for row in await db.read(menu.list_menu)]
+            return [MenuItem.of(row) for row in db.read_now(menu.list_menu)]
         if len(ids) > MAX_PAGE:
             raise BadUserInput(f"ask for at most {MAX_PAGE} ids", field="ids")
         wanted = list(dict.fromkeys(check_id(str(item_id), "ids") for item_id in ids))
-        found = await db.read(lambda conn: menu.items_by_id(conn, wanted))
+        found = db.read_now(lambda conn: menu.items_by_id(conn, wanted))
         return [MenuItem.of(found[item_id]) for item_id in wanted if item_id in found]
 
     @strawberry.field(permission_classes=GUARDED)
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         order_id = check_id(str(id), "id")
         authorize_order(info.context.principal, order_id)
-        found = await info.context.services.db.read(lambda conn: orders.load_order(conn, order_id))
+        found = info.context.services.db.read_now(lambda conn: orders.load_order(conn, order_id))
         return None if found is None else Order.of(found)
 
     @strawberry.field(permission_classes=GUARDED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,16 @@ async def test_close_commits_what_is_queued(db_path: Path) -> None:
     await database.close()
     assert all(task.done() and task.exception() is None for task in pending)
     assert count(db_path, "orders") == 20
+
+
+async def test_read_now_sees_every_commit_and_cannot_write(db: Database) -> None:
+    for _ in range(3):
+        order = await db.write(lambda tx: orders.place_order(tx, REQUEST))
+        # Acknowledged means visible: no read may lag behind a commit it was told of.
+        assert db.read_now(partial(orders.load_order, order_id=order.id)) == order
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.read_now(lambda conn: conn.execute("DELETE FROM orders"))
+    assert count(db.path, "orders") == 3
+    await db.close()
+    with pytest.raises(RuntimeError, match="not open"):
+        db.read_now(menu.list_menu)
