@@ -23,6 +23,13 @@ query CurrentOrder($id: ID!) {
   }
 }
 """
+# What a handler that needs no items or contact details reads: a field less is ~10 µs
+# less work for the API, and the items alone are 15 of the 25 above.
+SUMMARY_QUERY = """
+query OrderSummary($id: ID!) {
+  order(id: $id) { id number status channel totalCents }
+}
+"""
 # The request itself is wrong, or names nothing: sending it again cannot help.
 _PERMANENT_CODES = frozenset({"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"})
 
@@ -102,13 +109,43 @@ def order_id(ctx: Context) -> str:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """An order without its items and contact details (:data:`SUMMARY_QUERY`)."""
+
+    id: str
+    number: int
+    status: OrderStatus
+    channel: str
+    total_cents: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Summary:
+        return cls(
+            id=data["id"],
+            number=data["number"],
+            status=OrderStatus(data["status"]),
+            channel=data["channel"],
+            total_cents=data["totalCents"],
+        )
+
+
 async def current_order(ctx: Context) -> Order:
     """The event's order as it is now (events may be late, repeated or out of order)."""
+    return Order.from_json(await _read_order(ctx, ORDER_QUERY))
+
+
+async def order_summary(ctx: Context) -> Summary:
+    """:func:`current_order` without the items and contact details."""
+    return Summary.from_json(await _read_order(ctx, SUMMARY_QUERY))
+
+
+async def _read_order(ctx: Context, query: str) -> Mapping[str, Any]:
     wanted = order_id(ctx)
-    found = (await ctx.graphql(ORDER_QUERY, {"id": wanted}))["order"]
+    found: Mapping[str, Any] | None = (await ctx.graphql(query, {"id": wanted}))["order"]
     if found is None:
         raise PermanentError(f"order {wanted} of event #{ctx.event.seq} does not exist")
-    return Order.from_json(found)
+    return found
 
 
 async def change(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers._order import Order, OrderStatus, adapters, change, current_order, money
+from handlers._order import OrderStatus, Summary, adapters, change, money, order_summary
 from handlers.adapters import Charge, ChargeStatus
 from handlers.sdk import Context, Event, PermanentError, handler
 
@@ -24,7 +24,7 @@ mutation Fail($id: ID!, $reason: String!, $key: String!) {
 @handler("order_validated")
 async def charge_payment(event: Event, ctx: Context) -> None:
     """Take the payment once. Gateway errors propagate, so the runner retries them."""
-    order = await current_order(ctx)
+    order = await order_summary(ctx)
     if order.status is not OrderStatus.VALIDATED:
         ctx.log.info("order #%d is %s: already charged or moved on", order.number, order.status)
         return
@@ -46,7 +46,7 @@ async def charge_payment(event: Event, ctx: Context) -> None:
 
 async def _check_not_lost(ctx: Context, charge: Charge) -> None:
     """The card was charged but the order moved on meanwhile: is that money lost?"""
-    order: Order = await current_order(ctx)
+    order: Summary = await order_summary(ctx)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REJECTED):
         raise PermanentError(
             f"order #{order.number} became {order.status} while its card was charged "
