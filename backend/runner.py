@@ -10,7 +10,6 @@ retry policy decides; the runner only applies decisions.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 import time
@@ -108,6 +107,9 @@ class Runner:
         self._inflight: set[tuple[int, str]] = set()  # (event seq, handler) being attempted
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        # Handlers whose due deliveries may not all be in flight: a pass must read those.
+        # A pass takes them out as it begins; whatever may make one due puts it back.
+        self._maybe_due: set[str] = {d.name for d in registry}
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._passes = 0  # claim passes completed
@@ -139,12 +141,14 @@ class Runner:
             await asyncio.gather(*pending, return_exceptions=True)
 
     def wake(self) -> None:
+        """Read what is due now (a retry's backoff has run out, a lease has expired...)."""
+        self._maybe_due.update(d.name for d in self.registry)
         self._wake.set()
 
     async def sweep_done(self) -> None:
         """Return once a whole claim pass that began after this call has run."""
         target = self._passes + 2  # the pass under way may have begun before
-        self._wake.set()
+        self.wake()
         while self._passes < target:
             if self._pass_done is None:
                 self._pass_done = asyncio.get_running_loop().create_future()
@@ -155,23 +159,30 @@ class Runner:
     async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            # Most wakes are an attempt ending, with everything due already in flight:
+            # under load, reading then would cost a read per delivery and find nothing.
             capacity = {
                 d.name: d.concurrency - self._running[d.name]
                 for d in self.registry
-                if d.name not in self.paused and self._running[d.name] < d.concurrency
+                if d.name in self._maybe_due
+                and d.name not in self.paused
+                and self._running[d.name] < d.concurrency
             }
             if capacity:
-                await self._launch_checked(
-                    await self.db.read(partial(self._due, capacity=capacity))
-                )
+                self._maybe_due.difference_update(capacity)
+                claims, more = await self.db.read(partial(self._due, capacity=capacity))
+                self._maybe_due.update(more)
+                await self._launch_checked(claims)
             self._passes += 1
             if self._pass_done is not None:
                 self._pass_done.set_result(None)
                 self._pass_done = None
             if self._stopping:
                 return
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), self.sweep_seconds)
+            except TimeoutError:  # the sweep: due retries, expired leases
+                self._maybe_due.update(d.name for d in self.registry)
 
     def _take(self, claims: list[Claim]) -> list[Claim]:
         """Mark claims as in flight, dropping those already in flight, of a paused
@@ -180,12 +191,13 @@ class Runner:
         taken = []
         for claim in claims:
             definition = self.registry.get(claim.handler)
+            if definition is None or claim.key in self._inflight:
+                continue
             if (
-                definition is None
-                or claim.key in self._inflight
-                or claim.handler in self.paused
+                claim.handler in self.paused
                 or self._running[claim.handler] >= definition.concurrency
             ):
+                self._maybe_due.add(claim.handler)  # still due, once there is room
                 continue
             self._inflight.add(claim.key)
             self._running[claim.handler] += 1
@@ -239,6 +251,8 @@ class Runner:
                 if definition is not None and not definition.ordered:
                     lease_until = now + definition.timeout_seconds + LEASE_MARGIN_SECONDS
                     claims.append(Claim(event, name, 1, 1, lease_until))
+                else:
+                    self._maybe_due.add(name)
         claims = self._take(claims)
         if claims:
             # The handlers start now; their leases commit meanwhile. Writes commit in
@@ -250,10 +264,14 @@ class Runner:
             for claim in claims:
                 self._start(claim, lease)
 
-    def _due(self, conn: sqlite3.Connection, capacity: dict[str, int]) -> list[Claim]:
-        """On a reader: what may start now, up to each handler's free capacity."""
+    def _due(
+        self, conn: sqlite3.Connection, capacity: dict[str, int]
+    ) -> tuple[list[Claim], list[str]]:
+        """On a reader: what may start now, up to each handler's free capacity; and the
+        handlers that may have more due than that."""
         now = time.time()
         claims = []
+        more = []
         for name, limit in capacity.items():
             definition = self.registry.get(name)
             assert definition is not None
@@ -263,6 +281,8 @@ class Runner:
                 SQL.due_deliveries,
                 {"handler": name, "now": now, "ordered": int(definition.ordered), "limit": wanted},
             ).fetchall()
+            if len(rows) == wanted:
+                more.append(name)
             for row in rows:
                 attempt = row["attempts"] + 1
                 lease_until = now + definition.timeout_seconds + LEASE_MARGIN_SECONDS
@@ -271,7 +291,7 @@ class Runner:
                         event_from_row(row), name, attempt, attempt - row["retry_base"], lease_until
                     )
                 )
-        return claims
+        return claims, more
 
     async def _attempt(self, claim: Claim, lease: asyncio.Future[set[tuple[int, str]]]) -> None:
         definition = self.registry.get(claim.handler)
@@ -359,19 +379,29 @@ class Runner:
     async def _record(
         self, claim: Claim, result: Result, lease: asyncio.Future[set[tuple[int, str]]]
     ) -> None:
+        recorded = False
         try:
             if claim.key in await lease:
                 await self.db.write(lambda tx: _finish(tx, claim, result))
+                recorded = True
             else:
                 log.warning("attempt %d of %s ran without its lease", claim.attempt, claim.key)
         except Exception:
             # Not recorded: the delivery stays due and runs again (at least once).
             log.exception("could not record attempt %d of %s", claim.attempt, claim.key)
         finally:
+            definition = self.registry.get(claim.handler)
+            if (
+                not recorded
+                or result.outcome is Outcome.INTERRUPTED
+                or (definition is not None and definition.ordered)
+            ):
+                # Due again now, or the order's next event is (ordered handlers).
+                self._maybe_due.add(claim.handler)
             self._release(claim)
         decision = result.decision
         if decision is not None and decision.verdict is Verdict.RETRY:
-            asyncio.get_running_loop().call_later(decision.delay_seconds, self._wake.set)
+            asyncio.get_running_loop().call_later(decision.delay_seconds, self.wake)
 
     def _recover(self, tx: Tx) -> int:
         """Attempts left RUNNING by a process that died: record them and make them due,
@@ -398,7 +428,7 @@ class Runner:
 
     async def _act(self, unit: Callable[[Tx], T]) -> T:
         result = await self.db.write(unit)
-        self._wake.set()
+        self.wake()
         return result
 
     async def retry_delivery(self, event_seq: int, handler: str) -> DeliveryRow:
@@ -422,7 +452,7 @@ class Runner:
             self.paused.add(name)
         else:
             self.paused.discard(name)
-            self._wake.set()
+            self.wake()
         self.notifier.handlers_changed()
 
 
