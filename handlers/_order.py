@@ -30,6 +30,11 @@ query OrderSummary($id: ID!) {
   order(id: $id) { id number status channel totalCents }
 }
 """
+# Attempts at once for the order pipeline's handlers (validate, charge, kitchen,
+# inventory). An attempt mostly waits for the database; with the default of 4, a burst
+# of orders leaves deliveries waiting in the database, each then costing the runner a
+# read to start, instead of starting straight from the commit that made them.
+PIPELINE_CONCURRENCY = 16
 # The request itself is wrong, or names nothing: sending it again cannot help.
 _PERMANENT_CODES = frozenset({"BAD_USER_INPUT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED"})
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from handlers._order import OrderStatus, Summary, adapters, change, money, order_summary
+from handlers._order import (
+    PIPELINE_CONCURRENCY,
+    OrderStatus,
+    Summary,
+    adapters,
+    change,
+    money,
+    order_summary,
+)
 from handlers.adapters import Charge, ChargeStatus
 from handlers.sdk import Context, Event, PermanentError, handler
 
@@ -21,7 +29,7 @@ mutation Fail($id: ID!, $reason: String!, $key: String!) {
 """
 
 
-@handler("order_validated")
+@handler("order_validated", concurrency=PIPELINE_CONCURRENCY)
 async def charge_payment(event: Event, ctx: Context) -> None:
     """Take the payment once. Gateway errors propagate, so the runner retries them."""
     order = await order_summary(ctx)

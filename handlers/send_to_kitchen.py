@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from handlers._order import Order, OrderStatus, adapters, change, current_order
+from handlers._order import (
+    PIPELINE_CONCURRENCY,
+    Order,
+    OrderStatus,
+    adapters,
+    change,
+    current_order,
+)
 from handlers.sdk import Context, Event, handler
 
 MARK_IN_KITCHEN = """
@@ -12,7 +19,7 @@ mutation InKitchen($id: ID!, $key: String!) {
 """
 
 
-@handler("order_paid")
+@handler("order_paid", concurrency=PIPELINE_CONCURRENCY)
 async def send_to_kitchen(event: Event, ctx: Context) -> None:
     order = await current_order(ctx)
     if order.status is not OrderStatus.PAID:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers._order import change, order_id
+from handlers._order import PIPELINE_CONCURRENCY, change, order_id
 from handlers.sdk import Context, Event, handler
 
 APPLY_INVENTORY = """
@@ -12,7 +12,7 @@ mutation Stock($id: ID!, $key: String!) {
 """
 
 
-@handler("order_paid")
+@handler("order_paid", concurrency=PIPELINE_CONCURRENCY)
 async def update_inventory(event: Event, ctx: Context) -> None:
     """Whatever the order's status now: once paid, its goods are spoken for.
 

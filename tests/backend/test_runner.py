@@ -94,7 +94,10 @@ def definition(name: str, probe: Probe, **policy: Any) -> HandlerDefinition:
 
 
 async def open_harness(
-    path: Path, definitions: list[HandlerDefinition], probes: dict[str, Probe]
+    path: Path,
+    definitions: list[HandlerDefinition],
+    probes: dict[str, Probe],
+    sweep_seconds: float = 0.05,
 ) -> Harness:
     registry = Registry(definitions)
     db = Database(path, subscribers=registry.subscribers)
@@ -102,7 +105,7 @@ async def open_harness(
     last = await db.read(lambda conn: (events.last_seq(conn), events.last_log_cursor(conn)))
     notifier = Notifier(last_seq=last[0], last_cursor=last[1])
     db.on_commit = notifier.on_commit
-    runner = Runner(db, notifier, registry, adapters=None, sweep_seconds=0.05)
+    runner = Runner(db, notifier, registry, adapters=None, sweep_seconds=sweep_seconds)
     services = Services(db, notifier, Tokens("t", b"s"), registry, runner)
     runner.graphql = InProcessGraphQL(build_schema(), services)
     await runner.start()
@@ -113,12 +116,12 @@ async def open_harness(
 async def make(db_path: Path) -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
     opened: list[Harness] = []
 
-    async def factory(**policies: dict[str, Any]) -> Harness:
+    async def factory(sweep_seconds: float = 0.05, **policies: dict[str, Any]) -> Harness:
         probes = {name: Probe() for name in policies}
         definitions = [
             definition(name, probes[name], **policy) for name, policy in policies.items()
         ]
-        harness = await open_harness(db_path, definitions, probes)
+        harness = await open_harness(db_path, definitions, probes, sweep_seconds)
         opened.append(harness)
         return harness
 
@@ -352,3 +355,24 @@ async def test_shutdown_lets_short_attempts_finish_and_interrupts_long_ones(
     assert h.outcomes(seq, "quick") == ["SUCCEEDED"]
     assert h.outcomes(seq, "slow") == ["INTERRUPTED"]
     assert h.delivery(seq, "slow").status is DeliveryStatus.RETRYING
+
+
+async def test_deliveries_waiting_for_room_start_as_room_frees_not_at_the_sweep(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    h = await make(sweep_seconds=60.0, slow={"concurrency": 1}, keep={"ordered": True})
+    gate = asyncio.Event()
+
+    async def wait_for_gate(event: Event, ctx: Context) -> None:
+        await gate.wait()
+
+    h.probes["slow"].behaviour = wait_for_gate
+    seqs = [await h.emit(order_id="00000000-0000-0000-0000-00000000000a") for _ in range(3)]
+    await h.until(seqs[0], "slow", DeliveryStatus.RUNNING)
+    gate.set()
+    started = time.monotonic()
+    for seq in seqs:
+        for name in ("slow", "keep"):
+            await h.until(seq, name, DeliveryStatus.SUCCEEDED)
+    assert time.monotonic() - started < 5.0
+    assert [seq for seq, _ in h.probes["keep"].calls] == seqs  # one at a time, in order
