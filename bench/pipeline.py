@@ -6,7 +6,9 @@
 2. The whole pipeline placeOrder -> IN_KITCHEN through the real handlers (validate,
    charge at the sandbox gateway, kitchen ticket, inventory): sustained orders/s with
    16 HTTP clients, and the latency from sending placeOrder to the order_in_kitchen
-   change on a WebSocket subscription at a steady 50 orders/s.
+   change on a WebSocket subscription at a steady 50 orders/s. As in the other
+   benchmarks, the clients (the HTTP connections and the subscriber) run in a spawned
+   process, so that they do not share the backend's GIL.
 3. Restart after SIGKILL: a charge is in flight (the gateway takes 5 s), the process
    is killed; how long from starting it again until the cut-off delivery runs again.
 """
@@ -20,7 +22,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from bench.common import (
     Figure,
@@ -29,10 +33,12 @@ from bench.common import (
     now,
     percentile,
     place_order,
-    print_figures,
+    run_section,
     subscribe,
     temp_dir,
 )
+
+T = TypeVar("T")
 
 TITLE = "Event runner and pipeline (issue 3)"
 LATENCY_EVENTS = 1_000
@@ -94,88 +100,93 @@ async def _commit_to_start(folder: Path) -> list[float]:
     return latencies
 
 
-def _place_many(url: str, count: int, clients: int) -> list[str]:
-    """In a client process (not sharing the backend's GIL): place ``count`` orders."""
+async def _follow(url: str, arrived: dict[str, float]) -> asyncio.Task[None]:
+    """Stamp each order's ``order_in_kitchen`` change as it arrives (a task; cancel it)."""
+    connection = await subscribe(url, IN_KITCHEN_QUERY)
 
-    async def run() -> list[str]:
-        placed: list[str] = []
+    async def follow() -> None:
+        try:
+            async for message in connection:
+                change = json.loads(message)["payload"]["data"]["orderChanges"]
+                if change["type"] == "order_in_kitchen":
+                    arrived.setdefault(change["order"]["id"], now())
+        finally:
+            await connection.close()
+
+    return asyncio.create_task(follow())
+
+
+async def _until(arrived: dict[str, float], wanted: set[str], seconds: float) -> None:
+    deadline = now() + seconds
+    while not wanted <= arrived.keys():
+        if now() > deadline:
+            raise TimeoutError(f"{len(wanted - arrived.keys())} orders never reached the kitchen")
+        await asyncio.sleep(0.005)
+
+
+def _throughput_client(url: str, count: int, clients: int) -> float:
+    """In a client process (not sharing the backend's GIL), like the subscriber:
+    orders/s from the first placeOrder to the last of ``count`` orders in the kitchen."""
+
+    async def run() -> float:
+        arrived: dict[str, float] = {}
+        follower = await _follow(url, arrived)
         async with http_client(clients) as client:
+            # One order through the whole pipeline before the clock starts.
+            warm_up = (await place_order(client, url))["order"]["id"]
+            await _until(arrived, {warm_up}, 60)
+            placed: set[str] = set()
             left = list(range(count))
 
             async def worker() -> None:
                 while left:
                     left.pop()
-                    placed.append((await place_order(client, url))["order"]["id"])
+                    placed.add((await place_order(client, url))["order"]["id"])
 
+            start = now()
             await asyncio.gather(*(worker() for _ in range(clients)))
-        return placed
+            await _until(arrived, placed, 600)
+        follower.cancel()
+        return count / (max(arrived[order_id] for order_id in placed) - start)
 
     return asyncio.run(run())
 
 
-async def _pipeline_throughput(url: str) -> float:
-    """Orders/s from the first placeOrder to the last order in the kitchen."""
-    kitchen: set[str] = set()
-    warm_up: set[str] = set()
-    connection = await subscribe(url, IN_KITCHEN_QUERY)
-    done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+def _steady_client(url: str, rate: float, count: int) -> list[float]:
+    """In a client process: ``count`` orders at ``rate``/s; each one's milliseconds from
+    sending placeOrder to its ``order_in_kitchen`` change on the subscription."""
 
-    async def follow() -> None:
-        async for message in connection:
-            change = json.loads(message)["payload"]["data"]["orderChanges"]
-            if change["type"] == "order_in_kitchen" and change["order"]["id"] not in warm_up:
-                kitchen.add(change["order"]["id"])
-                if len(kitchen) == THROUGHPUT_ORDERS and not done.done():
-                    done.set_result(now())
+    async def run() -> list[float]:
+        sent: dict[str, float] = {}
+        arrived: dict[str, float] = {}
+        follower = await _follow(url, arrived)
+        async with http_client(16) as client:
 
-    follower = asyncio.create_task(follow())
+            async def one() -> None:
+                begin = now()
+                sent[(await place_order(client, url))["order"]["id"]] = begin
+
+            tasks = []
+            start = now()
+            for n in range(count):
+                await asyncio.sleep(max(0.0, start + n / rate - now()))
+                tasks.append(asyncio.create_task(one()))
+            await asyncio.gather(*tasks)
+            await _until(arrived, set(sent), 120)
+        follower.cancel()
+        return [(arrived[order_id] - sent[order_id]) * 1000 for order_id in sent]
+
+    return asyncio.run(run())
+
+
+def _in_client_process(fn: Callable[..., T], *args: object) -> T:
     with client_pool(1) as pool:
-        # The client process is up and warm before the clock starts.
-        warm_up.update(pool.submit(_place_many, url, 1, 1).result())
-        kitchen.difference_update(warm_up)
-        start = now()
-        placing = asyncio.wrap_future(pool.submit(_place_many, url, THROUGHPUT_ORDERS, 16))
-        placed = await placing
-        finished = await asyncio.wait_for(done, 600)
-    follower.cancel()
-    await connection.close()
-    assert set(placed) <= kitchen
-    return THROUGHPUT_ORDERS / (finished - start)
+        pool.submit(_ready).result()  # spawned, with this module imported, before the work
+        return pool.submit(fn, *args).result()
 
 
-async def _steady_latency(url: str) -> list[float]:
-    sent: dict[str, float] = {}
-    arrived: dict[str, float] = {}
-    count = int(STEADY_RATE * STEADY_SECONDS)
-    all_arrived = asyncio.Event()
-    connection = await subscribe(url, IN_KITCHEN_QUERY)
-
-    async def follow() -> None:
-        async for message in connection:
-            change = json.loads(message)["payload"]["data"]["orderChanges"]
-            if change["type"] == "order_in_kitchen":
-                arrived[change["order"]["id"]] = now()
-                if len(arrived) == count:
-                    all_arrived.set()
-
-    follower = asyncio.create_task(follow())
-    tasks = []
-    async with http_client(16) as client:
-
-        async def one() -> None:
-            begin = now()
-            order_id = (await place_order(client, url))["order"]["id"]
-            sent[order_id] = begin
-
-        start = now()
-        for n in range(count):
-            await asyncio.sleep(max(0.0, start + n / STEADY_RATE - now()))
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
-    await asyncio.wait_for(all_arrived.wait(), 120)
-    follower.cancel()
-    await connection.close()
-    return [(arrived[order_id] - sent[order_id]) * 1000 for order_id in sent if order_id in arrived]
+def _ready() -> None:
+    return None
 
 
 def _restart_after_kill(folder: Path) -> float:
@@ -253,12 +264,13 @@ def run() -> list[Figure]:
         Figure("commit -> handler start p99", p99, "ms", "<= 10 ms", p99 <= 10),
     ]
     with temp_dir() as folder, running_backend(folder, handlers=True) as backend:
-        rate = asyncio.run(_pipeline_throughput(backend.url))
+        rate = _in_client_process(_throughput_client, backend.url, THROUGHPUT_ORDERS, 16)
     figures.append(
         Figure("pipeline placeOrder -> IN_KITCHEN", rate, "orders/s", ">= 300/s", rate >= 300)
     )
     with temp_dir() as folder, running_backend(folder, handlers=True) as backend:
-        steady = asyncio.run(_steady_latency(backend.url))
+        count = int(STEADY_RATE * STEADY_SECONDS)
+        steady = _in_client_process(_steady_client, backend.url, STEADY_RATE, count)
     p99 = percentile(steady, 99)
     figures += [
         Figure("pipeline latency at 50 orders/s p50", percentile(steady, 50), "ms"),
@@ -279,4 +291,4 @@ def run() -> list[Figure]:
 
 
 if __name__ == "__main__":
-    print_figures(TITLE, run())
+    run_section(TITLE, run)
