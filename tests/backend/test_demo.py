@@ -142,7 +142,9 @@ def test_the_demo_connects_to_loopback_for_a_wildcard_address(url: str, expected
 def test_the_command_line_takes_the_demo_options(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[tuple[Settings, DemoSettings | None]] = []
 
-    def run_headless(settings: Settings, demo: DemoSettings | None = None) -> int:
+    def run_headless(
+        settings: Settings, demo: DemoSettings | None = None, until_stdin_closes: bool = False
+    ) -> int:
         started.append((settings, demo))
         return 0
 
