@@ -159,7 +159,7 @@ def demo_settings(args: argparse.Namespace) -> DemoSettings | None:
 def run_headless(
     settings: Settings, demo: DemoSettings | None = None, until_stdin_closes: bool = False
 ) -> int:
-    from backend.embedded import Backend
+    from backend.embedded import Backend, tune_collector
 
     try:
         backend = Backend(settings)
@@ -167,6 +167,7 @@ def run_headless(
     except (StorageError, HandlersConfigError, OSError) as exc:
         print(f"passline: cannot start: {exc}", file=sys.stderr)
         return 2
+    tune_collector()
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -1,0 +1,30 @@
+"""The collector settings of a process that serves the backend (``--headless``)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from backend.embedded import YOUNG_GC_THRESHOLD, tune_collector
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    before = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*before)
+
+
+@pytest.mark.usefixtures("collector_restored")
+def test_the_start_up_heap_is_frozen_and_young_collections_spaced() -> None:
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    tune_collector()
+    # The modules and their objects this process has imported are out of the
+    # collector's sight; what is made from now on is collected as before.
+    assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD
+    assert gc.isenabled()
