@@ -32,8 +32,10 @@ STATUS_QUERY = "{ handlers { name pending running retrying dead } }"
 
 
 @contextmanager
-def headless(db: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = start(db, "--gateway-latency", "0.02")
+def headless(
+    db: Path, gateway_latency: float = 0.02
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    process = start(db, "--gateway-latency", str(gateway_latency))
     try:
         yield process, listening_url(process)
     finally:
@@ -80,13 +82,19 @@ def kill_while_placing(db: Path, acked: dict[str, int], count: int) -> None:
 
 
 def kill_while_handlers_run(db: Path, acked: dict[str, int], count: int) -> None:
-    with headless(db) as (process, url):
+    # A slow gateway keeps the card charges in flight: the rest of the pipeline can
+    # finish every order before the first look at the figures.
+    with headless(db, gateway_latency=1.0) as (process, url):
         asyncio.run(place_until(url, acked, count))
         running = 0
-        while running == 0:  # wait until some delivery is in flight, then kill
+        for _ in range(500):  # wait until some delivery is in flight, then kill
             handlers = httpx.post(url, json={"query": STATUS_QUERY}, headers=headers()).json()
             rows = handlers["data"]["handlers"]
             running = sum(row["running"] for row in rows)
+            if running:
+                break
+            time.sleep(0.01)  # polling the figures: a wait-for-condition
+        assert running, "no delivery was in flight to be cut off"
         process.send_signal(signal.SIGKILL)
 
 
