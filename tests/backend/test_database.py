@@ -204,3 +204,28 @@ async def test_read_now_sees_every_commit_and_cannot_write(db: Database) -> None
     await db.close()
     with pytest.raises(RuntimeError, match="not open"):
         db.read_now(menu.list_menu)
+
+
+async def test_a_batch_run_again_after_a_failure_publishes_each_fact_once(db_path: Path) -> None:
+    published: list[object] = []
+    database = Database(db_path, subscribers=SUBSCRIBERS, on_commit=published.extend)
+    await database.open()
+    try:
+        await database.write(seed)
+
+        def bad(tx: Tx) -> None:
+            orders.place_order(tx, REQUEST)
+            raise BadUserInput("no")
+
+        writes = [lambda tx: orders.place_order(tx, REQUEST), bad] * 3
+        # Queued in one tick: committed in one transaction, which the failures roll back
+        # once, before the batch runs again with a savepoint per unit.
+        results = await asyncio.gather(*map(database.write, writes), return_exceptions=True)
+        placed = [r for r in results if isinstance(r, orders.Order)]
+        assert len(placed) == 3 and sum(isinstance(r, BadUserInput) for r in results) == 3
+        events = [fact for fact in published if isinstance(fact, EventRecord)]
+        assert sorted(e.order_id or "" for e in events) == sorted(o.id for o in placed)
+        assert count(db_path, "orders") == 3
+        assert count(db_path, "events") == 3
+    finally:
+        await database.close()
