@@ -16,15 +16,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bench.common import (
     Figure,
@@ -37,6 +39,9 @@ from bench.common import (
     subscribe,
     temp_dir,
 )
+
+if TYPE_CHECKING:  # client processes never import the backend
+    from backend.embedded import Backend
 
 T = TypeVar("T")
 
@@ -252,9 +257,25 @@ def _restart_after_kill(folder: Path) -> float:
         process.wait()
 
 
-def run() -> list[Figure]:
+@contextlib.contextmanager
+def _serving(folder: Path) -> Iterator[Backend]:
+    """The backend with its handlers, and the collector set as the serving process sets
+    it (``run_headless``: ``tune_collector``); set back afterwards for the benchmarks
+    that follow in the same process."""
+    from backend.embedded import tune_collector
     from bench.common import running_backend
 
+    thresholds = gc.get_threshold()
+    try:
+        with running_backend(folder, handlers=True) as backend:
+            tune_collector()
+            yield backend
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+def run() -> list[Figure]:
     figures = []
     with temp_dir() as folder:
         latencies = asyncio.run(_commit_to_start(folder))
@@ -263,12 +284,12 @@ def run() -> list[Figure]:
         Figure("commit -> handler start p50", p50, "ms", "<= 2 ms", p50 <= 2),
         Figure("commit -> handler start p99", p99, "ms", "<= 10 ms", p99 <= 10),
     ]
-    with temp_dir() as folder, running_backend(folder, handlers=True) as backend:
+    with temp_dir() as folder, _serving(folder) as backend:
         rate = _in_client_process(_throughput_client, backend.url, THROUGHPUT_ORDERS, 16)
     figures.append(
         Figure("pipeline placeOrder -> IN_KITCHEN", rate, "orders/s", ">= 300/s", rate >= 300)
     )
-    with temp_dir() as folder, running_backend(folder, handlers=True) as backend:
+    with temp_dir() as folder, _serving(folder) as backend:
         count = int(STEADY_RATE * STEADY_SECONDS)
         steady = _in_client_process(_steady_client, backend.url, STEADY_RATE, count)
     p99 = percentile(steady, 99)
