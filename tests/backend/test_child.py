@@ -79,6 +79,36 @@ def test_the_child_stops_when_the_dashboard_is_killed(tmp_path: Path) -> None:
     wait_until_gone(pid)
 
 
+def test_a_child_that_dies_is_started_again_on_the_same_address(tmp_path: Path) -> None:
+    child = ChildBackend(tmp_path / "passline.db", ["--port", "0"])
+    url, token = child.start()
+    try:
+        auth = {"Authorization": f"Bearer {token}"}
+        placed = httpx.post(
+            url,
+            json={
+                "query": "mutation { placeOrder(input: {channel: COUNTER, fulfillment: "
+                'TAKEAWAY, items: [{menuItemId: "fries", quantity: 1}]}) { order { id } } }'
+            },
+            headers=auth,
+        ).json()["data"]["placeOrder"]["order"]["id"]
+        first = child.process
+        assert first is not None
+        first.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + GIVE_UP_SECONDS
+        while child.restarts == 0:
+            assert time.monotonic() < deadline, "the child was not started again"
+            time.sleep(0.02)
+        assert child.process is not first and child.process is not None
+        # The same address, so a window reconnects by itself; the order survived.
+        query = {"query": "query($id: ID!) { order(id: $id) { id } }", "variables": {"id": placed}}
+        found = httpx.post(url, json=query, headers=auth).json()
+        assert found["data"]["order"] == {"id": placed}
+    finally:
+        assert child.stop() == 0
+    assert child.restarts == 1
+
+
 def test_a_child_that_cannot_start_says_why(tmp_path: Path) -> None:
     db = tmp_path / "notes.txt"
     db.write_text("shopping list\n")

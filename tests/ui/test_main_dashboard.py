@@ -4,6 +4,7 @@ started ``python main.py --headless``."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -81,6 +82,55 @@ def test_main_opens_the_dashboard_on_its_embedded_backend(
     assert not problems
     assert shown == [f"Embedded backend · {db.resolve()}"]
     assert (db.parent / "staff-token").exists()  # it made its token beside the database
+
+
+def children() -> set[int]:
+    """This process's child processes (Linux)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        found.update(int(pid) for pid in (task / "children").read_text().split())
+    return found
+
+
+def test_a_killed_embedded_backend_is_started_again_and_the_window_catches_up(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    before = children()
+    killed: list[int] = []
+    placed: list[str] = []
+
+    dropped: list[str] = []
+
+    def ready(window: MainWindow) -> bool:
+        if killed and window.client.state != "connected":
+            dropped.append(window.client.state)
+        if not live(window):
+            return False
+        if not killed:  # the backend dies under the open window
+            (pid,) = children() - before
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+            return False
+        if not dropped:  # the window has yet to notice
+            return False
+        if not placed:  # the backend is back: an order placed there reaches the board
+            token = (tmp_path / "staff-token").read_text().strip()
+            answer = httpx.post(
+                window.client.url,
+                json={
+                    "query": "mutation { placeOrder(input: {channel: PHONE, fulfillment: "
+                    'TAKEAWAY, items: [{menuItemId: "fries", quantity: 1}]}) { order { id } } }'
+                },
+                headers={"Authorization": f"Bearer {token}"},
+            ).json()
+            placed.append(answer["data"]["placeOrder"]["order"]["id"])
+        return window.board.model.get(placed[0]) is not None
+
+    problems = close_when(qapp, ready)
+    assert main.main(["--db", str(tmp_path / "passline.db"), "--port", "0"]) == 0
+    assert not problems
+    assert killed and placed
+    assert children() - before == set()  # the new backend stopped with the window
 
 
 def test_main_with_demo_shows_the_simulated_orders(qapp: QApplication, tmp_path: Path) -> None:
