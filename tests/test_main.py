@@ -76,3 +76,31 @@ def test_a_file_that_is_not_a_passline_database_is_refused(tmp_path: Path) -> No
     assert process.returncode == 2
     assert "not a SQLite database" in err and "choose another --db path" in err
     assert db.read_text() == "shopping list\n"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        [],
+        ["--host", "0.0.0.0", "--port", "9000", "--log-level", "INFO"],
+        ["--gateway-latency", "0.25", "--handlers-config", "hooks.toml"],
+        ["--demo", "--demo-rate", "120", "--demo-failure-rate", "0.3"],
+    ],
+)
+def test_the_dashboard_hands_its_backend_options_on_to_the_child(
+    given: list[str], tmp_path: Path
+) -> None:
+    import main
+
+    db = ["--db", str(tmp_path / "passline.db")]
+    dashboard = main.parse_args([*db, *given])
+    child = main.parse_args(["--headless", *db, *main.headless_options(dashboard)])
+
+    def value(args: object, option: str) -> object:
+        found = getattr(args, option)
+        # A relative path is handed on resolved: the child may start elsewhere.
+        return found.resolve() if isinstance(found, Path) else found
+
+    for option in vars(dashboard):
+        if option != "headless":
+            assert value(child, option) == value(dashboard, option), option
