@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         controller.placed.connect(self._placed)
         controller.view.finished.connect(lambda _: setattr(self, "new_order", None))
         self.new_order = controller
-        spawn(controller.start())
+        controller.open()
         return controller
 
     def open_detail(self, order_id: str) -> OrderDetailController:
@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
         controller = OrderDetailController(self.client, order_id, self)
         controller.view.finished.connect(lambda _: self.details.pop(order_id, None))
         self.details[order_id] = controller
-        spawn(controller.start())
+        controller.open()
         return controller
 
     def set_theme(self, name: str) -> None:

@@ -80,6 +80,22 @@ def test_double_click_opens_the_order_with_its_history(
     qtbot.waitUntil(lambda: order_id not in window.details, timeout=WAIT_MS)
 
 
+def test_closing_an_order_detail_drops_its_read_in_flight(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    order_id = place(backend, ("burger", 1))
+    detail = window.open_detail(order_id)
+    qtbot.waitUntil(lambda: detail.history.rowCount() >= 1, timeout=WAIT_MS)
+    # A change arrives and the detail reads the order again; staff close it meanwhile.
+    reading = detail.tasks.spawn(detail.read())
+    detail.view.reject()
+    # The answer has no dialog to go to (its widgets are being deleted): the read is
+    # cancelled rather than let loose on them, which pytest-qt would report as an error.
+    qtbot.waitUntil(reading.done, timeout=WAIT_MS)
+    assert reading.cancelled()
+    assert order_id not in window.details
+
+
 def test_a_new_order_chimes_and_blinks_the_backlog_shows(
     qtbot: QtBot, window: MainWindow, backend: Backend
 ) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from ui.client import GraphQLClient, GraphQLError, Subscription
 from ui.controllers._rerun import Rerun
+from ui.controllers._tasks import Tasks
 from ui.models.cart import CartLine, CartModel
 from ui.tasks import spawn
 from ui.views.new_order import NewOrderDialog
@@ -35,7 +36,11 @@ mutation PlaceOrder($input: PlaceOrderInput!, $key: String) {
 
 
 class NewOrderController(QObject):
-    """Opens the dialog on :meth:`start`; ``placed(order_id, number)`` once it is placed."""
+    """Opens the dialog on :meth:`open`; ``placed(order_id, number)`` once it is placed.
+
+    Its reads run as its own tasks, cancelled when the dialog closes; placing the order
+    is not (the server decides; a second try with the same key gets the same order).
+    """
 
     placed = Signal(str, int)
 
@@ -49,9 +54,13 @@ class NewOrderController(QObject):
         self._subscription: Subscription | None = None
         self.read_menu = Rerun(self._read_menu)
         self.closed = False
+        self.tasks = Tasks(lambda message: self.view.show_error(None, message))
         self.view.placeRequested.connect(lambda order: spawn(self.place(order)))
         self.view.finished.connect(self._closed)
         client.connectionChanged.connect(self._connection)
+
+    def open(self) -> None:
+        self.tasks.spawn(self.start())
 
     async def start(self) -> None:
         self.view.open()
@@ -80,7 +89,7 @@ class NewOrderController(QObject):
                 self.view.set_busy(False)
                 self.view.show_error(exc.field, exc.message)
                 if exc.field is not None and exc.field.endswith("menuItemId"):
-                    spawn(self.read_menu())
+                    self.tasks.spawn(self.read_menu())
             return
         if self.closed:
             return  # a repeat of a request whose first answer already closed the dialog
@@ -92,14 +101,15 @@ class NewOrderController(QObject):
         entry = data["eventLog"]
         self._cursor = str(entry["cursor"])
         if entry["event"]["type"] == "menu_item_changed":
-            spawn(self.read_menu())
+            self.tasks.spawn(self.read_menu())
 
     def _connection(self, state: str) -> None:
         if state == "connected" and self._subscription is not None:
-            spawn(self.read_menu())  # whatever changed while the connection was down
+            self.tasks.spawn(self.read_menu())  # whatever changed while the connection was down
 
     def _closed(self) -> None:
         self.closed = True
+        self.tasks.cancel()
         if self._subscription is not None:
             self._subscription.cancel()
             self._subscription = None

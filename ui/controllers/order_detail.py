@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QWidget
 
 from ui.client import GraphQLClient, GraphQLError, Subscription
 from ui.controllers._rerun import Rerun
+from ui.controllers._tasks import Tasks
 from ui.models.order_detail import HistoryModel, LinesModel, history_rows
 from ui.models.orders import ORDER_FIELDS, OrderRow
-from ui.tasks import spawn
 from ui.views.order_detail import OrderDetailDialog
 
 HISTORY_FIELDS = """
@@ -26,7 +26,11 @@ LOG = (
 
 
 class OrderDetailController(QObject):
-    """Opens the detail of ``order_id`` on :meth:`start`; lives until the dialog closes."""
+    """Opens the detail of ``order_id`` on :meth:`open`; lives until the dialog closes.
+
+    Its reads run as its own tasks and are cancelled when the dialog closes: an answer
+    arriving after that has no dialog left to show it in.
+    """
 
     def __init__(self, client: GraphQLClient, order_id: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -39,8 +43,12 @@ class OrderDetailController(QObject):
         self._cursor: str | None = None
         self._subscriptions: list[Subscription] = []
         self.read = Rerun(self._read)
-        self.view.refreshRequested.connect(lambda: spawn(self.read()))
+        self.tasks = Tasks(self.view.show_error)
+        self.view.refreshRequested.connect(lambda: self.tasks.spawn(self.read()))
         self.view.finished.connect(self._closed)
+
+    def open(self) -> None:
+        self.tasks.spawn(self.start())
 
     async def start(self) -> None:
         self.view.show()
@@ -73,15 +81,16 @@ class OrderDetailController(QObject):
 
     def _order(self, data: dict[str, Any]) -> None:
         self._show(OrderRow.of(data["order"]))
-        spawn(self.read())
+        self.tasks.spawn(self.read())
 
     def _logged(self, data: dict[str, Any]) -> None:
         entry = data["eventLog"]
         self._cursor = str(entry["cursor"])
         if entry["event"]["orderId"] == self.order_id:
-            spawn(self.read())
+            self.tasks.spawn(self.read())
 
     def _closed(self) -> None:
+        self.tasks.cancel()
         for subscription in self._subscriptions:
             subscription.cancel()
         self._subscriptions = []
