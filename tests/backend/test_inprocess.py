@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -86,3 +87,30 @@ def test_a_request_that_cannot_run_gets_a_code(
     backend: Backend, graphql: InProcessGraphQL, query: str, code: str
 ) -> None:
     assert error(backend, graphql, query)["extensions"]["code"] == code
+
+
+def test_an_operation_leaves_nothing_for_the_garbage_collector(
+    backend: Backend, graphql: InProcessGraphQL
+) -> None:
+    """What an operation touched (its executor, context, loaders, collected fields) is
+    freed when it ends, not left in a reference cycle: collecting those stalled the
+    backend for up to 100 ms under load."""
+    query = "query Q($ids: [ID!]!) { menu(ids: $ids) { id name priceCents available } }"
+    variables = {"ids": ["margherita", "cola"]}
+    run(backend, graphql, query, variables)  # parsed and validated once, kept
+
+    async def garbage_of_five_operations() -> list[object]:
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for _ in range(5):
+                await graphql(query, variables)
+            gc.collect()
+            return list(gc.garbage)
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+
+    left = backend.call(garbage_of_five_operations())
+    operation_parts = [o for o in left if type(o).__module__.startswith(("graphql", "backend"))]
+    assert not operation_parts, sorted({type(o).__qualname__ for o in operation_parts})
