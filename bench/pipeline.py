@@ -50,6 +50,7 @@ LATENCY_EVENTS = 1_000
 THROUGHPUT_ORDERS = 600
 STEADY_RATE = 50.0  # orders/s
 STEADY_SECONDS = 10.0
+RESTART_DEADLINE_SECONDS = 60.0
 IN_KITCHEN_QUERY = "subscription { orderChanges { type order { id } } }"
 
 
@@ -237,9 +238,19 @@ def _restart_after_kill(folder: Path) -> float:
     process.wait()
     restarted = time.time()
     process, url = spawn()
+    deadline = restarted + RESTART_DEADLINE_SECONDS
     try:
         with sqlite3.connect(db) as conn:
             while True:
+                if time.time() > deadline:
+                    rows = conn.execute(
+                        "SELECT handler, status, attempts, next_attempt_at, last_error"
+                        " FROM deliveries WHERE handler = 'charge_payment'"
+                    ).fetchall()
+                    raise TimeoutError(
+                        f"the cut-off charge did not run again within "
+                        f"{RESTART_DEADLINE_SECONDS:g} s of the restart: {rows}"
+                    )
                 row = conn.execute(
                     "SELECT started_at FROM invocations WHERE handler = 'charge_payment'"
                     " AND outcome != 'LOST' ORDER BY id LIMIT 1"
