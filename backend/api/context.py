@@ -34,22 +34,35 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, object] | None = None
-    # Batch per event loop tick only (cache=False): a WebSocket connection lives long
-    # and must never see stale delivery states.
-    deliveries: DataLoader[int, list[DeliveryRow]] = field(init=False)
-    invocations: DataLoader[tuple[int, str], list[InvocationRow]] = field(init=False)
+    # Made on first use (most operations load no deliveries), then batched per event
+    # loop tick only (cache=False): a WebSocket connection lives long and must never
+    # see stale delivery states.
+    _deliveries: DataLoader[int, list[DeliveryRow]] | None = field(default=None, repr=False)
+    _invocations: DataLoader[tuple[int, str], list[InvocationRow]] | None = field(
+        default=None, repr=False
+    )
 
-    def __post_init__(self) -> None:
-        db = self.services.db
+    @property
+    def deliveries(self) -> DataLoader[int, list[DeliveryRow]]:
+        if self._deliveries is None:
+            db = self.services.db
 
-        async def load_deliveries(seqs: list[int]) -> list[list[DeliveryRow]]:
-            found = await db.read(lambda conn: events.deliveries_of(conn, list(seqs)))
-            return [found[seq] for seq in seqs]
+            async def load(seqs: list[int]) -> list[list[DeliveryRow]]:
+                found = await db.read(lambda conn: events.deliveries_of(conn, list(seqs)))
+                return [found[seq] for seq in seqs]
 
-        async def load_invocations(keys: list[tuple[int, str]]) -> list[list[InvocationRow]]:
-            seqs = sorted({seq for seq, _ in keys})
-            found = await db.read(lambda conn: events.invocations_of(conn, seqs))
-            return [found.get(key, []) for key in keys]
+            self._deliveries = DataLoader(load, cache=False)
+        return self._deliveries
 
-        self.deliveries = DataLoader(load_deliveries, cache=False)
-        self.invocations = DataLoader(load_invocations, cache=False)
+    @property
+    def invocations(self) -> DataLoader[tuple[int, str], list[InvocationRow]]:
+        if self._invocations is None:
+            db = self.services.db
+
+            async def load(keys: list[tuple[int, str]]) -> list[list[InvocationRow]]:
+                seqs = sorted({seq for seq, _ in keys})
+                found = await db.read(lambda conn: events.invocations_of(conn, seqs))
+                return [found.get(key, []) for key in keys]
+
+            self._invocations = DataLoader(load, cache=False)
+        return self._invocations
