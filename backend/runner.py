@@ -170,7 +170,15 @@ class Runner:
             }
             if capacity:
                 self._maybe_due.difference_update(capacity)
-                claims, more = await self.db.read(partial(self._due, capacity=capacity))
+                try:
+                    claims, more = await self.db.read(partial(self._due, capacity=capacity))
+                except Exception:
+                    # The database refused this once (locked past busy_timeout, disk
+                    # full...): the runner lives on and reads again a sweep later.
+                    log.exception("could not read the due deliveries; trying again in a moment")
+                    self._maybe_due.update(capacity)
+                    await asyncio.sleep(self.sweep_seconds)
+                    continue
                 self._maybe_due.update(more)
                 await self._launch_checked(claims)
             self._passes += 1

@@ -376,3 +376,26 @@ async def test_deliveries_waiting_for_room_start_as_room_frees_not_at_the_sweep(
             await h.until(seq, name, DeliveryStatus.SUCCEEDED)
     assert time.monotonic() - started < 5.0
     assert [seq for seq, _ in h.probes["keep"].calls] == seqs  # one at a time, in order
+
+
+async def test_a_failed_read_of_due_deliveries_does_not_stop_the_runner(
+    make: Callable[..., Awaitable[Harness]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = await make(a={})
+    real_read = h.db.read
+    refused: list[str] = []
+
+    async def refuse_once(reader: Callable[[sqlite3.Connection], Any]) -> Any:
+        if not refused:
+            refused.append("due deliveries")
+            raise sqlite3.OperationalError("database is locked")
+        return await real_read(reader)
+
+    monkeypatch.setattr(h.db, "read", refuse_once)
+    # The pass whose read is refused, then whole passes again (a dead runner loop would
+    # never finish one).
+    await asyncio.wait_for(h.runner.sweep_done(), 10)
+    assert refused
+    monkeypatch.setattr(h.db, "read", real_read)
+    seq = await h.emit()
+    await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
