@@ -79,6 +79,8 @@ class NewOrderController(QObject):
         self.view.set_categories(self.cart.categories)
 
     async def place(self, order: dict[str, Any]) -> None:
+        if self.closed:
+            return  # closed between the click and this task's start: nothing was sent
         self.view.set_busy(True)
         try:
             data = await self.client.execute(
