@@ -37,9 +37,11 @@ class Context:
     # Made on first use (most operations load no deliveries), then batched per event
     # loop tick only (cache=False): a WebSocket connection lives long and must never
     # see stale delivery states.
-    _deliveries: DataLoader[int, list[DeliveryRow]] | None = field(default=None, repr=False)
+    _deliveries: DataLoader[int, list[DeliveryRow]] | None = field(
+        default=None, init=False, repr=False
+    )
     _invocations: DataLoader[tuple[int, str], list[InvocationRow]] | None = field(
-        default=None, repr=False
+        default=None, init=False, repr=False
     )
 
     @property
