@@ -41,6 +41,23 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
+@pytest.fixture
+async def publishing(db_path: Path) -> AsyncIterator[tuple[Database, list[object]]]:
+    """A seeded database, and the facts its commits publish, in order."""
+    published: list[object] = []
+    database = Database(db_path, subscribers=SUBSCRIBERS, on_commit=published.extend)
+    await database.open()
+    await database.write(seed)
+    yield database, published
+    await database.close()
+
+
+def bad(tx: Tx) -> None:
+    """A unit that writes an order, then refuses (as a unit with bad input does)."""
+    orders.place_order(tx, REQUEST)
+    raise BadUserInput("no")
+
+
 def count(path: Path, table: str) -> int:
     with sqlite3.connect(path) as conn:
         value: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -141,10 +158,6 @@ async def test_failure_before_commit_leaves_no_order_event_or_delivery(db: Datab
 
 
 async def test_a_failing_unit_does_not_spoil_the_units_committed_with_it(db: Database) -> None:
-    def bad(tx: Tx) -> None:
-        orders.place_order(tx, REQUEST)
-        raise BadUserInput("no")
-
     results = await asyncio.gather(
         db.write(lambda tx: orders.place_order(tx, REQUEST)),
         db.write(bad),
@@ -157,26 +170,17 @@ async def test_a_failing_unit_does_not_spoil_the_units_committed_with_it(db: Dat
     assert count(db.path, "events") == 2
 
 
-async def test_commit_publishes_facts_only_for_committed_units(db_path: Path) -> None:
-    published: list[object] = []
-    database = Database(db_path, subscribers=SUBSCRIBERS, on_commit=published.extend)
-    await database.open()
-    try:
-        await database.write(seed)
-
-        def bad(tx: Tx) -> None:
-            orders.place_order(tx, REQUEST)
-            raise BadUserInput("no")
-
-        with pytest.raises(BadUserInput):
-            await database.write(bad)
-        assert published == []
-        order = await database.write(lambda tx: orders.place_order(tx, REQUEST))
-        events = [fact for fact in published if isinstance(fact, EventRecord)]
-        assert [event.order_id for event in events] == [order.id]
-        assert [entry.event for entry in published if isinstance(entry, LogEntry)] == events
-    finally:
-        await database.close()
+async def test_commit_publishes_facts_only_for_committed_units(
+    publishing: tuple[Database, list[object]],
+) -> None:
+    database, published = publishing
+    with pytest.raises(BadUserInput):
+        await database.write(bad)
+    assert published == []
+    order = await database.write(lambda tx: orders.place_order(tx, REQUEST))
+    events = [fact for fact in published if isinstance(fact, EventRecord)]
+    assert [event.order_id for event in events] == [order.id]
+    assert [entry.event for entry in published if isinstance(entry, LogEntry)] == events
 
 
 async def test_close_commits_what_is_queued(db_path: Path) -> None:
@@ -206,26 +210,17 @@ async def test_read_now_sees_every_commit_and_cannot_write(db: Database) -> None
         db.read_now(menu.list_menu)
 
 
-async def test_a_batch_run_again_after_a_failure_publishes_each_fact_once(db_path: Path) -> None:
-    published: list[object] = []
-    database = Database(db_path, subscribers=SUBSCRIBERS, on_commit=published.extend)
-    await database.open()
-    try:
-        await database.write(seed)
-
-        def bad(tx: Tx) -> None:
-            orders.place_order(tx, REQUEST)
-            raise BadUserInput("no")
-
-        writes = [lambda tx: orders.place_order(tx, REQUEST), bad] * 3
-        # Queued in one tick: committed in one transaction, which the failures roll back
-        # once, before the batch runs again with a savepoint per unit.
-        results = await asyncio.gather(*map(database.write, writes), return_exceptions=True)
-        placed = [r for r in results if isinstance(r, orders.Order)]
-        assert len(placed) == 3 and sum(isinstance(r, BadUserInput) for r in results) == 3
-        events = [fact for fact in published if isinstance(fact, EventRecord)]
-        assert sorted(e.order_id or "" for e in events) == sorted(o.id for o in placed)
-        assert count(db_path, "orders") == 3
-        assert count(db_path, "events") == 3
-    finally:
-        await database.close()
+async def test_a_batch_run_again_after_a_failure_publishes_each_fact_once(
+    publishing: tuple[Database, list[object]],
+) -> None:
+    database, published = publishing
+    writes = [lambda tx: orders.place_order(tx, REQUEST), bad] * 3
+    # Queued in one tick: committed in one transaction, which the failures roll back
+    # once, before the batch runs again with a savepoint per unit.
+    results = await asyncio.gather(*map(database.write, writes), return_exceptions=True)
+    placed = [r for r in results if isinstance(r, orders.Order)]
+    assert len(placed) == 3 and sum(isinstance(r, BadUserInput) for r in results) == 3
+    events = [fact for fact in published if isinstance(fact, EventRecord)]
+    assert sorted(e.order_id or "" for e in events) == sorted(o.id for o in placed)
+    assert count(database.path, "orders") == 3
+    assert count(database.path, "events") == 3
