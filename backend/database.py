@@ -1,7 +1,8 @@
 """The SQLite file: opening and checking it, migrations, one writer, a few readers.
 
 All writes go through one connection as whole units of work: a unit is a plain
-function of a :class:`Tx`, run on the connection's thread in one hop. Units that
+function of a :class:`Tx`. The units of a transaction run on the loop's thread, its
+``COMMIT`` (the wait for the disk) on the connection's thread in one hop. Units that
 queue up while a commit is in flight are committed together in the next
 transaction (group commit), and one ``fsync`` acknowledges them all. One unit's
 failure rolls back only that unit: should one fail, the transaction is rolled back
@@ -64,8 +65,8 @@ class Tx:
 async def _hop(connection: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn`` on ``connection``'s thread in one hop.
 
-    aiosqlite's public methods cost one hop per statement; a unit of work must run
-    whole on the database thread, which its ``_execute`` does (pinned < 0.23).
+    aiosqlite's public methods cost one hop per statement; a read or a migration must
+    run whole on the database thread, which its ``_execute`` does (pinned < 0.23).
     """
     result: T = await connection._execute(fn, *args)  # type: ignore[no-untyped-call]
     return result
@@ -100,7 +101,10 @@ class Database:
         """Open, check and migrate the file; raise :class:`StorageError` if it is unusable."""
         _refuse_foreign_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+        # Its units run on the loop's thread, its COMMIT on its own (Database._commit).
+        self._writer = await aiosqlite.connect(
+            self.path, isolation_level=None, check_same_thread=False
+        )
         try:
             await _hop(self._writer, self._prepare_writer)
         except BaseException:
@@ -196,10 +200,18 @@ class Database:
     async def _commit(self, batch: list[tuple[Callable[[Tx], Any], asyncio.Future[Any]]]) -> None:
         assert self._writer is not None
         units = [unit for unit, _ in batch]
+        conn = self._writer._conn
         try:
-            outcomes, facts = await _hop(self._writer, self._run_units, units)
+            # The units run here, on the loop's thread: on the writer's thread, they
+            # waited for the GIL after every statement while the loop was busy. The
+            # COMMIT, which waits for the disk, runs there, and the loop goes on.
+            outcomes, facts = self._run_units(conn, units)
+            if conn.in_transaction:  # not when a lone unit failed and rolled back
+                await _hop(self._writer, _end, conn, "COMMIT")
         except Exception as exc:  # the transaction as a whole failed: nothing was written
             log.exception("commit of %d unit(s) failed", len(units))
+            if conn.in_transaction:
+                await _hop(self._writer, _end, conn, "ROLLBACK")
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(exc)
@@ -217,17 +229,14 @@ class Database:
                 fut.set_exception(value)
 
     def _run_units(
-        self, units: list[Callable[[Tx], Any]]
+        self, conn: sqlite3.Connection, units: list[Callable[[Tx], Any]]
     ) -> tuple[list[tuple[bool, Any]], list[object]]:
-        """On the writer thread: one transaction, one commit.
+        """One transaction for all ``units``, left open for the caller to commit.
 
         The units run first without savepoints: each savepoint costs two more
-        statements, and the writer waits its turn for the GIL after every statement
-        while the loop is busy. Units seldom fail; when one does, its transaction is
-        rolled back and the batch runs again with a savepoint per unit.
+        statements. Units seldom fail; when one does, its transaction is rolled back
+        and the batch runs again with a savepoint per unit.
         """
-        assert self._writer is not None
-        conn = self._writer._conn
         done = self._run_batch(conn, units, savepoints=False)
         if done is None:
             done = self._run_batch(conn, units, savepoints=True)
@@ -237,9 +246,9 @@ class Database:
     def _run_batch(
         self, conn: sqlite3.Connection, units: list[Callable[[Tx], Any]], *, savepoints: bool
     ) -> tuple[list[tuple[bool, Any]], list[object]] | None:
-        """Run ``units`` in one transaction and commit it. Without ``savepoints``, a
+        """Run ``units`` in one transaction, left open. Without ``savepoints``, a
         failing unit rolls the whole transaction back: then None, unless it was the
-        only unit (its failure is then the batch's outcome)."""
+        only unit (its failure is then the batch's outcome, and nothing is open)."""
         outcomes: list[tuple[bool, Any]] = []
         facts: list[object] = []
         conn.execute("BEGIN IMMEDIATE")
@@ -263,7 +272,6 @@ class Database:
                         conn.execute("RELEASE unit")
                     outcomes.append((True, value))
                     facts.extend(tx.facts)
-            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -308,6 +316,10 @@ class Database:
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
+
+
+def _end(conn: sqlite3.Connection, statement: str) -> None:
+    conn.execute(statement)
 
 
 def _prepare_reader(conn: sqlite3.Connection) -> None:

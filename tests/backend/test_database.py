@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
@@ -181,6 +182,46 @@ async def test_commit_publishes_facts_only_for_committed_units(
     events = [fact for fact in published if isinstance(fact, EventRecord)]
     assert [event.order_id for event in events] == [order.id]
     assert [entry.event for entry in published if isinstance(entry, LogEntry)] == events
+
+
+async def test_units_run_on_the_loop_and_the_commit_waits_for_the_disk_off_it(
+    db: Database,
+) -> None:
+    """On the writer's thread, the units took turns with a busy loop for the GIL after
+    every statement; on the loop's, the COMMIT's disk wait would stall every request."""
+    assert db._writer is not None
+    statements: list[tuple[str, int]] = []
+    db._writer._conn.set_trace_callback(
+        lambda sql: statements.append((sql.split()[0], threading.get_ident()))
+    )
+    await db.write(lambda tx: orders.place_order(tx, REQUEST))
+    loop_thread = threading.get_ident()
+    threads = {verb: thread for verb, thread in statements}
+    assert {"BEGIN", "INSERT", "COMMIT"} <= threads.keys()
+    assert threads["BEGIN"] == threads["INSERT"] == loop_thread
+    assert threads["COMMIT"] != loop_thread
+
+
+async def test_a_commit_that_fails_writes_nothing_and_the_next_commit_works(
+    publishing: tuple[Database, list[object]],
+) -> None:
+    """A COMMIT can fail on its own (here a deferred foreign key; also a full disk)."""
+    database, published = publishing
+
+    def place_with_a_dangling_payment(tx: Tx) -> None:
+        orders.place_order(tx, REQUEST)
+        tx.execute("PRAGMA defer_foreign_keys = ON")
+        tx.execute(
+            "INSERT INTO payments (id, order_id, amount_cents, method, created_at) "
+            "VALUES ('p-1', 'no-such-order', 100, 'CASH', '2026-01-01T00:00:00+00:00')"
+        )
+
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        await database.write(place_with_a_dangling_payment)
+    assert published == []
+    assert count(database.path, "orders") == count(database.path, "payments") == 0
+    await database.write(lambda tx: orders.place_order(tx, REQUEST))
+    assert count(database.path, "orders") == 1
 
 
 async def test_close_commits_what_is_queued(db_path: Path) -> None:
