@@ -1,8 +1,8 @@
 """The SQLite file: opening and checking it, migrations, one writer, a few readers.
 
 All writes go through one connection as whole units of work: a unit is a plain
-function of a :class:`Tx`. The units of a transaction run on the loop's thread, its
-``COMMIT`` (the wait for the disk) on the connection's thread in one hop. Units that
+function of a :class:`Tx`. The units of a transaction run on the loop's thread; its
+``BEGIN`` and ``COMMIT``, which may wait, on the connection's thread. Units that
 queue up while a commit is in flight are committed together in the next
 transaction (group commit), and one ``fsync`` acknowledges them all. One unit's
 failure rolls back only that unit: should one fail, the transaction is rolled back
@@ -13,6 +13,7 @@ functions of the database, so running one again after a rollback is harmless.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import sqlite3
@@ -101,7 +102,8 @@ class Database:
         """Open, check and migrate the file; raise :class:`StorageError` if it is unusable."""
         _refuse_foreign_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Its units run on the loop's thread, its COMMIT on its own (Database._commit).
+        # Units of work run on the loop's thread, BEGIN and COMMIT on this connection's
+        # own (Database._commit).
         self._writer = await aiosqlite.connect(
             self.path, isolation_level=None, check_same_thread=False
         )
@@ -202,16 +204,19 @@ class Database:
         units = [unit for unit, _ in batch]
         conn = self._writer._conn
         try:
-            # The units run here, on the loop's thread: on the writer's thread, they
-            # waited for the GIL after every statement while the loop was busy. The
-            # COMMIT, which waits for the disk, runs there, and the loop goes on.
+            # BEGIN (which may wait for another program's write lock) and COMMIT (which
+            # waits for the disk) on the writer's thread, so that the loop goes on
+            # meanwhile; the units in between on the loop's thread: on the writer's,
+            # they waited for the GIL after every statement while the loop was busy.
+            await _hop(self._writer, _end, conn, "BEGIN IMMEDIATE")
             outcomes, facts = self._run_units(conn, units)
-            if conn.in_transaction:  # not when a lone unit failed and rolled back
-                await _hop(self._writer, _end, conn, "COMMIT")
+            written = any(ok for ok, _ in outcomes)
+            await _hop(self._writer, _end, conn, "COMMIT" if written else "ROLLBACK")
         except Exception as exc:  # the transaction as a whole failed: nothing was written
             log.exception("commit of %d unit(s) failed", len(units))
-            if conn.in_transaction:
-                await _hop(self._writer, _end, conn, "ROLLBACK")
+            if conn.in_transaction:  # a COMMIT that failed leaves its transaction open
+                with contextlib.suppress(Exception):  # then the next BEGIN says what is wrong
+                    await _hop(self._writer, _end, conn, "ROLLBACK")
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(exc)
@@ -231,51 +236,51 @@ class Database:
     def _run_units(
         self, conn: sqlite3.Connection, units: list[Callable[[Tx], Any]]
     ) -> tuple[list[tuple[bool, Any]], list[object]]:
-        """One transaction for all ``units``, left open for the caller to commit.
+        """In the open transaction: each unit's outcome, and the facts of those that
+        did not fail.
 
-        The units run first without savepoints: each savepoint costs two more
-        statements. Units seldom fail; when one does, its transaction is rolled back
-        and the batch runs again with a savepoint per unit.
+        The units run first under one savepoint: one per unit costs two statements
+        each. Units seldom fail; when one does, all are undone and run again, each
+        under its own savepoint (a lone unit's failure is already its outcome).
         """
-        done = self._run_batch(conn, units, savepoints=False)
-        if done is None:
-            done = self._run_batch(conn, units, savepoints=True)
-            assert done is not None
+        try:
+            conn.execute("SAVEPOINT batch")
+            done = self._run_each(conn, units, savepoints=False)
+            if done is None:
+                conn.execute("ROLLBACK TO batch")
+                done = self._run_each(conn, units, savepoints=True)
+                assert done is not None
+            conn.execute("RELEASE batch")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         return done
 
-    def _run_batch(
+    def _run_each(
         self, conn: sqlite3.Connection, units: list[Callable[[Tx], Any]], *, savepoints: bool
     ) -> tuple[list[tuple[bool, Any]], list[object]] | None:
-        """Run ``units`` in one transaction, left open. Without ``savepoints``, a
-        failing unit rolls the whole transaction back: then None, unless it was the
-        only unit (its failure is then the batch's outcome, and nothing is open)."""
+        """Run ``units`` one after the other. Without ``savepoints``, stop at the first
+        that fails: None, unless it was the only unit (its failure is then the outcome;
+        what it wrote is undone by the caller's ROLLBACK, as nothing else is kept)."""
         outcomes: list[tuple[bool, Any]] = []
         facts: list[object] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for unit in units:
-                tx = Tx(conn, self.subscribers)
+        for unit in units:
+            tx = Tx(conn, self.subscribers)
+            if savepoints:
+                conn.execute("SAVEPOINT unit")
+            try:
+                value = unit(tx)
+            except Exception as exc:
+                if not savepoints:
+                    return ([(False, exc)], []) if len(units) == 1 else None
+                conn.execute("ROLLBACK TO unit")
+                conn.execute("RELEASE unit")
+                outcomes.append((False, exc))
+            else:
                 if savepoints:
-                    conn.execute("SAVEPOINT unit")
-                try:
-                    value = unit(tx)
-                except Exception as exc:
-                    if not savepoints:
-                        conn.execute("ROLLBACK")
-                        # A lone unit's transaction was its savepoint.
-                        return ([(False, exc)], []) if len(units) == 1 else None
-                    conn.execute("ROLLBACK TO unit")
                     conn.execute("RELEASE unit")
-                    outcomes.append((False, exc))
-                else:
-                    if savepoints:
-                        conn.execute("RELEASE unit")
-                    outcomes.append((True, value))
-                    facts.extend(tx.facts)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+                outcomes.append((True, value))
+                facts.extend(tx.facts)
         return outcomes, facts
 
     # -- reading -------------------------------------------------------------------

@@ -184,11 +184,10 @@ async def test_commit_publishes_facts_only_for_committed_units(
     assert [entry.event for entry in published if isinstance(entry, LogEntry)] == events
 
 
-async def test_units_run_on_the_loop_and_the_commit_waits_for_the_disk_off_it(
-    db: Database,
-) -> None:
+async def test_units_run_on_the_loop_and_begin_and_commit_wait_off_it(db: Database) -> None:
     """On the writer's thread, the units took turns with a busy loop for the GIL after
-    every statement; on the loop's, the COMMIT's disk wait would stall every request."""
+    every statement; on the loop's, BEGIN and COMMIT would stall every request while
+    they wait for a lock or the disk."""
     assert db._writer is not None
     statements: list[tuple[str, int]] = []
     db._writer._conn.set_trace_callback(
@@ -198,8 +197,28 @@ async def test_units_run_on_the_loop_and_the_commit_waits_for_the_disk_off_it(
     loop_thread = threading.get_ident()
     threads = {verb: thread for verb, thread in statements}
     assert {"BEGIN", "INSERT", "COMMIT"} <= threads.keys()
-    assert threads["BEGIN"] == threads["INSERT"] == loop_thread
-    assert threads["COMMIT"] != loop_thread
+    assert threads["INSERT"] == loop_thread
+    assert threads["BEGIN"] != loop_thread and threads["COMMIT"] != loop_thread
+
+
+async def test_another_program_holding_the_write_lock_does_not_stall_the_loop(
+    db: Database,
+) -> None:
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        write = asyncio.ensure_future(db.write(lambda tx: orders.place_order(tx, REQUEST)))
+        ticks = 0
+        while ticks < 20:  # the loop turns, and reads go on, while the write waits
+            await asyncio.sleep(0.005)
+            ticks += 1
+            assert db.read_now(lambda conn: conn.execute("SELECT 1").fetchone()[0]) == 1
+        assert not write.done()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    order = await write
+    assert await db.read(lambda conn: orders.load_order(conn, order.id)) is not None
 
 
 async def test_a_commit_that_fails_writes_nothing_and_the_next_commit_works(
