@@ -35,6 +35,7 @@ T = TypeVar("T")
 
 APPLICATION_ID = 0x50415353  # "PASS": marks a file as a Passline database
 READERS = 2
+BUSY_TIMEOUT_MS = 5000  # how long to wait for a lock another program holds
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -125,7 +126,7 @@ class Database:
         assert self._writer is not None
         conn = self._writer._conn
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -144,6 +145,8 @@ class Database:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         self._migrate(conn)
+        # From now on a BEGIN that would wait says so at once (Database._commit).
+        conn.execute("PRAGMA busy_timeout = 0")
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -204,11 +207,12 @@ class Database:
         units = [unit for unit, _ in batch]
         conn = self._writer._conn
         try:
-            # BEGIN (which may wait for another program's write lock) and COMMIT (which
-            # waits for the disk) on the writer's thread, so that the loop goes on
-            # meanwhile; the units in between on the loop's thread: on the writer's,
-            # they waited for the GIL after every statement while the loop was busy.
-            await _hop(self._writer, _end, conn, "BEGIN IMMEDIATE")
+            # The units run on the loop's thread: on the writer's, they waited for the
+            # GIL after every statement while the loop was busy. What may wait runs on
+            # the writer's thread, and the loop goes on meanwhile: the COMMIT (the
+            # disk), and BEGIN when another program holds the write lock.
+            if not _begin_at_once(conn):
+                await _hop(self._writer, _begin_waiting, conn)
             outcomes, facts = self._run_units(conn, units)
             written = any(ok for ok, _ in outcomes)
             await _hop(self._writer, _end, conn, "COMMIT" if written else "ROLLBACK")
@@ -327,9 +331,29 @@ def _end(conn: sqlite3.Connection, statement: str) -> None:
     conn.execute(statement)
 
 
+def _begin_at_once(conn: sqlite3.Connection) -> bool:
+    """BEGIN IMMEDIATE if the write lock is free (the writer's busy timeout is 0)."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            return False
+        raise
+    return True
+
+
+def _begin_waiting(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting up to :data:`BUSY_TIMEOUT_MS` for the write lock."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        conn.execute("PRAGMA busy_timeout = 0")
+
+
 def _prepare_reader(conn: sqlite3.Connection) -> None:
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA query_only = ON")
 
 
