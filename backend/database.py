@@ -1,13 +1,14 @@
 """The SQLite file: opening and checking it, migrations, one writer, a few readers.
 
 All writes go through one connection as whole units of work: a unit is a plain
-function of a :class:`Tx`. The units of a transaction run on the loop's thread; its
-``BEGIN`` and ``COMMIT``, which may wait, on the connection's thread. Units that
-queue up while a commit is in flight are committed together in the next
+function of a :class:`Tx`. A transaction's units run on the loop's thread, and so
+does its ``BEGIN`` while the write lock is free; what waits (the ``COMMIT`` for the
+disk, a ``BEGIN`` for another program's lock) runs on the connection's thread.
+Units that queue up while a commit is in flight are committed together in the next
 transaction (group commit), and one ``fsync`` acknowledges them all. One unit's
-failure rolls back only that unit: should one fail, the transaction is rolled back
-and the batch runs again with each unit inside its own savepoint. Units are plain
-functions of the database, so running one again after a rollback is harmless.
+failure undoes only that unit: should one fail, all are undone and the batch runs
+again with each unit inside its own savepoint. Units are plain functions of the
+database, so running one again after an undo is harmless.
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ class Database:
         """Open, check and migrate the file; raise :class:`StorageError` if it is unusable."""
         _refuse_foreign_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Units of work run on the loop's thread, BEGIN and COMMIT on this connection's
-        # own (Database._commit).
+        # Units of work run on the loop's thread, what waits on this connection's own
+        # (Database._commit).
         self._writer = await aiosqlite.connect(
             self.path, isolation_level=None, check_same_thread=False
         )
