@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# Qt's X11 plugin needs system libraries a fresh desktop may lack: install them first.
 run: $(STAMP)
+	$(BIN)/python -m ui.qt_libraries --install $(ARGS)
 	$(BIN)/python main.py $(ARGS)
 
 lint: $(STAMP)

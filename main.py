@@ -244,6 +244,13 @@ def run_dashboard(
 ) -> int:
     """The window, against ``connect`` or against an embedded backend started here
     as a child process with ``options`` (see backend/child.py for why a process)."""
+    from ui import qt_libraries
+
+    missing = qt_libraries.missing_libraries() if qt_libraries.uses_xcb() else []
+    if missing:  # Qt would abort the process with a message naming no package
+        print(qt_libraries.refusal(qt_libraries.packages_for(missing)), file=sys.stderr)
+        return qt_libraries.MISSING
+
     from backend.child import ChildBackend
     from ui.app import DashboardConfig, run
 
