@@ -395,6 +395,27 @@ def _self_test_order(http: httpx.Client) -> str:
 
 def _self_test_window(url: str, token: str, order_id: str, mark: Callable[[str], None]) -> None:
     """Open the real main window on the backend; check the order's card is on the board."""
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    # Qt's own chatter (the offscreen plugin's "does not support propagateSizeHints()")
+    # is no verdict: it is kept, and shown only with a failure it may explain.
+    qt_messages: list[str] = []
+
+    def keep(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if kind != QtMsgType.QtDebugMsg:
+            qt_messages.append(message)
+
+    previous = qInstallMessageHandler(keep)
+    try:
+        _self_test_board(url, token, order_id, mark)
+    except SelfTestError as exc:
+        said = f" (Qt said: {'; '.join(dict.fromkeys(qt_messages))})" if qt_messages else ""
+        raise SelfTestError(f"{exc}{said}") from exc
+    finally:
+        qInstallMessageHandler(previous)
+
+
+def _self_test_board(url: str, token: str, order_id: str, mark: Callable[[str], None]) -> None:
     from PySide6.QtCore import QTimer
 
     from ui.app import DashboardConfig, application, run

@@ -41,6 +41,7 @@ def test_self_test_passes_and_leaves_the_user_data_alone(tmp_path: Path) -> None
         env={"HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "TMPDIR": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # the verdict only: no Qt plugin warnings, no log noise
     assert "order in the kitchen" in done.stdout
     assert "card on the board" in done.stdout
     assert done.stdout.rstrip().endswith(f"passline {pyproject_version()}: self-test passed")
