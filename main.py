@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 SELF_TEST_TIMEOUT_SECONDS = 30.0  # each wait of --self-test, at most
+DATABASE_NAME = "passline.db"
+# The demo's made-up orders, text messages and tickets stay in a folder of their own.
+DEMO_FOLDER = "demo"
+DEMO_DATABASE_NAME = "demo.db"
 
 
 def version() -> str:
@@ -76,8 +80,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--db",
         type=Path,
-        default=default_data_dir() / "passline.db",
-        help="database file (default: %(default)s)",
+        help=f"database file (default: {default_data_dir() / DATABASE_NAME}; "
+        f"with --demo: {default_data_dir() / DEMO_FOLDER / DEMO_DATABASE_NAME})",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help="listen address (default: %(default)s)"
@@ -110,6 +114,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="simulated customers place orders and simulated staff move them along",
     )
     parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="with --demo: start the demo's own database afresh",
+    )
+    parser.add_argument(
         "--demo-rate",
         type=float,
         metavar="ORDERS_PER_MINUTE",
@@ -137,6 +146,16 @@ def _check_demo_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error("--demo-rate and --demo-failure-rate only apply with --demo; add --demo")
     if args.demo and args.connect:
         parser.error("--demo drives the embedded backend; leave out --connect")
+    if args.reset and not args.demo:
+        parser.error("--reset starts the demo's database afresh; it goes with --demo")
+    if args.reset and args.db is not None:
+        parser.error("--reset only empties the demo's own database; leave out --db to reset it")
+    real = default_data_dir() / DATABASE_NAME
+    if args.demo and args.db is not None and args.db.expanduser().resolve() == real.resolve():
+        parser.error(
+            f"--demo would write made-up orders into the restaurant's database {real}; "
+            "leave out --db (the demo has a database of its own) or give another file"
+        )
     if args.demo_rate is not None and not 0 < args.demo_rate <= MAX_ORDERS_PER_MINUTE:
         parser.error(
             f"--demo-rate {args.demo_rate:g} is out of range; "
@@ -147,6 +166,23 @@ def _check_demo_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
             f"--demo-failure-rate {args.demo_failure_rate:g} is out of range; "
             "use a fraction from 0 (no charge fails) to 1 (every charge fails)"
         )
+
+
+def database_path(args: argparse.Namespace) -> Path:
+    """``--db``, else the demo's own database with ``--demo``, else the restaurant's."""
+    if args.db is not None:
+        return Path(args.db).expanduser().resolve()
+    if args.demo:
+        return default_data_dir() / DEMO_FOLDER / DEMO_DATABASE_NAME
+    return default_data_dir() / DATABASE_NAME
+
+
+def reset_demo(db_path: Path) -> None:
+    """``--demo --reset``: the demo's folder goes, with its database and sandbox files."""
+    import shutil
+
+    if db_path.parent.name == DEMO_FOLDER and db_path.name == DEMO_DATABASE_NAME:
+        shutil.rmtree(db_path.parent, ignore_errors=True)
 
 
 def demo_settings(args: argparse.Namespace) -> DemoSettings | None:
@@ -240,7 +276,12 @@ def headless_options(args: argparse.Namespace) -> list[str]:
 
 
 def run_dashboard(
-    settings: Settings, connect: str | None, token: str | None, options: list[str]
+    settings: Settings,
+    connect: str | None,
+    token: str | None,
+    options: list[str],
+    *,
+    demo: bool = False,
 ) -> int:
     """The window, against ``connect`` or against an embedded backend started here
     as a child process with ``options`` (see backend/child.py for why a process)."""
@@ -263,8 +304,12 @@ def run_dashboard(
     # Started on a worker thread once the window is up (see DashboardConfig).
     child = ChildBackend(settings.db_path, options)
     try:
-        label = f"Embedded backend · {settings.db_path}"
-        return run(DashboardConfig("", None, label, start_backend=child.start))
+        if demo:
+            label = f"Demo database · {settings.db_path}"
+            title = "Passline — demo (made-up orders, not the restaurant's)"
+        else:
+            label, title = f"Embedded backend · {settings.db_path}", "Passline"
+        return run(DashboardConfig("", None, label, start_backend=child.start, title=title))
     finally:
         child.stop()
 
@@ -478,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.self_test:
         return self_test()
     settings = Settings(
-        db_path=args.db.expanduser().resolve(),
+        db_path=database_path(args),
         host=args.host,
         port=args.port,
         gateway_latency_seconds=args.gateway_latency,
@@ -487,9 +532,11 @@ def main(argv: list[str] | None = None) -> int:
             None if args.handlers_config is None else args.handlers_config.expanduser().resolve()
         ),
     )
+    if args.reset:
+        reset_demo(settings.db_path)
     if args.headless:
         return run_headless(settings, demo_settings(args), args.until_stdin_closes)
-    return run_dashboard(settings, args.connect, args.token, headless_options(args))
+    return run_dashboard(settings, args.connect, args.token, headless_options(args), demo=args.demo)
 
 
 if __name__ == "__main__":

@@ -104,3 +104,50 @@ def test_the_dashboard_hands_its_backend_options_on_to_the_child(
     for option in vars(dashboard):
         if option != "headless":
             assert value(child, option) == value(dashboard, option), option
+
+
+def test_the_demo_has_its_own_database_and_reset_empties_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import main
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    demo = tmp_path / "passline" / "demo" / "demo.db"
+    assert main.database_path(main.parse_args([])) == tmp_path / "passline" / "passline.db"
+    assert main.database_path(main.parse_args(["--demo"])) == demo
+    # A demo run left its database and made-up text messages behind.
+    (demo.parent / "sandbox").mkdir(parents=True)
+    demo.write_bytes(b"demo orders")
+    (demo.parent / "sandbox" / "sms-outbox.jsonl").write_text("{}\n")
+    real = tmp_path / "passline" / "passline.db"
+    real.write_bytes(b"the restaurant's orders")
+
+    main.reset_demo(main.database_path(main.parse_args(["--demo", "--reset"])))
+
+    assert not demo.parent.exists()
+    assert real.read_bytes() == b"the restaurant's orders"
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["--reset"], "it goes with --demo"),
+        (["--demo", "--reset", "--db", "x.db"], "leave out --db to reset it"),
+        (["--demo", "--db", "{real}"], "into the restaurant's database"),
+    ],
+)
+def test_the_demo_refuses_to_touch_the_restaurants_data(
+    given: list[str],
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import main
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    real = str(tmp_path / "passline" / "passline.db")
+    with pytest.raises(SystemExit) as exited:
+        main.parse_args([option.replace("{real}", real) for option in given])
+    assert exited.value.code == 2
+    assert said in capsys.readouterr().err

@@ -45,6 +45,7 @@ class DashboardConfig:
     token: str | None
     backend_label: str
     start_backend: Callable[[], tuple[str, str | None]] | None = None
+    title: str = APP_NAME
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -65,6 +66,7 @@ async def serve(config: DashboardConfig, settings: QSettings | None = None) -> i
     """Show the window, connect, and run until the window is closed; the exit status."""
     client = GraphQLClient(config.url, config.token)
     window = MainWindow(client, config.backend_label, settings)
+    window.setWindowTitle(config.title)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()

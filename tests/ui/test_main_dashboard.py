@@ -133,11 +133,27 @@ def test_a_killed_embedded_backend_is_started_again_and_the_window_catches_up(
     assert children() - before == set()  # the new backend stopped with the window
 
 
-def test_main_with_demo_shows_the_simulated_orders(qapp: QApplication, tmp_path: Path) -> None:
-    problems = close_when(qapp, lambda window: live(window) and bool(window.board.model.orders))
-    db = tmp_path / "demo.db"
-    assert main.main(["--db", str(db), "--port", "0", "--demo", "--demo-rate", "600"]) == 0
+def test_main_with_demo_shows_the_simulated_orders_from_its_own_database(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    shown: list[tuple[str, str]] = []
+
+    def ready(window: MainWindow) -> bool:
+        if live(window) and window.board.model.orders:
+            shown.append((window.windowTitle(), window.status.backend.text()))
+            return True
+        return False
+
+    problems = close_when(qapp, ready)
+    assert main.main(["--port", "0", "--demo", "--demo-rate", "600"]) == 0
     assert not problems
+    demo = tmp_path / "passline" / "demo" / "demo.db"
+    assert shown == [
+        ("Passline — demo (made-up orders, not the restaurant's)", f"Demo database · {demo}")
+    ]
+    assert demo.exists()
+    assert not (tmp_path / "passline" / "passline.db").exists()  # the real one: untouched
 
 
 def test_main_connect_follows_a_separately_started_headless_backend(
