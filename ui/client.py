@@ -4,6 +4,11 @@ Queries and mutations go over HTTP (httpx); all subscriptions share one WebSocke
 which the client reopens by itself with backoff when it drops. On every (re)connect
 each live subscription asks its owner for its current cursor (``variables()``) and
 subscribes again from there, so a drop loses no change and repeats none.
+
+A backend can also stop answering without dropping the connection (frozen, or swapping
+itself to death): the client pings it over the protocol every couple of seconds and
+says ``unresponsive`` when no pong comes back in time, ``connected`` again as soon as
+one does.
 """
 
 from __future__ import annotations
@@ -31,11 +36,20 @@ REQUEST_TIMEOUT_SECONDS = 10.0
 OPEN_TIMEOUT_SECONDS = 5.0
 ACK_TIMEOUT_SECONDS = 5.0
 CLOSE_GRACE_SECONDS = 2.0
+PING_INTERVAL_SECONDS = 2.0
+PONG_TIMEOUT_SECONDS = 3.0  # no pong this long after a ping: "Not responding"
+BUSY_AFTER_SECONDS = 0.3  # a request out longer than this shows the window as busy
 # The server's close codes that another try cannot fix (graphql-transport-ws).
 _FINAL_CLOSE_CODES = {4401: "the backend refused the staff token", 4403: "access forbidden"}
 
-ConnectionState = Literal["connecting", "connected", "reconnecting", "offline"]
+ConnectionState = Literal["connecting", "connected", "unresponsive", "reconnecting", "offline"]
 Variables = dict[str, Any]
+
+
+def describe(exc: BaseException) -> str:
+    """An exception in words that are never empty (``str()`` of a timeout often is)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class GraphQLError(Exception):
@@ -96,13 +110,17 @@ class GraphQLClient(QObject):
     """Owns the HTTP client, the WebSocket and its subscriptions; lives on the Qt thread.
 
     ``connectionChanged`` says where the WebSocket stands: ``connecting`` (the first
-    try), ``connected``, ``reconnecting`` (it dropped or cannot be reached; the client
-    keeps trying, with backoff) and ``offline`` (closed, or the backend refused the
-    token: trying again would not help). ``execute`` needs no WebSocket and works, or
-    fails with a GraphQLError, in any of them.
+    try), ``connected``, ``unresponsive`` (connected, but the backend has not answered
+    a ping for ``PONG_TIMEOUT_SECONDS``), ``reconnecting`` (it dropped or cannot be
+    reached; the client keeps trying, with backoff) and ``offline`` (closed, or the
+    backend refused the token: trying again would not help). ``execute`` needs no
+    WebSocket and works, or fails with a GraphQLError, in any of them.
+    ``busyChanged(True)`` says a request has been out for ``BUSY_AFTER_SECONDS``;
+    ``busyChanged(False)``, that none is out any more.
     """
 
-    connectionChanged = Signal(str)  # "connecting" | "connected" | "reconnecting" | "offline"
+    connectionChanged = Signal(str)  # a ConnectionState
+    busyChanged = Signal(bool)
 
     def __init__(self, url: str, token: str | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -121,12 +139,20 @@ class GraphQLClient(QObject):
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._busy = False
+        self._busy_timer: asyncio.TimerHandle | None = None
+        self._pong = asyncio.Event()
 
     # -- lifecycle --------------------------------------------------------------------
 
     @property
     def state(self) -> ConnectionState:
         return self._state
+
+    @property
+    def _open(self) -> bool:
+        # Unresponsive is still open: what is sent now is read once the backend wakes.
+        return self._ws is not None and self._state in ("connected", "unresponsive")
 
     def retarget(self, url: str, token: str | None) -> None:
         """Point a client that is not started yet elsewhere (an embedded backend's address
@@ -170,17 +196,25 @@ class GraphQLClient(QObject):
         if self._http is None:
             raise GraphQLError("the client is not started")
         self._in_flight += 1
-        self._idle.clear()
+        if self._in_flight == 1:
+            self._idle.clear()
+            self._busy_timer = asyncio.get_running_loop().call_later(
+                BUSY_AFTER_SECONDS, self._set_busy, True
+            )
         try:
             response = await self._http.post(
                 self.url, json={"query": query, "variables": variables or {}}
             )
         except httpx.HTTPError as exc:
-            raise GraphQLError(f"cannot reach the backend: {exc or type(exc).__name__}") from exc
+            raise GraphQLError(f"cannot reach the backend: {describe(exc)}") from exc
         finally:
             self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()
+                if self._busy_timer is not None:
+                    self._busy_timer.cancel()
+                    self._busy_timer = None
+                self._set_busy(False)
         try:
             body = response.json()
         except ValueError as exc:
@@ -204,14 +238,14 @@ class GraphQLClient(QObject):
         """Follow ``query``; ``variables()`` is asked again on every (re)connect."""
         subscription = Subscription(self, str(next(self._ids)), query, variables, on_data)
         self._subscriptions[subscription.id] = subscription
-        if self._ws is not None and self._state == "connected":
+        if self._open:
             self._send_soon(self._subscribe_message(subscription))
         return subscription
 
     def _forget(self, subscription: Subscription) -> None:
         if self._subscriptions.pop(subscription.id, None) is None:
             return
-        if self._ws is not None and self._state == "connected":
+        if self._open:
             message: _Complete = {"id": subscription.id, "type": "complete"}
             self._send_soon(message)
 
@@ -245,6 +279,32 @@ class GraphQLClient(QObject):
             self._state = state
             self.connectionChanged.emit(state)
 
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busyChanged.emit(busy)
+
+    async def _heartbeat(self, ws: ClientConnection) -> None:
+        """Ping every ``PING_INTERVAL_SECONDS``; a pong late by ``PONG_TIMEOUT_SECONDS``
+        makes the state ``unresponsive`` until it arrives."""
+        while True:
+            await asyncio.sleep(PING_INTERVAL_SECONDS)
+            self._pong.clear()
+            await self._send(ws, {"type": "ping"})
+            try:
+                async with asyncio.timeout(PONG_TIMEOUT_SECONDS):
+                    await self._pong.wait()
+            except TimeoutError:
+                self.last_error = (
+                    f"the backend has not answered for {PONG_TIMEOUT_SECONDS:g} s "
+                    "(it may be frozen or overloaded); waiting for it"
+                )
+                log.warning("%s", self.last_error)
+                self._set_state("unresponsive")
+                await self._pong.wait()
+                self.last_error = None
+                self._set_state("connected")
+
     async def _run(self) -> None:
         attempt = 0
         while True:
@@ -260,7 +320,7 @@ class GraphQLClient(QObject):
                     return
                 self.last_error = f"connection closed ({code})"
             except (OSError, TimeoutError, WebSocketException, _ProtocolError, ValueError) as exc:
-                self.last_error = str(exc) or type(exc).__name__
+                self.last_error = describe(exc)
             except Exception as exc:
                 # A bug here must not leave the dashboard without live data for good.
                 log.exception("the connection to the backend failed unexpectedly")
@@ -295,14 +355,20 @@ class GraphQLClient(QObject):
                 await self._send(ws, self._subscribe_message(subscription))
             self.last_error = None
             self._set_state("connected")
-            async for raw in ws:
-                message = json.loads(raw)
-                if not isinstance(message, dict):
-                    raise _ProtocolError(f"not a graphql-transport-ws message: {raw!r:.80}")
-                handler = getattr(self, f"_handle_{message.get('type')}", None)
-                if handler is None:
-                    raise _ProtocolError(f"unexpected message {message.get('type')!r}")
-                await handler(ws, message)
+            heartbeat = asyncio.ensure_future(self._heartbeat(ws))
+            try:
+                async for raw in ws:
+                    message = json.loads(raw)
+                    if not isinstance(message, dict):
+                        raise _ProtocolError(f"not a graphql-transport-ws message: {raw!r:.80}")
+                    handler = getattr(self, f"_handle_{message.get('type')}", None)
+                    if handler is None:
+                        raise _ProtocolError(f"unexpected message {message.get('type')!r}")
+                    await handler(ws, message)
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
 
     async def _handle_next(self, ws: ClientConnection, message: dict[str, Any]) -> None:
         subscription = self._subscriptions.get(message.get("id", ""))
@@ -332,7 +398,7 @@ class GraphQLClient(QObject):
         await self._send(ws, {"type": "pong"})
 
     async def _handle_pong(self, ws: ClientConnection, message: dict[str, Any]) -> None:
-        return None
+        self._pong.set()
 
 
 class _ProtocolError(Exception):

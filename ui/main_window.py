@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.client.connectionChanged.connect(self._connection)
+        self.client.busyChanged.connect(self._busy)
         self.board.errorOccurred.connect(self.status.show_error)
         self.board.orderArrived.connect(self._order_arrived)
         self.board.view.detailRequested.connect(self.open_detail)
@@ -298,6 +299,15 @@ class MainWindow(QMainWindow):
 
     def _connection(self, state: str) -> None:
         self.status.set_connection(state, self.client.last_error)
+
+    def _busy(self, busy: bool) -> None:
+        # An action waits on a slow backend: say so, rather than look like it was ignored.
+        if busy:
+            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+            self.status.set_waiting(True)
+        else:
+            QApplication.restoreOverrideCursor()
+            self.status.set_waiting(False)
 
     def _order_arrived(self, order_id: str) -> None:
         self.chime.play()

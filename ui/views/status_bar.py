@@ -8,6 +8,7 @@ MESSAGE_MS = 8000
 STATE_TEXT = {
     "connecting": "Connecting…",
     "connected": "Connected",
+    "unresponsive": "Not responding",
     "reconnecting": "Reconnecting…",
     "offline": "Offline",
 }
@@ -24,6 +25,10 @@ class StatusBar(QStatusBar):
         self.connection.setObjectName("connectionState")
         self.backlog = QLabel("Backlog: \N{EN DASH}")
         self.backlog.setObjectName("backlog")
+        self.waiting = QLabel("Waiting for the backend…")
+        self.waiting.setObjectName("waiting")
+        self.waiting.setVisible(False)
+        self.addPermanentWidget(self.waiting)
         self.addPermanentWidget(self.backend)
         self.addPermanentWidget(self.connection)
         self.addPermanentWidget(self.backlog)
@@ -55,6 +60,10 @@ class StatusBar(QStatusBar):
         )
         self.backlog.style().unpolish(self.backlog)
         self.backlog.style().polish(self.backlog)
+
+    def set_waiting(self, waiting: bool) -> None:
+        """Whether an action is waiting for the backend's answer."""
+        self.waiting.setVisible(waiting)
 
     def show_error(self, message: str) -> None:
         self.showMessage(message, MESSAGE_MS)
