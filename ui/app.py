@@ -22,6 +22,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui.client import GraphQLClient
+from ui.controllers.sign_in import sign_in
 from ui.main_window import MainWindow
 from ui.resources import app_icon
 from ui.tasks import spawn
@@ -83,8 +84,12 @@ async def serve(config: DashboardConfig, settings: QSettings | None = None) -> i
             window.status.set_connection("offline", message)
             show_error(window, message)
     if status == 0:
-        await client.start()
-        spawn(window.start())
+        remote = config.start_backend is None
+        if remote and not await sign_in(window, window.status, client, window.settings):
+            window.close()
+        else:
+            await client.start()
+            spawn(window.start())
     await closed.wait()
     for signum, handler in previous.items():
         signal.signal(signum, handler)

@@ -191,6 +191,13 @@ class GraphQLClient(QObject):
 
     # -- queries and mutations ----------------------------------------------------------
 
+    async def verify_staff(self) -> None:
+        """Check the token is the backend's staff token (before :meth:`start`); raise
+        :class:`GraphQLError` with the backend's reason when it is not."""
+        headers = {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
+        async with httpx.AsyncClient(headers=headers, timeout=REQUEST_TIMEOUT_SECONDS) as http:
+            await self._post(http, "{ handlers { name } }", None)
+
     async def execute(self, query: str, variables: Variables | None = None) -> dict[str, Any]:
         """Run a query or mutation over HTTP; its data, or :class:`GraphQLError`."""
         if self._http is None:
@@ -202,11 +209,7 @@ class GraphQLClient(QObject):
                 BUSY_AFTER_SECONDS, self._set_busy, True
             )
         try:
-            response = await self._http.post(
-                self.url, json={"query": query, "variables": variables or {}}
-            )
-        except httpx.HTTPError as exc:
-            raise GraphQLError(f"cannot reach the backend: {describe(exc)}") from exc
+            return await self._post(self._http, query, variables)
         finally:
             self._in_flight -= 1
             if not self._in_flight:
@@ -215,6 +218,16 @@ class GraphQLClient(QObject):
                     self._busy_timer.cancel()
                     self._busy_timer = None
                 self._set_busy(False)
+
+    async def _post(
+        self, http: httpx.AsyncClient, query: str, variables: Variables | None
+    ) -> dict[str, Any]:
+        try:
+            response = await http.post(
+                self.url, json={"query": query, "variables": variables or {}}
+            )
+        except httpx.HTTPError as exc:
+            raise GraphQLError(f"cannot reach the backend: {describe(exc)}") from exc
         try:
             body = response.json()
         except ValueError as exc:

@@ -11,6 +11,7 @@ STATE_TEXT = {
     "unresponsive": "Not responding",
     "reconnecting": "Reconnecting…",
     "offline": "Offline",
+    "signed-out": "Not signed in",
 }
 
 
