@@ -301,6 +301,15 @@ def run_dashboard(
         token = token or os.environ.get("PASSLINE_STAFF_TOKEN")
         return run(DashboardConfig(url, token, f"Remote backend · {url}"))
 
+    running = already_running(settings)
+    if isinstance(running, str):
+        print(f"passline: {running}", file=sys.stderr)
+        return 2
+    if running is not None:
+        url, token = running
+        print(f"passline: Passline is already running on {url}; opening a window on it")
+        return run(DashboardConfig(url, token, f"Running backend · {url}"))
+
     # Started on a worker thread once the window is up (see DashboardConfig).
     child = ChildBackend(settings.db_path, options)
     try:
@@ -312,6 +321,48 @@ def run_dashboard(
         return run(DashboardConfig("", None, label, start_backend=child.start, title=title))
     finally:
         child.stop()
+
+
+def already_running(settings: Settings) -> tuple[str, str] | str | None:
+    """What listens on the dashboard's address already: None (nothing: start the
+    embedded backend), ``(url, token)`` (this database's Passline: open a window on
+    it), or why this one cannot start there."""
+    import socket
+
+    import httpx
+
+    from backend.auth import existing_staff_token
+
+    if settings.port == 0:
+        return None
+    try:
+        with socket.create_connection((settings.host, settings.port), timeout=1.0):
+            pass
+    except OSError:
+        return None
+    url = graphql_url(f"{settings.host}:{settings.port}")
+    token = existing_staff_token(settings.db_path)
+    beside = (
+        f"to run this one beside it, pass another --port (e.g. --port {settings.port + 1}, "
+        "or --port 0 for any free port)"
+    )
+    try:
+        answer = httpx.post(
+            url,
+            json={"query": "{ handlers { name } }"},
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+            timeout=5.0,
+        ).json()
+    except (httpx.HTTPError, ValueError):
+        return f"another program listens on {settings.host}:{settings.port}; {beside}"
+    if isinstance(answer, dict) and token and isinstance(answer.get("data"), dict):
+        return url, token
+    if isinstance(answer, dict) and "errors" in answer:
+        return (
+            f"another Passline, on a different database, is running on {url}; {beside}, "
+            "or open a window on it with --connect"
+        )
+    return f"another program listens on {settings.host}:{settings.port}; {beside}"
 
 
 class SelfTestError(Exception):

@@ -155,21 +155,27 @@ class Tokens:
         )
 
 
+def existing_staff_token(db_path: Path) -> str | None:
+    """$PASSLINE_STAFF_TOKEN, else the staff-token file beside the database, if any."""
+    from_env = os.environ.get(STAFF_TOKEN_ENV)
+    if from_env:
+        return from_env
+    try:
+        token = (db_path.parent / STAFF_TOKEN_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return token or None
+
+
 def staff_token(db_path: Path, given: str | None = None) -> str:
     """The staff token: given, else $PASSLINE_STAFF_TOKEN, else the staff-token file
     beside the database (generated with mode 0600 on first run)."""
     if given:
         return given
-    from_env = os.environ.get(STAFF_TOKEN_ENV)
-    if from_env:
-        return from_env
-    path = db_path.parent / STAFF_TOKEN_FILE
-    try:
-        token = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        token = ""
+    token = existing_staff_token(db_path)
     if token:
         return token
+    path = db_path.parent / STAFF_TOKEN_FILE
     token = secrets.token_urlsafe(24)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -226,3 +226,64 @@ def test_a_backend_that_cannot_start_is_explained_in_the_window(
     assert "not a SQLite database" in told[0]
     assert "The backend cannot start" in capsys.readouterr().err
     assert db.read_text() == "shopping list\n"
+
+
+@pytest.fixture
+def on_fixed_port(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = start(tmp_path / "data" / "passline.db", "--port", str(port))
+    listening_url(process)
+    yield process, port
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+
+
+def test_a_second_start_opens_its_window_on_the_passline_already_running(
+    qapp: QApplication,
+    tmp_path: Path,
+    on_fixed_port: tuple[subprocess.Popen[str], int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, port = on_fixed_port
+    monkeypatch.setenv("PASSLINE_STAFF_TOKEN", TOKEN)  # this database's token
+    before = children()
+    shown: list[str] = []
+
+    def ready(window: MainWindow) -> bool:
+        if live(window):
+            shown.append(window.status.backend.text())
+            return True
+        return False
+
+    problems = close_when(qapp, ready)
+    db = tmp_path / "data" / "passline.db"
+    assert main.main(["--db", str(db), "--port", str(port)]) == 0
+    assert not problems
+    url = f"http://127.0.0.1:{port}/graphql"
+    assert shown == [f"Running backend · {url}"]
+    assert children() - before == set()  # no second backend was started
+    out, err = capsys.readouterr()
+    assert f"Passline is already running on {url}" in out
+    assert "Traceback" not in err and "Task was destroyed" not in err
+
+
+def test_a_second_start_for_another_database_is_told_to_pass_port(
+    tmp_path: Path,
+    on_fixed_port: tuple[subprocess.Popen[str], int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, port = on_fixed_port
+    monkeypatch.delenv("PASSLINE_STAFF_TOKEN", raising=False)
+    other = tmp_path / "other" / "passline.db"
+    assert main.main(["--db", str(other), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert "another Passline, on a different database, is running" in err
+    assert f"--port {port + 1}" in err
+    assert "Traceback" not in err
+    assert not other.exists()
