@@ -141,3 +141,17 @@ def test_help_lists_the_shortcuts(qtbot: QtBot, window: MainWindow) -> None:
     for keys in ("F2", "Ctrl+D", "Ctrl+Enter", "Del"):
         assert f"<b>{keys}</b>" in text
     dialogs[0].close()
+
+
+def test_an_empty_board_says_what_to_do_until_an_order_comes(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    hint = window.board.view.hint
+    qtbot.waitUntil(hint.isVisible)
+    assert "F2" in hint.text() and "--demo" in hint.text()
+    board = window.board.view.rect()
+    assert board.contains(hint.geometry())  # whole, over the board
+
+    place(backend, ("fries", 1))
+    qtbot.waitUntil(lambda: bool(window.board.model.orders), timeout=WAIT_MS)
+    assert not hint.isVisible()

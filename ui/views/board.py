@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Property, QEvent, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPixmapCache
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPixmapCache, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -36,6 +36,14 @@ from ui.views.order_card import (
 AGE_TICK_MS = 1000
 FLASH_TICK_MS = 250
 CARD_CACHE_KB = 64 * 1024
+EMPTY_HINT = (
+    "<p style='font-size:15pt'><b>No open orders</b></p>"
+    "<p>Press <b>F2</b> to take a phone or counter order.<br>"
+    "Orders from the kiosk and the web appear here by themselves.<br>"
+    "To see a busy restaurant, start Passline with <b>--demo</b> "
+    "(it keeps its own database).</p>"
+    "<p>F1 lists every key.</p>"
+)
 KEY_ACTIONS: dict[int, Action] = {
     Qt.Key.Key_R: Action.MARK_READY,
     Qt.Key.Key_C: Action.COMPLETE,
@@ -191,12 +199,18 @@ class BoardView(QWidget):
         self.columns: dict[Stage, BoardColumn] = {}
         self.frames: dict[Stage, QFrame] = {}
         self.headers: dict[Stage, QLabel] = {}
+        # What to do first, over the empty board of a new restaurant (or a quiet hour).
+        self.hint = QLabel(EMPTY_HINT, self)
+        self.hint.setObjectName("emptyHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         for stage in Stage:
             layout.addWidget(self._column(stage), 1)
         self.frames[Stage.DONE].setVisible(False)
+        self._show_hint()
         # Room for every card on a large screen (~300 KB each) in the picture cache.
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), CARD_CACHE_KB))
         self._ages = QTimer(self)
@@ -230,6 +244,22 @@ class BoardView(QWidget):
 
     def _count(self, stage: Stage) -> None:
         self.headers[stage].setText(f"{stage.value}  ·  {self.proxies[stage].rowCount()}")
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        hint = self.hint
+        open_orders = sum(
+            proxy.rowCount() for stage, proxy in self.proxies.items() if stage is not Stage.DONE
+        )
+        hint.setVisible(open_orders == 0)
+        if open_orders == 0:
+            hint.adjustSize()
+            hint.move((self.width() - hint.width()) // 2, (self.height() - hint.height()) // 3)
+            hint.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._show_hint()
 
     # -- attributes down --------------------------------------------------------------------
 
