@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import shortcuts
-from ui.client import GraphQLClient
+from ui.client import GraphQLClient, GraphQLError
 from ui.controllers.backlog import BacklogController
 from ui.controllers.board import BoardController
 from ui.controllers.new_order import NewOrderController
@@ -35,6 +35,7 @@ from ui.sound import Chime
 from ui.tasks import spawn
 from ui.theme import DEFAULT_THEME, THEMES, apply_theme
 from ui.views.order_card import AMBER_AFTER_SECONDS, RED_AFTER_SECONDS
+from ui.views.paused_banner import PausedBanner
 from ui.views.status_bar import StatusBar
 from ui.views.thresholds_dialog import ThresholdsDialog
 
@@ -98,7 +99,14 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.board.view, "Orders")
+        self.paused_banner = PausedBanner()
+        orders = QWidget()
+        orders_box = QVBoxLayout(orders)
+        orders_box.setContentsMargins(0, 0, 0, 0)
+        orders_box.setSpacing(0)
+        orders_box.addWidget(self.paused_banner)
+        orders_box.addWidget(self.board.view, 1)
+        self.tabs.addTab(orders, "Orders")
         for title, module, name in PANELS:
             panel = load_panel(module, name, client, self)
             if panel is not None:
@@ -166,6 +174,8 @@ class MainWindow(QMainWindow):
         self.board.orderArrived.connect(self._order_arrived)
         self.board.view.detailRequested.connect(self.open_detail)
         self.backlog.changed.connect(self.status.set_backlog)
+        self.backlog.pausedChanged.connect(self.paused_banner.set_paused)
+        self.paused_banner.resumeRequested.connect(lambda name: spawn(self._resume(name)))
         self.board.loaded.connect(_settle_heap)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -300,6 +310,12 @@ class MainWindow(QMainWindow):
     def _connection(self, state: str) -> None:
         self.status.set_connection(state, self.client.last_error)
 
+    async def _resume(self, name: str) -> None:
+        try:
+            await self.backlog.resume(name)
+        except GraphQLError as error:
+            self.status.show_error(f"Cannot resume {name}: {error.message}")
+
     def _busy(self, busy: bool) -> None:
         # An action waits on a slow backend: say so, rather than look like it was ignored.
         if busy:
@@ -315,7 +331,7 @@ class MainWindow(QMainWindow):
 
     def _placed(self, order_id: str, number: int) -> None:
         self.status.showMessage(f"Order #{number} placed", 5000)
-        self.tabs.setCurrentWidget(self.board.view)
+        self.tabs.setCurrentIndex(0)  # the orders board
         if not self.board.view.select(order_id):
             # Not on the board yet: select it when the feed brings it.
             self.board.select_when_seen(order_id)

@@ -3,6 +3,7 @@ resume it and watch it drain; a dead payment retried with "Retry all dead"."""
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
@@ -36,7 +37,11 @@ def test_a_paused_handler_holds_its_deliveries_and_drains_them_when_resumed(
     view.select("validate_order")
     assert view.pause_button.text() == "Pause"
 
-    click(view.pause_button)
+    click(view.pause_button)  # asks first: a stray click holds up no order
+    assert view.confirm is not None and view.confirm.isVisible()
+    assert not figures[-1].paused
+    (confirm,) = [b for b in view.confirm.buttons() if b.text() == "Pause"]
+    click(confirm)
     wait_for(qtbot, lambda: figures[-1].paused)
     state = panel.model.index(panel.model.find("validate_order") or 0, 2).data()
     assert (state, view.pause_button.text()) == ("Paused", "Resume")
@@ -47,12 +52,19 @@ def test_a_paused_handler_holds_its_deliveries_and_drains_them_when_resumed(
     assert figures[-1].oldest_pending_seconds is not None
     pending = [f.pending for f in figures]
     assert pending == sorted(pending), "the backlog only grows while paused"
+    # The board says what waits, and resumes from there.
+    banner = window.paused_banner
+    wait_for(qtbot, lambda: "3 orders wait at Placed" in banner.lines["validate_order"].text())
+    assert banner.isVisible()
+    assert banner.lines["validate_order"].text().startswith("Order checks paused")
 
-    click(view.pause_button)
+    (resume,) = banner.findChildren(QPushButton)
+    assert resume.text() == "Resume order checks"
+    click(resume)
     wait_for(qtbot, lambda: figures[-1].pending == 0 and figures[-1].succeeded == ORDERS)
     assert not figures[-1].paused
     assert view.pause_button.text() == "Pause"
-    assert "running again" in view.status.text()
+    wait_for(qtbot, lambda: not banner.isVisible())
     events, _ = panel.throughput.series(panel.clock())
     assert sum(events) >= ORDERS * 2  # placed and validated, at least, in the last minutes
 

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from ui.models.handlers import HandlerModel, HandlerRow, Throughput
 from ui.views._widgets import StatusLine, row_table, split, stacked, titled
+from ui.views.paused_banner import PausedHandler
 from ui.views.rate_chart import RateChart
 
 
@@ -34,6 +36,7 @@ class HandlersView(QWidget):
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Stop or restart deliveries to the selected handler")
         self.pause_button.clicked.connect(self._toggle_pause)
+        self.confirm: QMessageBox | None = None
         self.retry_dead_button = QPushButton("Retry all dead")
         self.retry_dead_button.setToolTip("Make every dead delivery of this handler due now")
         self.retry_dead_button.clicked.connect(self._retry_dead)
@@ -85,9 +88,27 @@ class HandlersView(QWidget):
 
     def _toggle_pause(self) -> None:
         handler = self.selected
-        if handler is not None:
-            signal = self.resumeRequested if handler.paused else self.pauseRequested
-            signal.emit(handler.name)
+        if handler is None:
+            return
+        if handler.paused:
+            self.resumeRequested.emit(handler.name)
+            return
+        # Pausing holds orders up at a stage: asked once, never by a stray click.
+        waits = PausedHandler(handler.name, handler.events, 0).label()
+        self.confirm = QMessageBox(
+            QMessageBox.Icon.Warning,
+            f"Pause {handler.name}?",
+            f"Pause {handler.name} ({waits})?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        self.confirm.setInformativeText(
+            "Its deliveries wait until you resume it, and the orders waiting for it stop "
+            "where they are. The board shows what waits, with a Resume button."
+        )
+        pause = self.confirm.addButton("Pause", QMessageBox.ButtonRole.AcceptRole)
+        pause.clicked.connect(lambda: self.pauseRequested.emit(handler.name))
+        self.confirm.open()
 
     def _retry_dead(self) -> None:
         handler = self.selected
