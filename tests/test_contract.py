@@ -10,7 +10,20 @@ from __future__ import annotations
 
 import difflib
 
+import pytest
+from graphql import GraphQLEnumType, GraphQLSchema, build_schema, parse, validate
+
+from backend import settings
+from backend.status import ORDER_TRANSITIONS, OrderAction, OrderStatus
+from handlers.sdk import EventType
 from tools.schema import REGENERATE, SCHEMA_FILE, printed
+from ui.controllers.board import MUTATIONS
+from ui.controllers.menu import MENU_ITEM_CHANGED
+from ui.models.cart import MAX_QUANTITY
+from ui.models.events import SEVERITY, DeliveryStatus
+from ui.models.stages import ACTIONS_OF, LABEL_OF, STAGE_OF, Action, Status
+from ui.views.event_log import EVENT_TYPES
+from ui.views.new_order import CHANNELS, FULFILLMENTS
 
 
 def test_checked_in_schema_is_the_one_the_code_serves() -> None:
@@ -27,3 +40,61 @@ def test_checked_in_schema_is_the_one_the_code_serves() -> None:
             )
         )
         raise AssertionError(f"docs/schema.graphql is out of date; run {REGENERATE}\n{diff}")
+
+
+# -- the dashboard's copies ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema() -> GraphQLSchema:
+    return build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def enum_values(schema: GraphQLSchema, name: str) -> list[str]:
+    enum = schema.get_type(name)
+    assert isinstance(enum, GraphQLEnumType), f"docs/schema.graphql has no enum {name}"
+    return list(enum.values)
+
+
+def test_the_board_knows_every_order_status(schema: GraphQLSchema) -> None:
+    assert [status.value for status in Status] == enum_values(schema, "OrderStatus")
+    assert set(STAGE_OF) == set(LABEL_OF) == set(ACTIONS_OF) == set(Status)
+
+
+def test_the_event_log_knows_every_delivery_status(schema: GraphQLSchema) -> None:
+    assert [status.value for status in DeliveryStatus] == enum_values(schema, "DeliveryStatus")
+    assert set(SEVERITY) == set(DeliveryStatus)
+
+
+def test_the_new_order_dialog_offers_only_the_api_s_channels_and_fulfillments(
+    schema: GraphQLSchema,
+) -> None:
+    # Staff enter phone and counter orders; WEB and KIOSK are the public's.
+    assert {value for _, value in CHANNELS} <= set(enum_values(schema, "Channel"))
+    assert {value for _, value in FULFILLMENTS} == set(enum_values(schema, "Fulfillment"))
+    assert MAX_QUANTITY == settings.MAX_QUANTITY
+
+
+def test_the_event_log_filter_lists_every_event_type() -> None:
+    assert list(EVENT_TYPES) == [event_type.value for event_type in EventType]
+    assert EventType(MENU_ITEM_CHANGED) is EventType.MENU_ITEM_CHANGED
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_board_offers_exactly_the_actions_the_transition_table_allows(
+    status: Status,
+) -> None:
+    # The dashboard's Action and the backend's OrderAction share their member names.
+    allowed = {
+        action
+        for action in Action
+        if OrderStatus(status) in ORDER_TRANSITIONS[OrderAction[action.name]].sources
+    }
+    assert set(ACTIONS_OF[status]) == allowed
+
+
+def test_the_board_s_mutations_are_valid_against_the_schema(schema: GraphQLSchema) -> None:
+    assert set(MUTATIONS) == set(Action)
+    for action, document in MUTATIONS.items():
+        errors = validate(schema, parse(document))
+        assert errors == [], f"{action}: {errors}"
