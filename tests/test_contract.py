@@ -3,18 +3,24 @@
 ``docs/schema.graphql`` is what outside clients code against; it must be exactly what
 the code serves. The dashboard may not import the backend (it is a GraphQL client
 like any other), so it keeps its own lists of statuses, event types and staff
-actions; these tests hold each copy to the schema and the backend's tables.
+actions; these tests hold each copy to the schema and the backend's tables. And
+``docs/api.md`` names every event type, error code, status and root field there is.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 
 import pytest
 from graphql import GraphQLEnumType, GraphQLSchema, build_schema, parse, validate
 
 from backend import settings
+from backend.auth import POLICY
+from backend.errors import ErrorCode
+from backend.runner import Outcome
 from backend.status import ORDER_TRANSITIONS, OrderAction, OrderStatus
+from backend.status import DeliveryStatus as BackendDeliveryStatus
 from handlers.sdk import EventType
 from tools.schema import REGENERATE, SCHEMA_FILE, printed
 from ui.controllers.board import MUTATIONS
@@ -98,3 +104,32 @@ def test_the_board_s_mutations_are_valid_against_the_schema(schema: GraphQLSchem
     for action, document in MUTATIONS.items():
         errors = validate(schema, parse(document))
         assert errors == [], f"{action}: {errors}"
+
+
+# -- docs/api.md ---------------------------------------------------------------------
+
+
+API_MD = SCHEMA_FILE.parent / "api.md"
+CODE_SPAN = re.compile(r"`[^`\n]+`")
+
+
+@pytest.mark.parametrize(
+    ("kind", "names"),
+    [
+        ("event type", [str(event_type) for event_type in EventType]),
+        ("error code", [str(code) for code in ErrorCode]),
+        ("order status", [str(status) for status in OrderStatus]),
+        ("delivery status", [str(status) for status in BackendDeliveryStatus]),
+        ("attempt outcome", [str(outcome) for outcome in Outcome]),
+        ("root field", list(POLICY)),
+    ],
+)
+def test_api_md_documents_every(kind: str, names: list[str]) -> None:
+    text = API_MD.read_text(encoding="utf-8")
+    # A root field may be named with its type (`Query.menu`) or, in a list, without it.
+    missing = [
+        name
+        for name in names
+        if not {f"`{name}`", f"`{name.rpartition('.')[2]}`"} & set(CODE_SPAN.findall(text))
+    ]
+    assert missing == [], f"docs/api.md does not mention the {kind}s {missing}"
