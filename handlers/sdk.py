@@ -5,6 +5,10 @@ naming the event types it takes and its delivery policy. It must be idempotent a
 must not depend on the order events arrive in: it checks the current state through
 ``ctx.graphql`` and changes state only through GraphQL mutations, passing
 ``ctx.idempotency_key`` so that a duplicate delivery changes nothing.
+
+The event types (:class:`EventType`) and what each carries (:data:`PAYLOADS`) are
+defined here too: the backend writes them, handlers take them, and this is the one
+module of the handler package both may import.
 """
 
 from __future__ import annotations
