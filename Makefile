@@ -1,6 +1,7 @@
 # `make run` starts Passline; `make test` runs every check; `make screenshots` renders
-# the views to docs/screenshots/; `make dist` builds the bundle dist/passline/ and the
-# installer dist/passline-<version>-linux-x86_64.tar.gz. Each creates .venv and
+# the views to docs/screenshots/; `make schema` prints the API's schema into
+# docs/schema.graphql; `make dist` builds the bundle dist/passline/ and the installer
+# dist/passline-<version>-linux-x86_64.tar.gz. Each creates .venv and
 # install what pyproject.toml asks for, again only when pyproject.toml changed.
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed
 DIST_STAMP := $(VENV)/.installed-dist
 ARGS ?=
 
-.PHONY: run test lint bench screenshots dist clean
+.PHONY: run test lint bench screenshots schema dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,10 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.panel_screenshots docs/screenshots
+
+# The checked-in contract of the API, printed from the code (tests/test_contract.py).
+schema: $(STAMP)
+	$(BIN)/python -m tools.schema
 
 # PyInstaller goes into .venv only for this target (the `dist` extra).
 $(DIST_STAMP): $(STAMP)

@@ -1,8 +1,9 @@
 """Who may do what: tokens, roles and the one policy table of the API.
 
-Roles (DESIGN.md, "Auth"): ``staff`` holds the staff token; ``customer`` holds one
-order's access token; ``handler`` is only ever given in-process; ``public`` sent no
-token and may read the menu and place WEB or KIOSK orders.
+Roles (docs/api.md, "Authentication and roles"): ``staff`` holds the staff token;
+``customer`` holds one order's access token; ``handler`` is only ever given
+in-process; ``public`` sent no token and may read the menu and place WEB or KIOSK
+orders.
 """
 
 from __future__ import annotations

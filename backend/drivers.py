@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
 
 from backend import orders
 from backend.database import Tx
@@ -12,6 +11,7 @@ from backend.errors import NotFound
 from backend.idempotency import Codec, once
 from backend.queries import SQL
 from backend.status import OrderAction
+from handlers.sdk import DriverSnapshot
 
 DISPATCH_ORDER = "dispatchOrder"
 
@@ -22,7 +22,7 @@ class Driver:
     name: str
     phone: str
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> DriverSnapshot:
         return {"id": self.id, "name": self.name, "phone": self.phone}
 
 

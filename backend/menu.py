@@ -12,8 +12,7 @@ from backend.database import Tx
 from backend.errors import NotFound
 from backend.outbox import emit
 from backend.queries import SQL
-
-MENU_ITEM_CHANGED = "menu_item_changed"
+from handlers.sdk import EventType, MenuItemChangedPayload, MenuItemSnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +24,7 @@ class MenuItem:
     available: bool
     stock: int | None
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> MenuItemSnapshot:
         return {
             "id": self.id,
             "name": self.name,
@@ -69,7 +68,8 @@ def set_available(tx: Tx, menu_item_id: str, available: bool) -> MenuItem:
         return item
     tx.execute(SQL.set_menu_item_available, {"id": menu_item_id, "available": int(available)})
     changed = MenuItem(item.id, item.name, item.category, item.price_cents, available, item.stock)
-    emit(tx, MENU_ITEM_CHANGED, {"menuItem": changed.snapshot()})
+    payload: MenuItemChangedPayload = {"menuItem": changed.snapshot()}
+    emit(tx, EventType.MENU_ITEM_CHANGED, payload)
     return changed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,6 @@ from backend.settings import (
     MIN_QUANTITY,
 )
 from backend.status import (
-    ORDER_PLACED,
     ORDER_TRANSITIONS,
     Channel,
     Fulfillment,
@@ -31,6 +31,7 @@ from backend.status import (
     OrderStatus,
     Transition,
 )
+from handlers.sdk import EventType, OrderPlacedPayload, OrderSnapshot
 
 PLACE_ORDER = "placeOrder"
 
@@ -60,7 +61,7 @@ class Order:
     created_at: datetime
     updated_at: datetime
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> OrderSnapshot:
         """The order as carried in its events' payloads (camelCase, like the API)."""
         return {
             "id": self.id,
@@ -88,7 +89,7 @@ class Order:
         }
 
     @classmethod
-    def from_snapshot(cls, data: dict[str, Any]) -> Order:
+    def from_snapshot(cls, data: Mapping[str, Any]) -> Order:
         return cls(
             id=data["id"],
             number=data["number"],
@@ -259,7 +260,8 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
             for index, line in enumerate(order.items)
         ],
     )
-    emit(tx, ORDER_PLACED, {"order": order.snapshot()}, order_id=order.id)
+    payload: OrderPlacedPayload = {"order": order.snapshot()}
+    emit(tx, EventType.ORDER_PLACED, payload, order_id=order.id)
     return order
 
 
@@ -268,10 +270,14 @@ def transition(
     order_id: str,
     action: OrderAction,
     *,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
     causation_id: str | None = None,
 ) -> Order:
-    """Move an order as the transition table allows, writing the action's event."""
+    """Move an order as the transition table allows, writing the action's event.
+
+    Its payload is the order after the move plus ``details`` (``reason``, ``payment``,
+    ``driver``): the event type's ``TypedDict`` in ``handlers.sdk.PAYLOADS``.
+    """
     order = require_order(tx.conn, order_id)
     rule = check_transition(order, action)
     moved = replace(order, status=rule.target, updated_at=tx.now)
@@ -302,7 +308,7 @@ def transition_once(
     action: OrderAction,
     idempotency_key: str,
     *,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> Order:
     """:func:`transition`, or the first result of ``idempotency_key`` for ``action``."""
     return once(

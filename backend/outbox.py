@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from backend.database import Tx
@@ -15,13 +16,15 @@ from backend.queries import SQL
 def emit(
     tx: Tx,
     event_type: str,
-    payload: dict[str, Any],
+    payload: Mapping[str, Any],
     *,
     order_id: str | None = None,
     causation_id: str | None = None,
 ) -> EventRecord:
     """Append an event and fan it out to every subscribed handler, in ``tx``.
 
+    ``event_type`` is a ``handlers.sdk.EventType`` with its payload ``TypedDict``
+    (the outbox itself takes any type: the runner's tests write their own).
     Nothing leaves the process here: subscribers and the runner are woken only
     after the transaction commits, by the facts this adds to ``tx``.
     """
@@ -43,7 +46,7 @@ def emit(
         tx.execute(
             SQL.insert_delivery, {"event_seq": seq, "handler": handler, "next_attempt_at": due}
         )
-    event = EventRecord(seq, event_id, event_type, order_id, payload, tx.now, causation_id)
+    event = EventRecord(seq, event_id, event_type, order_id, dict(payload), tx.now, causation_id)
     tx.facts.append(event)
     log_change(tx, event)
     return event

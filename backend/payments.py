@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from backend import orders
 from backend.database import Tx
@@ -14,6 +13,7 @@ from backend.idempotency import once
 from backend.ids import uuid7
 from backend.queries import SQL
 from backend.status import OrderAction
+from handlers.sdk import PaymentSnapshot
 
 RECORD_PAYMENT = "recordPayment"
 
@@ -31,7 +31,7 @@ class Payment:
     method: PaymentMethod
     reference: str | None
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> PaymentSnapshot:
         """The payment as carried in the ``order_paid`` event (camelCase, like the API)."""
         return {
             "id": self.id,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from handlers.sdk import EventType
+
 
 class OrderStatus(StrEnum):
     PLACED = "PLACED"  # accepted and saved; waiting for validate_order
@@ -54,27 +56,27 @@ class OrderAction(StrEnum):
 class Transition:
     sources: frozenset[OrderStatus]
     target: OrderStatus
-    event_type: str
+    event_type: EventType
 
 
-def _t(target: OrderStatus, event_type: str, *sources: OrderStatus) -> Transition:
+def _t(target: OrderStatus, event_type: EventType, *sources: OrderStatus) -> Transition:
     return Transition(frozenset(sources), target, event_type)
 
 
 S = OrderStatus
-ORDER_PLACED = "order_placed"
+E = EventType
 ORDER_TRANSITIONS: dict[OrderAction, Transition] = {
-    OrderAction.VALIDATE: _t(S.VALIDATED, "order_validated", S.PLACED),
-    OrderAction.REJECT: _t(S.REJECTED, "order_rejected", S.PLACED),
-    OrderAction.RECORD_PAYMENT: _t(S.PAID, "order_paid", S.VALIDATED),
-    OrderAction.FAIL_PAYMENT: _t(S.PAYMENT_FAILED, "payment_failed", S.VALIDATED),
-    OrderAction.SEND_TO_KITCHEN: _t(S.IN_KITCHEN, "order_in_kitchen", S.PAID),
-    OrderAction.MARK_READY: _t(S.READY, "order_ready", S.PAID, S.IN_KITCHEN),
-    OrderAction.DISPATCH: _t(S.OUT_FOR_DELIVERY, "order_out_for_delivery", S.READY),
-    OrderAction.COMPLETE: _t(S.COMPLETED, "order_completed", S.READY, S.OUT_FOR_DELIVERY),
+    OrderAction.VALIDATE: _t(S.VALIDATED, E.ORDER_VALIDATED, S.PLACED),
+    OrderAction.REJECT: _t(S.REJECTED, E.ORDER_REJECTED, S.PLACED),
+    OrderAction.RECORD_PAYMENT: _t(S.PAID, E.ORDER_PAID, S.VALIDATED),
+    OrderAction.FAIL_PAYMENT: _t(S.PAYMENT_FAILED, E.PAYMENT_FAILED, S.VALIDATED),
+    OrderAction.SEND_TO_KITCHEN: _t(S.IN_KITCHEN, E.ORDER_IN_KITCHEN, S.PAID),
+    OrderAction.MARK_READY: _t(S.READY, E.ORDER_READY, S.PAID, S.IN_KITCHEN),
+    OrderAction.DISPATCH: _t(S.OUT_FOR_DELIVERY, E.ORDER_OUT_FOR_DELIVERY, S.READY),
+    OrderAction.COMPLETE: _t(S.COMPLETED, E.ORDER_COMPLETED, S.READY, S.OUT_FOR_DELIVERY),
     OrderAction.CANCEL: _t(
         S.CANCELLED,
-        "order_cancelled",
+        E.ORDER_CANCELLED,
         S.PLACED,
         S.VALIDATED,
         S.PAID,
@@ -83,29 +85,14 @@ ORDER_TRANSITIONS: dict[OrderAction, Transition] = {
         S.READY,
     ),
 }
-del S
+del S, E
 
 
 class DeliveryStatus(StrEnum):
-    """Where one event's delivery to one handler stands (DESIGN.md, delivery semantics)."""
+    """Where one event's delivery to one handler stands (docs/api.md, "Deliveries")."""
 
     PENDING = "PENDING"  # due at next_attempt_at, waiting for the runner (or paused)
     RUNNING = "RUNNING"  # leased until lease_until; an expired lease makes it due again
     SUCCEEDED = "SUCCEEDED"  # the handler returned
     RETRYING = "RETRYING"  # the last attempt failed; due again after backoff
     DEAD = "DEAD"  # out of attempts or a permanent error; waits for a person
-
-
-EVENT_TYPES = (
-    "order_placed",
-    "order_validated",
-    "order_rejected",
-    "order_paid",
-    "payment_failed",
-    "order_in_kitchen",
-    "order_ready",
-    "order_out_for_delivery",
-    "order_completed",
-    "order_cancelled",
-    "menu_item_changed",
-)

@@ -5,7 +5,7 @@ The file (``--handlers-config``) holds one ``[[webhook]]`` table per handler::
     [[webhook]]
     name = "print_receipts"                      # lowercase, digits, _; unique
     url = "http://127.0.0.1:9000/hooks/receipts"  # http or https
-    events = ["order_paid", "order_completed"]   # backend.status.EVENT_TYPES
+    events = ["order_paid", "order_completed"]   # handlers.sdk.EventType values
     timeout_seconds = 5                          # optional, per attempt
     max_attempts = 5                             # optional
     concurrency = 4                              # optional, attempts at once
@@ -33,13 +33,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from backend.errors import HandlersConfigError
-from backend.status import EVENT_TYPES, ORDER_PLACED
 from handlers.sdk import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_TIMEOUT_SECONDS,
     Context,
     Event,
+    EventType,
     HandlerDefinition,
     PermanentError,
     RetryAfter,
@@ -104,7 +104,7 @@ class WebhookPayload(TypedDict):
 
 
 # The table each event type is about, and the payload key holding that row's snapshot.
-ROWS: Mapping[str, tuple[str, str]] = {"menu_item_changed": ("menu_items", "menuItem")}
+ROWS: Mapping[str, tuple[str, str]] = {EventType.MENU_ITEM_CHANGED: ("menu_items", "menuItem")}
 ORDER_ROW = ("orders", "order")
 
 
@@ -119,7 +119,7 @@ def hasura_payload(event: Event, trigger: str, max_attempts: int) -> WebhookPayl
         "trigger": {"name": trigger},
         "table": {"schema": "public", "name": table},
         "event": {
-            "op": "INSERT" if event.type == ORDER_PLACED else "UPDATE",
+            "op": "INSERT" if event.type == EventType.ORDER_PLACED else "UPDATE",
             "data": {"old": None, "new": new},
             "session_variables": {"x-hasura-role": "handler"},
         },
@@ -402,12 +402,13 @@ class _Entry:
                 f"events must be a non-empty list of event types, like "
                 f'["order_paid"], not {events!r}'
             )
+        known = [str(event_type) for event_type in EventType]
         for event_type in events:
-            if event_type not in EVENT_TYPES:
-                hint = _did_you_mean(str(event_type), EVENT_TYPES)
+            if event_type not in known:
+                hint = _did_you_mean(str(event_type), known)
                 self.fail(
                     f"unknown event type {event_type!r}{hint}; "
-                    f"the event types are: {', '.join(EVENT_TYPES)}"
+                    f"the event types are: {', '.join(known)}"
                 )
         if len(set(events)) != len(events):
             self.fail("events lists an event type twice; list each once")

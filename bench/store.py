@@ -35,6 +35,7 @@ from bench.common import (
     run_section,
     temp_dir,
 )
+from handlers.sdk import EventType
 
 TASKS = 64  # concurrent callers of Database.write
 STORE_SECONDS = 5.0
@@ -44,9 +45,10 @@ RAW_BATCH = 64
 WARMUP_SECONDS = 0.5
 TARGET_RATE = 3_000.0
 TARGET_RATIO = 0.67
-# DESIGN.md: validate_order takes order_placed, so a placed order has one delivery row.
-# Fixed here rather than read from backend.registry, which discovers the handlers.
-SUBSCRIBERS: dict[str, tuple[str, ...]] = {"order_placed": ("validate_order",)}
+# validate_order takes order_placed (README, "How events flow"), so a placed order has
+# one delivery row. Fixed here rather than read from backend.registry, which discovers
+# the handlers.
+SUBSCRIBERS: dict[str, tuple[str, ...]] = {EventType.ORDER_PLACED: ("validate_order",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +241,7 @@ class _RawWriter:
             sql["insert_event"],
             {
                 "id": str(uuid.uuid4()),
-                "type": "order_placed",
+                "type": EventType.ORDER_PLACED.value,
                 "order_id": order_id,
                 "payload": json.dumps(payload, separators=(",", ":")),
                 "created_at": now,

@@ -1,7 +1,7 @@
 """What the restaurant's handlers share: reading the current order, changing it by a
 mutation that may find the order moved on, and their adapters.
 
-Shapes here mirror the public GraphQL contract (DESIGN.md), the only thing a handler
+Shapes here mirror the public GraphQL contract (docs/api.md), the only thing a handler
 may know about the backend.
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers._order import OrderStatus, change, current_order
-from handlers.sdk import Context, Event, handler
+from handlers.sdk import Context, Event, EventType, handler
 
 DELIVERY = "DELIVERY"
 DISPATCH_ORDER = """
@@ -13,7 +13,7 @@ mutation Dispatch($id: ID!, $key: String!) {
 """
 
 
-@handler("order_ready")
+@handler(EventType.ORDER_READY)
 async def assign_driver(event: Event, ctx: Context) -> None:
     order = await current_order(ctx)
     if order.fulfillment != DELIVERY:

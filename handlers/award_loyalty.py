@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers._order import OrderStatus, change, current_order
-from handlers.sdk import Context, Event, handler
+from handlers.sdk import Context, Event, EventType, handler
 
 AWARD_LOYALTY = """
 mutation Award($id: ID!, $key: String!) {
@@ -12,7 +12,7 @@ mutation Award($id: ID!, $key: String!) {
 """
 
 
-@handler("order_completed")
+@handler(EventType.ORDER_COMPLETED)
 async def award_loyalty(event: Event, ctx: Context) -> None:
     order = await current_order(ctx)
     if order.phone is None:

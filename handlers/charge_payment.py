@@ -12,7 +12,7 @@ from handlers._order import (
     order_summary,
 )
 from handlers.adapters import Charge, ChargeStatus
-from handlers.sdk import Context, Event, PermanentError, handler
+from handlers.sdk import Context, Event, EventType, PermanentError, handler
 
 COUNTER = "COUNTER"
 RECORD_PAYMENT = """
@@ -29,7 +29,7 @@ mutation Fail($id: ID!, $reason: String!, $key: String!) {
 """
 
 
-@handler("order_validated", concurrency=PIPELINE_CONCURRENCY)
+@handler(EventType.ORDER_VALIDATED, concurrency=PIPELINE_CONCURRENCY)
 async def charge_payment(event: Event, ctx: Context) -> None:
     """Take the payment once. Gateway errors propagate, so the runner retries them."""
     order = await order_summary(ctx)

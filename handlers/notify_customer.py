@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers._order import Order, OrderStatus, adapters, current_order, money
-from handlers.sdk import Context, Event, PermanentError, handler
+from handlers.sdk import Context, Event, EventType, PermanentError, handler
 
 SIGNATURE = "- Passline"
 _READY = {
@@ -38,13 +38,13 @@ def payment_failed(order: Order, event: Event) -> str | None:
 
 # Event type -> the message for it, or None when the order has moved on.
 MESSAGES: dict[str, Callable[[Order, Event], str | None]] = {
-    "order_ready": ready,
-    "order_rejected": rejected,
-    "payment_failed": payment_failed,
+    EventType.ORDER_READY: ready,
+    EventType.ORDER_REJECTED: rejected,
+    EventType.PAYMENT_FAILED: payment_failed,
 }
 
 
-@handler(*MESSAGES)
+@handler(*map(EventType, MESSAGES))
 async def notify_customer(event: Event, ctx: Context) -> None:
     message = MESSAGES.get(event.type)
     if message is None:

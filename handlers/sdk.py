@@ -5,6 +5,10 @@ naming the event types it takes and its delivery policy. It must be idempotent a
 must not depend on the order events arrive in: it checks the current state through
 ``ctx.graphql`` and changes state only through GraphQL mutations, passing
 ``ctx.idempotency_key`` so that a duplicate delivery changes nothing.
+
+The event types (:class:`EventType`) and what each carries (:data:`PAYLOADS`) are
+defined here too: the backend writes them, handlers take them, and this is the one
+module of the handler package both may import.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, TypedDict
 
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -21,13 +26,150 @@ DEFAULT_BACKOFF_BASE_SECONDS = 0.5
 DEFAULT_BACKOFF_CAP_SECONDS = 60.0
 
 
+class EventType(StrEnum):
+    """What happened; each event carries the payload of its type (:data:`PAYLOADS`).
+
+    The backend writes them and handlers subscribe to them, so they live here, in the
+    one module of the handler package the backend may import. docs/api.md describes
+    each for clients of the API.
+    """
+
+    ORDER_PLACED = "order_placed"  # placeOrder saved a new order (PLACED)
+    ORDER_VALIDATED = "order_validated"  # PLACED -> VALIDATED (markValidated)
+    ORDER_REJECTED = "order_rejected"  # PLACED -> REJECTED, with the reason (rejectOrder)
+    ORDER_PAID = "order_paid"  # VALIDATED -> PAID, with the payment (recordPayment)
+    PAYMENT_FAILED = "payment_failed"  # VALIDATED -> PAYMENT_FAILED, with why (failPayment)
+    ORDER_IN_KITCHEN = "order_in_kitchen"  # PAID -> IN_KITCHEN (markInKitchen)
+    ORDER_READY = "order_ready"  # PAID or IN_KITCHEN -> READY (markReady, staff)
+    ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery"  # READY -> OUT_FOR_DELIVERY, the driver
+    ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
+    ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
+    MENU_ITEM_CHANGED = "menu_item_changed"  # an item became (un)available
+
+
+# -- what each event type carries (camelCase, like the API) ---------------------------
+
+
+class OrderLineSnapshot(TypedDict):
+    menuItemId: str
+    name: str
+    quantity: int
+    unitPriceCents: int
+    notes: str | None
+
+
+class OrderSnapshot(TypedDict):
+    """The order as it was right after the event (the API's ``Order``, without events)."""
+
+    id: str
+    number: int
+    status: str  # an OrderStatus of the API
+    channel: str
+    fulfillment: str
+    customerName: str | None
+    phone: str | None
+    address: str | None
+    notes: str | None
+    items: list[OrderLineSnapshot]
+    totalCents: int
+    createdAt: str  # ISO 8601, UTC
+    updatedAt: str
+
+
+class PaymentSnapshot(TypedDict):
+    id: str
+    amountCents: int
+    method: str  # CASH or CARD
+    reference: str | None  # the gateway's charge id of a CARD payment
+
+
+class DriverSnapshot(TypedDict):
+    id: str
+    name: str
+    phone: str
+
+
+class MenuItemSnapshot(TypedDict):
+    id: str
+    name: str
+    category: str
+    priceCents: int
+    available: bool
+    stock: int | None  # None: this item's stock is not counted
+
+
+class OrderPlacedPayload(TypedDict):
+    order: OrderSnapshot
+
+
+class OrderValidatedPayload(TypedDict):
+    order: OrderSnapshot
+
+
+class OrderRejectedPayload(TypedDict):
+    order: OrderSnapshot
+    reason: str  # for the customer to read
+
+
+class OrderPaidPayload(TypedDict):
+    order: OrderSnapshot
+    payment: PaymentSnapshot
+
+
+class PaymentFailedPayload(TypedDict):
+    order: OrderSnapshot
+    reason: str
+
+
+class OrderInKitchenPayload(TypedDict):
+    order: OrderSnapshot
+
+
+class OrderReadyPayload(TypedDict):
+    order: OrderSnapshot
+
+
+class OrderOutForDeliveryPayload(TypedDict):
+    order: OrderSnapshot
+    driver: DriverSnapshot
+
+
+class OrderCompletedPayload(TypedDict):
+    order: OrderSnapshot
+
+
+class OrderCancelledPayload(TypedDict):
+    order: OrderSnapshot
+    reason: str  # staff's, as given to cancelOrder
+
+
+class MenuItemChangedPayload(TypedDict):
+    menuItem: MenuItemSnapshot
+
+
+PAYLOADS: Mapping[EventType, type] = {
+    EventType.ORDER_PLACED: OrderPlacedPayload,
+    EventType.ORDER_VALIDATED: OrderValidatedPayload,
+    EventType.ORDER_REJECTED: OrderRejectedPayload,
+    EventType.ORDER_PAID: OrderPaidPayload,
+    EventType.PAYMENT_FAILED: PaymentFailedPayload,
+    EventType.ORDER_IN_KITCHEN: OrderInKitchenPayload,
+    EventType.ORDER_READY: OrderReadyPayload,
+    EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,
+    EventType.ORDER_COMPLETED: OrderCompletedPayload,
+    EventType.ORDER_CANCELLED: OrderCancelledPayload,
+    EventType.MENU_ITEM_CHANGED: MenuItemChangedPayload,
+}
+"""The payload ``TypedDict`` of each event type; a test holds the writers to them."""
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One delivery of an event to a handler."""
 
     seq: int
     id: str
-    type: str
+    type: str  # an EventType, or a test's own type
     order_id: str | None
     payload: Mapping[str, Any]
     created_at: str
@@ -93,7 +235,7 @@ DEFINITIONS: dict[str, HandlerDefinition] = {}
 
 
 def handler(
-    *events: str,
+    *events: EventType,
     name: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,

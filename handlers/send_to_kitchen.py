@@ -10,7 +10,7 @@ from handlers._order import (
     change,
     current_order,
 )
-from handlers.sdk import Context, Event, handler
+from handlers.sdk import Context, Event, EventType, handler
 
 MARK_IN_KITCHEN = """
 mutation InKitchen($id: ID!, $key: String!) {
@@ -19,7 +19,7 @@ mutation InKitchen($id: ID!, $key: String!) {
 """
 
 
-@handler("order_paid", concurrency=PIPELINE_CONCURRENCY)
+@handler(EventType.ORDER_PAID, concurrency=PIPELINE_CONCURRENCY)
 async def send_to_kitchen(event: Event, ctx: Context) -> None:
     order = await current_order(ctx)
     if order.status is not OrderStatus.PAID:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers._order import PIPELINE_CONCURRENCY, change, order_id
-from handlers.sdk import Context, Event, handler
+from handlers.sdk import Context, Event, EventType, handler
 
 APPLY_INVENTORY = """
 mutation Stock($id: ID!, $key: String!) {
@@ -12,7 +12,7 @@ mutation Stock($id: ID!, $key: String!) {
 """
 
 
-@handler("order_paid", concurrency=PIPELINE_CONCURRENCY)
+@handler(EventType.ORDER_PAID, concurrency=PIPELINE_CONCURRENCY)
 async def update_inventory(event: Event, ctx: Context) -> None:
     """Whatever the order's status now: once paid, its goods are spoken for.
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from handlers._order import PIPELINE_CONCURRENCY, Order, OrderStatus, change, current_order, money
-from handlers.sdk import Context, Event, handler
+from handlers.sdk import Context, Event, EventType, handler
 
 # Only the order's items: the whole menu (30-odd items) costs several times as much.
 MENU_QUERY = "query Menu($ids: [ID!]!) { menu(ids: $ids) { id name priceCents available } }"
@@ -22,7 +22,7 @@ mutation Reject($id: ID!, $reason: String!, $key: String!) {
 """
 
 
-@handler("order_placed", concurrency=PIPELINE_CONCURRENCY)
+@handler(EventType.ORDER_PLACED, concurrency=PIPELINE_CONCURRENCY)
 async def validate_order(event: Event, ctx: Context) -> None:
     """Items exist and are available, prices and total add up: validate, else reject."""
     order = await current_order(ctx)

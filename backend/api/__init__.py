@@ -1,1 +1,2 @@
-"""The GraphQL API of the public contract (DESIGN.md): types, resolvers, schema, view."""
+"""The GraphQL API of the public contract (docs/api.md, docs/schema.graphql): types,
+resolvers, schema, view."""

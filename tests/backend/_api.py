@@ -1,4 +1,4 @@
-"""Helpers of the API tests: a request refused must change nothing (DESIGN.md, "Bad input")."""
+"""Helpers of the API tests: a request refused must change nothing (docs/api.md, "Errors")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad input against the real server (DESIGN.md, "Bad input").
+"""Bad input against the real server (docs/api.md, "Errors" and "Limits").
 
 Every refusal is checked three ways: the error carries the contract's
 ``extensions.code`` (and ``field`` where one is at fault), no order, event or menu

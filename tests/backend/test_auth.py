@@ -1,4 +1,4 @@
-"""Who may do what, over the real server (DESIGN.md, "Public API contract", Auth).
+"""Who may do what, over the real server (docs/api.md, "Authentication and roles").
 
 No token is the public ordering surface (menu, WEB and KIOSK orders); the staff token
 may do everything; an order's accessToken reads and follows that order only; a token
@@ -57,7 +57,7 @@ STAFF_MUTATIONS = {
     "cancelOrder": CANCEL,
     "setMenuItemAvailable": SET_AVAILABLE,
 }
-# A step of the pipeline: only the handlers, in-process, may take it (DESIGN.md).
+# A step of the pipeline: only the handlers, in-process, may take it (docs/api.md).
 HANDLER_ONLY = 'mutation($id: ID!) { markValidated(orderId: $id, idempotencyKey: "k") { id } }'
 STAFF_SUBSCRIPTIONS = {
     "orderChanges": "subscription { orderChanges(afterSeq: 0) { seq } }",

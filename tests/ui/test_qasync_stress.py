@@ -1,5 +1,6 @@
-"""DESIGN.md, platform notes: PySide6 6.12.0 on Python 3.11 aborts a qasync program after
-a few thousand Qt->Python callbacks. 50,000 of them through the loop must not crash."""
+"""PySide6 6.12.0 on Python 3.11 aborts a qasync program after a few thousand Qt->Python
+callbacks (none_dealloc, a reference-count bug; pyproject.toml pins PySide6 below 6.12
+there). 50,000 of them through the loop must not crash."""
 
 from __future__ import annotations
 

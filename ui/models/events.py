@@ -25,7 +25,8 @@ from ui.models._table import CENTER, LEFT, RIGHT, ROW_ROLE, FlatTableModel, Inde
 
 
 class DeliveryStatus(StrEnum):
-    """Where one delivery of an event to one handler stands (the API's DeliveryStatus)."""
+    """Where one delivery of an event to one handler stands (the API's DeliveryStatus,
+    held to docs/schema.graphql by tests/test_contract.py)."""
 
     PENDING = "PENDING"  # due, waiting for the runner (or for its paused handler)
     RUNNING = "RUNNING"  # an attempt is under way

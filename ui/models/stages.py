@@ -11,7 +11,7 @@ from enum import Enum, StrEnum
 
 
 class Status(StrEnum):
-    """An order's status, as the API spells it."""
+    """An order's status, as the API spells it (tests/test_contract.py checks the copy)."""
 
     PLACED = "PLACED"  # accepted; waiting for validate_order
     VALIDATED = "VALIDATED"  # checked; waiting for the payment
@@ -56,7 +56,8 @@ STAGE_OF: dict[Status, Stage] = {
     Status.REJECTED: Stage.DONE,
 }
 
-# Which actions each status allows (mirrors the backend's ORDER_TRANSITIONS for staff).
+# Which actions each status allows: the backend's ORDER_TRANSITIONS for staff (docs/api.md,
+# "Order status"), held to it by tests/test_contract.py.
 ACTIONS_OF: dict[Status, tuple[Action, ...]] = {
     Status.PLACED: (Action.CANCEL,),
     Status.VALIDATED: (Action.CANCEL,),

@@ -23,7 +23,8 @@ from ui.views._chips import TONES, DeliveryChipsDelegate
 from ui.views._widgets import StatusLine, row_table, split, stacked
 from ui.views.event_detail import EventDetail
 
-# The API contract's event types (DESIGN.md); types seen live are added to the list.
+# The API's event types (docs/api.md), held to the backend's by tests/test_contract.py;
+# types seen live are added to the list.
 EVENT_TYPES = (
     "order_placed",
     "order_validated",
