@@ -30,6 +30,7 @@ from ui.models.events import SEVERITY, DeliveryStatus
 from ui.models.stages import ACTIONS_OF, LABEL_OF, STAGE_OF, Action, Status
 from ui.views.event_log import EVENT_TYPES
 from ui.views.new_order import CHANNELS, FULFILLMENTS
+from ui.views.paused_banner import STATUS_AFTER
 
 
 def test_checked_in_schema_is_the_one_the_code_serves() -> None:
@@ -84,6 +85,13 @@ def test_the_new_order_dialog_offers_only_the_api_s_channels_and_fulfillments(
 def test_the_event_log_filter_lists_every_event_type() -> None:
     assert list(EVENT_TYPES) == [event_type.value for event_type in EventType]
     assert EventType(MENU_ITEM_CHANGED) is EventType.MENU_ITEM_CHANGED
+
+
+def test_the_paused_banner_knows_the_status_each_order_event_leaves() -> None:
+    # The order events and the status their transition leads to (order_placed: PLACED).
+    after = {t.event_type.value: t.target.value for t in ORDER_TRANSITIONS.values()}
+    after[EventType.ORDER_PLACED.value] = OrderStatus.PLACED.value
+    assert {event: status.value for event, status in STATUS_AFTER.items()} == after
 
 
 @pytest.mark.parametrize("status", list(Status))
