@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QTabWidget,
@@ -34,6 +35,7 @@ from ui.resources import app_icon
 from ui.sound import Chime
 from ui.tasks import spawn
 from ui.theme import DEFAULT_THEME, THEMES, apply_theme
+from ui.views.new_order import DEFAULT_CONFIRM_ABOVE_CENTS
 from ui.views.order_card import AMBER_AFTER_SECONDS, RED_AFTER_SECONDS
 from ui.views.paused_banner import PausedBanner
 from ui.views.status_bar import StatusBar
@@ -94,6 +96,7 @@ class MainWindow(QMainWindow):
         self.new_order: NewOrderController | None = None
         self.details: dict[str, OrderDetailController] = {}
         self.theme = DEFAULT_THEME
+        self.confirm_above_cents = DEFAULT_CONFIRM_ABOVE_CENTS  # 0: never ask
         self.amber_minutes = int(AMBER_AFTER_SECONDS // 60)
         self.red_minutes = int(RED_AFTER_SECONDS // 60)
 
@@ -140,6 +143,7 @@ class MainWindow(QMainWindow):
         )
         orders.addAction(self.new_order_action)
         orders.addAction(self._action("&Reload board", shortcuts.REFRESH, self._reload))
+        orders.addAction(self._action("&Confirm orders over…", None, self.ask_confirm_amount))
         orders.addSeparator()
         orders.addAction(self._action("&Quit", shortcuts.QUIT, self.close))
 
@@ -223,6 +227,9 @@ class MainWindow(QMainWindow):
             _int(s.value("board/amberMinutes"), self.amber_minutes),
             _int(s.value("board/redMinutes"), self.red_minutes),
         )
+        self.confirm_above_cents = _int(
+            s.value("orders/confirmAboveCents"), self.confirm_above_cents
+        )
         sound = str(s.value("alerts/sound", "true")).lower() == "true"
         self.sound_action.setChecked(sound)
         self.chime.enabled = sound
@@ -235,6 +242,7 @@ class MainWindow(QMainWindow):
         s.setValue("view/theme", self.theme)
         s.setValue("board/showDone", self.board.view.done_visible)
         s.setValue("board/amberMinutes", self.amber_minutes)
+        s.setValue("orders/confirmAboveCents", self.confirm_above_cents)
         s.setValue("board/redMinutes", self.red_minutes)
         s.setValue("alerts/sound", self.chime.enabled)
         s.sync()
@@ -248,6 +256,7 @@ class MainWindow(QMainWindow):
             self.new_order.view.activateWindow()
             return self.new_order
         controller = NewOrderController(self.client, self)
+        controller.view.confirm_above_cents = self.confirm_above_cents or None
         controller.placed.connect(self._placed)
         controller.view.finished.connect(lambda _: setattr(self, "new_order", None))
         self.new_order = controller
@@ -271,6 +280,21 @@ class MainWindow(QMainWindow):
 
     def toggle_theme(self) -> None:
         self.set_theme(THEMES[(THEMES.index(self.theme) + 1) % len(THEMES)])
+
+    def ask_confirm_amount(self) -> QInputDialog:
+        """Orders ▸ Confirm orders over…: the total above which New order asks once."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Confirm big orders")
+        dialog.setLabelText("Ask before placing an order over this total (0: never ask):")
+        dialog.setInputMode(QInputDialog.InputMode.DoubleInput)
+        dialog.setDoubleRange(0, 100_000)
+        dialog.setDoubleDecimals(2)
+        dialog.setDoubleValue(self.confirm_above_cents / 100)
+        dialog.doubleValueSelected.connect(
+            lambda value: setattr(self, "confirm_above_cents", round(value * 100))
+        )
+        dialog.open()
+        return dialog
 
     def set_thresholds(self, amber_minutes: int, red_minutes: int) -> None:
         self.amber_minutes, self.red_minutes = amber_minutes, max(red_minutes, amber_minutes)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
@@ -95,4 +96,82 @@ def test_place_pressed_twice_and_a_retry_make_one_order(
         headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
     ).json()
     assert answer["data"]["orders"] == [{"number": placed[0]}]
+    qtbot.waitUntil(lambda: len(window.board.model.orders) == 1, timeout=WAIT_MS)
+
+
+def test_the_ticket_error_goes_once_an_item_is_added(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = opened(qtbot, window).view
+    dialog.request_place()
+    assert dialog.items_error.isVisibleTo(dialog)
+    assert "Add at least one item" in dialog.items_error.text()
+    dialog.cart.add("fries")
+    assert not dialog.items_error.isVisibleTo(dialog)
+
+
+def test_a_quantity_over_the_limit_is_refused_where_it_is_typed(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    dialog = opened(qtbot, window).view
+    cart = dialog.cart
+    cart.add("fries")
+    row = cart.find("fries")
+    assert row is not None
+    index = dialog.ticket.index(0, cart.QUANTITY)
+    dialog.ticket_table.setCurrentIndex(index)
+    dialog.ticket_table.edit(index)
+    editor = dialog.ticket_table.indexWidget(index)
+    assert isinstance(editor, QLineEdit)  # not a spin box that would clamp it to 99
+    editor.selectAll()
+    QTest.keyClicks(editor, "99999")
+    assert editor.text() == "99999"
+    QTest.keyClick(editor, Qt.Key.Key_Return)  # the view commits it on its next turn
+    qtbot.waitUntil(lambda: dialog.items_error.isVisibleTo(dialog), timeout=WAIT_MS)
+    assert cart.line(row).quantity == 1  # not quietly 99
+    assert "at most 99 on one ticket (99999 asked)" in dialog.items_error.text()
+
+
+def test_enter_on_a_sold_out_item_says_it_is_sold_out(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    dialog = opened(qtbot, window).view
+    set_available(backend, "salmon", False)
+    row = dialog.cart.find("salmon")
+    assert row is not None
+    qtbot.waitUntil(lambda: not dialog.cart.line(row).available, timeout=WAIT_MS)
+    QTest.keyClicks(dialog.search, "salmon")
+    QTest.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert dialog.cart.ticket == []
+    assert "Grilled salmon is sold out" in dialog.items_error.text()
+    set_available(backend, "salmon", True)
+    qtbot.waitUntil(lambda: dialog.cart.line(row).available, timeout=WAIT_MS)
+
+
+def test_order_notes_are_multi_line_with_a_live_count(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = opened(qtbot, window).view
+    QTest.keyClicks(dialog.notes, "Nut allergy")
+    QTest.keyClick(dialog.notes, Qt.Key.Key_Return)
+    QTest.keyClicks(dialog.notes, "Ring twice")
+    assert dialog.notes_count.text() == "22 / 500 characters"
+    assert dialog.order_input()["notes"] == "Nut allergy\nRing twice"
+    dialog.notes.setPlainText("x" * 600)  # pasted: kept to the limit, said so
+    assert len(dialog.notes.toPlainText()) == 500
+    assert dialog.notes_count.text() == "500 / 500 characters"
+    assert dialog.notes_count.property("full") is True
+
+
+def test_a_big_total_asks_once_before_it_is_placed(qtbot: QtBot, window: MainWindow) -> None:
+    controller = opened(qtbot, window)
+    dialog = controller.view
+    dialog.confirm_above_cents = 5_000
+    dialog.cart.add("burger", 9)  # well over 50.00
+    sent: list[dict[str, object]] = []
+    dialog.placeRequested.connect(sent.append)
+
+    dialog.request_place()
+    assert sent == []
+    assert dialog.confirm is not None and dialog.confirm.isVisible()
+    assert "over 50.00" in dialog.confirm.text()
+    (place,) = [b for b in dialog.confirm.buttons() if b.text() == "Place it"]
+    place.click()
+    assert len(sent) == 1
     qtbot.waitUntil(lambda: len(window.board.model.orders) == 1, timeout=WAIT_MS)

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor
 
@@ -21,8 +22,8 @@ from ui.models._filter import rows_filter_change
 
 Index = QModelIndex | QPersistentModelIndex
 
-MAX_QUANTITY = 99
-MAX_NOTE_CHARS = 200
+MAX_QUANTITY = 99  # the API's limit for one line
+MAX_NOTE_CHARS = 500  # the API's limit for any text
 SOLD_OUT = QColor("#c62828")
 RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 CENTER = int(Qt.AlignmentFlag.AlignCenter.value)
@@ -60,7 +61,12 @@ class CartLine:
 
 
 class CartModel(QAbstractTableModel):
-    """Columns: item, price, quantity (editable), note (editable), line total."""
+    """Columns: item, price, quantity (editable), note (editable), line total.
+
+    ``refused(reason)``: a change asked for could not be made (sold out, over a limit).
+    """
+
+    refused = Signal(str)
 
     ITEM, PRICE, QUANTITY, NOTES, TOTAL = range(5)
     HEADERS = ("Item", "Price", "Qty", "Note", "Total")
@@ -140,7 +146,13 @@ class CartModel(QAbstractTableModel):
                 return False
             return self.set_quantity(line.id, quantity)
         if index.column() == self.NOTES:
-            return self._replace(index.row(), replace(line, notes=str(value)[:MAX_NOTE_CHARS]))
+            if len(str(value)) > MAX_NOTE_CHARS:
+                self.refused.emit(
+                    f"{line.name}: a note is at most {MAX_NOTE_CHARS} characters "
+                    f"({len(str(value))} given); shorten it"
+                )
+                return False
+            return self._replace(index.row(), replace(line, notes=str(value)))
         return False
 
     def line(self, row: int) -> CartLine:
@@ -183,18 +195,24 @@ class CartModel(QAbstractTableModel):
         row = self.find(item_id)
         if row is None:
             return False
-        line = self._lines[row]
-        if count > 0 and not line.available:
-            return False
-        return self.set_quantity(item_id, line.quantity + count)
+        return self.set_quantity(item_id, self._lines[row].quantity + count)
 
     def set_quantity(self, item_id: str, quantity: int) -> bool:
+        """Set a line's quantity; one that cannot be (over the limit, sold out) is
+        refused with ``refused(reason)``, never quietly changed."""
         row = self.find(item_id)
         if row is None:
             return False
         line = self._lines[row]
-        quantity = max(0, min(MAX_QUANTITY, quantity))
+        quantity = max(0, quantity)
         if quantity > line.quantity and not line.available:
+            self.refused.emit(f"{line.name} is sold out; it cannot be added now")
+            return False
+        if quantity > MAX_QUANTITY:
+            self.refused.emit(
+                f"{line.name}: at most {MAX_QUANTITY} on one ticket ({quantity} asked); "
+                "place a second order for more"
+            )
             return False
         notes = line.notes if quantity else ""
         return self._replace(row, replace(line, quantity=quantity, notes=notes))

@@ -11,8 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QIntValidator, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,20 +31,54 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTabBar,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.models.cart import MAX_QUANTITY, CartModel, MenuFilter, TicketFilter, money
+from ui.models.cart import MAX_NOTE_CHARS, MAX_QUANTITY, CartModel, MenuFilter, TicketFilter, money
 
 CHANNELS = (("Phone", "PHONE"), ("Counter", "COUNTER"))
 FULFILLMENTS = (("Takeaway", "TAKEAWAY"), ("Delivery", "DELIVERY"), ("Dine in", "DINE_IN"))
 ALL_CATEGORIES = "All"
+NOTES_LINES = 3  # the order's notes field shows this many lines
+DEFAULT_CONFIRM_ABOVE_CENTS = 15_000  # an order over this asks once before it is placed
 PLUS_KEYS = (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Return, Qt.Key.Key_Enter)
 MINUS_KEYS = (Qt.Key.Key_Minus,)
+
+
+class QuantityDelegate(QStyledItemDelegate):
+    """A plain number editor: a spin box would quietly turn 99999 into 99; the cart
+    refuses what is over the limit and says why."""
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setValidator(QIntValidator(0, 999_999, editor))
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, QLineEdit):
+            editor.setText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        if isinstance(editor, QLineEdit) and editor.text().strip():
+            model.setData(index, int(editor.text()), Qt.ItemDataRole.EditRole)
 
 
 def _error_label() -> QLabel:
@@ -60,6 +102,10 @@ class NewOrderDialog(QDialog):
         self.menu = MenuFilter(cart, self)
         self.ticket = TicketFilter(cart, self)
         self._sent: list[str] = []  # item ids in the order sent, to place "items.N" errors
+        # A total above this asks once (set from the window's settings; None: never).
+        self.confirm_above_cents: int | None = DEFAULT_CONFIRM_ABOVE_CENTS
+        self._confirmed_total: int | None = None
+        self.confirm: QMessageBox | None = None
 
         self._build_menu()
         self._build_form()
@@ -70,6 +116,7 @@ class NewOrderDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         cart.dataChanged.connect(self._totals)
         cart.rowsInserted.connect(self._totals)
+        cart.refused.connect(lambda reason: self.show_error("items", reason))
         self._fulfillment()
         self._totals()
         self.resize(1240, 720)
@@ -107,6 +154,9 @@ class NewOrderDialog(QDialog):
         self.ticket_table.horizontalHeader().moveSection(
             self.ticket_table.horizontalHeader().visualIndex(CartModel.QUANTITY), 0
         )
+        self.ticket_table.setItemDelegateForColumn(
+            CartModel.QUANTITY, QuantityDelegate(self.ticket_table)
+        )
         self.ticket_table.installEventFilter(self)
         self.items_error = _error_label()
 
@@ -122,8 +172,15 @@ class NewOrderDialog(QDialog):
         self.fulfillment.currentIndexChanged.connect(self._fulfillment)
         self.address = QLineEdit()
         self.address.setPlaceholderText("Street, number, door code")
-        self.notes = QLineEdit()
-        self.notes.setPlaceholderText("For the whole order")
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("For the whole order (allergies, the door bell, …)")
+        self.notes.setTabChangesFocus(True)
+        lines = self.notes.fontMetrics().lineSpacing() * NOTES_LINES
+        self.notes.setFixedHeight(lines + 2 * self.notes.frameWidth() + 8)
+        self.notes_count = QLabel()
+        self.notes_count.setObjectName("hint")
+        self.notes.textChanged.connect(self._notes_changed)
+        self._notes_changed()
         self.errors: dict[str, QLabel] = {
             field: _error_label() for field in ("customerName", "phone", "address", "notes")
         }
@@ -188,7 +245,11 @@ class NewOrderDialog(QDialog):
         channel_label.setBuddy(self.channel)
         form.addRow(channel_label, choices)
         form.addRow("&Address", self._with_error(self.address, self.errors["address"]))
-        form.addRow("&Notes", self._with_error(self.notes, self.errors["notes"]))
+        notes = self._with_error(self.notes, self.errors["notes"])
+        notes_layout = notes.layout()
+        assert notes_layout is not None
+        notes_layout.addWidget(self.notes_count)
+        form.addRow("&Notes", notes)
         right.addLayout(form)
 
         grid = QGridLayout()
@@ -268,8 +329,9 @@ class NewOrderDialog(QDialog):
         self._sent = [line.id for line in lines]
         fulfillment = self.fulfillment.currentData()
 
-        def text(widget: QLineEdit) -> str | None:
-            return widget.text().strip() or None
+        def text(widget: QLineEdit | QPlainTextEdit) -> str | None:
+            value = widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()
+            return value.strip() or None
 
         return {
             "items": [
@@ -297,8 +359,33 @@ class NewOrderDialog(QDialog):
                 "items", f"Sold out now: {', '.join(sold_out)}. Take it off the ticket."
             )
             return
+        total = self.cart.total_cents
+        limit = self.confirm_above_cents
+        if limit is not None and total > limit and self._confirmed_total != total:
+            self._ask_to_confirm(total, limit)
+            return
         self.set_busy(True)  # before anything else can run: a second click finds it busy
         self.placeRequested.emit(self.order_input())
+
+    def _ask_to_confirm(self, total: int, limit: int) -> None:
+        """A big total is asked about once (a slip of 10 for 1 costs the kitchen dearly)."""
+        self.confirm = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Place this order?",
+            f"This order comes to {money(total)}, over {money(limit)}. Place it?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        self.confirm.setInformativeText("Check the quantities on the ticket first.")
+        place = self.confirm.addButton("Place it", QMessageBox.ButtonRole.AcceptRole)
+        self.confirm.addButton("Go back", QMessageBox.ButtonRole.RejectRole)
+
+        def confirmed() -> None:
+            self._confirmed_total = total
+            self.request_place()
+
+        place.clicked.connect(confirmed)
+        self.confirm.open()
 
     # -- reactions ------------------------------------------------------------------------------
 
@@ -317,8 +404,25 @@ class NewOrderDialog(QDialog):
         if not delivery:
             self.errors["address"].setVisible(False)
 
+    def _notes_changed(self) -> None:
+        text = self.notes.toPlainText()
+        if len(text) > MAX_NOTE_CHARS:  # typed or pasted past the limit: kept to it
+            cursor = self.notes.textCursor()
+            self.notes.setPlainText(text[:MAX_NOTE_CHARS])
+            cursor.setPosition(min(cursor.position(), MAX_NOTE_CHARS))
+            self.notes.setTextCursor(cursor)
+            return
+        self.notes_count.setText(f"{len(text)} / {MAX_NOTE_CHARS} characters")
+        self.notes_count.setProperty("full", len(text) >= MAX_NOTE_CHARS)
+        self.notes_count.style().unpolish(self.notes_count)
+        self.notes_count.style().polish(self.notes_count)
+
     def _totals(self) -> None:
         lines = self.cart.ticket
+        if lines and all(line.available for line in lines):
+            # What the ticket error asked for has been done: it goes.
+            self.items_error.clear()
+            self.items_error.setVisible(False)
         count = sum(line.quantity for line in lines)
         self.total.setText(
             f"{count} item{'s' if count != 1 else ''}  ·  Total {money(self.cart.total_cents)}"

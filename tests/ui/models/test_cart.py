@@ -43,9 +43,32 @@ def test_quantities_notes_and_the_total(cart: CartModel) -> None:
     assert {name for name, *_ in signals.ranges} == {"dataChanged"}
 
 
-def test_quantity_is_kept_in_range_and_zero_drops_the_note(cart: CartModel) -> None:
-    cart.set_quantity("fries", 500)
-    assert cart.ticket[0].quantity == 99
+def test_over_the_limit_is_refused_with_a_reason_never_quietly_changed(cart: CartModel) -> None:
+    refused: list[str] = []
+    cart.refused.connect(refused.append)
+    cart.set_quantity("fries", 3)
+    assert not cart.setData(cart.index(2, CartModel.QUANTITY), 99999)
+    assert cart.ticket[0].quantity == 3  # not 99
+    assert refused == [
+        "Fries: at most 99 on one ticket (99999 asked); place a second order for more"
+    ]
+    assert cart.set_quantity("fries", 99)
+    assert not cart.add("fries")
+    assert not cart.setData(cart.index(2, CartModel.NOTES), "x" * 501)
+    assert "a note is at most 500 characters (501 given)" in refused[-1]
+    assert cart.setData(cart.index(2, CartModel.NOTES), "x" * 500)
+
+
+def test_a_sold_out_item_is_refused_with_its_name(cart: CartModel) -> None:
+    refused: list[str] = []
+    cart.refused.connect(refused.append)
+    cart.set_menu([*MENU[:1], CartLine("diavola", "Diavola", "Pizza", 1450, False), *MENU[2:]])
+    assert not cart.add("diavola")
+    assert refused == ["Diavola is sold out; it cannot be added now"]
+
+
+def test_zero_drops_the_note(cart: CartModel) -> None:
+    cart.set_quantity("fries", 2)
     cart.setData(cart.index(2, CartModel.NOTES), "extra salt")
     assert cart.setData(cart.index(2, CartModel.QUANTITY), 0)
     assert cart.ticket == []
