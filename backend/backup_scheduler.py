@@ -82,7 +82,7 @@ class BackupScheduler:
 
     async def back_up(self) -> BackupFile | None:
         """Make a backup now and prune the folder; None if it failed (see :attr:`status`)."""
-        now = datetime.now(UTC)
+        now = datetime.now(UTC).replace(microsecond=0)  # as its file name says
         commits = self.db.commits
         stem = self.db.path.stem
         copying = self._copying = asyncio.ensure_future(

@@ -36,14 +36,11 @@ class Retention:
         days: set[date] = set()
         for time in times:
             age = now - time
-            if age < timedelta(0):
-                kept.add(time)
-                continue
             hour = _hour(time)
-            if age < self.hourly and hour not in hours:
+            if age < timedelta(0) or (age < self.hourly and hour not in hours):
                 kept.add(time)
             hours.add(hour)
-            day = _hour(time).date()
+            day = hour.date()
             if age < self.daily and day not in days:
                 kept.add(time)
             days.add(day)
