@@ -59,12 +59,18 @@ class BackupScheduler:
 
     async def start(self) -> None:
         stem = self.db.path.stem
-        removed = await asyncio.to_thread(remove_leftovers, self.folder, stem)
-        for path in removed:
-            log.warning("removed %s, left by a backup that did not finish", path)
-        backups = await asyncio.to_thread(list_backups, self.folder, stem)
-        if backups:
-            self.status = BackupStatus(self.folder, backups[-1].taken_at, None)
+        try:
+            removed = await asyncio.to_thread(remove_leftovers, self.folder, stem)
+            backups = await asyncio.to_thread(list_backups, self.folder, stem)
+        except OSError as exc:
+            # The restaurant keeps serving; the status bar turns amber and says why.
+            log.error("cannot use the backup folder %s: %s", self.folder, exc)
+            self.status = BackupStatus(self.folder, None, f"cannot use {self.folder}: {exc}")
+        else:
+            for path in removed:
+                log.warning("removed %s, left by a backup that did not finish", path)
+            if backups:
+                self.status = BackupStatus(self.folder, backups[-1].taken_at, None)
         self._task = asyncio.create_task(self._every_interval(), name="passline-backups")
 
     async def stop(self) -> None:

@@ -157,7 +157,8 @@ def make_backup(db_path: Path, folder: Path, now: datetime) -> BackupFile:
         os.replace(partial, final)
         _fsync_folder(folder)
     except (OSError, sqlite3.Error, BackupError) as exc:
-        _remove(partial)
+        with contextlib.suppress(OSError):  # the first error is the one to tell
+            _remove(partial)
         if isinstance(exc, BackupError):
             raise
         raise BackupError(f"the backup into {folder} failed: {exc}") from exc
@@ -206,7 +207,8 @@ def restore(source: Path, db_path: Path, now: datetime) -> Restored:
             os.replace(partial, db_path)
             _fsync_folder(db_path.parent)
         except (OSError, sqlite3.Error) as exc:
-            _remove(partial)
+            with contextlib.suppress(OSError):
+                _remove(partial)
             raise BackupError(f"restoring {source} into {db_path} failed: {exc}") from exc
     return Restored(source, db_path, aside)
 

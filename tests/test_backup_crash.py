@@ -75,8 +75,8 @@ def test_a_backup_killed_in_the_middle_leaves_no_backup_and_the_next_start_clean
     url = listening_url(first)
     assert [place(url) for _ in range(3)] == [1, 2, 3]
     stop(first)
-    for backup in list_backups(folder, "passline"):
-        backup.path.unlink()  # so that the next start backs up at once
+    for made in list_backups(folder, "passline"):
+        made.path.unlink()  # so that the next start backs up at once
 
     monkeypatch.setenv(STALL_ENV, "1")
     stalled = start(db, "--backup-dir", str(folder), "--log-level", "INFO")

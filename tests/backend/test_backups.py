@@ -6,7 +6,7 @@ import asyncio
 import shutil
 import sqlite3
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -55,17 +55,18 @@ async def test_a_backup_is_made_while_orders_are_answered(
     for _ in range(3):
         await staff.place(channel="COUNTER")
     answered: list[tuple[float, float]] = []  # each order's request: sent, answered
+    under_way = asyncio.Event()
 
     async def keep_ordering(stop: asyncio.Event) -> None:
         while not stop.is_set():
             sent = time.monotonic()
             await staff.place(channel="COUNTER")
             answered.append((sent, time.monotonic()))
+            under_way.set()
 
     stop = asyncio.Event()
     ordering = asyncio.create_task(keep_ordering(stop))
-    while len(answered) < 2:
-        await asyncio.sleep(0.01)
+    await under_way.wait()
     began = time.monotonic()
     backup = await asyncio.wrap_future(
         asyncio.run_coroutine_threadsafe(backend.backups.back_up(), backend.loop)
@@ -232,5 +233,5 @@ def test_restore_refuses_a_file_that_is_not_a_sound_passline_backup(
     assert db_path.read_bytes() == before
     assert not list(db_path.parent.glob("*before-restore*"))
     if said == "":  # the corrupt copy: SQLite's checks said what is wrong
-        with pytest.raises(BackupError, match="integrity check|damaged"):
+        with pytest.raises(BackupError, match=r"integrity check|damaged"):
             check_copy(bad)

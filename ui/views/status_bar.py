@@ -1,4 +1,5 @@
-"""The window's status bar: which backend, whether it is connected, the runner's backlog."""
+"""The window's status bar: which backend, whether it is connected, the runner's backlog,
+when the last good backup was made."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ class StatusBar(QStatusBar):
         self.backlog.setObjectName("backlog")
         self.addPermanentWidget(self.backend)
         self.addPermanentWidget(self.connection)
+        self.backup = QLabel("Backup: \N{EN DASH}")
+        self.backup.setObjectName("backup")
         self.addPermanentWidget(self.backlog)
+        self.addPermanentWidget(self.backup)
         self.set_connection("offline")
 
     def set_backend(self, label: str, tooltip: str = "") -> None:
@@ -55,6 +59,13 @@ class StatusBar(QStatusBar):
         )
         self.backlog.style().unpolish(self.backlog)
         self.backlog.style().polish(self.backlog)
+
+    def set_backup(self, text: str, tooltip: str, stale: bool) -> None:
+        self.backup.setText(text)
+        self.backup.setToolTip(tooltip)
+        self.backup.setProperty("stale", stale)
+        self.backup.style().unpolish(self.backup)
+        self.backup.style().polish(self.backup)
 
     def show_error(self, message: str) -> None:
         self.showMessage(message, MESSAGE_MS)
