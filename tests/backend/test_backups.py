@@ -235,3 +235,15 @@ def test_restore_refuses_a_file_that_is_not_a_sound_passline_backup(
     if said == "":  # the corrupt copy: SQLite's checks said what is wrong
         with pytest.raises(BackupError, match=r"integrity check|damaged"):
             check_copy(bad)
+
+
+def test_the_next_backup_is_due_an_interval_after_the_last_good_one(db_path: Path) -> None:
+    with running(db_path) as backend:
+        made = wait_for_backup(backend)  # none before: made at start
+        due = backend.backups._due_in()
+        assert backend.backups.interval - 5 < due <= backend.backups.interval
+    # Started again within the hour: the copy from the last run counts, none is made.
+    with running(db_path) as backend:
+        assert backend.backups.status.last_good_at is not None
+        assert backend.backups.status.last_good_at >= made
+        assert backend.backups._due_in() > backend.backups.interval - 5
