@@ -4,6 +4,7 @@ python main.py --headless       the backend only; prints "listening on URL" when
 python main.py                  the dashboard with its embedded backend
 python main.py --connect URL    the dashboard against a backend elsewhere
 python main.py --self-test      checks this installation end to end on a temporary database
+python main.py --restore FILE   puts a backup back in place of the database (--db)
 python main.py --version        prints the version
 """
 
@@ -69,6 +70,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="check this installation end to end on a temporary database; exit 0 if it works",
     )
+    mode.add_argument(
+        "--restore",
+        type=Path,
+        metavar="FILE",
+        help="put the backup FILE back in place of the database (--db); the database it "
+        "replaces is kept beside it, renamed. Refused while a backend runs on the database",
+    )
     parser.add_argument("--version", action="version", version=f"passline {version()}")
     parser.add_argument(
         "--until-stdin-closes",
@@ -98,6 +106,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         metavar="SECONDS",
         help="added latency of the sandbox payment gateway (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--backup-dir",
+        type=Path,
+        metavar="PATH",
+        help="folder for the hourly backups (default: 'backups' beside the database)",
     )
     parser.add_argument(
         "--log-level", default="WARNING", help="logging level (default: %(default)s)"
@@ -238,6 +252,23 @@ def _stop_at_eof(stop: threading.Event) -> None:
     stop.set()
 
 
+def run_restore(backup: Path, db_path: Path) -> int:
+    """``--restore FILE``: exit 0 once restored, 2 with the reason when refused."""
+    from datetime import UTC, datetime
+
+    from backend.backups import BackupError, restore
+
+    try:
+        done = restore(backup.expanduser(), db_path, datetime.now(UTC))
+    except BackupError as exc:
+        print(f"passline: cannot restore: {exc} Nothing was changed.", file=sys.stderr)
+        return 2
+    print(f"restored {done.source} into {done.db_path}")
+    if done.aside is not None:
+        print(f"the database it replaced is kept as {done.aside}")
+    return 0
+
+
 def graphql_url(address: str) -> str:
     """The GraphQL endpoint of ``--connect``: ``host:port`` or a URL, ``/graphql`` by default."""
     if "://" not in address:
@@ -266,6 +297,8 @@ def headless_options(args: argparse.Namespace) -> list[str]:
     options += ["--gateway-latency", repr(args.gateway_latency)]
     if args.handlers_config is not None:
         options += ["--handlers-config", str(args.handlers_config.expanduser().resolve())]
+    if args.backup_dir is not None:
+        options += ["--backup-dir", str(args.backup_dir.expanduser().resolve())]
     if args.demo:
         options.append("--demo")
     if args.demo_rate is not None:
@@ -573,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.self_test:
         return self_test()
+    db_path = database_path(args)
+    if args.restore is not None:
+        return run_restore(args.restore, db_path)
     settings = Settings(
         db_path=database_path(args),
         host=args.host,
@@ -582,6 +618,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers_config=(
             None if args.handlers_config is None else args.handlers_config.expanduser().resolve()
         ),
+        backup_dir=None if args.backup_dir is None else args.backup_dir.expanduser().resolve(),
     )
     if args.reset:
         reset_demo(settings.db_path)

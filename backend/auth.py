@@ -56,6 +56,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "Query.events": _STAFF_HANDLER,
     "Query.event": _STAFF_HANDLER,
     "Query.handlers": _STAFF_HANDLER,
+    "Query.backupStatus": _STAFF,
     "Mutation.placeOrder": _ANY,
     "Mutation.markReady": _STAFF,
     "Mutation.completeOrder": _STAFF,

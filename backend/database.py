@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from backend.errors import StorageError
+from backend.lockfile import LockFile
 from backend.queries import migrations
 from backend.settings import MAX_UNITS_PER_COMMIT
 
@@ -97,6 +98,8 @@ class Database:
         self._wake = asyncio.Event()
         self._committer: asyncio.Task[None] | None = None
         self._closing = False
+        self._lock = LockFile(path)  # held while open: --restore waits for us to stop
+        self.commits = 0  # transactions that wrote something, since open
 
     # -- opening -------------------------------------------------------------------
 
@@ -104,6 +107,11 @@ class Database:
         """Open, check and migrate the file; raise :class:`StorageError` if it is unusable."""
         _refuse_foreign_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._lock.acquire(exclusive=False):
+            raise StorageError(
+                f"{self.path} is being restored from a backup (passline --restore). "
+                "Start Passline again once the restore has finished."
+            )
         # Units of work run on the loop's thread, what waits on this connection's own
         # (Database._commit).
         self._writer = await aiosqlite.connect(
@@ -217,6 +225,7 @@ class Database:
             outcomes, facts = self._run_units(conn, units)
             written = any(ok for ok, _ in outcomes)
             await _hop(self._writer, _end, conn, "COMMIT" if written else "ROLLBACK")
+            self.commits += written
         except Exception as exc:  # the transaction as a whole failed: nothing was written
             log.exception("commit of %d unit(s) failed", len(units))
             if conn.in_transaction:  # a COMMIT that failed leaves its transaction open
@@ -326,6 +335,7 @@ class Database:
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
+        self._lock.release()
 
 
 def _end(conn: sqlite3.Connection, statement: str) -> None:

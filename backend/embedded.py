@@ -20,6 +20,7 @@ from backend import events, menu
 from backend.api.context import Services
 from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
+from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
 from backend.inprocess import InProcessGraphQL
 from backend.notifier import Notifier
@@ -86,6 +87,7 @@ class Backend:
         self.services: Services | None = None
         self.server: Server | None = None
         self.runner: Runner | None = None
+        self.backups = BackupScheduler(self.db, settings.backup_folder)
         # The restaurant's external services; the local sandboxes unless given.
         self.adapters = adapters or sandbox(
             settings.db_path.parent,
@@ -152,6 +154,7 @@ class Backend:
             tokens=Tokens(self.staff_token, bytes.fromhex(secret)),
             registry=self.registry,
             runner=self.runner,
+            backups=self.backups,
         )
         self.schema = build_schema()
         self.runner.graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
@@ -159,6 +162,7 @@ class Backend:
         app = build_app(self.services, self.schema, self.settings.allowed_origins)
         self.server = Server(app, self.settings.host, self.settings.port)
         await self.server.start()
+        await self.backups.start()
         log.info("serving %s on %s", self.settings.db_path, self.server.url)
 
     async def _close(self) -> None:
@@ -168,4 +172,6 @@ class Backend:
             await self.runner.stop(SHUTDOWN_GRACE_SECONDS)
         if self.webhooks is not None:
             await self.webhooks.aclose()
+        # Once nothing writes any more: the shutdown backup has the last state.
+        await self.backups.stop()
         await self.db.close()

@@ -27,6 +27,16 @@ MAX_UNITS_PER_COMMIT = 256
 WS_CONNECTION_INIT_SECONDS = 10.0
 SHUTDOWN_GRACE_SECONDS = 5.0
 
+# Backups (backend/backups.py): one an hour and one at a clean shutdown; hourly copies
+# are kept two days, one a day a month.
+BACKUP_INTERVAL_SECONDS = 3600.0
+BACKUP_HOURLY_KEEP_SECONDS = 48 * 3600.0
+BACKUP_DAILY_KEEP_SECONDS = 30 * 24 * 3600.0
+# Pages copied per step of SQLite's online backup (4 KiB each): the snapshot is held
+# across steps, so the size of a step only bounds how long one call holds the GIL.
+BACKUP_PAGES_PER_STEP = 1024
+BACKUP_FOLDER_NAME = "backups"  # the default folder, beside the database
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -42,6 +52,12 @@ class Settings:
     gateway_latency_seconds: float = 0.0
     # A TOML file declaring extra handlers as HTTP endpoints (backend/webhooks.py).
     handlers_config: Path | None = None
+    # Where backups go; None: a ``backups`` folder beside the database.
+    backup_dir: Path | None = None
+
+    @property
+    def backup_folder(self) -> Path:
+        return self.backup_dir or self.db_path.parent / BACKUP_FOLDER_NAME
 
 
 def resource_path(name: str) -> Path:

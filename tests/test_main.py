@@ -84,6 +84,7 @@ def test_a_file_that_is_not_a_passline_database_is_refused(tmp_path: Path) -> No
         [],
         ["--host", "0.0.0.0", "--port", "9000", "--log-level", "INFO"],
         ["--gateway-latency", "0.25", "--handlers-config", "hooks.toml"],
+        ["--backup-dir", "copies"],
         ["--demo", "--demo-rate", "120", "--demo-failure-rate", "0.3"],
     ],
 )

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ui import shortcuts
 from ui.client import GraphQLClient, GraphQLError
 from ui.controllers.backlog import BacklogController
+from ui.controllers.backup import BackupController, BackupView
 from ui.controllers.board import BoardController
 from ui.controllers.new_order import NewOrderController
 from ui.controllers.order_detail import OrderDetailController
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.chime = chime if chime is not None else Chime(self)
         self.board = BoardController(client, self)
         self.backlog = BacklogController(client, self)
+        self.backup = BackupController(client, self)
         self.panels: dict[str, Panel] = {}
         self.new_order: NewOrderController | None = None
         self.details: dict[str, OrderDetailController] = {}
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         self.backlog.changed.connect(self.status.set_backlog)
         self.backlog.pausedChanged.connect(self.paused_banner.set_paused)
         self.paused_banner.resumeRequested.connect(lambda name: spawn(self._resume(name)))
+        self.backup.changed.connect(self._backup)
         self.board.loaded.connect(_settle_heap)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -187,6 +190,7 @@ class MainWindow(QMainWindow):
     async def start(self) -> None:
         """Load and follow every view; each on its own, so one slow panel delays no other."""
         spawn(self.backlog.start())
+        spawn(self.backup.start())
         for panel in self.panels.values():
             spawn(panel.start())
         await self.board.start()
@@ -195,6 +199,7 @@ class MainWindow(QMainWindow):
         self._save()
         self.board.stop()
         self.backlog.stop()
+        self.backup.stop()
         for panel in self.panels.values():
             stop = getattr(panel, "stop", None)  # optional in the panel contract
             if callable(stop):
@@ -348,6 +353,9 @@ class MainWindow(QMainWindow):
         else:
             QApplication.restoreOverrideCursor()
             self.status.set_waiting(False)
+
+    def _backup(self, view: BackupView) -> None:
+        self.status.set_backup(view.text, view.tooltip, view.stale)
 
     def _order_arrived(self, order_id: str) -> None:
         self.chime.play()

@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from backend import events
 from backend.auth import Principal, Tokens
+from backend.backup_scheduler import BackupScheduler
 from backend.database import Database
 from backend.events import DeliveryRow, InvocationRow
 from backend.notifier import Notifier
@@ -25,6 +26,7 @@ class Services:
     tokens: Tokens
     registry: Registry
     runner: Runner | None = None
+    backups: BackupScheduler | None = None
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from backend import events, menu, orders, stats, status
 from backend.api.arguments import check_first, check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.types import (
+    BackupStatus,
     DeliveryStatus,
     Event,
     Handler,
@@ -132,3 +133,18 @@ class Query:
     @strawberry.field(permission_classes=GUARDED)
     async def handlers(self, info: Info) -> list[Handler]:
         return await handler_rows(info)
+
+    @strawberry.field(
+        permission_classes=GUARDED,
+        description="When the last good backup was made, and where backups go (staff).",
+    )
+    async def backup_status(self, info: Info) -> BackupStatus:
+        backups = info.context.services.backups
+        if backups is None:  # a backend assembled without backups (some tests)
+            return BackupStatus(last_good_at=None, folder="", last_error="backups are off")
+        found = backups.status
+        return BackupStatus(
+            last_good_at=found.last_good_at,
+            folder=str(found.folder),
+            last_error=found.last_error,
+        )

@@ -222,6 +222,18 @@ class Handler:
     last_error: str | None
 
 
+@strawberry.type(description="The backups of the database (made hourly and at a clean shutdown).")
+class BackupStatus:
+    last_good_at: datetime | None = strawberry.field(
+        description="When the newest backup that passed its integrity check was taken; "
+        "null if none was ever made."
+    )
+    folder: str = strawberry.field(description="The folder the backups go to, on the backend.")
+    last_error: str | None = strawberry.field(
+        description="Why the last backup failed; null when the last one succeeded."
+    )
+
+
 @strawberry.type
 class OrderChange:
     seq: int = strawberry.field(description="The seq of the event that made this change.")

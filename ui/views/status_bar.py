@@ -1,4 +1,5 @@
-"""The window's status bar: which backend, whether it is connected, the runner's backlog."""
+"""The window's status bar: which backend, whether it is connected, the runner's backlog,
+when the last good backup was made."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.waiting)
         self.addPermanentWidget(self.backend)
         self.addPermanentWidget(self.connection)
+        self.backup = QLabel("Backup: \N{EN DASH}")
+        self.backup.setObjectName("backup")
         self.addPermanentWidget(self.backlog)
+        self.addPermanentWidget(self.backup)
         self.set_connection("offline")
 
     def set_backend(self, label: str, tooltip: str = "") -> None:
@@ -65,6 +69,13 @@ class StatusBar(QStatusBar):
     def set_waiting(self, waiting: bool) -> None:
         """Whether an action is waiting for the backend's answer."""
         self.waiting.setVisible(waiting)
+
+    def set_backup(self, text: str, tooltip: str, stale: bool) -> None:
+        self.backup.setText(text)
+        self.backup.setToolTip(tooltip)
+        self.backup.setProperty("stale", stale)
+        self.backup.style().unpolish(self.backup)
+        self.backup.style().polish(self.backup)
 
     def show_error(self, message: str) -> None:
         self.showMessage(message, MESSAGE_MS)
