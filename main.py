@@ -24,6 +24,7 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from backend import phones
 from backend.demo import (
     DEFAULT_ORDERS_PER_MINUTE,
     MAX_ORDERS_PER_MINUTE,
@@ -58,6 +59,13 @@ def version() -> str:
         with (Path(__file__).resolve().parent / "pyproject.toml").open("rb") as file:
             found: str = tomllib.load(file)["project"]["version"]
         return found
+
+
+def _region(value: str) -> str:
+    try:
+        return phones.check_region(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -99,6 +107,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_PORT,
         help="listen port, 0 = any free (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--phone-region",
+        type=_region,
+        default=phones.default_region(),
+        metavar="CC",
+        help="the country whose phone numbers may be given without their country code, "
+        "e.g. GB or US (default: from the locale, %(default)s; none: numbers need +CC)",
     )
     parser.add_argument(
         "--gateway-latency",
@@ -295,6 +311,8 @@ def headless_options(args: argparse.Namespace) -> list[str]:
     """The options the dashboard hands on to its embedded backend (``--headless``)."""
     options = ["--host", args.host, "--port", str(args.port), "--log-level", args.log_level]
     options += ["--gateway-latency", repr(args.gateway_latency)]
+    if args.phone_region is not None:
+        options += ["--phone-region", args.phone_region]
     if args.handlers_config is not None:
         options += ["--handlers-config", str(args.handlers_config.expanduser().resolve())]
     if args.backup_dir is not None:
@@ -619,6 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             None if args.handlers_config is None else args.handlers_config.expanduser().resolve()
         ),
         backup_dir=None if args.backup_dir is None else args.backup_dir.expanduser().resolve(),
+        phone_region=args.phone_region,
     )
     if args.reset:
         reset_demo(settings.db_path)

@@ -51,6 +51,7 @@ _HANDLER = frozenset({Role.HANDLER})  # the pipeline's steps: staff act through 
 # Root field -> roles allowed. A field not listed here is refused to everyone.
 POLICY: dict[str, frozenset[Role]] = {
     "Query.menu": _ANY,
+    "Query.phoneRegion": _ANY,
     "Query.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),
     "Query.orders": _STAFF_HANDLER,
     "Query.events": _STAFF_HANDLER,

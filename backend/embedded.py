@@ -155,6 +155,7 @@ class Backend:
             registry=self.registry,
             runner=self.runner,
             backups=self.backups,
+            phone_region=self.settings.phone_region,
         )
         self.schema = build_schema()
         self.runner.graphql = InProcessGraphQL(build_schema(trusted=True), self.services)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from backend import phones
 from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.idempotency import Codec, once
@@ -132,6 +133,8 @@ class OrderRequest:
     phone: str | None = None
     address: str | None = None
     notes: str | None = None
+    # The restaurant's region, for phone numbers given without their country code.
+    phone_region: str | None = None
 
 
 def check_text(value: str | None, field: str) -> str | None:
@@ -174,13 +177,17 @@ def check_request(request: OrderRequest) -> OrderRequest:
         request,
         lines=tuple(lines),
         customer_name=check_text(request.customer_name, "customerName"),
-        phone=check_text(request.phone, "phone"),
+        phone=_phone(check_text(request.phone, "phone"), request.phone_region),
         address=check_text(request.address, "address"),
         notes=check_text(request.notes, "notes"),
     )
     if checked.fulfillment is Fulfillment.DELIVERY and checked.address is None:
         raise BadUserInput("a DELIVERY order needs the delivery address", field="address")
     return checked
+
+
+def _phone(value: str | None, region: str | None) -> str | None:
+    return None if value is None else phones.normalise(value, region)
 
 
 def place_order(tx: Tx, request: OrderRequest, idempotency_key: str | None = None) -> Order:

@@ -52,6 +52,8 @@ class Settings:
     gateway_latency_seconds: float = 0.0
     # A TOML file declaring extra handlers as HTTP endpoints (backend/webhooks.py).
     handlers_config: Path | None = None
+    # Phone numbers without a country code are read as of this region (ISO 3166 code).
+    phone_region: str | None = None
     # Where backups go; None: a ``backups`` folder beside the database.
     backup_dir: Path | None = None
 

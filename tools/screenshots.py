@@ -101,7 +101,7 @@ def seed(api: Api) -> None:
             ("margherita", 2, "well done"),
             ("wings", 1, None),
             customerName="Grace Hopper",
-            phone="555-0142",
+            phone="+1 202 555 0142",
             address="12 Harbour Street, flat 3",
         ),
         api.place(
@@ -123,7 +123,7 @@ def seed(api: Api) -> None:
             ("diavola", 1, "extra chilli"),
             ("cola", 2, None),
             customerName="Margaret H.",
-            phone="555-0199",
+            phone="+1 202 555 0199",
         ),
         api.place(
             "PHONE",
@@ -131,7 +131,7 @@ def seed(api: Api) -> None:
             ("quattro-formaggi", 1, None),
             ("side-salad", 1, None),
             customerName="Edsger D.",
-            phone="555-0123",
+            phone="+1 202 555 0123",
             address="4 Mill Lane",
         ),
         api.place("COUNTER", "DINE_IN", ("steak-frites", 2, "medium rare"), customerName="Table 7"),
@@ -160,7 +160,7 @@ def seed(api: Api) -> None:
         ("funghi", 1, None),
         ("brownie", 1, "no ice cream"),
         customerName="Ada Lovelace",
-        phone="555-0101",
+        phone="+1 202 555 0101",
     )
     api.place(
         "WEB",
@@ -168,7 +168,7 @@ def seed(api: Api) -> None:
         ("capricciosa", 2, None),
         ("sweet-fries", 1, None),
         customerName="Linus",
-        phone="555-0177",
+        phone="+1 202 555 0177",
         address="9 Station Road",
     )
 

@@ -27,6 +27,7 @@ class Services:
     registry: Registry
     runner: Runner | None = None
     backups: BackupScheduler | None = None
+    phone_region: str | None = None  # for numbers given without their country code
 
 
 @dataclass(slots=True)

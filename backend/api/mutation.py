@@ -41,6 +41,7 @@ class OrderMutation:
             phone=input.phone,
             address=input.address,
             notes=input.notes,
+            phone_region=info.context.services.phone_region,
         )
         orders.check_request(request)  # fail before queueing for the writer
         services = info.context.services

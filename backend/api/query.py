@@ -49,6 +49,15 @@ async def handler_rows(info: Info) -> list[Handler]:
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        permission_classes=GUARDED,
+        description="The restaurant's region (ISO 3166 code): phone numbers without a "
+        "country code are read as of it; null: numbers need +CC.",
+    )
+    def phone_region(self, info: Info) -> str | None:
+        region: str | None = info.context.services.phone_region
+        return region
+
     @strawberry.field(permission_classes=GUARDED)
     async def menu(
         self,

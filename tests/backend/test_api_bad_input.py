@@ -223,6 +223,8 @@ async def test_two_mutation_fields_in_one_document_are_refused(
         pytest.param(order_input(customerName=LONG), "customerName", id="long customerName"),
         pytest.param(order_input(notes=LONG), "notes", id="long notes"),
         pytest.param(order_input(phone=LONG), "phone", id="long phone"),
+        pytest.param(order_input(phone="abc"), "phone", id="not a phone number"),
+        pytest.param(order_input(phone="020 7946 0000"), "phone", id="no country, no region"),
         pytest.param(
             order_input(fulfillment="DELIVERY", address=LONG), "address", id="long address"
         ),
@@ -261,7 +263,8 @@ async def test_a_long_idempotency_key_is_refused(staff: GraphQLHTTP, public: Gra
 async def test_the_limits_themselves_are_accepted(public: GraphQLHTTP) -> None:
     most = "x" * 500
     lines = [("margherita", 1), ("cola", 99), *[("fries", 1)] * 48]
-    order = order_input(*lines, customerName=most, notes=most, phone=most)
+    phone = "+1 202 555 0142" + " " * (500 - 15)  # the longest text a phone may be
+    order = order_input(*lines, customerName=most, notes=most, phone=phone)
     placed = await public.data(PLACE_ORDER, place_variables(**order))
     assert [item["quantity"] for item in placed["placeOrder"]["order"]["items"][:2]] == [1, 99]
 

@@ -37,6 +37,7 @@ T = TypeVar("T")
 
 STAFF_TOKEN = "staff-token-for-handler-tests"
 PHONE = "+44 20 7946 0001"
+PHONE_E164 = "+442079460001"  # as the API keeps it
 ADDRESS = "1 Pass Lane"
 # A delivery order that runs one item out (burrata: 20 in stock) and takes from another.
 BIG_ORDER = (("burrata", 20), ("tiramisu", 2), ("margherita", 1))

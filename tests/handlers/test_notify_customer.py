@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.status import Fulfillment, OrderAction
-from tests.handlers.harness import PHONE, Kitchen
+from tests.handlers.harness import PHONE_E164, Kitchen
 
 
 def test_a_ready_takeaway_order_gets_one_text(kitchen: Kitchen) -> None:
@@ -15,7 +15,7 @@ def test_a_ready_takeaway_order_gets_one_text(kitchen: Kitchen) -> None:
     kitchen.handle(order_id, "order_ready", "notify_customer", attempt=2)
     number = kitchen.order(order_id).number
     assert [(m["phone"], m["text"]) for m in kitchen.sms_file()] == [
-        (PHONE, f"Your order #{number} is ready for pick-up at the counter. - Passline")
+        (PHONE_E164, f"Your order #{number} is ready for pick-up at the counter. - Passline")
     ]
 
 

@@ -175,3 +175,26 @@ def test_a_big_total_asks_once_before_it_is_placed(qtbot: QtBot, window: MainWin
     place.click()
     assert len(sent) == 1
     qtbot.waitUntil(lambda: len(window.board.model.orders) == 1, timeout=WAIT_MS)
+
+
+def test_a_phone_number_is_checked_as_it_is_typed(qtbot: QtBot, window: MainWindow) -> None:
+    controller = opened(qtbot, window)
+    dialog = controller.view
+    error = dialog.errors["phone"]
+    QTest.keyClicks(dialog.phone, "abc")
+    assert error.isVisibleTo(dialog)
+    assert "give it as +, the country code and the number" in error.text()  # no region set
+    dialog.phone.clear()
+    QTest.keyClicks(dialog.phone, "+1 202 555 0142")
+    assert not error.isVisibleTo(dialog)
+    dialog.set_phone_region("GB")
+    dialog.phone.setText("020 7946 000")
+    assert "Not a phone number in GB yet" in error.text()
+    QTest.keyClicks(dialog.phone, "0")
+    assert not error.isVisibleTo(dialog)
+    # The server keeps it as it will call it.
+    dialog.phone.setText("+44 20 7946 0000")
+    controller.cart.add("fries")
+    dialog.request_place()
+    qtbot.waitUntil(lambda: len(window.board.model.orders) == 1, timeout=WAIT_MS)
+    assert window.board.model.orders[0].phone == "+442079460000"

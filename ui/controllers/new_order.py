@@ -24,7 +24,7 @@ from ui.models.cart import CartLine, CartModel
 from ui.tasks import spawn
 from ui.views.new_order import NewOrderDialog
 
-MENU = "query Menu { menu { id name category priceCents available } }"
+MENU = "query Menu { menu { id name category priceCents available } phoneRegion }"
 MENU_CHANGES = """
 subscription MenuChanges($after: String) { eventLog(after: $after) { cursor event { type } } }
 """
@@ -76,6 +76,7 @@ class NewOrderController(QObject):
             self.view.show_error(None, f"Cannot read the menu: {exc.message}")
             return
         self.cart.set_menu(CartLine.of(item) for item in data["menu"])
+        self.view.set_phone_region(data.get("phoneRegion"))
         self.view.set_categories(self.cart.categories)
 
     async def place(self, order: dict[str, Any]) -> None:

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.cart import MAX_NOTE_CHARS, MAX_QUANTITY, CartModel, MenuFilter, TicketFilter, money
+from ui.models.phone import phone_problem
 
 CHANNELS = (("Phone", "PHONE"), ("Counter", "COUNTER"))
 FULFILLMENTS = (("Takeaway", "TAKEAWAY"), ("Delivery", "DELIVERY"), ("Dine in", "DINE_IN"))
@@ -163,6 +164,9 @@ class NewOrderDialog(QDialog):
     def _build_form(self) -> None:
         self.customer = QLineEdit()
         self.phone = QLineEdit()
+        self.phone.setPlaceholderText("With the area code")
+        self.phone_region: str | None = None
+        self.phone.textChanged.connect(self._phone_changed)
         self.channel = QComboBox()
         for label, value in CHANNELS:
             self.channel.addItem(label, value)
@@ -289,6 +293,11 @@ class NewOrderDialog(QDialog):
         if current in categories:
             self.categories.setCurrentIndex(categories.index(current) + 1)
 
+    def set_phone_region(self, region: str | None) -> None:
+        """The restaurant's region, for numbers typed without their country code."""
+        self.phone_region = region
+        self._phone_changed()
+
     def set_busy(self, busy: bool) -> None:
         self.place.setEnabled(not busy)
         self.place.setText("Placing…" if busy else "Place order")
@@ -403,6 +412,12 @@ class NewOrderDialog(QDialog):
         self.address.setEnabled(delivery)
         if not delivery:
             self.errors["address"].setVisible(False)
+
+    def _phone_changed(self) -> None:
+        problem = phone_problem(self.phone.text(), self.phone_region)
+        label = self.errors["phone"]
+        label.setText(problem or "")
+        label.setVisible(problem is not None)
 
     def _notes_changed(self) -> None:
         text = self.notes.toPlainText()
