@@ -97,12 +97,26 @@ class Database:
         self._wake = asyncio.Event()
         self._committer: asyncio.Task[None] | None = None
         self._closing = False
+        self._checked = False
+
+    # -- opening -------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Refuse a file that is not a usable Passline database, before anything is written.
+
+        Only reads: the file is looked at read-only, so a file that is refused keeps its
+        bytes, its journal mode and its change counter. A missing or empty file passes
+        (:meth:`open` makes a new database of it).
+        """
+        _check_file(self.path)
+        self._checked = True
 
     # -- opening -------------------------------------------------------------------
 
     async def open(self) -> None:
         """Open, check and migrate the file; raise :class:`StorageError` if it is unusable."""
-        _refuse_foreign_file(self.path)
+        if not self._checked:
+            self.check()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Units of work run on the loop's thread, what waits on this connection's own
         # (Database._commit).
@@ -130,19 +144,10 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise StorageError(
-                f"{self.path} is damaged or is not a SQLite database ({exc}). "
-                "Passline left it untouched: restore a backup or choose another --db path."
-            ) from exc
+            raise StorageError(f"{self.path}: cannot switch to WAL mode ({exc}).") from exc
         if mode != "wal":
             raise StorageError(f"{self.path}: cannot switch to WAL mode (got {mode!r}).")
-        if ok != "ok":
-            raise StorageError(
-                f"{self.path} failed SQLite's integrity check ({ok}). Passline left it "
-                "untouched: restore a backup or choose another --db path."
-            )
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         self._migrate(conn)
@@ -150,20 +155,9 @@ class Database:
         conn.execute("PRAGMA busy_timeout = 0")
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        # check() refused what is not Passline's, or is newer than this Passline.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
-        if (version == 0 and tables) or (version and app_id != APPLICATION_ID):
-            raise StorageError(
-                f"{self.path} is a SQLite database but not a Passline one. Passline left it "
-                "untouched: choose another --db path."
-            )
         scripts = migrations()
-        if version > len(scripts):
-            raise StorageError(
-                f"{self.path} was written by a newer Passline (schema {version}, this one "
-                f"knows {len(scripts)}). Upgrade Passline to open it."
-            )
         self.created = version == 0
         for number, script in scripts[version:]:
             try:
@@ -366,8 +360,10 @@ def _run_read(conn: sqlite3.Connection, reader: Callable[[sqlite3.Connection], T
         conn.execute("COMMIT")
 
 
-def _refuse_foreign_file(path: Path) -> None:
-    if not path.exists() or path.stat().st_size == 0:
+def _check_file(path: Path) -> None:
+    """Raise :class:`StorageError` unless ``path`` is missing, empty, or a sound
+    Passline database this Passline can open; write nothing, whatever the file is."""
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return
     if path.is_dir():
         raise StorageError(f"{path} is a folder; --db needs a file path.")
@@ -378,3 +374,56 @@ def _refuse_foreign_file(path: Path) -> None:
             f"{path} is not a SQLite database. Passline left it untouched: "
             "choose another --db path."
         )
+    try:
+        version, app_id, tables, ok = _inspect(path)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            f"{path} is damaged or is not a SQLite database ({exc}). "
+            "Passline left it untouched: restore a backup or choose another --db path."
+        ) from exc
+    # Every Passline database has had its application_id since migration 1; a file
+    # with neither version nor tables is as good as empty and becomes one.
+    if (
+        app_id not in (0, APPLICATION_ID)
+        or (version and app_id != APPLICATION_ID)
+        or (version == 0 and tables)
+    ):
+        raise StorageError(
+            f"{path} is a SQLite database but not a Passline one. Passline left it "
+            "untouched: choose another --db path."
+        )
+    known = len(migrations())
+    if version > known:
+        raise StorageError(
+            f"{path} was written by a newer Passline (schema {version}, this one "
+            f"knows {known}). Upgrade Passline to open it."
+        )
+    if ok != "ok":
+        raise StorageError(
+            f"{path} failed SQLite's integrity check ({ok}). Passline left it "
+            "untouched: restore a backup or choose another --db path."
+        )
+
+
+def _inspect(path: Path) -> tuple[int, int, int, str]:
+    """``path``'s user_version, application_id, number of schema entries and integrity,
+    read without a write: not even a -wal or -shm file is made.
+
+    Without a -wal file the main file is the whole database, and ``immutable`` reads
+    it with no locks and no side files; with one, the read-only connection reads the
+    WAL as well (it exists already, so nothing new is left beside the file).
+    """
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "immutable=1"
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        # Another program's file is not ours to check, however big.
+        foreign = app_id not in (0, APPLICATION_ID) or (version == 0 and tables)
+        ok = "ok" if foreign else conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+    return version, app_id, tables, ok

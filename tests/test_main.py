@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import signal
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,6 +78,35 @@ def test_a_file_that_is_not_a_passline_database_is_refused(tmp_path: Path) -> No
     assert process.returncode == 2
     assert "not a SQLite database" in err and "choose another --db path" in err
     assert db.read_text() == "shopping list\n"
+
+
+def sqlite_state(path: Path) -> tuple[str, str, int]:
+    """The file's hash, its journal mode and the change counter in its header."""
+    data = path.read_bytes()
+    with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as conn:
+        mode: str = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    return hashlib.sha256(data).hexdigest(), mode, int.from_bytes(data[24:28], "big")
+
+
+def test_another_programs_sqlite_database_is_refused_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "recipes.db"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("CREATE TABLE foo (name TEXT)")
+        conn.execute("INSERT INTO foo VALUES ('bread')")
+    conn.close()
+    before = sqlite_state(db)
+    assert before[1] == "delete"
+    process = start(db)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert err == (
+        f"passline: cannot start: {db} is a SQLite database but not a Passline one. "
+        "Passline left it untouched: choose another --db path.\n"
+    )
+    assert sqlite_state(db) == before
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["recipes.db"]
 
 
 @pytest.mark.parametrize(

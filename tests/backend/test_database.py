@@ -65,6 +65,10 @@ def count(path: Path, table: str) -> int:
     return value
 
 
+def names(folder: Path) -> list[str]:
+    return sorted(entry.name for entry in folder.iterdir())
+
+
 def pragma(path: Path, name: str) -> object:
     with sqlite3.connect(path) as conn:
         return conn.execute(f"PRAGMA {name}").fetchone()[0]
@@ -123,15 +127,34 @@ async def test_foreign_or_damaged_file_is_refused_and_left_alone(
     assert path.read_bytes() == content
 
 
-async def test_another_programs_sqlite_database_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal_mode", ["delete", "wal"])
+async def test_another_programs_sqlite_database_is_refused_without_a_write(
+    tmp_path: Path, journal_mode: str
+) -> None:
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode = {journal_mode}")
+    with conn:
         conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.close()
+    before = path.read_bytes()
     database = Database(path, subscribers=SUBSCRIBERS)
     with pytest.raises(StorageError, match="not a Passline one"):
         await database.open()
     await database.close()
-    assert pragma(path, "user_version") == 0
+    assert path.read_bytes() == before  # its journal mode and change counter with it
+    assert names(tmp_path) == ["other.db"]  # no -wal or -shm left beside it
+
+
+async def test_a_file_of_another_application_id_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA application_id = 42")
+    conn.close()
+    database = Database(path, subscribers=SUBSCRIBERS)
+    with pytest.raises(StorageError, match="not a Passline one"):
+        await database.open()
+    await database.close()
 
 
 async def test_a_newer_schema_is_refused(db_path: Path) -> None:
