@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import itertools
 import logging
+import shutil
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from backend.errors import StorageError
+from backend.errors import StorageError, StorageFull
 from backend.queries import migrations
 from backend.settings import MAX_UNITS_PER_COMMIT
 
@@ -38,6 +40,7 @@ APPLICATION_ID = 0x50415353  # "PASS": marks a file as a Passline database
 READERS = 2
 BUSY_TIMEOUT_MS = 5000  # how long to wait for a lock another program holds
 _SQLITE_HEADER = b"SQLite format 3\x00"
+LOW_SPACE_BYTES = 1 << 20  # an I/O error with less free than this: the disk is full
 
 
 def utc_now() -> datetime:
@@ -212,7 +215,11 @@ class Database:
             written = any(ok for ok, _ in outcomes)
             await _hop(self._writer, _end, conn, "COMMIT" if written else "ROLLBACK")
         except Exception as exc:  # the transaction as a whole failed: nothing was written
-            log.exception("commit of %d unit(s) failed", len(units))
+            if disk_full(exc, self.path.parent):
+                log.warning("the disk is full: %d unit(s) refused, nothing saved", len(units))
+                exc = StorageFull()
+            else:
+                log.exception("commit of %d unit(s) failed", len(units))
             if conn.in_transaction:  # a COMMIT that failed leaves its transaction open
                 with contextlib.suppress(Exception):  # then the next BEGIN says what is wrong
                     await _hop(self._writer, _end, conn, "ROLLBACK")
@@ -251,7 +258,9 @@ class Database:
                 assert done is not None
             conn.execute("RELEASE batch")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may have rolled the whole transaction back itself (a full disk can).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         return done
 
@@ -270,6 +279,9 @@ class Database:
             try:
                 value = unit(tx)
             except Exception as exc:
+                if disk_full(exc, self.path.parent):
+                    # The undo below may fail as well; the batch fails as a whole.
+                    raise
                 if not savepoints:
                     return ([(False, exc)], []) if len(units) == 1 else None
                 conn.execute("ROLLBACK TO unit")
@@ -320,6 +332,22 @@ class Database:
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
+
+
+def disk_full(exc: BaseException, folder: Path | None = None) -> bool:
+    """Whether ``exc`` says the disk (or the database's size limit) is full."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL:
+            return True
+        # A full disk that refused the -shm file's growth is reported as an I/O error.
+        if code == sqlite3.SQLITE_IOERR and folder is not None:
+            try:
+                return shutil.disk_usage(folder).free < LOW_SPACE_BYTES
+            except OSError:
+                return False
+        return False
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _end(conn: sqlite3.Connection, statement: str) -> None:
