@@ -10,6 +10,7 @@ python main.py --version        prints the version
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -30,7 +31,7 @@ from backend.demo import (
     DemoSettings,
     DemoThread,
 )
-from backend.errors import HandlersConfigError, StorageError
+from backend.errors import DISK_FULL_MESSAGE, HandlersConfigError, StorageError, StorageFull
 from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
 
 if TYPE_CHECKING:
@@ -164,8 +165,10 @@ def run_headless(
     try:
         backend = Backend(settings)
         backend.start()
-    except (StorageError, HandlersConfigError, OSError) as exc:
-        print(f"passline: cannot start: {exc}", file=sys.stderr)
+    except Exception as exc:
+        # One line that says what to do; the traceback only for who asks for it.
+        logging.getLogger("passline").debug("the backend did not start", exc_info=exc)
+        print(f"passline: cannot start: {start_problem(exc, settings)}", file=sys.stderr)
         return 2
     tune_collector()
     stop = threading.Event()
@@ -194,6 +197,31 @@ def run_headless(
     backend.stop()
     print("stopped", flush=True)
     return 0
+
+
+def start_problem(exc: Exception, settings: Settings) -> str:
+    """What stopped the backend from starting, and what to do about it."""
+    if isinstance(exc, StorageError | HandlersConfigError | StorageFull):
+        return str(exc)  # these say what to do already
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return f"{DISK_FULL_MESSAGE}{where}"
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"{settings.host}:{settings.port} is already in use by another program: "
+                "choose another --port (0 = any free port) or stop that program"
+            )
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return f"{settings.host} is not an address of this computer: choose another --host"
+        return (
+            f"{exc.strerror or exc}{where}: check that Passline may read and write "
+            f"{settings.db_path.parent} and the files in it, or choose another --db path"
+        )
+    return (
+        f"unexpected {type(exc).__name__}: {exc}. Run again with --log-level DEBUG for "
+        "the details, and report them"
+    )
 
 
 def _stop_at_eof(stop: threading.Event) -> None:

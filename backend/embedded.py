@@ -133,7 +133,11 @@ class Backend:
         try:
             await self._open()
         except BaseException as exc:
-            await self.db.close()
+            # Whatever had started stops in order: no task is left pending on the loop.
+            try:
+                await self._close()
+            except Exception as also:  # the reason to report is the first one
+                log.warning("closing after a failed start failed as well: %s", also)
             self._started.set_exception(exc)
             return
         self._started.set_result(None)
