@@ -201,12 +201,15 @@ def run_headless(
 
 def start_problem(exc: Exception, settings: Settings) -> str:
     """What stopped the backend from starting, and what to do about it."""
-    if isinstance(exc, StorageError | HandlersConfigError | StorageFull):
+    folder = settings.db_path.parent
+    if isinstance(exc, StorageFull) or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    ):
+        return f"{DISK_FULL_MESSAGE} (the disk of {folder}): free space there, then start again"
+    if isinstance(exc, StorageError | HandlersConfigError):
         return str(exc)  # these say what to do already
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if exc.filename else ""
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return f"{DISK_FULL_MESSAGE}{where}"
         if exc.errno == errno.EADDRINUSE:
             return (
                 f"{settings.host}:{settings.port} is already in use by another program: "
@@ -216,7 +219,7 @@ def start_problem(exc: Exception, settings: Settings) -> str:
             return f"{settings.host} is not an address of this computer: choose another --host"
         return (
             f"{exc.strerror or exc}{where}: check that Passline may read and write "
-            f"{settings.db_path.parent} and the files in it, or choose another --db path"
+            f"{folder} and the files in it, or choose another --db path"
         )
     return (
         f"unexpected {type(exc).__name__}: {exc}. Run again with --log-level DEBUG for "

@@ -148,6 +148,8 @@ class Database:
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         except sqlite3.DatabaseError as exc:
+            if disk_full(exc, self.path.parent):
+                raise StorageFull() from exc
             raise StorageError(f"{self.path}: cannot switch to WAL mode ({exc}).") from exc
         if mode != "wal":
             raise StorageError(f"{self.path}: cannot switch to WAL mode (got {mode!r}).")
@@ -169,6 +171,8 @@ class Database:
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                if disk_full(exc, self.path.parent):
+                    raise StorageFull() from exc
                 raise StorageError(f"migration {number} failed on {self.path}: {exc}") from exc
             if conn.execute("PRAGMA user_version").fetchone()[0] != number:
                 raise StorageError(f"migration {number} did not set user_version to {number}")

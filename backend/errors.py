@@ -10,10 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-DISK_FULL_MESSAGE = (
-    "the disk is full: free space, nothing was saved (the same request works again "
-    "once there is room)"
-)
+DISK_FULL_MESSAGE = "the disk is full: free space, nothing was saved"
 
 
 class ErrorCode(StrEnum):
@@ -76,7 +73,9 @@ class StorageFull(PasslineError):
 
     code = ErrorCode.STORAGE_FULL
 
-    def __init__(self, message: str = DISK_FULL_MESSAGE) -> None:
+    def __init__(
+        self, message: str = f"{DISK_FULL_MESSAGE}; the same request works once there is room"
+    ) -> None:
         super().__init__(message)
 
 
