@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import signal
+import socket
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -107,6 +108,78 @@ def test_another_programs_sqlite_database_is_refused_unchanged(tmp_path: Path) -
     )
     assert sqlite_state(db) == before
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["recipes.db"]
+
+
+def test_torn_sandbox_journals_are_repaired_at_start_and_said_so(tmp_path: Path) -> None:
+    """A charge cut short by a full disk, glued to the next one, and a torn last line:
+    the backend starts, keeps the whole charges, and says what it dropped."""
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    whole = b'{"amountCents":700,"id":"ch_1","orderId":"order-1","status":"APPROVED"}'
+    (sandbox / "charges.jsonl").write_bytes(b'{"amountCents":700,"id":"ch_0","ord' + whole + b"\n")
+    (sandbox / "sms-outbox.jsonl").write_bytes(b'{"key":"a","phone":"+1 555 0100","te')
+    process = start(tmp_path / "passline.db", "--log-level", "WARNING")
+    try:
+        url = listening_url(process)
+        assert place_order(url)["data"] == {
+            "placeOrder": {"order": {"number": 1, "status": "PLACED"}}
+        }
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "charges.jsonl, line 1, is not a record and was skipped" in err
+    assert "the whole record at its end is kept" in err
+    assert "sms-outbox.jsonl: cut off a torn last line" in err
+    assert "Traceback" not in err
+    assert (sandbox / "sms-outbox.jsonl").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("prepare", "said"),
+    [
+        (
+            lambda folder: (folder / "sandbox" / "charges.jsonl").mkdir(parents=True),
+            "Is a directory ({folder}/sandbox/charges.jsonl): check that Passline may read "
+            "and write {folder} and the files in it, or choose another --db path",
+        ),
+        (
+            lambda folder: (folder / "passline.db").write_bytes(
+                b"SQLite format 3\x00" + b"\x00" * 200
+            ),
+            "{folder}/passline.db is damaged or is not a SQLite database",
+        ),
+    ],
+    ids=["journal-is-a-folder", "damaged-database"],
+)
+def test_a_failed_start_ends_in_one_line_saying_what_to_do(
+    tmp_path: Path, prepare: Callable[[Path], object], said: str
+) -> None:
+    prepare(tmp_path)
+    process = start(tmp_path / "passline.db")
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert out == ""
+    [line] = err.splitlines()  # no traceback, no "Task was destroyed" either
+    assert line.startswith("passline: cannot start: " + said.format(folder=tmp_path)), err
+
+
+def test_a_port_in_use_ends_in_one_line_and_leaves_no_task_pending(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start(tmp_path / "passline.db", "--port", str(port))
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert out == ""
+    assert err == (
+        f"passline: cannot start: 127.0.0.1:{port} is already in use by another program: "
+        "choose another --port (0 = any free port) or stop that program\n"
+    )
 
 
 @pytest.mark.parametrize(
