@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 SELF_TEST_TIMEOUT_SECONDS = 30.0  # each wait of --self-test, at most
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def version() -> str:
@@ -128,6 +129,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--token goes with --connect; the embedded backend has its own token")
     if args.until_stdin_closes and not args.headless:
         parser.error("--until-stdin-closes goes with --headless")
+    if args.log_level.upper() not in LOG_LEVELS:
+        parser.error(
+            f"--log-level {args.log_level} is not a level; use one of {', '.join(LOG_LEVELS)}"
+        )
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
     return args

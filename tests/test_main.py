@@ -208,3 +208,15 @@ def test_the_dashboard_hands_its_backend_options_on_to_the_child(
     for option in vars(dashboard):
         if option != "headless":
             assert value(child, option) == value(dashboard, option), option
+
+
+def test_an_unknown_log_level_is_a_usage_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main.parse_args(["--headless", "--log-level", "LOUD"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--log-level LOUD is not a level; use one of DEBUG, INFO, WARNING" in err
