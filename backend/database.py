@@ -100,6 +100,7 @@ class Database:
         self._wake = asyncio.Event()
         self._committer: asyncio.Task[None] | None = None
         self._closing = False
+        self._full = False  # the last commit was refused for a full disk
         self._checked = False
 
     # -- opening -------------------------------------------------------------------
@@ -218,12 +219,8 @@ class Database:
             outcomes, facts = self._run_units(conn, units)
             written = any(ok for ok, _ in outcomes)
             await _hop(self._writer, _end, conn, "COMMIT" if written else "ROLLBACK")
-        except Exception as exc:  # the transaction as a whole failed: nothing was written
-            if disk_full(exc, self.path.parent):
-                log.warning("the disk is full: %d unit(s) refused, nothing saved", len(units))
-                exc = StorageFull()
-            else:
-                log.exception("commit of %d unit(s) failed", len(units))
+        except Exception as failure:  # the transaction as a whole failed: nothing was written
+            exc = self._batch_failed(failure, len(units))
             if conn.in_transaction:  # a COMMIT that failed leaves its transaction open
                 with contextlib.suppress(Exception):  # then the next BEGIN says what is wrong
                     await _hop(self._writer, _end, conn, "ROLLBACK")
@@ -231,6 +228,9 @@ class Database:
                 if not fut.done():
                     fut.set_exception(exc)
             return
+        if self._full:
+            log.warning("the disk of %s has room again: writes are accepted", self.path)
+            self._full = False
         try:
             self.on_commit(facts)
         except Exception:
@@ -242,6 +242,17 @@ class Database:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
+
+    def _batch_failed(self, exc: Exception, units: int) -> Exception:
+        """Log why a batch failed; what its callers get: a full disk is an expected error."""
+        if not disk_full(exc, self.path.parent):
+            log.exception("commit of %d unit(s) failed", units, exc_info=exc)
+            return exc
+        # Said once, not at every refused write of a busy restaurant.
+        if not self._full:
+            log.warning("the disk of %s is full: writes are refused until there is room", self.path)
+        self._full = True
+        return StorageFull()
 
     def _run_units(
         self, conn: sqlite3.Connection, units: list[Callable[[Tx], Any]]
