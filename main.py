@@ -11,6 +11,7 @@ python main.py --version        prints the version
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -32,7 +33,7 @@ from backend.demo import (
     DemoSettings,
     DemoThread,
 )
-from backend.errors import HandlersConfigError, StorageError
+from backend.errors import DISK_FULL_MESSAGE, HandlersConfigError, StorageError, StorageFull
 from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ DATABASE_NAME = "passline.db"
 # The demo's made-up orders, text messages and tickets stay in a folder of their own.
 DEMO_FOLDER = "demo"
 DEMO_DATABASE_NAME = "demo.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def version() -> str:
@@ -166,6 +168,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--token goes with --connect; the embedded backend has its own token")
     if args.until_stdin_closes and not args.headless:
         parser.error("--until-stdin-closes goes with --headless")
+    if args.log_level.upper() not in LOG_LEVELS:
+        parser.error(
+            f"--log-level {args.log_level} is not a level; use one of {', '.join(LOG_LEVELS)}"
+        )
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
     return args
@@ -230,8 +236,10 @@ def run_headless(
     try:
         backend = Backend(settings)
         backend.start()
-    except (StorageError, HandlersConfigError, OSError) as exc:
-        print(f"passline: cannot start: {exc}", file=sys.stderr)
+    except Exception as exc:
+        # One line that says what to do; the traceback only for who asks for it.
+        logging.getLogger("passline").debug("the backend did not start", exc_info=exc)
+        print(f"passline: cannot start: {start_problem(exc, settings)}", file=sys.stderr)
         return 2
     tune_collector()
     stop = threading.Event()
@@ -260,6 +268,34 @@ def run_headless(
     backend.stop()
     print("stopped", flush=True)
     return 0
+
+
+def start_problem(exc: Exception, settings: Settings) -> str:
+    """What stopped the backend from starting, and what to do about it."""
+    folder = settings.db_path.parent
+    if isinstance(exc, StorageFull) or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    ):
+        return f"{DISK_FULL_MESSAGE} (the disk of {folder}): free space there, then start again"
+    if isinstance(exc, StorageError | HandlersConfigError):
+        return str(exc)  # these say what to do already
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"{settings.host}:{settings.port} is already in use by another program: "
+                "choose another --port (0 = any free port) or stop that program"
+            )
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return f"{settings.host} is not an address of this computer: choose another --host"
+        return (
+            f"{exc.strerror or exc}{where}: check that Passline may read and write "
+            f"{folder} and the files in it, or choose another --db path"
+        )
+    return (
+        f"unexpected {type(exc).__name__}: {exc}. Run again with --log-level DEBUG for "
+        "the details, and report them"
+    )
 
 
 def _stop_at_eof(stop: threading.Event) -> None:

@@ -181,8 +181,17 @@ def staff_token(db_path: Path, given: str | None = None) -> str:
     path = db_path.parent / STAFF_TOKEN_FILE
     token = secrets.token_urlsafe(24)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    path.chmod(0o600)  # the mode above applies only to a file that did not exist yet
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
+    # Written whole beside it, then put in place: a full disk leaves no cut-off token.
+    partial = path.with_name(f".{path.name}.tmp")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        partial.chmod(0o600)  # the mode above applies only to a file that did not exist yet
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(token + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return token

@@ -74,12 +74,14 @@ class BackupScheduler:
         self._task = asyncio.create_task(self._every_interval(), name="passline-backups")
 
     async def stop(self) -> None:
-        """Stop the schedule, let a copy under way finish, and make the shutdown copy."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop the schedule, let a copy under way finish, and make the shutdown copy
+        (none for a backend that never started serving: its start failed)."""
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
         if self._copying is not None:
             with contextlib.suppress(Exception):
                 await self._copying

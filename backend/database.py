@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import itertools
 import logging
+import shutil
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from backend.errors import StorageError
+from backend.errors import StorageError, StorageFull
 from backend.lockfile import LockFile
 from backend.queries import migrations
 from backend.settings import MAX_UNITS_PER_COMMIT
@@ -39,6 +41,7 @@ APPLICATION_ID = 0x50415353  # "PASS": marks a file as a Passline database
 READERS = 2
 BUSY_TIMEOUT_MS = 5000  # how long to wait for a lock another program holds
 _SQLITE_HEADER = b"SQLite format 3\x00"
+LOW_SPACE_BYTES = 1 << 20  # an I/O error with less free than this: the disk is full
 
 
 def utc_now() -> datetime:
@@ -100,12 +103,25 @@ class Database:
         self._closing = False
         self._lock = LockFile(path)  # held while open: --restore waits for us to stop
         self.commits = 0  # transactions that wrote something, since open
+        self._full = False  # the last commit was refused for a full disk
+        self._checked = False
 
     # -- opening -------------------------------------------------------------------
 
+    def check(self) -> None:
+        """Refuse a file that is not a usable Passline database, before anything is written.
+
+        Only reads: the file is looked at read-only, so a file that is refused keeps its
+        bytes, its journal mode and its change counter. A missing or empty file passes
+        (:meth:`open` makes a new database of it).
+        """
+        _check_file(self.path)
+        self._checked = True
+
     async def open(self) -> None:
         """Open, check and migrate the file; raise :class:`StorageError` if it is unusable."""
-        _refuse_foreign_file(self.path)
+        if not self._checked:
+            self.check()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self._lock.acquire(exclusive=False):
             raise StorageError(
@@ -138,19 +154,12 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise StorageError(
-                f"{self.path} is damaged or is not a SQLite database ({exc}). "
-                "Passline left it untouched: restore a backup or choose another --db path."
-            ) from exc
+            if disk_full(exc, self.path.parent):
+                raise StorageFull() from exc
+            raise StorageError(f"{self.path}: cannot switch to WAL mode ({exc}).") from exc
         if mode != "wal":
             raise StorageError(f"{self.path}: cannot switch to WAL mode (got {mode!r}).")
-        if ok != "ok":
-            raise StorageError(
-                f"{self.path} failed SQLite's integrity check ({ok}). Passline left it "
-                "untouched: restore a backup or choose another --db path."
-            )
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         self._migrate(conn)
@@ -158,20 +167,9 @@ class Database:
         conn.execute("PRAGMA busy_timeout = 0")
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        # check() refused what is not Passline's, or is newer than this Passline.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
-        if (version == 0 and tables) or (version and app_id != APPLICATION_ID):
-            raise StorageError(
-                f"{self.path} is a SQLite database but not a Passline one. Passline left it "
-                "untouched: choose another --db path."
-            )
         scripts = migrations()
-        if version > len(scripts):
-            raise StorageError(
-                f"{self.path} was written by a newer Passline (schema {version}, this one "
-                f"knows {len(scripts)}). Upgrade Passline to open it."
-            )
         self.created = version == 0
         for number, script in scripts[version:]:
             try:
@@ -180,6 +178,8 @@ class Database:
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                if disk_full(exc, self.path.parent):
+                    raise StorageFull() from exc
                 raise StorageError(f"migration {number} failed on {self.path}: {exc}") from exc
             if conn.execute("PRAGMA user_version").fetchone()[0] != number:
                 raise StorageError(f"migration {number} did not set user_version to {number}")
@@ -226,8 +226,8 @@ class Database:
             written = any(ok for ok, _ in outcomes)
             await _hop(self._writer, _end, conn, "COMMIT" if written else "ROLLBACK")
             self.commits += written
-        except Exception as exc:  # the transaction as a whole failed: nothing was written
-            log.exception("commit of %d unit(s) failed", len(units))
+        except Exception as failure:  # the transaction as a whole failed: nothing was written
+            exc = self._batch_failed(failure, len(units))
             if conn.in_transaction:  # a COMMIT that failed leaves its transaction open
                 with contextlib.suppress(Exception):  # then the next BEGIN says what is wrong
                     await _hop(self._writer, _end, conn, "ROLLBACK")
@@ -235,6 +235,9 @@ class Database:
                 if not fut.done():
                     fut.set_exception(exc)
             return
+        if self._full:
+            log.warning("the disk of %s has room again: writes are accepted", self.path)
+            self._full = False
         try:
             self.on_commit(facts)
         except Exception:
@@ -246,6 +249,17 @@ class Database:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
+
+    def _batch_failed(self, exc: Exception, units: int) -> Exception:
+        """Log why a batch failed; what its callers get: a full disk is an expected error."""
+        if not disk_full(exc, self.path.parent):
+            log.exception("commit of %d unit(s) failed", units, exc_info=exc)
+            return exc
+        # Said once, not at every refused write of a busy restaurant.
+        if not self._full:
+            log.warning("the disk of %s is full: writes are refused until there is room", self.path)
+        self._full = True
+        return StorageFull()
 
     def _run_units(
         self, conn: sqlite3.Connection, units: list[Callable[[Tx], Any]]
@@ -266,7 +280,9 @@ class Database:
                 assert done is not None
             conn.execute("RELEASE batch")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may have rolled the whole transaction back itself (a full disk can).
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         return done
 
@@ -285,6 +301,9 @@ class Database:
             try:
                 value = unit(tx)
             except Exception as exc:
+                if disk_full(exc, self.path.parent):
+                    # The undo below may fail as well; the batch fails as a whole.
+                    raise
                 if not savepoints:
                     return ([(False, exc)], []) if len(units) == 1 else None
                 conn.execute("ROLLBACK TO unit")
@@ -338,6 +357,22 @@ class Database:
         self._lock.release()
 
 
+def disk_full(exc: BaseException, folder: Path | None = None) -> bool:
+    """Whether ``exc`` says the disk (or the database's size limit) is full."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL:
+            return True
+        # A full disk that refused the -shm file's growth is reported as an I/O error.
+        if code == sqlite3.SQLITE_IOERR and folder is not None:
+            try:
+                return shutil.disk_usage(folder).free < LOW_SPACE_BYTES
+            except OSError:
+                return False
+        return False
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def _end(conn: sqlite3.Connection, statement: str) -> None:
     conn.execute(statement)
 
@@ -376,8 +411,10 @@ def _run_read(conn: sqlite3.Connection, reader: Callable[[sqlite3.Connection], T
         conn.execute("COMMIT")
 
 
-def _refuse_foreign_file(path: Path) -> None:
-    if not path.exists() or path.stat().st_size == 0:
+def _check_file(path: Path) -> None:
+    """Raise :class:`StorageError` unless ``path`` is missing, empty, or a sound
+    Passline database this Passline can open; write nothing, whatever the file is."""
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return
     if path.is_dir():
         raise StorageError(f"{path} is a folder; --db needs a file path.")
@@ -388,3 +425,56 @@ def _refuse_foreign_file(path: Path) -> None:
             f"{path} is not a SQLite database. Passline left it untouched: "
             "choose another --db path."
         )
+    try:
+        version, app_id, tables, ok = _inspect(path)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            f"{path} is damaged or is not a SQLite database ({exc}). "
+            "Passline left it untouched: restore a backup or choose another --db path."
+        ) from exc
+    # Every Passline database has had its application_id since migration 1; a file
+    # with neither version nor tables is as good as empty and becomes one.
+    if (
+        app_id not in (0, APPLICATION_ID)
+        or (version and app_id != APPLICATION_ID)
+        or (version == 0 and tables)
+    ):
+        raise StorageError(
+            f"{path} is a SQLite database but not a Passline one. Passline left it "
+            "untouched: choose another --db path."
+        )
+    known = len(migrations())
+    if version > known:
+        raise StorageError(
+            f"{path} was written by a newer Passline (schema {version}, this one "
+            f"knows {known}). Upgrade Passline to open it."
+        )
+    if ok != "ok":
+        raise StorageError(
+            f"{path} failed SQLite's integrity check ({ok}). Passline left it "
+            "untouched: restore a backup or choose another --db path."
+        )
+
+
+def _inspect(path: Path) -> tuple[int, int, int, str]:
+    """``path``'s user_version, application_id, number of schema entries and integrity,
+    read without a write: not even a -wal or -shm file is made.
+
+    Without a -wal file the main file is the whole database, and ``immutable`` reads
+    it with no locks and no side files; with one, the read-only connection reads the
+    WAL as well (it exists already, so nothing new is left beside the file).
+    """
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "immutable=1"
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        # Another program's file is not ours to check, however big.
+        foreign = app_id not in (0, APPLICATION_ID) or (version == 0 and tables)
+        ok = "ok" if foreign else conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+    return version, app_id, tables, ok

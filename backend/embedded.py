@@ -80,9 +80,12 @@ class Backend:
             self.webhooks = WebhookClient()
             extra = load_webhooks(settings.handlers_config, self.webhooks, taken=self.registry)
             self.registry = self.registry.with_extra(extra)
+        self.db = Database(settings.db_path, subscribers=self.registry.subscribers)
+        # Before the staff-token file and the sandbox folder are made beside it: a file
+        # that is refused must be left as it was found, and its folder too.
+        self.db.check()
         self.staff_token = staff_token(settings.db_path, settings.staff_token)
         self.loop = asyncio.new_event_loop()
-        self.db = Database(settings.db_path, subscribers=self.registry.subscribers)
         self.notifier: Notifier | None = None
         self.services: Services | None = None
         self.server: Server | None = None
@@ -132,7 +135,11 @@ class Backend:
         try:
             await self._open()
         except BaseException as exc:
-            await self.db.close()
+            # Whatever had started stops in order: no task is left pending on the loop.
+            try:
+                await self._close()
+            except Exception as also:  # the reason to report is the first one
+                log.warning("closing after a failed start failed as well: %s", also)
             self._started.set_exception(exc)
             return
         self._started.set_result(None)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+DISK_FULL_MESSAGE = "the disk is full: free space, nothing was saved"
+
 
 class ErrorCode(StrEnum):
     """The ``extensions.code`` values of the API contract."""
@@ -20,6 +22,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"  # an id that names nothing
     INVALID_TRANSITION = "INVALID_TRANSITION"  # the order's status does not allow it
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"  # too large, too deep, too many
+    STORAGE_FULL = "STORAGE_FULL"  # the disk is full: nothing was saved; retry once freed
 
 
 class PasslineError(Exception):
@@ -63,6 +66,17 @@ class InvalidTransition(PasslineError):
 
 class LimitExceeded(PasslineError):
     code = ErrorCode.LIMIT_EXCEEDED
+
+
+class StorageFull(PasslineError):
+    """The disk holding Passline's data is full: nothing of the request was saved."""
+
+    code = ErrorCode.STORAGE_FULL
+
+    def __init__(
+        self, message: str = f"{DISK_FULL_MESSAGE}; the same request works once there is room"
+    ) -> None:
+        super().__init__(message)
 
 
 class StorageError(Exception):

@@ -95,9 +95,13 @@ class Server:
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say so, and
         # without it a keep-alive connection waits ~40 ms on every response.
         self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind((host, port))
-        self.socket.listen(1024)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((host, port))
+            self.socket.listen(1024)
+        except OSError:
+            self.socket.close()
+            raise
         self.socket.setblocking(False)
         self.host = host
         self.port: int = self.socket.getsockname()[1]

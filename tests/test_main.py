@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import signal
+import socket
+import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -76,6 +79,107 @@ def test_a_file_that_is_not_a_passline_database_is_refused(tmp_path: Path) -> No
     assert process.returncode == 2
     assert "not a SQLite database" in err and "choose another --db path" in err
     assert db.read_text() == "shopping list\n"
+
+
+def sqlite_state(path: Path) -> tuple[str, str, int]:
+    """The file's hash, its journal mode and the change counter in its header."""
+    data = path.read_bytes()
+    with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as conn:
+        mode: str = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    return hashlib.sha256(data).hexdigest(), mode, int.from_bytes(data[24:28], "big")
+
+
+def test_another_programs_sqlite_database_is_refused_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "recipes.db"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("CREATE TABLE foo (name TEXT)")
+        conn.execute("INSERT INTO foo VALUES ('bread')")
+    conn.close()
+    before = sqlite_state(db)
+    assert before[1] == "delete"
+    process = start(db)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert err == (
+        f"passline: cannot start: {db} is a SQLite database but not a Passline one. "
+        "Passline left it untouched: choose another --db path.\n"
+    )
+    assert sqlite_state(db) == before
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["recipes.db"]
+
+
+def test_torn_sandbox_journals_are_repaired_at_start_and_said_so(tmp_path: Path) -> None:
+    """A charge cut short by a full disk, glued to the next one, and a torn last line:
+    the backend starts, keeps the whole charges, and says what it dropped."""
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    whole = b'{"amountCents":700,"id":"ch_1","orderId":"order-1","status":"APPROVED"}'
+    (sandbox / "charges.jsonl").write_bytes(b'{"amountCents":700,"id":"ch_0","ord' + whole + b"\n")
+    (sandbox / "sms-outbox.jsonl").write_bytes(b'{"key":"a","phone":"+1 555 0100","te')
+    process = start(tmp_path / "passline.db", "--log-level", "WARNING")
+    try:
+        url = listening_url(process)
+        assert place_order(url)["data"] == {
+            "placeOrder": {"order": {"number": 1, "status": "PLACED"}}
+        }
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "charges.jsonl, line 1, is not a record and was skipped" in err
+    assert "the whole record at its end is kept" in err
+    assert "sms-outbox.jsonl: cut off a torn last line" in err
+    assert "Traceback" not in err
+    assert (sandbox / "sms-outbox.jsonl").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("prepare", "said"),
+    [
+        (
+            lambda folder: (folder / "sandbox" / "charges.jsonl").mkdir(parents=True),
+            "Is a directory ({folder}/sandbox/charges.jsonl): check that Passline may read "
+            "and write {folder} and the files in it, or choose another --db path",
+        ),
+        (
+            lambda folder: (folder / "passline.db").write_bytes(
+                b"SQLite format 3\x00" + b"\x00" * 200
+            ),
+            "{folder}/passline.db is damaged or is not a SQLite database",
+        ),
+    ],
+    ids=["journal-is-a-folder", "damaged-database"],
+)
+def test_a_failed_start_ends_in_one_line_saying_what_to_do(
+    tmp_path: Path, prepare: Callable[[Path], object], said: str
+) -> None:
+    prepare(tmp_path)
+    process = start(tmp_path / "passline.db")
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert out == ""
+    [line] = err.splitlines()  # no traceback, no "Task was destroyed" either
+    assert line.startswith("passline: cannot start: " + said.format(folder=tmp_path)), err
+
+
+def test_a_port_in_use_ends_in_one_line_and_leaves_no_task_pending(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start(tmp_path / "passline.db", "--port", str(port))
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert out == ""
+    assert err == (
+        f"passline: cannot start: 127.0.0.1:{port} is already in use by another program: "
+        "choose another --port (0 = any free port) or stop that program\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,3 +256,15 @@ def test_the_demo_refuses_to_touch_the_restaurants_data(
         main.parse_args([option.replace("{real}", real) for option in given])
     assert exited.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def test_an_unknown_log_level_is_a_usage_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main.parse_args(["--headless", "--log-level", "LOUD"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--log-level LOUD is not a level; use one of DEBUG, INFO, WARNING" in err

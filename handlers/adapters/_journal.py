@@ -3,21 +3,30 @@
 The sandbox adapters stand in for services that remember what they did (a payment
 gateway remembers charges, an SMS provider remembers message ids). Each record is
 written with one ``write`` and ``fsync``'d before it counts, so what a caller was told
-survives a crash of the process; a torn last line is a write that never finished and
-was never acknowledged, so it is dropped when the file is opened again.
+survives a crash of the process. A write that fails (a full disk) is taken back at
+once, so it cannot glue itself to the next record. A torn last line is a write that
+never finished and was never acknowledged: it is cut off when the file is opened
+again. A line in the middle that is not a record is skipped (keeping a whole record
+at its end, which is how an older Passline's failed write and the next one looked).
+Both are logged with what was dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 Record = dict[str, Any]
+
+log = logging.getLogger(__name__)
+
+SHOWN_BYTES = 200  # of a dropped line, in the log
 
 
 class Journal:
@@ -79,36 +88,75 @@ class Journal:
             with self.path.open("r+b") as handle:
                 handle.truncate(end)
                 os.fsync(handle.fileno())
+            log.warning(
+                "%s: cut off a torn last line, a write that never finished (nothing was "
+                "acknowledged for it): %s",
+                self.path,
+                _shown(data[end:]),
+            )
         records = []
         for number, line in enumerate(data[:end].splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise ValueError(
-                    f"{self.path}, line {number}, is not a JSON record ({exc}); "
-                    "repair or delete that line, then start again"
-                ) from exc
-            if not isinstance(record, dict) or self.key_field not in record:
-                raise ValueError(
-                    f"{self.path}, line {number}, has no {self.key_field!r}; "
-                    "repair or delete that line, then start again"
+            record = self._parse(line)
+            if record is None:
+                record = self._salvage(line)
+                log.warning(
+                    "%s, line %d, is not a record and was skipped%s: %s",
+                    self.path,
+                    number,
+                    "" if record is None else " (the whole record at its end is kept)",
+                    _shown(line),
                 )
-            records.append(record)
+            if record is not None:
+                records.append(record)
         return records
 
+    def _parse(self, line: bytes) -> Record | None:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(record, dict) or self.key_field not in record:
+            return None
+        return record
+
+    def _salvage(self, line: bytes) -> Record | None:
+        """A whole record at the end of ``line``: a failed write's bytes glued to the
+        next record's, as a write that was not taken back left them."""
+        start = line.find(b"{", 1)
+        while start != -1:
+            record = self._parse(line[start:])
+            if record is not None:
+                return record
+            start = line.find(b"{", start + 1)
+        return None
+
     def _append(self, record: Record) -> None:
-        line = json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n"
+        data = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line.encode())
-            os.fsync(fd)
+            size = os.lseek(fd, 0, os.SEEK_END)
+            try:
+                written = 0
+                while written < len(data):  # a full disk may take part of it
+                    written += os.write(fd, data[written:])
+                os.fsync(fd)
+            except BaseException:
+                # Half a record would glue itself to the next one: take it back.
+                with suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
         finally:
             os.close(fd)
         if created:
             fsync_dir(self.path.parent)
+
+
+def _shown(data: bytes) -> str:
+    text = repr(data[:SHOWN_BYTES])
+    return text if len(data) <= SHOWN_BYTES else f"{text}... ({len(data)} bytes)"
 
 
 def fsync_dir(path: Path) -> None:

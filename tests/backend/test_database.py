@@ -13,9 +13,9 @@ import pytest
 
 from backend import menu, orders
 from backend.database import APPLICATION_ID, Database, Tx
-from backend.errors import BadUserInput, StorageError
+from backend.errors import BadUserInput, StorageError, StorageFull
 from backend.events import EventRecord, LogEntry
-from backend.queries import migrations
+from backend.queries import SQL, migrations
 from backend.settings import resource_path
 from backend.status import Channel, Fulfillment
 
@@ -63,6 +63,10 @@ def count(path: Path, table: str) -> int:
     with sqlite3.connect(path) as conn:
         value: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return value
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(entry.name for entry in folder.iterdir())
 
 
 def pragma(path: Path, name: str) -> object:
@@ -123,15 +127,34 @@ async def test_foreign_or_damaged_file_is_refused_and_left_alone(
     assert path.read_bytes() == content
 
 
-async def test_another_programs_sqlite_database_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal_mode", ["delete", "wal"])
+async def test_another_programs_sqlite_database_is_refused_without_a_write(
+    tmp_path: Path, journal_mode: str
+) -> None:
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode = {journal_mode}")
+    with conn:
         conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.close()
+    before = path.read_bytes()
     database = Database(path, subscribers=SUBSCRIBERS)
     with pytest.raises(StorageError, match="not a Passline one"):
         await database.open()
     await database.close()
-    assert pragma(path, "user_version") == 0
+    assert path.read_bytes() == before  # its journal mode and change counter with it
+    assert names(tmp_path) == ["other.db"]  # no -wal or -shm left beside it
+
+
+async def test_a_file_of_another_application_id_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA application_id = 42")
+    conn.close()
+    database = Database(path, subscribers=SUBSCRIBERS)
+    with pytest.raises(StorageError, match="not a Passline one"):
+        await database.open()
+    await database.close()
 
 
 async def test_a_newer_schema_is_refused(db_path: Path) -> None:
@@ -244,6 +267,48 @@ async def test_a_commit_that_fails_writes_nothing_and_the_next_commit_works(
     assert count(database.path, "orders") == count(database.path, "payments") == 0
     await database.write(lambda tx: orders.place_order(tx, REQUEST))
     assert count(database.path, "orders") == 1
+
+
+def set_max_pages(tx: Tx, pages: int | None) -> int:
+    """Cap the file at ``pages`` (None: at the pages it has now), as a full disk would."""
+    if pages is None:
+        pages = int(tx.scalar("PRAGMA page_count"))
+    value: int = tx.scalar(f"PRAGMA max_page_count = {pages}")
+    return value
+
+
+async def test_a_full_disk_refuses_every_unit_of_the_batch_and_keeps_the_database_usable(
+    publishing: tuple[Database, list[object]],
+) -> None:
+    """SQLite's max_page_count makes its own genuine SQLITE_FULL, as a full disk does."""
+    database, published = publishing
+    kept = await database.write(lambda tx: orders.place_order(tx, REQUEST))
+    published.clear()
+    await database.write(partial(set_max_pages, pages=None))
+
+    def big_order(tx: Tx) -> orders.Order:
+        order = orders.place_order(tx, REQUEST)
+        tx.execute(SQL.put_meta, {"key": f"filler-{order.id}", "value": "x" * 20_000})
+        return order
+
+    results = await asyncio.gather(
+        *(database.write(big_order) for _ in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(result, StorageFull) for result in results), results
+    error = results[0]
+    assert isinstance(error, StorageFull)
+    assert error.extensions == {"code": "STORAGE_FULL"}
+    assert error.message.startswith("the disk is full: free space, nothing was saved")
+    assert published == []
+    assert count(database.path, "orders") == 1
+
+    await database.write(partial(set_max_pages, pages=1_000_000))  # space is freed
+    again = await database.write(big_order)
+    assert count(database.path, "orders") == 2
+    ids = await database.read(
+        lambda conn: [row[0] for row in conn.execute("SELECT id FROM orders")]
+    )
+    assert sorted(ids) == sorted([kept.id, again.id])
 
 
 async def test_close_commits_what_is_queued(db_path: Path) -> None:
