@@ -105,6 +105,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="TOML file declaring extra handlers as HTTP endpoints ([[webhook]] tables)",
     )
     parser.add_argument(
+        "--metrics-token",
+        metavar="TOKEN",
+        help="a token that reads GET /metrics (Prometheus) besides the staff token, so the "
+        "monitoring system need not hold the staff token (default: $PASSLINE_METRICS_TOKEN)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="simulated customers place orders and simulated staff move them along",
@@ -230,6 +236,8 @@ def headless_options(args: argparse.Namespace) -> list[str]:
     options += ["--gateway-latency", repr(args.gateway_latency)]
     if args.handlers_config is not None:
         options += ["--handlers-config", str(args.handlers_config.expanduser().resolve())]
+    if args.metrics_token is not None:
+        options += ["--metrics-token", args.metrics_token]
     if args.demo:
         options.append("--demo")
     if args.demo_rate is not None:
@@ -458,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers_config=(
             None if args.handlers_config is None else args.handlers_config.expanduser().resolve()
         ),
+        metrics_token=args.metrics_token,
     )
     if args.headless:
         return run_headless(settings, demo_settings(args), args.until_stdin_closes)

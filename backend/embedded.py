@@ -22,6 +22,7 @@ from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
 from backend.database import Database, Tx
 from backend.inprocess import InProcessGraphQL
+from backend.metrics import Metrics, metrics_token
 from backend.notifier import Notifier
 from backend.queries import SQL
 from backend.registry import Registry, pipeline
@@ -80,6 +81,9 @@ class Backend:
             extra = load_webhooks(settings.handlers_config, self.webhooks, taken=self.registry)
             self.registry = self.registry.with_extra(extra)
         self.staff_token = staff_token(settings.db_path, settings.staff_token)
+        self.metrics_token = metrics_token(settings.metrics_token)
+        # This backend's own registry: a process may run several backends (the tests do).
+        self.metrics = Metrics(process=True)
         self.loop = asyncio.new_event_loop()
         self.db = Database(settings.db_path, subscribers=self.registry.subscribers)
         self.notifier: Notifier | None = None
@@ -145,18 +149,23 @@ class Backend:
         )
         self.notifier = Notifier(last_seq=last_seq, last_cursor=last_cursor)
         self.db.on_commit = self.notifier.on_commit
-        self.runner = Runner(self.db, self.notifier, self.registry, self.adapters)
+        self.runner = Runner(
+            self.db, self.notifier, self.registry, self.adapters, metrics=self.metrics
+        )
         self.services = Services(
             db=self.db,
             notifier=self.notifier,
             tokens=Tokens(self.staff_token, bytes.fromhex(secret)),
             registry=self.registry,
             runner=self.runner,
+            metrics=self.metrics,
         )
         self.schema = build_schema()
         self.runner.graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
         await self.runner.start()
-        app = build_app(self.services, self.schema, self.settings.allowed_origins)
+        app = build_app(
+            self.services, self.schema, self.settings.allowed_origins, self.metrics_token
+        )
         self.server = Server(app, self.settings.host, self.settings.port)
         await self.server.start()
         log.info("serving %s on %s", self.settings.db_path, self.server.url)

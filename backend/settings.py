@@ -42,6 +42,8 @@ class Settings:
     gateway_latency_seconds: float = 0.0
     # A TOML file declaring extra handlers as HTTP endpoints (backend/webhooks.py).
     handlers_config: Path | None = None
+    # Reads GET /metrics besides the staff token (None: $PASSLINE_METRICS_TOKEN or none).
+    metrics_token: str | None = None
 
 
 def resource_path(name: str) -> Path:

@@ -85,6 +85,7 @@ def test_a_file_that_is_not_a_passline_database_is_refused(tmp_path: Path) -> No
         ["--host", "0.0.0.0", "--port", "9000", "--log-level", "INFO"],
         ["--gateway-latency", "0.25", "--handlers-config", "hooks.toml"],
         ["--demo", "--demo-rate", "120", "--demo-failure-rate", "0.3"],
+        ["--metrics-token", "scrape-me"],
     ],
 )
 def test_the_dashboard_hands_its_backend_options_on_to_the_child(
