@@ -3,7 +3,7 @@
 
 Each :class:`Metrics` has its own ``CollectorRegistry``, not prometheus_client's global
 one: a process may run several backends (the tests do), and each must count its own.
-Recording is a counter or histogram update on a child looked up once (~1 µs). The
+Recording is a counter and histogram update on children looked up once (1-3 µs). The
 runner's backlog is read from the database when a scrape asks for it, on a reader
 thread, so a scrape never runs a query on the loop.
 """
@@ -66,6 +66,7 @@ DELIVERY_BUCKETS_SECONDS = (
 OK = "OK"  # the outcome of a request without errors; otherwise its first error's code
 NO_OPERATION = "none"  # the operation type of a request refused before it was run
 OTHER_ERROR = "OTHER"  # an error code outside the contract (kept out of the labels)
+# The contract's codes, and the masked errors' (backend/api/errors.py, INTERNAL_ERROR).
 _ERROR_CODES = frozenset({*(code.value for code in ErrorCode), "INTERNAL_SERVER_ERROR"})
 BACKLOG_STATUSES = (
     DeliveryStatus.PENDING,
