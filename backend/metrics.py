@@ -302,7 +302,9 @@ class MetricsEndpoint:
     def _refused(self, scope: Scope) -> Response | None:
         if scope["method"] not in ("GET", "HEAD"):
             return _refusal(
-                405, f"{METRICS_PATH} answers GET only; scrape it with GET", {"Allow": "GET, HEAD"}
+                405,
+                f"{METRICS_PATH} is read with GET, not {scope['method']}; scrape it with GET",
+                {"Allow": "GET, HEAD"},
             )
         authorization = None
         for name, value in scope["headers"]:
