@@ -141,6 +141,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="TOML file declaring extra handlers as HTTP endpoints ([[webhook]] tables)",
     )
     parser.add_argument(
+        "--metrics-token",
+        metavar="TOKEN",
+        help="a token that reads GET /metrics (Prometheus) besides the staff token, so the "
+        "monitoring system need not hold the staff token (default: $PASSLINE_METRICS_TOKEN)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="simulated customers place orders and simulated staff move them along",
@@ -353,6 +359,8 @@ def headless_options(args: argparse.Namespace) -> list[str]:
         options += ["--handlers-config", str(args.handlers_config.expanduser().resolve())]
     if args.backup_dir is not None:
         options += ["--backup-dir", str(args.backup_dir.expanduser().resolve())]
+    if args.metrics_token is not None:
+        options += ["--metrics-token", args.metrics_token]
     if args.demo:
         options.append("--demo")
     if args.demo_rate is not None:
@@ -674,6 +682,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         backup_dir=None if args.backup_dir is None else args.backup_dir.expanduser().resolve(),
         phone_region=args.phone_region,
+        metrics_token=args.metrics_token,
     )
     if args.reset:
         reset_demo(settings.db_path)

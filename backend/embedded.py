@@ -23,6 +23,7 @@ from backend.auth import Tokens, staff_token
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
 from backend.inprocess import InProcessGraphQL
+from backend.metrics import Metrics, metrics_token
 from backend.notifier import Notifier
 from backend.queries import SQL
 from backend.registry import Registry, pipeline
@@ -85,6 +86,9 @@ class Backend:
         # that is refused must be left as it was found, and its folder too.
         self.db.check()
         self.staff_token = staff_token(settings.db_path, settings.staff_token)
+        self.metrics_token = metrics_token(settings.metrics_token)
+        # This backend's own registry: a process may run several backends (the tests do).
+        self.metrics = Metrics(process=True)
         self.loop = asyncio.new_event_loop()
         self.notifier: Notifier | None = None
         self.services: Services | None = None
@@ -154,7 +158,9 @@ class Backend:
         )
         self.notifier = Notifier(last_seq=last_seq, last_cursor=last_cursor)
         self.db.on_commit = self.notifier.on_commit
-        self.runner = Runner(self.db, self.notifier, self.registry, self.adapters)
+        self.runner = Runner(
+            self.db, self.notifier, self.registry, self.adapters, metrics=self.metrics
+        )
         self.services = Services(
             db=self.db,
             notifier=self.notifier,
@@ -163,11 +169,14 @@ class Backend:
             runner=self.runner,
             backups=self.backups,
             phone_region=self.settings.phone_region,
+            metrics=self.metrics,
         )
         self.schema = build_schema()
         self.runner.graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
         await self.runner.start()
-        app = build_app(self.services, self.schema, self.settings.allowed_origins)
+        app = build_app(
+            self.services, self.schema, self.settings.allowed_origins, self.metrics_token
+        )
         self.server = Server(app, self.settings.host, self.settings.port)
         await self.server.start()
         await self.backups.start()

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from backend import deliveries
 from backend.database import Database, Tx
 from backend.events import DeliveryRow, EventRecord, event_from_row, get_event
+from backend.metrics import Metrics
 from backend.notifier import Notifier
 from backend.outbox import log_change
 from backend.queries import SQL
@@ -87,8 +88,10 @@ class Runner:
         graphql: GraphQL | None = None,
         *,
         sweep_seconds: float = SWEEP_SECONDS,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = Metrics() if metrics is None else metrics
         self.notifier = notifier
         self.registry = registry
         self.graphql = graphql
@@ -124,7 +127,11 @@ class Runner:
         )
         lost = await self.db.write(self._recover)
         if lost:
-            log.warning("%d delivery attempt(s) were cut off by the last stop; due again", lost)
+            log.warning(
+                "%d delivery attempt(s) were cut off by the last stop; due again", len(lost)
+            )
+        for handler in lost:
+            self.metrics.attempt(handler, Outcome.LOST, 0.0)
         self.notifier.add_listener(self._on_commit)
         self._loop_task = asyncio.create_task(self._loop(), name="passline-runner")
 
@@ -387,6 +394,8 @@ class Runner:
     async def _record(
         self, claim: Claim, result: Result, lease: asyncio.Future[set[tuple[int, str]]]
     ) -> None:
+        # Every attempt that ended, also one whose outcome could not be saved (it runs again).
+        self.metrics.attempt(claim.handler, result.outcome, result.duration_ms / 1000)
         recorded = False
         try:
             if claim.key in await lease:
@@ -411,10 +420,10 @@ class Runner:
         if decision is not None and decision.verdict is Verdict.RETRY:
             asyncio.get_running_loop().call_later(decision.delay_seconds, self.wake)
 
-    def _recover(self, tx: Tx) -> int:
+    def _recover(self, tx: Tx) -> list[str]:
         """Attempts left RUNNING by a process that died: record them and make them due,
         or DEAD when that was the last attempt (a handler that kills the process every
-        time must not take it down forever)."""
+        time must not take it down forever). The handler of each."""
         rows = tx.execute(SQL.running_deliveries).fetchall()
         now = datetime.now(UTC)
         for row in rows:
@@ -430,7 +439,7 @@ class Runner:
                 error = f"the process stopped during attempt {attempt}; it is due again"
             claim = Claim(event, row["handler"], attempt, budget)
             _finish(tx, claim, Result(Outcome.LOST, now, 0.0, error, decision=decision))
-        return len(rows)
+        return [row["handler"] for row in rows]
 
     # -- what staff can do (the rules are in backend/deliveries.py) ------------------
 

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.api.context import Services
 from backend.api.view import GraphQLView, error_response
 from backend.errors import ErrorCode
+from backend.metrics import METRICS_PATH, MetricsEndpoint
 from backend.settings import MAX_BODY_BYTES, SHUTDOWN_GRACE_SECONDS
 
 log = logging.getLogger(__name__)
@@ -62,16 +63,21 @@ class BodyLimit:
 
 
 class Router:
-    """``/graphql`` for the API and GraphiQL; anything else is a 404."""
+    """``/graphql`` for the API and GraphiQL, ``/metrics`` for Prometheus; anything else
+    is a 404."""
 
-    def __init__(self, graphql: ASGIApp) -> None:
+    def __init__(self, graphql: ASGIApp, metrics: ASGIApp | None = None) -> None:
         self.graphql = graphql
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             return
-        if scope["path"].rstrip("/") == GRAPHQL_PATH:
+        path = scope["path"].rstrip("/")
+        if path == GRAPHQL_PATH:
             await self.graphql(scope, receive, send)
+        elif path == METRICS_PATH and self.metrics is not None and scope["type"] == "http":
+            await self.metrics(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         else:
@@ -82,9 +88,17 @@ class Router:
 
 
 def build_app(
-    services: Services, schema: strawberry.Schema, allowed_origins: tuple[str, ...] = ()
+    services: Services,
+    schema: strawberry.Schema,
+    allowed_origins: tuple[str, ...] = (),
+    metrics_token: str | None = None,
 ) -> ASGIApp:
-    return BodyLimit(Router(GraphQLView(services, schema, allowed_origins)))
+    """The backend's HTTP and WebSocket app; ``metrics_token`` reads /metrics besides
+    the staff token."""
+    endpoint = MetricsEndpoint(
+        services.metrics, services.db, services.registry, services.tokens, metrics_token
+    )
+    return BodyLimit(Router(GraphQLView(services, schema, allowed_origins), endpoint))
 
 
 class Server:

@@ -56,6 +56,8 @@ class Settings:
     phone_region: str | None = None
     # Where backups go; None: a ``backups`` folder beside the database.
     backup_dir: Path | None = None
+    # Reads GET /metrics besides the staff token (None: $PASSLINE_METRICS_TOKEN or none).
+    metrics_token: str | None = None
 
     @property
     def backup_folder(self) -> Path:

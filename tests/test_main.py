@@ -71,6 +71,19 @@ def test_the_order_survives_a_restart(tmp_path: Path) -> None:
         second.communicate(timeout=30)
 
 
+def test_metrics_token_on_the_command_line_reads_metrics(tmp_path: Path) -> None:
+    process = start(tmp_path / "passline.db", "--metrics-token", "scrape-token")
+    try:
+        url = listening_url(process).removesuffix("/graphql") + "/metrics"
+        scraped = httpx.get(url, headers={"Authorization": "Bearer scrape-token"})
+        assert scraped.status_code == 200
+        assert "passline_websocket_connections_active 0.0" in scraped.text
+        assert httpx.get(url, headers={"Authorization": "Bearer other"}).status_code == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
 def test_a_file_that_is_not_a_passline_database_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "notes.txt"
     db.write_text("shopping list\n")
@@ -190,6 +203,7 @@ def test_a_port_in_use_ends_in_one_line_and_leaves_no_task_pending(tmp_path: Pat
         ["--gateway-latency", "0.25", "--handlers-config", "hooks.toml"],
         ["--backup-dir", "copies"],
         ["--demo", "--demo-rate", "120", "--demo-failure-rate", "0.3"],
+        ["--metrics-token", "scrape-me"],
     ],
 )
 def test_the_dashboard_hands_its_backend_options_on_to_the_child(

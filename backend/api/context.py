@@ -12,6 +12,7 @@ from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database
 from backend.events import DeliveryRow, InvocationRow
+from backend.metrics import NO_OPERATION, OK, Metrics
 from backend.notifier import Notifier
 from backend.registry import Registry
 from backend.runner import Runner
@@ -28,6 +29,7 @@ class Services:
     runner: Runner | None = None
     backups: BackupScheduler | None = None
     phone_region: str | None = None  # for numbers given without their country code
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @dataclass(slots=True)
@@ -37,6 +39,10 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, object] | None = None
+    # What an HTTP request ran and how it ended, for its metrics (a WebSocket
+    # connection's context is shared by its operations: these say nothing there).
+    operation_type: str = NO_OPERATION
+    outcome: str = OK
     # Made on first use (most operations load no deliveries), then batched per event
     # loop tick only (cache=False): a WebSocket connection lives long and must never
     # see stale delivery states.

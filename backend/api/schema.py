@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -24,12 +25,14 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from backend.api.context import Context
 from backend.api.deliveries import DeliveryMutation
 from backend.api.errors import OneMutationPerRequest, shape_error
 from backend.api.mutation import OrderMutation
 from backend.api.pipeline import PipelineMutation
 from backend.api.query import Query
 from backend.api.subscription import Subscription
+from backend.metrics import NO_OPERATION, outcome_of
 from backend.settings import MAX_QUERY_ALIASES, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
 
 
@@ -44,6 +47,13 @@ class Schema(strawberry.Schema):
         # shape_error logs the unexpected ones with the id it gives the client.
         for error in errors:
             shape_error(error)
+        context = getattr(execution_context, "context", None)
+        if isinstance(context, Context) and errors:  # for the request's metrics
+            context.outcome = outcome_of((errors[0].extensions or {}).get("code"))
+            if context.operation_type == NO_OPERATION:
+                # Parsed but refused (invalid, over a limit): the operation never ran.
+                with contextlib.suppress(RuntimeError):  # not even parsed
+                    context.operation_type = execution_context.operation_type.value
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         # Subscriptions are streamed over WebSocket (Schema.stream); executed here, over
@@ -68,6 +78,8 @@ class AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.async_helpers = GraphQLResolveInfoHelpers(gather=_gather, track=_tracker(self))
+        if isinstance(self.context_value, Context):  # for the request's metrics
+            self.context_value.operation_type = self.operation.operation.value
 
 
 def _gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:

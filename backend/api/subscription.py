@@ -17,6 +17,7 @@ from backend.api.types import Event, EventLogEntry, Handler, Info, Order, OrderC
 from backend.auth import authorize_order
 from backend.errors import NotFound
 from backend.events import EventRecord, LogEntry
+from backend.metrics import metered
 from backend.notifier import event_key, log_key, tail
 
 STATS_INTERVAL_SECONDS = 0.5
@@ -29,6 +30,7 @@ def _order_of(event: EventRecord) -> Order:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(permission_classes=GUARDED)
+    @metered
     async def order_changes(
         self, info: Info, after_seq: int | None = None
     ) -> AsyncGenerator[OrderChange, None]:
@@ -45,6 +47,7 @@ class Subscription:
                 yield OrderChange(seq=event.seq, type=event.type, order=_order_of(event))
 
     @strawberry.subscription(name="order", permission_classes=GUARDED)
+    @metered
     async def order_live(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Order, None]:
         """One order: its current state first, then its state after each change."""
         order_id = check_id(str(id), "id")
@@ -70,6 +73,7 @@ class Subscription:
                 yield _order_of(event)
 
     @strawberry.subscription(permission_classes=GUARDED)
+    @metered
     async def event_log(
         self,
         info: Info,
@@ -93,6 +97,7 @@ class Subscription:
                 yield EventLogEntry(cursor=str(entry.cursor), event=Event.of(entry.event))
 
     @strawberry.subscription(permission_classes=GUARDED)
+    @metered
     async def handler_stats(self, info: Info) -> AsyncGenerator[list[Handler], None]:
         """Every handler's figures now, then again whenever they changed."""
         notifier = info.context.services.notifier

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Messag
 from backend.api.context import Context, Services
 from backend.auth import PUBLIC
 from backend.errors import ErrorCode
+from backend.metrics import NO_OPERATION, OK
 from backend.settings import WS_CONNECTION_INIT_SECONDS
 
 
@@ -67,6 +69,10 @@ def _malformed(message: object) -> str | None:
     return None
 
 
+# Where an HTTP request's scope keeps its context, for the request's metrics.
+_CONTEXT = "passline.context"
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_message(self, message: Message) -> None:
         reason = _malformed(message)
@@ -92,16 +98,29 @@ class GraphQLView(GraphQL[Context, None]):
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        metrics = self.services.metrics
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            metrics.websockets.inc()
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                metrics.websockets.dec()
             return
+        started = time.perf_counter()
+        outcome: str | None = None  # found in the context once it ran
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             message = _HTTP_ERRORS.get(exc.reason, exc.reason)
             code = ErrorCode.BAD_USER_INPUT if exc.status_code < 500 else ErrorCode.LIMIT_EXCEEDED
             response = error_response(exc.status_code, message, code)
+            outcome = code.value
         await response(scope, receive, send)
+        context: Context | None = scope.get(_CONTEXT)
+        if outcome is None:
+            outcome = OK if context is None else context.outcome
+        operation_type = NO_OPERATION if context is None else context.operation_type
+        metrics.request(operation_type, outcome, time.perf_counter() - started)
 
     def parse_json(self, data: str | bytes) -> Any:
         decoded = super().parse_json(data)
@@ -115,7 +134,9 @@ class GraphQLView(GraphQL[Context, None]):
             # The token comes in connection_init; see on_ws_connect.
             return Context(self.services, PUBLIC, request, response)
         principal = self.services.tokens.principal(request.headers.get("authorization"))
-        return Context(self.services, principal, request, response)
+        context = Context(self.services, principal, request, response)
+        request.scope[_CONTEXT] = context  # for the request's metrics, once answered
+        return context
 
     async def on_ws_connect(self, context: Context) -> None:
         params = context.connection_params or {}

@@ -144,6 +144,14 @@ def failing(
     return behaviour
 
 
+def counted(h: Harness, handler: str, outcome: str) -> float:
+    """Attempts of ``handler`` that ended with ``outcome``, as GET /metrics shows them."""
+    found = h.runner.metrics.registry.get_sample_value(
+        "passline_deliveries_total", {"handler": handler, "outcome": outcome}
+    )
+    return found or 0.0
+
+
 async def test_success_is_recorded_once(make: Callable[..., Awaitable[Harness]]) -> None:
     h = await make(a={}, b={})
     seq = await h.emit()
@@ -163,6 +171,7 @@ async def test_failures_are_retried_with_backoff_until_success(
     row = await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
     assert row.attempts == 3
     assert h.outcomes(seq, "a") == ["FAILED", "FAILED", "SUCCEEDED"]
+    assert (counted(h, "a", "FAILED"), counted(h, "a", "SUCCEEDED")) == (2, 1)
     invocations = h.read(lambda conn: events.invocations_of(conn, [seq]))[(seq, "a")]
     assert invocations[0].error == "RuntimeError: kaput"
 
@@ -312,6 +321,7 @@ async def test_a_lease_left_by_a_dead_process_is_run_again_at_start(
     row = await again.until(seq, "a", DeliveryStatus.SUCCEEDED)
     assert row.attempts == 2
     assert again.outcomes(seq, "a") == ["LOST", "SUCCEEDED"]
+    assert (counted(again, "a", "LOST"), counted(again, "a", "SUCCEEDED")) == (1, 1)
 
 
 async def test_a_lost_last_attempt_goes_to_dead_instead_of_running_forever(
