@@ -10,7 +10,7 @@ from typing import Any
 
 from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
-from backend.idempotency import Codec, once
+from backend.idempotency import Codec, IdempotencyKey, once
 from backend.ids import uuid7
 from backend.menu import items_by_id
 from backend.outbox import emit
@@ -182,21 +182,31 @@ def check_request(request: OrderRequest) -> OrderRequest:
     return checked
 
 
-def place_order(tx: Tx, request: OrderRequest, idempotency_key: str | None = None) -> Order:
+def place_order(
+    tx: Tx, request: OrderRequest, idempotency_key: IdempotencyKey | None = None
+) -> Order:
     """Save a new order and its ``order_placed`` event; prices come from the menu.
 
-    With an ``idempotency_key`` already used, the first order is returned and
-    nothing new is written.
+    With an ``idempotency_key`` already used for the same request, the first order
+    is returned (as it is now) and nothing new is written.
     """
+    checked = check_request(request)
     codec = Codec[Order](
         dump=lambda order: {"orderId": order.id},
         load=lambda stored: require_order(tx.conn, stored["orderId"]),
     )
-    return once(tx, PLACE_ORDER, idempotency_key, lambda: _place(tx, request), codec)
+    return once(
+        tx,
+        PLACE_ORDER,
+        idempotency_key,
+        lambda: _place(tx, checked),
+        codec,
+        request={"order": checked},
+    )
 
 
 def _place(tx: Tx, request: OrderRequest) -> Order:
-    request = check_request(request)
+    """Save ``request``, checked by :func:`check_request`."""
     menu = items_by_id(tx.conn, [line.menu_item_id for line in request.lines])
     lines = []
     for index, line in enumerate(request.lines):
@@ -300,7 +310,7 @@ def transition_once(
     tx: Tx,
     order_id: str,
     action: OrderAction,
-    idempotency_key: str,
+    idempotency_key: IdempotencyKey,
     *,
     details: dict[str, Any] | None = None,
 ) -> Order:
@@ -311,7 +321,7 @@ def transition_once(
         idempotency_key,
         lambda: transition(tx, order_id, action, details=details),
         ORDER_SNAPSHOT,
-        request={"orderId": order_id},
+        request={"orderId": order_id, "details": details or {}},
     )
 
 
