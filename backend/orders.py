@@ -406,3 +406,27 @@ def list_orders(
     for item in conn.execute(SQL.items_of_orders, {"order_ids": json.dumps(ids)}):
         lines[item["order_id"]].append(_line_from_row(item))
     return [_order_from_row(row, tuple(lines[row["id"]])) for row in rows]
+
+
+# The statuses whose event carries a reason written for the customer: validate_order's
+# and charge_payment's words, never an error or a traceback. A cancellation's reason is
+# the staff's note to each other, so it is not shown to the customer.
+_EXPLAINED = {
+    OrderStatus.REJECTED: ORDER_TRANSITIONS[OrderAction.REJECT].event_type,
+    OrderStatus.PAYMENT_FAILED: ORDER_TRANSITIONS[OrderAction.FAIL_PAYMENT].event_type,
+}
+
+
+def has_reason(status: OrderStatus) -> bool:
+    return status in _EXPLAINED
+
+
+def status_reason(conn: sqlite3.Connection, order_id: str, status: OrderStatus) -> str | None:
+    """Why the order came to ``status``, in the customer's words; None if it says nothing."""
+    event_type = _EXPLAINED.get(status)
+    if event_type is None:
+        return None
+    row = conn.execute(
+        SQL.reason_of_order, {"order_id": order_id, "event_type": event_type}
+    ).fetchone()
+    return None if row is None else row[0]

@@ -139,6 +139,12 @@ FROM events WHERE order_id = :order_id ORDER BY seq;
 -- name: last_seq_of_order
 SELECT coalesce(max(seq), 0) FROM events WHERE order_id = :order_id;
 
+-- name: reason_of_order
+-- The reason its latest event of this type gave (events_by_order finds it).
+SELECT json_extract(payload, '$.reason') FROM events
+WHERE order_id = :order_id AND type = :event_type
+ORDER BY seq DESC LIMIT 1;
+
 -- name: get_event
 SELECT seq, id, type, order_id, payload, created_at, causation_id
 FROM events WHERE seq = :seq;
