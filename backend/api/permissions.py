@@ -1,10 +1,10 @@
 """The one permission class of the API; it asks ``auth.POLICY``.
 
-Every root field carries it, and so does every field below the root that POLICY
-lists (``Order.events`` …). For a caller that some such field is refused to, the root
-field also checks the whole selection before it runs: a mutation asking for what its
-caller may not read is refused before it changes anything, and a subscription before
-its first message, rather than once per message.
+Every root field carries it, and so does ``Order.events``, the way from an order into
+the runner's record of it. For a caller that some field below the root is refused to
+(POLICY lists those too), the root field also checks the whole selection before it
+runs: a mutation asking for what its caller may not read is refused before it changes
+anything, and a subscription before its first message, rather than once per message.
 """
 
 from __future__ import annotations

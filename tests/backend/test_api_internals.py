@@ -17,8 +17,19 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type
 
 from backend.api.schema import build_schema
-from backend.auth import LIMITED_ROLES, POLICY, ROOT_TYPES, Role
+from backend.auth import (
+    HANDLER,
+    LIMITED_ROLES,
+    POLICY,
+    PUBLIC,
+    ROOT_TYPES,
+    STAFF,
+    Principal,
+    Role,
+    authorize,
+)
 from backend.embedded import Backend
+from backend.errors import Forbidden, Unauthenticated
 from backend.inprocess import InProcessGraphQL
 from backend.registry import Registry
 from handlers.sdk import Context, Event, HandlerDefinition, PermanentError
@@ -256,3 +267,15 @@ def test_every_way_into_the_runner_is_refused_to_customers_and_the_public() -> N
                 seen.add(target.name)
                 todo.extend((target.name, name) for name in target.fields)
         assert "Order" in seen  # the walk did reach the order
+
+
+@pytest.mark.parametrize(
+    "field", [key for key in POLICY if key.partition(".")[0] not in ROOT_TYPES]
+)
+def test_each_internal_field_is_refused_by_role(field: str) -> None:
+    for principal in (STAFF, HANDLER):
+        authorize(principal, field)
+    with pytest.raises(Forbidden, match="for the staff only"):
+        authorize(Principal(Role.CUSTOMER, order_id="o1"), field)
+    with pytest.raises(Unauthenticated, match="send the staff token"):
+        authorize(PUBLIC, field)
