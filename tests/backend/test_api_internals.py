@@ -14,8 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from graphql import GraphQLObjectType, get_named_type
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    get_named_type,
+    parse,
+)
 
+from backend.api.permissions import SelectionAuthorizer
 from backend.api.schema import build_schema
 from backend.auth import (
     HANDLER,
@@ -279,3 +286,27 @@ def test_each_internal_field_is_refused_by_role(field: str) -> None:
         authorize(Principal(Role.CUSTOMER, order_id="o1"), field)
     with pytest.raises(Unauthenticated, match="send the staff token"):
         authorize(PUBLIC, field)
+
+
+def test_the_selection_check_is_linear_in_nested_fragments() -> None:
+    """Each fragment spreads the next twice (issue #11, item 1's document): expanded,
+    2**40 fields; checked, each fragment once. The events at the bottom are found."""
+    levels = 40
+    fragments = " ".join(
+        f"fragment F{i} on Order {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
+    document = parse(
+        f'query {{ order(id: "o1") {{ ...F0 }} }} {fragments} '
+        f"fragment F{levels} on Order {{ id events {{ seq }} }}"
+    )
+    (operation, *definitions) = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    named = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    check = SelectionAuthorizer(
+        Principal(Role.CUSTOMER, order_id="o1"), build_schema()._schema, named
+    )
+    started = time.perf_counter()
+    with pytest.raises(Forbidden, match=r"Order\.events"):
+        check.check("Query", operation.selection_set.selections)
+    assert time.perf_counter() - started < 1.0
+    assert len(check.walked) == levels + 1
