@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from backend import orders
 from backend.database import Tx
 from backend.errors import NotFound
-from backend.idempotency import Codec, once
+from backend.idempotency import Codec, IdempotencyKey, once
 from backend.queries import SQL
 from backend.status import OrderAction
 from handlers.sdk import DriverSnapshot
@@ -40,7 +40,7 @@ DISPATCH = Codec[Dispatch](
 )
 
 
-def dispatch(tx: Tx, order_id: str, idempotency_key: str) -> Dispatch:
+def dispatch(tx: Tx, order_id: str, idempotency_key: IdempotencyKey) -> Dispatch:
     """Give a READY delivery order to the least busy driver: OUT_FOR_DELIVERY."""
 
     def assign() -> Dispatch:

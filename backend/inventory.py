@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from backend import menu, orders, payments
 from backend.database import Tx
 from backend.errors import InvalidTransition
-from backend.idempotency import Codec, once
+from backend.idempotency import Codec, IdempotencyKey, once
 from backend.menu import item_from_row
 from backend.queries import SQL
 
@@ -28,7 +28,7 @@ STOCK_LEVELS = Codec[list[StockLevel]](
 )
 
 
-def apply_order(tx: Tx, order_id: str, idempotency_key: str) -> list[StockLevel]:
+def apply_order(tx: Tx, order_id: str, idempotency_key: IdempotencyKey) -> list[StockLevel]:
     """Take a paid order's quantities off stock, once per order line.
 
     An item whose stock reaches 0 is marked unavailable (``menu_item_changed``). A

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from backend import orders
 from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition
-from backend.idempotency import Codec, once
+from backend.idempotency import Codec, IdempotencyKey, once
 from backend.queries import SQL
 from backend.status import OrderStatus
 
@@ -39,7 +39,7 @@ def points_for(total_cents: int) -> int:
     return total_cents // CENTS_PER_POINT
 
 
-def award(tx: Tx, order_id: str, idempotency_key: str) -> Award:
+def award(tx: Tx, order_id: str, idempotency_key: IdempotencyKey) -> Award:
     """Credit a COMPLETED order's points to its phone number, once per order."""
 
     def credit() -> Award:

@@ -12,7 +12,7 @@ from typing import Any
 from backend import phones
 from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
-from backend.idempotency import Codec, once
+from backend.idempotency import Codec, IdempotencyKey, once
 from backend.ids import uuid7
 from backend.menu import items_by_id
 from backend.outbox import emit
@@ -190,21 +190,31 @@ def _phone(value: str | None, region: str | None) -> str | None:
     return None if value is None else phones.normalise(value, region)
 
 
-def place_order(tx: Tx, request: OrderRequest, idempotency_key: str | None = None) -> Order:
+def place_order(
+    tx: Tx, request: OrderRequest, idempotency_key: IdempotencyKey | None = None
+) -> Order:
     """Save a new order and its ``order_placed`` event; prices come from the menu.
 
-    With an ``idempotency_key`` already used, the first order is returned and
-    nothing new is written.
+    With an ``idempotency_key`` already used for the same request, the first order
+    is returned (as it is now) and nothing new is written.
     """
+    checked = check_request(request)
     codec = Codec[Order](
         dump=lambda order: {"orderId": order.id},
         load=lambda stored: require_order(tx.conn, stored["orderId"]),
     )
-    return once(tx, PLACE_ORDER, idempotency_key, lambda: _place(tx, request), codec)
+    return once(
+        tx,
+        PLACE_ORDER,
+        idempotency_key,
+        lambda: _place(tx, checked),
+        codec,
+        request={"order": checked},
+    )
 
 
 def _place(tx: Tx, request: OrderRequest) -> Order:
-    request = check_request(request)
+    """Save ``request``, checked by :func:`check_request`."""
     menu = items_by_id(tx.conn, [line.menu_item_id for line in request.lines])
     lines = []
     for index, line in enumerate(request.lines):
@@ -313,7 +323,7 @@ def transition_once(
     tx: Tx,
     order_id: str,
     action: OrderAction,
-    idempotency_key: str,
+    idempotency_key: IdempotencyKey,
     *,
     details: Mapping[str, Any] | None = None,
 ) -> Order:
@@ -324,7 +334,7 @@ def transition_once(
         idempotency_key,
         lambda: transition(tx, order_id, action, details=details),
         ORDER_SNAPSHOT,
-        request={"orderId": order_id},
+        request={"orderId": order_id, "details": details or {}},
     )
 
 
@@ -409,3 +419,27 @@ def list_orders(
     for item in conn.execute(SQL.items_of_orders, {"order_ids": json.dumps(ids)}):
         lines[item["order_id"]].append(_line_from_row(item))
     return [_order_from_row(row, tuple(lines[row["id"]])) for row in rows]
+
+
+# The statuses whose event carries a reason written for the customer: validate_order's
+# and charge_payment's words, never an error or a traceback. A cancellation's reason is
+# the staff's note to each other, so it is not shown to the customer.
+_EXPLAINED = {
+    OrderStatus.REJECTED: ORDER_TRANSITIONS[OrderAction.REJECT].event_type,
+    OrderStatus.PAYMENT_FAILED: ORDER_TRANSITIONS[OrderAction.FAIL_PAYMENT].event_type,
+}
+
+
+def has_reason(status: OrderStatus) -> bool:
+    return status in _EXPLAINED
+
+
+def status_reason(conn: sqlite3.Connection, order_id: str, status: OrderStatus) -> str | None:
+    """Why the order came to ``status``, in the customer's words; None if it says nothing."""
+    event_type = _EXPLAINED.get(status)
+    if event_type is None:
+        return None
+    row = conn.execute(
+        SQL.reason_of_order, {"order_id": order_id, "event_type": event_type}
+    ).fetchone()
+    return None if row is None else row[0]

@@ -9,7 +9,7 @@ from enum import StrEnum
 from backend import orders
 from backend.database import Tx
 from backend.errors import BadUserInput
-from backend.idempotency import once
+from backend.idempotency import IdempotencyKey, once
 from backend.ids import uuid7
 from backend.queries import SQL
 from backend.status import OrderAction
@@ -47,7 +47,7 @@ def record_payment(
     amount_cents: int,
     method: PaymentMethod,
     reference: str | None,
-    idempotency_key: str,
+    idempotency_key: IdempotencyKey,
 ) -> orders.Order:
     """Record the payment of a VALIDATED order's total and move it to PAID."""
 
@@ -81,7 +81,12 @@ def record_payment(
         idempotency_key,
         record,
         orders.ORDER_SNAPSHOT,
-        request={"orderId": order_id},
+        request={
+            "orderId": order_id,
+            "amountCents": amount_cents,
+            "method": method,
+            "reference": reference,
+        },
     )
 
 

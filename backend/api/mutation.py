@@ -10,6 +10,7 @@ from backend.api.permissions import GUARDED
 from backend.api.types import Info, MenuItem, Order, PlaceOrderInput, PlaceOrderPayload
 from backend.auth import authorize_channel
 from backend.errors import BadUserInput
+from backend.idempotency import IdempotencyKey
 from backend.orders import LineRequest, OrderRequest, check_text
 from backend.status import OrderAction
 
@@ -29,7 +30,9 @@ class OrderMutation:
         self, info: Info, input: PlaceOrderInput, idempotency_key: str | None = None
     ) -> PlaceOrderPayload:
         authorize_channel(info.context.principal, input.channel)
-        key = check_text(idempotency_key, "idempotencyKey")
+        key = IdempotencyKey.of(
+            info.context.principal, check_text(idempotency_key, "idempotencyKey")
+        )
         request = OrderRequest(
             lines=tuple(
                 LineRequest(str(line.menu_item_id), line.quantity, line.notes)

@@ -18,6 +18,7 @@ from backend.api.permissions import GUARDED
 from backend.api.types import Info, Order
 from backend.database import Tx
 from backend.errors import BadUserInput
+from backend.idempotency import IdempotencyKey
 from backend.orders import check_text
 from backend.status import OrderAction
 
@@ -89,18 +90,21 @@ def _required(value: str, field: str) -> str:
 
 
 async def _write(
-    info: Info, order_id: strawberry.ID, key: str, unit: Callable[[Tx, str, str], T]
+    info: Info,
+    order_id: strawberry.ID,
+    key: str,
+    unit: Callable[[Tx, str, IdempotencyKey], T],
 ) -> T:
-    """Run ``unit(tx, order_id, key)`` with both arguments checked."""
+    """Run ``unit(tx, order_id, key)`` with both arguments checked, the key as the caller's."""
     checked_id = check_id(str(order_id), "orderId")
-    checked_key = _required(key, "idempotencyKey")
+    checked_key = IdempotencyKey.of(info.context.principal, _required(key, "idempotencyKey"))
     return await info.context.services.db.write(lambda tx: unit(tx, checked_id, checked_key))
 
 
 async def _move(
     info: Info, order_id: strawberry.ID, key: str, action: OrderAction, **details: str
 ) -> Order:
-    def unit(tx: Tx, checked_id: str, checked_key: str) -> orders.Order:
+    def unit(tx: Tx, checked_id: str, checked_key: IdempotencyKey) -> orders.Order:
         return orders.transition_once(tx, checked_id, action, checked_key, details=details or None)
 
     return Order.of(await _write(info, order_id, key, unit))
@@ -136,7 +140,7 @@ class PipelineMutation:
     ) -> Order:
         ref = check_text(reference, "reference")
 
-        def unit(tx: Tx, checked_id: str, checked_key: str) -> orders.Order:
+        def unit(tx: Tx, checked_id: str, checked_key: IdempotencyKey) -> orders.Order:
             return payments.record_payment(tx, checked_id, amount_cents, method, ref, checked_key)
 
         return Order.of(await _write(info, order_id, idempotency_key, unit))

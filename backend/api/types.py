@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from backend import events as event_log
 from backend import orders, status
 from backend.api.context import Context
+from backend.api.permissions import GUARDED
 from backend.events import DeliveryRow, EventRecord, InvocationRow
 from backend.menu import MenuItem as MenuRow
 
@@ -196,7 +197,23 @@ class Order:
             updated_at=order.updated_at,
         )
 
-    @strawberry.field(description="The order's history, oldest first.")
+    @strawberry.field(
+        description="Why the order is REJECTED or its payment FAILED, in words for the "
+        "customer; null in any other status."
+    )
+    async def status_reason(self, info: Info) -> str | None:
+        order_id, now = str(self.id), status.OrderStatus(self.status)
+        if not orders.has_reason(now):
+            return None
+        return await info.context.services.db.read(
+            lambda conn: orders.status_reason(conn, order_id, now)
+        )
+
+    @strawberry.field(
+        description="The order's history, oldest first (the staff's: the customer's "
+        "accessToken may not read it).",
+        permission_classes=GUARDED,
+    )
     async def events(self, info: Info) -> list[Event]:
         order_id = str(self.id)
         records = await info.context.services.db.read(

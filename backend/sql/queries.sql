@@ -84,11 +84,12 @@ VALUES (:event_seq, :handler, 'PENDING', 0, :next_attempt_at);
 INSERT INTO event_log (event_seq) VALUES (:event_seq) RETURNING cursor;
 
 -- name: get_idempotent_result
-SELECT result FROM idempotency_keys WHERE operation = :operation AND key = :key;
+SELECT request, result FROM idempotency_keys
+WHERE scope = :scope AND operation = :operation AND key = :key;
 
 -- name: put_idempotent_result
-INSERT INTO idempotency_keys (operation, key, result, created_at)
-VALUES (:operation, :key, :result, :created_at);
+INSERT INTO idempotency_keys (scope, operation, key, request, result, created_at)
+VALUES (:scope, :operation, :key, :request, :result, :created_at);
 
 -- name: last_event_seq
 SELECT coalesce(max(seq), 0) FROM events;
@@ -137,6 +138,12 @@ FROM events WHERE order_id = :order_id ORDER BY seq;
 
 -- name: last_seq_of_order
 SELECT coalesce(max(seq), 0) FROM events WHERE order_id = :order_id;
+
+-- name: reason_of_order
+-- The reason its latest event of this type gave (events_by_order finds it).
+SELECT json_extract(payload, '$.reason') FROM events
+WHERE order_id = :order_id AND type = :event_type
+ORDER BY seq DESC LIMIT 1;
 
 -- name: get_event
 SELECT seq, id, type, order_id, payload, created_at, causation_id

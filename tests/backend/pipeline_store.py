@@ -9,11 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from backend import menu, orders, payments
+from backend.auth import HANDLER
 from backend.database import Database
+from backend.idempotency import IdempotencyKey
 from backend.settings import resource_path
 from backend.status import Channel, Fulfillment, OrderAction
 
 PHONE = "+44 20 7946 0002"
+
+
+def handler_key(text: str) -> IdempotencyKey:
+    """``text`` as the key of a handler's delivery: the pipeline's steps are theirs."""
+    return IdempotencyKey.of(HANDLER, text)
 
 
 @asynccontextmanager
@@ -62,7 +69,7 @@ async def paid(db: Database, *lines: tuple[str, int], **options: Any) -> orders.
             order.total_cents,
             payments.PaymentMethod.CARD,
             "ch_test",
-            f"pay-{order.id}",
+            handler_key(f"pay-{order.id}"),
         )
     )
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from backend import menu, orders
+from backend.auth import STAFF
 from backend.database import APPLICATION_ID, Database, Tx
 from backend.errors import BadUserInput, StorageError, StorageFull
 from backend.events import EventRecord, LogEntry
+from backend.idempotency import IdempotencyKey
 from backend.queries import SQL, migrations
 from backend.settings import resource_path
 from backend.status import Channel, Fulfillment
@@ -171,7 +173,7 @@ async def test_a_newer_schema_is_refused(db_path: Path) -> None:
 
 async def test_failure_before_commit_leaves_no_order_event_or_delivery(db: Database) -> None:
     def place_then_fail(tx: Tx) -> None:
-        orders.place_order(tx, REQUEST, idempotency_key="k-1")
+        orders.place_order(tx, REQUEST, IdempotencyKey.of(STAFF, "k-1"))
         assert tx.scalar("SELECT count(*) FROM orders") == 1  # the state write happened
         raise RuntimeError("injected failure before commit")
 

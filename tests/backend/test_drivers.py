@@ -12,7 +12,7 @@ from backend import drivers, orders
 from backend.database import Database
 from backend.errors import InvalidTransition, NotFound
 from backend.status import Fulfillment, OrderAction, OrderStatus
-from tests.backend.pipeline_store import move, open_db, place, rows
+from tests.backend.pipeline_store import handler_key, move, open_db, place, rows
 
 TO_READY = (OrderAction.VALIDATE, OrderAction.RECORD_PAYMENT, OrderAction.MARK_READY)
 
@@ -29,7 +29,7 @@ async def ready(db: Database, fulfillment: Fulfillment = Fulfillment.DELIVERY) -
 
 
 async def dispatch(db: Database, order_id: str, key: str) -> drivers.Dispatch:
-    return await db.write(lambda tx: drivers.dispatch(tx, order_id, key))
+    return await db.write(lambda tx: drivers.dispatch(tx, order_id, handler_key(key)))
 
 
 async def test_dispatch_sends_the_order_out_with_the_driver_in_its_event(db: Database) -> None:

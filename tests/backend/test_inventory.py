@@ -11,7 +11,7 @@ from backend import inventory
 from backend.database import Database
 from backend.errors import InvalidTransition
 from backend.inventory import StockLevel
-from tests.backend.pipeline_store import open_db, paid, place, rows
+from tests.backend.pipeline_store import handler_key, open_db, paid, place, rows
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
 
 
 async def apply(db: Database, order_id: str, key: str) -> list[StockLevel]:
-    return await db.write(lambda tx: inventory.apply_order(tx, order_id, key))
+    return await db.write(lambda tx: inventory.apply_order(tx, order_id, handler_key(key)))
 
 
 async def test_a_paid_order_takes_its_stock_once(db: Database) -> None:

@@ -11,7 +11,7 @@ from backend import loyalty, orders
 from backend.database import Database
 from backend.errors import BadUserInput, InvalidTransition
 from backend.status import Fulfillment, OrderAction
-from tests.backend.pipeline_store import move, open_db, place, rows
+from tests.backend.pipeline_store import handler_key, move, open_db, place, rows
 
 TO_COMPLETED = (
     OrderAction.VALIDATE,
@@ -33,7 +33,7 @@ async def completed(db: Database, phone: str | None, quantity: int = 1) -> order
 
 
 async def award(db: Database, order_id: str, key: str) -> loyalty.Award:
-    return await db.write(lambda tx: loyalty.award(tx, order_id, key))
+    return await db.write(lambda tx: loyalty.award(tx, order_id, handler_key(key)))
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from backend import menu, orders
+from backend.auth import STAFF
 from backend.database import Database
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.events import events_of_order
+from backend.idempotency import IdempotencyKey
 from backend.settings import resource_path
 from backend.status import Channel, Fulfillment, OrderAction, OrderStatus
 
@@ -39,7 +41,8 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
 
 
 async def place(db: Database, key: str | None = None) -> orders.Order:
-    return await db.write(lambda tx: orders.place_order(tx, REQUEST, key))
+    scoped = IdempotencyKey.of(STAFF, key)
+    return await db.write(lambda tx: orders.place_order(tx, REQUEST, scoped))
 
 
 def rows(db: Database, sql: str) -> list[tuple[object, ...]]:

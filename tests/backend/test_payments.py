@@ -13,7 +13,7 @@ from backend.errors import BadUserInput, InvalidTransition
 from backend.events import events_of_order
 from backend.payments import PaymentMethod
 from backend.status import OrderAction, OrderStatus
-from tests.backend.pipeline_store import move, open_db, place, rows
+from tests.backend.pipeline_store import handler_key, move, open_db, place, rows
 
 
 @pytest.fixture
@@ -24,7 +24,9 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
 
 async def record(db: Database, order: orders.Order, amount: int, key: str) -> orders.Order:
     return await db.write(
-        lambda tx: payments.record_payment(tx, order.id, amount, PaymentMethod.CARD, "ch_1", key)
+        lambda tx: payments.record_payment(
+            tx, order.id, amount, PaymentMethod.CARD, "ch_1", handler_key(key)
+        )
     )
 
 
