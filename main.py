@@ -39,6 +39,9 @@ from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_
 if TYPE_CHECKING:
     import httpx
 
+    from backend.embedded import Backend
+    from backend.registry import Registry
+    from handlers.sdk.adapters import Adapters
     from ui.main_window import MainWindow
 
 SELF_TEST_TIMEOUT_SECONDS = 30.0  # each wait of --self-test, at most
@@ -234,13 +237,49 @@ def demo_settings(args: argparse.Namespace) -> DemoSettings | None:
     return DemoSettings(orders_per_minute=args.demo_rate or DEFAULT_ORDERS_PER_MINUTE)
 
 
+def restaurant_registry() -> Registry:
+    """The restaurant's handlers (handlers/pipeline.py), as a backend's registry."""
+    from backend.registry import Registry
+    from handlers import pipeline
+
+    return Registry(pipeline.definitions())
+
+
+def restaurant_backend(
+    settings: Settings, registry: Registry | None = None, adapters: Adapters | None = None
+) -> Backend:
+    """The composition root: a backend (not started) that runs the restaurant's handlers
+    with the restaurant's adapters, both as handlers/pipeline.py picks them.
+
+    ``registry`` and ``adapters`` replace either (tests run their own handlers, or keep
+    the sandboxes at hand). This is the one place that names both the backend and the
+    restaurant's handlers: ``backend/`` imports only the handler SDK (pyproject.toml's
+    import contracts). Imported here, not at the top, so that the dashboard's own
+    process never loads the backend.
+    """
+    from backend.embedded import Backend
+    from handlers import pipeline
+
+    return Backend(
+        settings,
+        registry=restaurant_registry() if registry is None else registry,
+        adapters=pipeline.adapters(
+            settings.db_path.parent,
+            gateway_failure_rate=settings.gateway_failure_rate,
+            gateway_latency_seconds=settings.gateway_latency_seconds,
+        )
+        if adapters is None
+        else adapters,
+    )
+
+
 def run_headless(
     settings: Settings, demo: DemoSettings | None = None, until_stdin_closes: bool = False
 ) -> int:
-    from backend.embedded import Backend, tune_collector
+    from backend.embedded import tune_collector
 
     try:
-        backend = Backend(settings)
+        backend = restaurant_backend(settings)
         backend.start()
     except Exception as exc:
         # One line that says what to do; the traceback only for who asks for it.

@@ -26,12 +26,12 @@ from backend.inprocess import InProcessGraphQL
 from backend.metrics import Metrics, metrics_token
 from backend.notifier import Notifier
 from backend.queries import SQL
-from backend.registry import Registry, pipeline
+from backend.registry import Registry
 from backend.runner import Runner
 from backend.server import Server, build_app
 from backend.settings import SHUTDOWN_GRACE_SECONDS, Settings, resource_path
 from backend.webhooks import WebhookClient, load_webhooks
-from handlers.adapters import sandbox
+from handlers.sdk.adapters import Adapters
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,11 @@ def tune_collector() -> None:
 class Backend:
     """Start with :meth:`start` (returns once serving), stop with :meth:`stop`."""
 
-    def __init__(
-        self, settings: Settings, registry: Registry | None = None, adapters: Any = None
-    ) -> None:
+    def __init__(self, settings: Settings, *, registry: Registry, adapters: Adapters) -> None:
+        """``registry`` and ``adapters``: the handlers to run and the external services
+        they are given, as the composition root (``main.restaurant_backend``) picked them."""
         self.settings = settings
-        self.registry = pipeline() if registry is None else registry
+        self.registry = registry
         self.webhooks: WebhookClient | None = None
         if settings.handlers_config is not None:
             self.webhooks = WebhookClient()
@@ -95,12 +95,7 @@ class Backend:
         self.server: Server | None = None
         self.runner: Runner | None = None
         self.backups = BackupScheduler(self.db, settings.backup_folder)
-        # The restaurant's external services; the local sandboxes unless given.
-        self.adapters = adapters or sandbox(
-            settings.db_path.parent,
-            gateway_failure_rate=settings.gateway_failure_rate,
-            gateway_latency_seconds=settings.gateway_latency_seconds,
-        )
+        self.adapters = adapters
         self._thread = threading.Thread(target=self._run, name="passline-backend", daemon=True)
         self._started: Future[None] = Future()
         self._stopped: asyncio.Event | None = None

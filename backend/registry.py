@@ -2,17 +2,16 @@
 
 The outbox asks the registry to fan an event out into one delivery row per
 subscribed handler, inside the transaction that writes the event; the runner asks
-it for each handler's function and policy.
+it for each handler's function and policy. Which handlers those are is not the
+backend's choice: the composition root (``main.py`` with ``handlers/pipeline.py``)
+builds the registry and hands it in.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable, Iterator
 
-import handlers
-from handlers.sdk import DEFINITIONS, HandlerDefinition
+from handlers.sdk import HandlerDefinition
 
 
 class Registry:
@@ -47,11 +46,3 @@ class Registry:
     def with_extra(self, definitions: Iterable[HandlerDefinition]) -> Registry:
         """This registry plus more handlers (webhooks from a configuration file)."""
         return Registry([*self, *definitions])
-
-
-def pipeline() -> Registry:
-    """The restaurant's handlers: every module of the ``handlers`` package."""
-    for module in pkgutil.iter_modules(handlers.__path__):
-        if not module.name.startswith("_") and module.name not in ("sdk", "adapters"):
-            importlib.import_module(f"handlers.{module.name}")
-    return Registry(DEFINITIONS.values())

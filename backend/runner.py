@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from backend import deliveries
 from backend.database import Database, Tx
@@ -32,6 +32,7 @@ from backend.registry import Registry
 from backend.retry import Backoff, RetryDecision, Verdict
 from backend.status import DeliveryStatus
 from handlers.sdk import Context, Event, GraphQL, HandlerDefinition
+from handlers.sdk.adapters import Adapters
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class Runner:
         db: Database,
         notifier: Notifier,
         registry: Registry,
-        adapters: Any,
+        adapters: Adapters | None,
         graphql: GraphQL | None = None,
         *,
         sweep_seconds: float = SWEEP_SECONDS,

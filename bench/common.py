@@ -270,10 +270,12 @@ def running_backend(folder: Path, *, handlers: bool = False) -> Iterator[Backend
     ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread is profiled while the
     backend runs, and the top functions are printed when it stops.
     """
-    from backend.embedded import Backend
     from backend.settings import Settings
+    from main import restaurant_backend
 
-    backend = Backend(Settings(db_path=folder / "passline.db", port=0, staff_token=STAFF_TOKEN))
+    backend = restaurant_backend(
+        Settings(db_path=folder / "passline.db", port=0, staff_token=STAFF_TOKEN)
+    )
     backend.start()
     profiler = cProfile.Profile() if os.environ.get(PROFILE_ENV) == "1" else None
     try:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from handlers.adapters import Adapters
 from handlers.sdk import Context, GraphQLFailure, PermanentError
+from handlers.sdk.adapters import Adapters
 
 ORDER_QUERY = """
 query CurrentOrder($id: ID!) {
@@ -176,11 +176,11 @@ async def change(
 
 def adapters(ctx: Context) -> Adapters:
     """The external services the runner gave this delivery."""
-    if not isinstance(ctx.adapters, Adapters):
+    if ctx.adapters is None:
         raise PermanentError(
-            "this handler needs the restaurant's adapters, but the runner gave it "
-            f"{type(ctx.adapters).__name__}: start the backend with "
-            "handlers.adapters.sandbox(<data folder>) or real adapters, then retry"
+            "this handler needs the restaurant's adapters, but its backend was started "
+            "without them: build the backend through the composition root (main.py, "
+            "handlers/pipeline.py) or pass adapters=..., then retry this delivery"
         )
     return ctx.adapters
 

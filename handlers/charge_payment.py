@@ -11,8 +11,8 @@ from handlers._order import (
     money,
     order_summary,
 )
-from handlers.adapters import Charge, ChargeStatus
 from handlers.sdk import Context, Event, EventType, PermanentError, handler
+from handlers.sdk.adapters import Charge, ChargeStatus
 
 COUNTER = "COUNTER"
 RECORD_PAYMENT = """

@@ -14,6 +14,8 @@ import pytest
 from backend.embedded import Backend
 from backend.registry import Registry
 from backend.settings import Settings
+from handlers.sdk.adapters import Adapters
+from main import restaurant_backend
 from tests.graphql_client import GraphQLHTTP
 
 STAFF_TOKEN = "staff-token-for-tests"
@@ -28,13 +30,24 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def running(db_path: Path, registry: Registry | None = None, **settings: Any) -> Iterator[Backend]:
-    """A started backend (its own thread and loop) on ``db_path``; ``registry`` as in Backend.
+def running(
+    db_path: Path,
+    registry: Registry | None = None,
+    *,
+    port: int = 0,
+    adapters: Adapters | None = None,
+    **settings: Any,
+) -> Iterator[Backend]:
+    """A started backend (its own thread and loop) on ``db_path``, composed as main.py
+    composes it (``main.restaurant_backend``): the restaurant's handlers unless
+    ``registry``, its sandbox adapters beside the database unless ``adapters``.
 
     ``settings`` are further fields of :class:`Settings` (``handlers_config=...``).
     """
-    server = Backend(
-        Settings(db_path=db_path, port=0, staff_token=STAFF_TOKEN, **settings), registry
+    server = restaurant_backend(
+        Settings(db_path=db_path, port=port, staff_token=STAFF_TOKEN, **settings),
+        registry,
+        adapters,
     )
     server.start()
     try:

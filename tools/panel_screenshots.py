@@ -21,9 +21,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings
 
 from backend.embedded import Backend
-from backend.registry import Registry, pipeline
+from backend.registry import Registry
 from backend.settings import Settings
 from handlers.adapters import SandboxGateway
+from main import restaurant_backend, restaurant_registry
 from tools.screenshots import OUT, TOKEN, WINDOW_SIZE, Api, save, seed, until
 from ui.app import application
 from ui.client import GraphQLClient
@@ -41,7 +42,7 @@ EVENTS = "query Dead { events(deliveryStatus: DEAD, first: 10) { seq } }"
 def quick() -> Registry:
     return Registry(
         replace(d, max_attempts=2, backoff_base_seconds=0.5, backoff_cap_seconds=0.5)
-        for d in pipeline()
+        for d in restaurant_registry()
     )
 
 
@@ -133,7 +134,7 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(Path(tmp) / "demo.db", port=0, staff_token=TOKEN)
-        backend = Backend(settings, quick())
+        backend = restaurant_backend(settings, quick())
         backend.start()
         try:
             api = Api(backend.url)

@@ -27,8 +27,8 @@ import httpx
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
-from backend.embedded import Backend
 from backend.settings import Settings
+from main import restaurant_backend
 from ui.app import application
 from ui.client import GraphQLClient
 from ui.main_window import MainWindow
@@ -240,7 +240,7 @@ def main(argv: list[str]) -> int:
             'events = ["order_paid"]\nmax_attempts = 3\n',
             encoding="utf-8",
         )
-        backend = Backend(
+        backend = restaurant_backend(
             Settings(Path(tmp) / "demo.db", port=0, staff_token=TOKEN, handlers_config=config)
         )
         backend.start()

@@ -7,8 +7,7 @@ remembers the window between runs (QSettings).
 from __future__ import annotations
 
 import gc
-import importlib
-import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
@@ -30,6 +29,9 @@ from ui.client import GraphQLClient, GraphQLError
 from ui.controllers.backlog import BacklogController
 from ui.controllers.backup import BackupController, BackupView
 from ui.controllers.board import BoardController
+from ui.controllers.event_log import EventLogController
+from ui.controllers.handlers import HandlersController
+from ui.controllers.menu import MenuController
 from ui.controllers.new_order import NewOrderController
 from ui.controllers.order_detail import OrderDetailController
 from ui.resources import app_icon
@@ -42,14 +44,6 @@ from ui.views.paused_banner import PausedBanner
 from ui.views.status_bar import StatusBar
 from ui.views.thresholds_dialog import ThresholdsDialog
 
-log = logging.getLogger(__name__)
-
-# The other panels, built by their own controllers: (tab title, module, class).
-PANELS: tuple[tuple[str, str, str], ...] = (
-    ("Event log", "ui.controllers.event_log", "EventLogController"),
-    ("Handlers", "ui.controllers.handlers", "HandlersController"),
-    ("Menu", "ui.controllers.menu", "MenuController"),
-)
 DEFAULT_SIZE = (1400, 900)
 
 
@@ -57,20 +51,18 @@ class Panel(Protocol):
     """What the window needs of a panel's controller (a ``stop()``, if it has one, is
     called when the window closes: unsubscribe, cancel what is in flight)."""
 
-    view: QWidget
+    @property
+    def view(self) -> QWidget: ...
 
     async def start(self) -> None: ...
 
 
-def load_panel(module: str, name: str, client: GraphQLClient, parent: QObject) -> Panel | None:
-    """The panel's controller, or None while its module is not there yet."""
-    try:
-        found: Any = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        log.info("panel %s.%s not available: %s", module, name, exc)
-        return None
-    controller: Panel = found(client, parent)
-    return controller
+# The other panels, built by their own controllers: (tab title, controller).
+PANELS: tuple[tuple[str, Callable[[GraphQLClient, QObject], Panel]], ...] = (
+    ("Event log", EventLogController),
+    ("Handlers", HandlersController),
+    ("Menu", MenuController),
+)
 
 
 class MainWindow(QMainWindow):
@@ -112,11 +104,10 @@ class MainWindow(QMainWindow):
         orders_box.addWidget(self.paused_banner)
         orders_box.addWidget(self.board.view, 1)
         self.tabs.addTab(orders, "Orders")
-        for title, module, name in PANELS:
-            panel = load_panel(module, name, client, self)
-            if panel is not None:
-                self.panels[title] = panel
-                self.tabs.addTab(panel.view, title)
+        for title, build in PANELS:
+            panel = build(client, self)
+            self.panels[title] = panel
+            self.tabs.addTab(panel.view, title)
         self.setCentralWidget(self.tabs)
         self.status = StatusBar()
         self.setStatusBar(self.status)

@@ -1,49 +1,24 @@
-"""The restaurant's external services, as small protocols with local sandboxes.
+"""Local sandboxes of the restaurant's external services (``handlers.sdk.adapters``).
 
-Handlers reach them through ``ctx.adapters``, an :class:`Adapters`. The backend
-builds the sandbox set with :func:`sandbox` from the database's folder; a real
-deployment would build an ``Adapters`` of real clients instead.
+Each stands in for a real service on files under the database's folder, so that the
+demo, the tests and a first run need no accounts anywhere. The composition root
+(``handlers/pipeline.py``) builds them with :func:`sandbox`; a real deployment would
+build an :class:`~handlers.sdk.adapters.Adapters` of real clients there instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from handlers.adapters.payment import (
-    CHARGES_FILE,
-    Charge,
-    ChargeStatus,
-    GatewayError,
-    PaymentGateway,
-    SandboxGateway,
-)
-from handlers.adapters.printer import SandboxPrinter, TicketPrinter
-from handlers.adapters.sms import OUTBOX_FILE, SandboxSms, SmsSender
+from handlers.adapters.payment import CHARGES_FILE, SandboxGateway
+from handlers.adapters.printer import SandboxPrinter
+from handlers.adapters.sms import OUTBOX_FILE, SandboxSms
+from handlers.sdk.adapters import Adapters
 
 SANDBOX_FOLDER = "sandbox"
 TICKETS_FOLDER = "tickets"
 
-__all__ = [
-    "Adapters",
-    "Charge",
-    "ChargeStatus",
-    "GatewayError",
-    "PaymentGateway",
-    "SandboxGateway",
-    "SandboxPrinter",
-    "SandboxSms",
-    "SmsSender",
-    "TicketPrinter",
-    "sandbox",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Adapters:
-    payment: PaymentGateway
-    sms: SmsSender
-    printer: TicketPrinter
+__all__ = ["SandboxGateway", "SandboxPrinter", "SandboxSms", "sandbox"]
 
 
 def sandbox(

@@ -1,50 +1,17 @@
-"""The payment gateway: charge an order's card once, whatever happens around it."""
+"""The sandbox payment gateway: charge an order's card once, whatever happens around it."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
 
 from handlers.adapters._journal import Journal, Record
+from handlers.sdk.adapters import Charge, ChargeStatus, GatewayError
 
 CHARGES_FILE = "charges.jsonl"
 # Of the sandbox's failures, this share are declined cards; the rest are gateway errors.
 DECLINE_SHARE = 0.5
-
-
-class ChargeStatus(StrEnum):
-    APPROVED = "APPROVED"  # the money is taken
-    DECLINED = "DECLINED"  # the card was refused; charging this order again gives the same
-
-
-@dataclass(frozen=True, slots=True)
-class Charge:
-    id: str
-    order_id: str
-    amount_cents: int
-    status: ChargeStatus
-
-
-class GatewayError(Exception):
-    """The gateway did not answer or failed: nothing was charged, try again later."""
-
-    def __init__(self, order_id: str, reason: str) -> None:
-        super().__init__(f"payment gateway error charging order {order_id}: {reason}")
-        self.order_id = order_id
-        self.reason = reason
-
-
-class PaymentGateway(Protocol):
-    async def charge(self, order_id: str, amount_cents: int, idempotency_key: str) -> Charge:
-        """Charge an order; charging the same order again returns its first charge.
-
-        Raises :class:`GatewayError` when the gateway failed and nothing was charged.
-        """
-        ...
 
 
 class SandboxGateway:

@@ -1,4 +1,4 @@
-"""The kitchen's ticket printer: one ticket per key, never two."""
+"""The sandbox of the kitchen's ticket printer: one ticket per key, never two."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
-from typing import Protocol
 
 from handlers.adapters._journal import fsync_dir
-
-
-class TicketPrinter(Protocol):
-    async def print_ticket(self, order_number: int, text: str, key: str) -> str:
-        """Print a ticket unless one was printed with ``key``; a reference to it."""
-        ...
 
 
 class SandboxPrinter:

@@ -1,20 +1,13 @@
-"""Text messages to customers: each message key is sent at most once."""
+"""The sandbox of text messages to customers: each message key is sent at most once."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 from handlers.adapters._journal import Journal, Record
 
 OUTBOX_FILE = "sms-outbox.jsonl"
-
-
-class SmsSender(Protocol):
-    async def send(self, phone: str, text: str, key: str) -> None:
-        """Send ``text`` to ``phone``, unless a message with ``key`` was sent already."""
-        ...
 
 
 class SandboxSms:

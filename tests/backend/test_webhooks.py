@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 import main
-from backend.embedded import Backend
 from backend.errors import HandlersConfigError
 from backend.registry import Registry
 from backend.settings import Settings
@@ -416,7 +415,7 @@ def test_the_backend_refuses_a_webhook_named_like_a_handler(tmp_path: Path) -> N
     path.write_text(GOOD)
     settings = Settings(db_path=tmp_path / "p.db", port=0, handlers_config=path)
     with pytest.raises(HandlersConfigError, match="taken by a built-in handler"):
-        Backend(settings, registry)
+        main.restaurant_backend(settings, registry)
 
 
 async def noop(event: Event, ctx: Context) -> None:

@@ -23,15 +23,14 @@ from backend import events as event_log
 from backend import orders
 from backend.embedded import Backend
 from backend.inprocess import InProcessGraphQL
-from backend.registry import Registry, pipeline
+from backend.registry import Registry
 from backend.settings import Settings
 from backend.status import Channel, Fulfillment, OrderAction, OrderStatus
-from handlers.adapters import (
-    SandboxGateway,
-    SandboxSms,
-    sandbox,
-)
+from handlers.adapters import SandboxGateway, SandboxSms
+from handlers.pipeline import adapters
 from handlers.sdk import Context, Event
+from handlers.sdk.adapters import Adapters
+from main import restaurant_backend, restaurant_registry
 
 T = TypeVar("T")
 
@@ -69,8 +68,8 @@ class Kitchen:
     def __init__(self, folder: Path, *, gateway_failure_rate: float = 0.0) -> None:
         self.folder = folder
         self.db_path = folder / "passline.db"
-        self.adapters = sandbox(folder, gateway_failure_rate=gateway_failure_rate, seed=7)
-        self.backend = Backend(
+        self.adapters = adapters(folder, gateway_failure_rate=gateway_failure_rate, seed=7)
+        self.backend: Backend = restaurant_backend(
             Settings(db_path=self.db_path, port=0, staff_token=STAFF_TOKEN),
             registry=Registry([]),
             adapters=self.adapters,
@@ -82,7 +81,7 @@ class Kitchen:
         assert isinstance(self.adapters.sms, SandboxSms)
         self.gateway: SandboxGateway = self.adapters.payment
         self.sms: SandboxSms = self.adapters.sms
-        self.registry = pipeline()
+        self.registry = restaurant_registry()
 
     def stop(self) -> None:
         self.backend.stop()
@@ -138,7 +137,7 @@ class Kitchen:
     # -- delivering ------------------------------------------------------------------
 
     def deliver(
-        self, event: Event, handler: str, attempt: int = 1, *, adapters: object = None
+        self, event: Event, handler: str, attempt: int = 1, *, adapters: Adapters | None = None
     ) -> None:
         """Run ``handler`` on ``event`` as the runner would (its key: event id + handler)."""
         definition = self.registry.get(handler)

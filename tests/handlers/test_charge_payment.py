@@ -8,8 +8,8 @@ import pytest
 
 from backend import orders
 from backend.status import Channel, Fulfillment, OrderAction, OrderStatus
-from handlers.adapters import Charge, GatewayError
 from handlers.sdk import PermanentError
+from handlers.sdk.adapters import Charge, GatewayError
 from tests.handlers.harness import Kitchen
 
 

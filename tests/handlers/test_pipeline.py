@@ -1,14 +1,22 @@
-"""The handlers together: replays change nothing, and the order of delivery does not matter."""
+"""The handlers together: replays change nothing, and the order of delivery does not matter;
+and handlers/pipeline.py, the composition root's pick, runs every one of them."""
 
 from __future__ import annotations
 
+import pkgutil
 import random
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+import handlers
 from backend import menu
 from backend.status import Channel, Fulfillment, OrderStatus
+from handlers import pipeline
+from handlers.adapters import SandboxGateway
+from handlers.sdk import Context, Event, definition_of
+from tests.conftest import running
 from tests.handlers.harness import BIG_ORDER, Kitchen
 
 SEEDS = [1, 2, 3, 4, 5, 6]
@@ -95,3 +103,42 @@ def test_events_delivered_in_any_order_end_in_the_same_state(
     # Any due delivery or staff step next, and now and then one repeated.
     kitchen.run(order_id, rng.choice, rng=rng, duplicates=0.3)
     assert kitchen.state(order_id) == expected
+
+
+# -- the composition root ------------------------------------------------------------
+
+# The handler package's modules that hold no handler.
+NOT_HANDLERS = {"adapters", "pipeline", "sdk"}
+
+
+def test_the_pipeline_runs_every_handler_module_of_the_package() -> None:
+    # Handler modules are picked by plain import now, not found: a new one left out of
+    # handlers/pipeline.py would never run, and nothing else would say so.
+    modules = {
+        module.name
+        for module in pkgutil.iter_modules(handlers.__path__)
+        if not module.name.startswith("_") and module.name not in NOT_HANDLERS
+    }
+    picked = {function.__module__.removeprefix("handlers.") for function in pipeline.HANDLERS}
+    assert picked == modules
+    assert [d.name for d in pipeline.definitions()] == sorted(modules)
+
+
+def test_a_function_not_registered_as_a_handler_is_refused_by_name() -> None:
+    async def forgotten(event: Event, ctx: Context) -> None:
+        pass
+
+    with pytest.raises(ValueError, match=r"forgotten.* is not a registered handler: decorate"):
+        definition_of(forgotten)
+
+
+def test_main_composes_the_backend_of_the_pipeline_and_the_settings_adapters(
+    tmp_path: Path,
+) -> None:
+    # tests.conftest.running builds every test's backend through main.restaurant_backend.
+    with running(tmp_path / "passline.db", gateway_failure_rate=0.25) as backend:
+        assert [d.name for d in backend.registry] == [d.name for d in pipeline.definitions()]
+        gateway = backend.adapters.payment
+        assert isinstance(gateway, SandboxGateway)
+        assert gateway.failure_rate == 0.25
+        assert (tmp_path / "sandbox").is_dir()  # beside the database

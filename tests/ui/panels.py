@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
-from backend.registry import Registry, pipeline
+from backend.registry import Registry
 from handlers.adapters import SandboxGateway
+from main import restaurant_registry
 from tests.conftest import running
 from tests.ui.conftest import run
 from ui.controllers.event_log import EventLogController
@@ -53,7 +54,7 @@ def quick_pipeline() -> Registry:
             backoff_base_seconds=RETRY_SECONDS,
             backoff_cap_seconds=RETRY_SECONDS,
         )
-        for d in pipeline()
+        for d in restaurant_registry()
     )
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from backend.database import Tx
 from backend.outbox import emit
-from backend.registry import Registry, pipeline
+from backend.registry import Registry
+from main import restaurant_registry
 from tests.conftest import running
 
 # Seeded types cycle through these; every RARE-th event is an order_cancelled instead,
@@ -57,7 +58,7 @@ def _payload(seq: int) -> dict[str, object]:
 
 def seed_events(db_path: Path, count: int) -> None:
     """Append ``count`` events (seqs 1..count on a new file) to the database at ``db_path``."""
-    subscribers = pipeline().subscribers
+    subscribers = restaurant_registry().subscribers
 
     def unit(tx: Tx) -> None:
         inner = Tx(tx.conn, subscribers)  # its facts reach no one: nothing to run

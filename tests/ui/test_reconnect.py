@@ -14,7 +14,6 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
-from backend.settings import Settings
 from tests.conftest import STAFF_TOKEN, running
 from tests.graphql_client import PLACE_ORDER, order_input
 from tests.ui.conftest import WAIT_MS, close_window, open_window
@@ -140,12 +139,8 @@ def test_the_board_reconnects_and_shows_every_change_made_meanwhile_once(
 def on_port(db_path: Path, port: int | None) -> Iterator[Backend]:
     """A backend on ``db_path`` at a given port (``running`` takes any free one)."""
     assert port is not None
-    server = Backend(Settings(db_path=db_path, port=port, staff_token=STAFF_TOKEN))
-    server.start()
-    try:
+    with running(db_path, port=port) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def watch(window: MainWindow, inserted: list[str], shown: dict[str, list[Status]]) -> None:

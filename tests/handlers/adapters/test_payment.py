@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.adapters import ChargeStatus, GatewayError, SandboxGateway
+from handlers.adapters import SandboxGateway
+from handlers.sdk.adapters import ChargeStatus, GatewayError
 
 
 def lines(path: Path) -> list[str]:

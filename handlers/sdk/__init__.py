@@ -7,8 +7,10 @@ must not depend on the order events arrive in: it checks the current state throu
 ``ctx.idempotency_key`` so that a duplicate delivery changes nothing.
 
 The event types (:class:`EventType`) and what each carries (:data:`PAYLOADS`) are
-defined here too: the backend writes them, handlers take them, and this is the one
-module of the handler package both may import.
+defined here too, and the protocols of the restaurant's external services in
+:mod:`handlers.sdk.adapters`: the backend writes events and hands adapters on,
+handlers take both, and this package is the one part of ``handlers`` both may import
+(the import-layer contracts in pyproject.toml hold them to it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TypedDict
+
+from handlers.sdk.adapters import Adapters
 
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -200,7 +204,9 @@ class Context:
     graphql: GraphQL
     log: logging.LoggerAdapter[logging.Logger]
     idempotency_key: str  # the same for every attempt and replay of this delivery
-    adapters: Any  # handlers.adapters.Adapters: the restaurant's external services
+    # The restaurant's external services, as the composition root chose them; None
+    # where a backend runs without them (a test of the runner's own handlers).
+    adapters: Adapters | None
 
 
 class RetryAfter(Exception):
@@ -232,6 +238,8 @@ class HandlerDefinition:
 
 
 DEFINITIONS: dict[str, HandlerDefinition] = {}
+"""Every handler registered by :func:`handler` so far, by name; which of them a backend
+runs is the composition root's choice (:func:`definition_of` each one it picks)."""
 
 
 def handler(
@@ -266,3 +274,14 @@ def handler(
         return function
 
     return register
+
+
+def definition_of(function: HandlerFunction) -> HandlerDefinition:
+    """The definition :func:`handler` registered for ``function``."""
+    for definition in DEFINITIONS.values():
+        if definition.function is function:
+            return definition
+    raise ValueError(
+        f"{getattr(function, '__qualname__', function)!r} is not a registered handler: "
+        "decorate it with @handler(<event types>) in its module"
+    )
