@@ -64,6 +64,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "Query.backupStatus": _STAFF,
     "Mutation.placeOrder": _ANY,
     "Mutation.markReady": _STAFF,
+    "Mutation.reprintKitchenTicket": _STAFF,
     "Mutation.completeOrder": _STAFF,
     "Mutation.cancelOrder": _STAFF,
     "Mutation.setMenuItemAvailable": _STAFF_HANDLER,
@@ -84,6 +85,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "Mutation.applyInventory": _HANDLER,
     "Mutation.dispatchOrder": _HANDLER,
     "Mutation.awardLoyalty": _HANDLER,
+    # Why staff cancelled an order: their note to each other, not the customer's to read.
+    "Order.cancelReason": _STAFF_HANDLER,
     # The ways from an order into the event runner's record of it: its events, their
     # deliveries to each handler, every attempt with its error and traceback. The
     # kitchen's, not the customer's (``Delivery.lastError`` and ``Invocation`` are only

@@ -338,6 +338,23 @@ def transition_once(
     )
 
 
+# An order has a kitchen ticket from the payment until it is handed over.
+TICKETED = frozenset({OrderStatus.PAID, OrderStatus.IN_KITCHEN, OrderStatus.READY})
+
+
+def request_ticket(tx: Tx, order_id: str) -> Order:
+    """Ask for the order's kitchen ticket again: a ``kitchen_ticket_requested`` event,
+    which send_to_kitchen prints; the order itself does not change."""
+    order = require_order(tx.conn, order_id)
+    if order.status not in TICKETED:
+        raise InvalidTransition(
+            f"order #{order.number} is {order.status.value}: only an order that is paid and "
+            "not yet handed over has a kitchen ticket to print again"
+        )
+    emit(tx, EventType.KITCHEN_TICKET_REQUESTED, {"order": order.snapshot()}, order_id=order.id)
+    return order
+
+
 def check_transition(order: Order, action: OrderAction) -> Transition:
     """The rule that lets ``action`` move ``order``; else :class:`InvalidTransition`."""
     rule = ORDER_TRANSITIONS[action]
@@ -437,8 +454,15 @@ def has_reason(status: OrderStatus) -> bool:
 def status_reason(conn: sqlite3.Connection, order_id: str, status: OrderStatus) -> str | None:
     """Why the order came to ``status``, in the customer's words; None if it says nothing."""
     event_type = _EXPLAINED.get(status)
-    if event_type is None:
-        return None
+    return None if event_type is None else _reason(conn, order_id, event_type)
+
+
+def cancel_reason(conn: sqlite3.Connection, order_id: str) -> str | None:
+    """What staff gave as the reason when they cancelled the order (None: not cancelled)."""
+    return _reason(conn, order_id, ORDER_TRANSITIONS[OrderAction.CANCEL].event_type)
+
+
+def _reason(conn: sqlite3.Connection, order_id: str, event_type: str) -> str | None:
     row = conn.execute(
         SQL.reason_of_order, {"order_id": order_id, "event_type": event_type}
     ).fetchone()

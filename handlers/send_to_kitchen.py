@@ -1,4 +1,5 @@
-"""order_paid -> a ticket on the kitchen's printer -> order_in_kitchen."""
+"""order_paid -> a ticket on the kitchen's printer -> order_in_kitchen; and
+kitchen_ticket_requested (staff's Reprint) -> the same ticket again, marked REPRINT."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ mutation InKitchen($id: ID!, $key: String!) {
 """
 
 
-@handler(EventType.ORDER_PAID, concurrency=PIPELINE_CONCURRENCY)
+@handler(EventType.ORDER_PAID, EventType.KITCHEN_TICKET_REQUESTED, concurrency=PIPELINE_CONCURRENCY)
 async def send_to_kitchen(event: Event, ctx: Context) -> None:
+    await _ON[EventType(event.type)](ctx)
+
+
+async def _first_ticket(ctx: Context) -> None:
     order = await current_order(ctx)
     if order.status is not OrderStatus.PAID:
         ctx.log.info(
@@ -34,10 +39,26 @@ async def send_to_kitchen(event: Event, ctx: Context) -> None:
     await change(ctx, MARK_IN_KITCHEN, {"id": order.id})
 
 
-def render_ticket(order: Order) -> str:
+async def _reprint(ctx: Context) -> None:
+    order = await current_order(ctx)
+    if order.status not in REPRINTABLE:
+        ctx.log.info("order #%d is %s: no ticket to print again", order.number, order.status)
+        return
+    # Each request is its own delivery, so its own key: a new ticket, once.
+    await adapters(ctx).printer.print_ticket(
+        order.number, render_ticket(order, reprint=True), ctx.idempotency_key
+    )
+
+
+_ON = {EventType.ORDER_PAID: _first_ticket, EventType.KITCHEN_TICKET_REQUESTED: _reprint}
+# Statuses with a ticket in the kitchen: paid and not yet handed over.
+REPRINTABLE = frozenset({OrderStatus.PAID, OrderStatus.IN_KITCHEN, OrderStatus.READY})
+
+
+def render_ticket(order: Order, *, reprint: bool = False) -> str:
     """The kitchen ticket: what to make, how it leaves, and every note."""
     head = [
-        f"ORDER #{order.number}",
+        f"ORDER #{order.number}" + ("  (REPRINT)" if reprint else ""),
         f"{order.fulfillment.replace('_', ' ')} - {order.channel}",
     ]
     if order.customer_name:

@@ -210,7 +210,7 @@ async def shoot(window: MainWindow, out: Path) -> None:
         dialog.cart.add(item, count)
     dialog.cart.setData(dialog.cart.index(dialog.cart.find("margherita") or 0, 3), "no basil")
     dialog.customer.setText("Ada Lovelace")
-    dialog.phone.setText("555-0101")
+    dialog.phone.setText("+1 202 555 0101")
     dialog.fulfillment.setCurrentIndex(1)
     dialog.address.setText("21 Baker Street, 2nd floor")
     dialog.search.setText("")

@@ -264,6 +264,8 @@ class MainWindow(QMainWindow):
             self.details[order_id].view.raise_()
             return self.details[order_id]
         controller = OrderDetailController(self.client, order_id, self)
+        controller.view.actionRequested.connect(self.board.act)
+        controller.view.reprintRequested.connect(lambda found: spawn(self.board.reprint(found)))
         controller.view.finished.connect(lambda _: self.details.pop(order_id, None))
         self.details[order_id] = controller
         controller.open()

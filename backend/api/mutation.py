@@ -68,6 +68,16 @@ class OrderMutation:
             raise BadUserInput("say why the order is cancelled (reason is empty)", field="reason")
         return await _transition(info, str(order_id), OrderAction.CANCEL, reason=text)
 
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Print the order's kitchen ticket again (send_to_kitchen prints it); "
+        "for an order that is paid and not yet handed over.",
+    )
+    async def reprint_kitchen_ticket(self, info: Info, order_id: strawberry.ID) -> Order:
+        found = str(order_id)
+        order = await info.context.services.db.write(lambda tx: orders.request_ticket(tx, found))
+        return Order.of(order)
+
     @strawberry.mutation(permission_classes=GUARDED)
     async def set_menu_item_available(
         self, info: Info, menu_item_id: strawberry.ID, available: bool

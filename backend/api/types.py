@@ -210,6 +210,20 @@ class Order:
         )
 
     @strawberry.field(
+        description="The reason staff gave when they cancelled the order; null unless "
+        "CANCELLED (the staff's note to each other: the customer's accessToken may not "
+        "read it).",
+        permission_classes=GUARDED,
+    )
+    async def cancel_reason(self, info: Info) -> str | None:
+        if status.OrderStatus(self.status) is not status.OrderStatus.CANCELLED:
+            return None
+        order_id = str(self.id)
+        return await info.context.services.db.read(
+            lambda conn: orders.cancel_reason(conn, order_id)
+        )
+
+    @strawberry.field(
         description="The order's history, oldest first (the staff's: the customer's "
         "accessToken may not read it).",
         permission_classes=GUARDED,

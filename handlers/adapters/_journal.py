@@ -38,7 +38,8 @@ class Journal:
         self._index: dict[str, Record] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Only read here: the folder is made by the first write, so that a journal made
+        # for a database the backend then refuses leaves nothing beside that file.
         for record in self._load():
             self._index.setdefault(str(record[key_field]), record)
 
@@ -135,6 +136,8 @@ class Journal:
     def _append(self, record: Record) -> None:
         data = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
         created = not self.path.exists()
+        if created:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.lseek(fd, 0, os.SEEK_END)

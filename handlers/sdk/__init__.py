@@ -49,6 +49,8 @@ class EventType(StrEnum):
     ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
     ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
     MENU_ITEM_CHANGED = "menu_item_changed"  # an item became (un)available
+    # Staff asked for the kitchen ticket again (reprintKitchenTicket); no status change.
+    KITCHEN_TICKET_REQUESTED = "kitchen_ticket_requested"
 
 
 # -- what each event type carries (camelCase, like the API) ---------------------------
@@ -147,6 +149,10 @@ class OrderCancelledPayload(TypedDict):
     reason: str  # staff's, as given to cancelOrder
 
 
+class KitchenTicketRequestedPayload(TypedDict):
+    order: OrderSnapshot  # as it is when the ticket is asked for
+
+
 class MenuItemChangedPayload(TypedDict):
     menuItem: MenuItemSnapshot
 
@@ -162,6 +168,7 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,
     EventType.ORDER_COMPLETED: OrderCompletedPayload,
     EventType.ORDER_CANCELLED: OrderCancelledPayload,
+    EventType.KITCHEN_TICKET_REQUESTED: KitchenTicketRequestedPayload,
     EventType.MENU_ITEM_CHANGED: MenuItemChangedPayload,
 }
 """The payload ``TypedDict`` of each event type; a test holds the writers to them."""

@@ -241,6 +241,19 @@ async def test_the_staffs_cancellation_note_is_not_a_status_reason(
     assert answer == {"order": {"status": "CANCELLED", "statusReason": None}}
 
 
+async def test_the_staff_read_why_they_cancelled_and_the_customer_may_not(
+    staff: GraphQLHTTP, public: GraphQLHTTP, placed: dict[str, Any]
+) -> None:
+    order_id = placed["order"]["id"]
+    query = "query($id: ID!) { order(id: $id) { status cancelReason } }"
+    assert (await staff.data(query, {"id": order_id}))["order"]["cancelReason"] is None
+    await staff.data(CANCEL, {"id": order_id})
+    answer = await staff.data(query, {"id": order_id})
+    assert answer == {"order": {"status": "CANCELLED", "cancelReason": "staff only note"}}
+    refused = await customer(public, placed).run(query, {"id": order_id})
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
 # -- the rule, over the whole schema -----------------------------------------------------
 
 

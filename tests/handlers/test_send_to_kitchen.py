@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from backend import orders
+from backend.errors import InvalidTransition
 from backend.status import Fulfillment, OrderAction, OrderStatus
 from tests.handlers.harness import Kitchen
 
@@ -46,3 +50,26 @@ def test_an_order_the_staff_already_marked_ready_gets_no_ticket(kitchen: Kitchen
     kitchen.handle(order_id, "order_paid", "send_to_kitchen")
     assert kitchen.tickets() == []
     assert kitchen.order(order_id).status is OrderStatus.READY
+
+
+def test_a_reprint_asked_for_prints_the_ticket_again_marked_reprint(kitchen: Kitchen) -> None:
+    order_id = kitchen.paid(("margherita", 1), fulfillment=Fulfillment.TAKEAWAY)
+    kitchen.handle(order_id, "order_paid", "send_to_kitchen")
+    kitchen.call(kitchen.backend.db.write(lambda tx: orders.request_ticket(tx, order_id)))
+    kitchen.handle(order_id, "kitchen_ticket_requested", "send_to_kitchen")
+    kitchen.handle(order_id, "kitchen_ticket_requested", "send_to_kitchen", attempt=2)
+    number = kitchen.order(order_id).number
+    first, again = sorted(kitchen.tickets(), key=lambda path: "REPRINT" in path.read_text())
+    assert first.read_text().splitlines()[0] == f"ORDER #{number}"
+    assert again.read_text().splitlines()[0] == f"ORDER #{number}  (REPRINT)"
+    assert again.read_text().splitlines()[1:] == first.read_text().splitlines()[1:]
+    assert kitchen.order(order_id).status is OrderStatus.IN_KITCHEN  # nothing moved
+
+
+def test_only_an_order_in_the_kitchen_s_hands_can_be_reprinted(kitchen: Kitchen) -> None:
+    order_id = kitchen.paid(("margherita", 1))
+    kitchen.staff(order_id, OrderAction.MARK_READY)
+    kitchen.staff(order_id, OrderAction.COMPLETE)
+    with pytest.raises(InvalidTransition, match="only an order that is paid and not yet"):
+        kitchen.call(kitchen.backend.db.write(lambda tx: orders.request_ticket(tx, order_id)))
+    assert "kitchen_ticket_requested" not in kitchen.types(order_id)

@@ -71,7 +71,7 @@ def test_an_order_placed_in_the_dialog_goes_through_the_board(
     ]
     assert "Total 29.50" in dialog.total.text()
     QTest.keyClicks(dialog.customer, "Ada Lovelace")
-    QTest.keyClicks(dialog.phone, "555-0101")
+    QTest.keyClicks(dialog.phone, "+1 202 555 0101")
     QTest.mouseClick(dialog.place, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.new_order is None, timeout=WAIT_MS)
 
@@ -80,7 +80,7 @@ def test_an_order_placed_in_the_dialog_goes_through_the_board(
     order = model.orders[0]
     assert (order.customer_name, order.phone, order.total_cents) == (
         "Ada Lovelace",
-        "555-0101",
+        "+12025550101",  # as the API keeps it (E.164)
         2950,
     )
     # The handlers validate, charge and send it to the kitchen with no one acting.

@@ -17,7 +17,8 @@ from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import PLACE_ORDER, order_input
 from tests.ui.conftest import WAIT_MS, close_window, open_window
 from ui.main_window import MainWindow
-from ui.models.stages import Stage, Status
+from ui.models.stages import Action, Stage, Status
+from ui.views.order_card import Style, card_lines
 
 
 def place(backend: Backend, *lines: tuple[str, int], **extra: str) -> str:
@@ -51,6 +52,12 @@ def test_delete_on_a_card_asks_why_then_cancels(
         timeout=WAIT_MS,
     )
     assert window.board.view.proxies[Stage.DONE].rowCount() == 1
+    cancelled = model.get(order_id)
+    assert cancelled is not None and cancelled.reason == "Customer called to cancel"
+    # The Done card says why.
+    assert ("Cancelled: Customer called to cancel", Style.ALERT) in [
+        (line.text, line.style) for line in card_lines(cancelled)
+    ]
 
 
 def test_double_click_opens_the_order_with_its_history(
@@ -76,6 +83,25 @@ def test_double_click_opens_the_order_with_its_history(
     events = [detail.history.index(r, 2).data() for r in range(detail.history.rowCount())]
     assert events[:2] == ["order placed", "    → validate_order"]
     assert "order in kitchen" in events
+    # From the detail: its actions (as on the card), and the ticket again.
+    shown = [
+        a for a, button in detail.view.action_buttons.items() if button.isVisibleTo(detail.view)
+    ]
+    assert shown == [Action.MARK_READY, Action.CANCEL]
+    assert detail.view.reprint.isVisibleTo(detail.view)
+    tickets = backend.settings.db_path.parent / "tickets"
+    qtbot.waitUntil(lambda: len(list(tickets.glob("*.txt"))) == 1, timeout=WAIT_MS)
+    detail.view.reprint.click()
+    qtbot.waitUntil(lambda: len(list(tickets.glob("*.txt"))) == 2, timeout=WAIT_MS)
+    assert any("(REPRINT)" in ticket.read_text() for ticket in tickets.glob("*.txt"))
+    detail.view.action_buttons[Action.MARK_READY].click()
+    qtbot.waitUntil(
+        lambda: getattr(model.get(order_id), "status", None) is Status.READY, timeout=WAIT_MS
+    )
+    qtbot.waitUntil(
+        lambda: detail.view.action_buttons[Action.COMPLETE].isVisibleTo(detail.view),
+        timeout=WAIT_MS,
+    )
     detail.view.reject()
     qtbot.waitUntil(lambda: order_id not in window.details, timeout=WAIT_MS)
 

@@ -51,6 +51,7 @@ MUTATIONS: dict[Action, str] = {
     Action.CANCEL: "mutation($id: ID!, $reason: String!) "
     "{ cancelOrder(orderId: $id, reason: $reason) { id } }",
 }
+REPRINT = "mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }"
 ACTIVE = [status.value for status in Status if status not in FINISHED]
 
 
@@ -159,6 +160,17 @@ class BoardController(QObject):
         dialog.finished.connect(dialog.deleteLater)
         self.cancel_dialog = dialog
         dialog.open()
+
+    async def reprint(self, order_id: str) -> None:
+        """Print the order's kitchen ticket again (send_to_kitchen marks it REPRINT)."""
+        order = self.model.get(order_id)
+        number = f"#{order.number}" if order is not None else "the order"
+        try:
+            await self.client.execute(REPRINT, {"id": order_id})
+        except GraphQLError as exc:
+            self.errorOccurred.emit(f"Reprint {number}: {exc.message}")
+            return
+        self.errorOccurred.emit(f"The kitchen ticket of {number} is printing again")
 
     async def _mutate(self, action: Action, variables: dict[str, Any]) -> None:
         try:

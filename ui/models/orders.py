@@ -24,7 +24,7 @@ Index = QModelIndex | QPersistentModelIndex
 # What every order query and subscription of the dashboard selects; OrderRow.of reads it.
 ORDER_FIELDS = """
   id number status channel fulfillment customerName phone address notes
-  totalCents createdAt updatedAt
+  totalCents createdAt updatedAt statusReason cancelReason
   items { menuItemId name quantity unitPriceCents notes }
 """
 
@@ -56,6 +56,8 @@ class OrderRow:
     total_cents: int
     created_at: datetime
     updated_at: datetime
+    # Why it was cancelled (staff's words), rejected or its payment declined; else None.
+    reason: str | None = None
     seq: int = 0
 
     @classmethod
@@ -83,6 +85,7 @@ class OrderRow:
             total_cents=int(data["totalCents"]),
             created_at=datetime.fromisoformat(data["createdAt"]),
             updated_at=datetime.fromisoformat(data["updatedAt"]),
+            reason=data.get("cancelReason") or data.get("statusReason"),
             seq=seq,
         )
 

@@ -37,6 +37,7 @@ EVENT_TYPES = (
     "order_completed",
     "order_cancelled",
     "menu_item_changed",
+    "kitchen_ticket_requested",
 )
 TEXT_FILTER_DELAY_MS = 250  # typing a word filters once, not once a letter
 ALL = "All"

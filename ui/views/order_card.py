@@ -193,6 +193,13 @@ def _title(value: str) -> str:
     return value.replace("_", " ").lower()
 
 
+REASON_OF = {
+    Status.CANCELLED: "Cancelled",
+    Status.REJECTED: "Rejected",
+    Status.PAYMENT_FAILED: "Declined",
+}
+
+
 def card_lines(order: OrderRow) -> list[TextLine]:
     """The card's text below the ticket number, line by line."""
     alert = order.status in (Status.PAYMENT_FAILED, Status.REJECTED)
@@ -217,6 +224,8 @@ def card_lines(order: OrderRow) -> list[TextLine]:
             )
     if order.notes:
         lines.append(TextLine(f"Note: {order.notes}", Style.NOTE))
+    if order.reason:
+        lines.append(TextLine(f"{REASON_OF.get(order.status, 'Why')}: {order.reason}", Style.ALERT))
     return lines
 
 

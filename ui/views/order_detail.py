@@ -10,8 +10,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -21,19 +23,25 @@ from PySide6.QtWidgets import (
 from ui.models.cart import money
 from ui.models.order_detail import HistoryModel, LinesModel
 from ui.models.orders import OrderRow
-from ui.models.stages import LABEL_OF
+from ui.models.stages import ACTIONS_OF, LABEL_OF, Action, Status
 
 NONE = "\N{EN DASH}"
+# Statuses whose order has a ticket in the kitchen, to print again.
+REPRINTABLE = frozenset({Status.PAID, Status.IN_KITCHEN, Status.READY})
 
 
-def _table(model: HistoryModel | LinesModel, *stretch: int) -> QTableView:
+def _table(model: HistoryModel | LinesModel, *stretch: int, wrap: bool = False) -> QTableView:
+    """Columns as wide as what they hold; ``stretch`` ones take the rest (and with
+    ``wrap``, their text wraps and the row grows: an error is read whole)."""
     table = QTableView()
     table.setModel(model)
     table.verticalHeader().setVisible(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
+    table.setWordWrap(wrap)
+    if wrap:
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     for column in stretch:
@@ -42,9 +50,12 @@ def _table(model: HistoryModel | LinesModel, *stretch: int) -> QTableView:
 
 
 class OrderDetailDialog(QDialog):
-    """Emits ``refreshRequested`` (F5); the controller sets the order and the history."""
+    """Emits ``refreshRequested`` (F5), ``actionRequested(order_id, Action)`` and
+    ``reprintRequested(order_id)``; the controller sets the order and the history."""
 
     refreshRequested = Signal()
+    actionRequested = Signal(str, object)
+    reprintRequested = Signal(str)
 
     def __init__(self, lines: LinesModel, history: HistoryModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -60,6 +71,7 @@ class OrderDetailDialog(QDialog):
             ("customer", "Customer"),
             ("address", "Address"),
             ("notes", "Notes"),
+            ("reason", "Why"),
             ("placed", "Placed"),
             ("total", "Total"),
         ):
@@ -68,8 +80,10 @@ class OrderDetailDialog(QDialog):
             value.setWordWrap(True)
             self.fields[key] = value
             self.facts.addRow(label, value)
+        self.order_id: str | None = None
+        actions = self._build_actions()
         self.lines_table = _table(lines, 1, 2)
-        self.history_table = _table(history, 5)
+        self.history_table = _table(history, 5, wrap=True)
         self.error = QLabel()
         self.error.setObjectName("fieldError")
         self.error.setVisible(False)
@@ -85,6 +99,7 @@ class OrderDetailDialog(QDialog):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.title)
         top_layout.addLayout(self.facts)
+        top_layout.addLayout(actions)
         top_layout.addWidget(self.lines_table, 1)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
@@ -104,6 +119,22 @@ class OrderDetailDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(900, 760)
 
+    def _build_actions(self) -> QHBoxLayout:
+        """What staff may do from here: the card's actions, and the ticket again."""
+        self.action_buttons: dict[Action, QPushButton] = {}
+        actions = QHBoxLayout()
+        for action in Action:
+            button = QPushButton(action.value)
+            button.clicked.connect(lambda _=False, a=action: self._act(a))
+            self.action_buttons[action] = button
+            actions.addWidget(button)
+        self.reprint = QPushButton("Reprint kitchen ticket")
+        self.reprint.setToolTip("Print this order's kitchen ticket again, marked REPRINT")
+        self.reprint.clicked.connect(self._reprint)
+        actions.addWidget(self.reprint)
+        actions.addStretch(1)
+        return actions
+
     def set_order(self, order: OrderRow) -> None:
         self.setWindowTitle(f"Order #{order.number}")
         self.title.setText(f"Order #{order.number}")
@@ -114,8 +145,23 @@ class OrderDetailDialog(QDialog):
         self.fields["customer"].setText(customer or NONE)
         self.fields["address"].setText(order.address or NONE)
         self.fields["notes"].setText(order.notes or NONE)
+        self.fields["reason"].setText(order.reason or NONE)
+        self.facts.setRowVisible(self.fields["reason"], bool(order.reason))
+        self.order_id = order.id
+        allowed = ACTIONS_OF[order.status]
+        for action, button in self.action_buttons.items():
+            button.setVisible(action in allowed)
+        self.reprint.setVisible(order.status in REPRINTABLE)
         self.fields["placed"].setText(order.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
         self.fields["total"].setText(money(order.total_cents))
+
+    def _act(self, action: Action) -> None:
+        if self.order_id is not None:
+            self.actionRequested.emit(self.order_id, action)
+
+    def _reprint(self) -> None:
+        if self.order_id is not None:
+            self.reprintRequested.emit(self.order_id)
 
     def show_error(self, message: str | None) -> None:
         self.error.setText(message or "")
