@@ -83,6 +83,9 @@ def test_double_click_opens_the_order_with_its_history(
     events = [detail.history.index(r, 2).data() for r in range(detail.history.rowCount())]
     assert events[:2] == ["order placed", "    → validate_order"]
     assert "order in kitchen" in events
+    # Every column is as wide as what it holds (the last error's takes the rest).
+    table = detail.view.history_table
+    assert all(table.columnWidth(c) >= table.sizeHintForColumn(c) for c in range(5))
     # From the detail: its actions (as on the card), and the ticket again.
     shown = [
         a for a, button in detail.view.action_buttons.items() if button.isVisibleTo(detail.view)

@@ -30,22 +30,30 @@ NONE = "\N{EN DASH}"
 REPRINTABLE = frozenset({Status.PAID, Status.IN_KITCHEN, Status.READY})
 
 
-def _table(model: HistoryModel | LinesModel, *stretch: int, wrap: bool = False) -> QTableView:
-    """Columns as wide as what they hold; ``stretch`` ones take the rest (and with
-    ``wrap``, their text wraps and the row grows: an error is read whole)."""
+def _table(model: HistoryModel | LinesModel, *stretch: int) -> QTableView:
+    """Columns as wide as what they hold (no wrapping, which would let a column be
+    narrower than its text); ``stretch`` ones take the rest."""
     table = QTableView()
     table.setModel(model)
     table.verticalHeader().setVisible(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
-    table.setWordWrap(wrap)
-    if wrap:
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setWordWrap(False)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     for column in stretch:
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    # The header sizes its sections to their contents only when it lays them out, not
+    # when rows arrive later: without this, a column is as wide as its title.
+    fitted = [column for column in range(model.columnCount()) if column not in stretch]
+
+    def fit(*_: object) -> None:
+        for column in fitted:
+            table.resizeColumnToContents(column)
+
+    for changed in (model.rowsInserted, model.dataChanged, model.modelReset):
+        changed.connect(fit)
     return table
 
 
@@ -83,7 +91,7 @@ class OrderDetailDialog(QDialog):
         self.order_id: str | None = None
         actions = self._build_actions()
         self.lines_table = _table(lines, 1, 2)
-        self.history_table = _table(history, 5, wrap=True)
+        self.history_table = _table(history, 5)
         self.error = QLabel()
         self.error.setObjectName("fieldError")
         self.error.setVisible(False)
