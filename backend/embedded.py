@@ -22,6 +22,7 @@ from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
+from backend.deliveries import DeliveryCommands
 from backend.inprocess import InProcessGraphQL
 from backend.notifier import Notifier
 from backend.queries import SQL
@@ -87,6 +88,7 @@ class Backend:
         self.services: Services | None = None
         self.server: Server | None = None
         self.runner: Runner | None = None
+        self.delivery_commands: DeliveryCommands | None = None
         self.backups = BackupScheduler(self.db, settings.backup_folder)
         # The restaurant's external services; the local sandboxes unless given.
         self.adapters = adapters or sandbox(
@@ -147,17 +149,22 @@ class Backend:
         )
         self.notifier = Notifier(last_seq=last_seq, last_cursor=last_cursor)
         self.db.on_commit = self.notifier.on_commit
-        self.runner = Runner(self.db, self.notifier, self.registry, self.adapters)
+        self.delivery_commands = DeliveryCommands(self.db, self.notifier, self.registry)
         self.services = Services(
             db=self.db,
             notifier=self.notifier,
             tokens=Tokens(self.staff_token, bytes.fromhex(secret)),
             registry=self.registry,
-            runner=self.runner,
+            delivery_commands=self.delivery_commands,
             backups=self.backups,
         )
         self.schema = build_schema()
-        self.runner.graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
+        # The handlers call the API in-process; the API's staff commands reach the
+        # runner through delivery_commands, which the runner listens to.
+        graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
+        self.runner = Runner(
+            self.db, self.notifier, self.registry, self.delivery_commands, graphql, self.adapters
+        )
         await self.runner.start()
         app = build_app(self.services, self.schema, self.settings.allowed_origins)
         self.server = Server(app, self.settings.host, self.settings.port)

@@ -11,10 +11,10 @@ from backend import events
 from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database
+from backend.deliveries import DeliveryCommands
 from backend.events import DeliveryRow, InvocationRow
 from backend.notifier import Notifier
 from backend.registry import Registry
-from backend.runner import Runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class Services:
     notifier: Notifier
     tokens: Tokens
     registry: Registry
-    runner: Runner | None = None
+    delivery_commands: DeliveryCommands | None = None
     backups: BackupScheduler | None = None
 
 
