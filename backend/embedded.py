@@ -22,6 +22,7 @@ from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
+from backend.deliveries import DeliveryCommands
 from backend.inprocess import InProcessGraphQL
 from backend.metrics import Metrics, metrics_token
 from backend.notifier import Notifier
@@ -94,6 +95,7 @@ class Backend:
         self.services: Services | None = None
         self.server: Server | None = None
         self.runner: Runner | None = None
+        self.delivery_commands: DeliveryCommands | None = None
         self.backups = BackupScheduler(self.db, settings.backup_folder)
         self.adapters = adapters
         self._thread = threading.Thread(target=self._run, name="passline-backend", daemon=True)
@@ -153,21 +155,30 @@ class Backend:
         )
         self.notifier = Notifier(last_seq=last_seq, last_cursor=last_cursor)
         self.db.on_commit = self.notifier.on_commit
-        self.runner = Runner(
-            self.db, self.notifier, self.registry, self.adapters, metrics=self.metrics
-        )
+        self.delivery_commands = DeliveryCommands(self.db, self.notifier, self.registry)
         self.services = Services(
             db=self.db,
             notifier=self.notifier,
             tokens=Tokens(self.staff_token, bytes.fromhex(secret)),
             registry=self.registry,
-            runner=self.runner,
+            delivery_commands=self.delivery_commands,
             backups=self.backups,
             phone_region=self.settings.phone_region,
             metrics=self.metrics,
         )
         self.schema = build_schema()
-        self.runner.graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
+        # The handlers call the API in-process; the API's staff commands reach the
+        # runner through delivery_commands, which the runner listens to.
+        graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
+        self.runner = Runner(
+            self.db,
+            self.notifier,
+            self.registry,
+            self.delivery_commands,
+            graphql,
+            self.adapters,
+            metrics=self.metrics,
+        )
         await self.runner.start()
         app = build_app(
             self.services, self.schema, self.settings.allowed_origins, self.metrics_token

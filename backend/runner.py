@@ -1,10 +1,10 @@
 """The event runner: every delivery reaches its handler at least once.
 
-Woken by commits (no poll on the hot path) and by a slow sweep for due retries and
-expired leases. A claimed delivery is leased (``RUNNING`` until ``lease_until``);
-its attempt runs with the handler's timeout; exactly one outcome is written per
-attempt, shielded from cancellation, together with its ``invocations`` row. The
-retry policy decides; the runner only applies decisions.
+Woken by commits (no poll on the hot path), by staff commands and by a slow sweep for
+due retries and expired leases. It claims due deliveries up to each handler's
+concurrency and leases them (``RUNNING`` until ``lease_until``); the attempt itself,
+and its one recorded outcome, are backend/attempts.py's. The retry policy decides;
+the runner only applies decisions.
 """
 
 from __future__ import annotations
@@ -13,68 +13,25 @@ import asyncio
 import logging
 import sqlite3
 import time
-import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
 from functools import partial
-from typing import TypeVar
 
-from backend import deliveries
+from backend.attempts import Attempts, Claim, Outcome, Result, finish, record_lost
 from backend.database import Database, Tx
-from backend.events import DeliveryRow, EventRecord, event_from_row, get_event
+from backend.deliveries import DeliveryCommands
+from backend.events import EventRecord, event_from_row
 from backend.metrics import Metrics
 from backend.notifier import Notifier
 from backend.outbox import log_change
 from backend.queries import SQL
 from backend.registry import Registry
-from backend.retry import Backoff, RetryDecision, Verdict
-from backend.status import DeliveryStatus
-from handlers.sdk import Context, Event, GraphQL, HandlerDefinition
+from backend.retry import Verdict
+from handlers.sdk import GraphQL
 from handlers.sdk.adapters import Adapters
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
 SWEEP_SECONDS = 1.0  # due retries and expired leases are picked up at least this often
 LEASE_MARGIN_SECONDS = 5.0  # a lease outlives the handler's timeout by this much
-ERROR_CHARS = 500
-TRACEBACK_CHARS = 8_000
-
-
-class Outcome(StrEnum):
-    """How an attempt ended (``invocations.outcome``)."""
-
-    SUCCEEDED = "SUCCEEDED"  # the handler returned
-    FAILED = "FAILED"  # it raised
-    TIMED_OUT = "TIMED_OUT"  # it ran past its timeout and was cancelled
-    INTERRUPTED = "INTERRUPTED"  # the runner stopped it on shutdown; due again at once
-    LOST = "LOST"  # the process died during it (found on the next start)
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    event: EventRecord
-    handler: str
-    attempt: int  # attempts ever made, this one included
-    budget_attempt: int  # attempts since the last manual retry or replay
-    lease_until: float = 0.0
-
-    @property
-    def key(self) -> tuple[int, str]:
-        return self.event.seq, self.handler
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    outcome: Outcome
-    started_at: datetime
-    duration_ms: float
-    error: str | None = None
-    traceback: str | None = None
-    decision: RetryDecision | None = None
 
 
 class Runner:
@@ -85,28 +42,21 @@ class Runner:
         db: Database,
         notifier: Notifier,
         registry: Registry,
+        commands: DeliveryCommands,
+        graphql: GraphQL,
         adapters: Adapters | None,
-        graphql: GraphQL | None = None,
         *,
         sweep_seconds: float = SWEEP_SECONDS,
         metrics: Metrics | None = None,
     ) -> None:
         self.db = db
-        self.metrics = Metrics() if metrics is None else metrics
         self.notifier = notifier
         self.registry = registry
-        self.graphql = graphql
-        self.adapters = adapters
+        self.commands = commands
+        self.attempts = Attempts(registry, graphql, adapters)
+        self.metrics = Metrics() if metrics is None else metrics
         self.sweep_seconds = sweep_seconds
-        self.paused: set[str] = set()
-        self._policies = {
-            d.name: Backoff(
-                max_attempts=d.max_attempts,
-                base_seconds=d.backoff_base_seconds,
-                cap_seconds=d.backoff_cap_seconds,
-            )
-            for d in registry
-        }
+        self.paused = commands.paused  # the same set: staff pause and resume handlers
         self._running = {d.name: 0 for d in registry}
         self._inflight: set[tuple[int, str]] = set()  # (event seq, handler) being attempted
         self._tasks: set[asyncio.Task[None]] = set()
@@ -123,10 +73,8 @@ class Runner:
 
     async def start(self) -> None:
         """Recover attempts a dead process left running, then start delivering."""
-        self.paused = await self.db.read(
-            lambda conn: {row[0] for row in conn.execute(SQL.paused_handlers)}
-        )
-        lost = await self.db.write(self._recover)
+        await self.commands.load_paused()
+        lost = await self.db.write(partial(record_lost, registry=self.registry))
         if lost:
             log.warning(
                 "%d delivery attempt(s) were cut off by the last stop; due again", len(lost)
@@ -134,6 +82,7 @@ class Runner:
         for handler in lost:
             self.metrics.attempt(handler, Outcome.LOST, 0.0)
         self.notifier.add_listener(self._on_commit)
+        self.commands.add_listener(self.wake)
         self._loop_task = asyncio.create_task(self._loop(), name="passline-runner")
 
     async def stop(self, grace_seconds: float) -> None:
@@ -226,7 +175,10 @@ class Runner:
         self._wake.set()
 
     def _start(self, claim: Claim, lease: asyncio.Future[set[tuple[int, str]]]) -> None:
-        task = asyncio.create_task(self._attempt(claim, lease))
+        definition = self.registry.get(claim.handler)
+        assert definition is not None
+        record = partial(self._record, claim, lease=lease)
+        task = asyncio.create_task(self.attempts.run(definition, claim, record))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -309,98 +261,16 @@ class Runner:
                 )
         return claims, more
 
-    async def _attempt(self, claim: Claim, lease: asyncio.Future[set[tuple[int, str]]]) -> None:
-        definition = self.registry.get(claim.handler)
-        assert definition is not None
-        started_at = datetime.now(UTC)
-        start = time.monotonic()
-        try:
-            result = await self._call(definition, claim, started_at, start)
-        except asyncio.CancelledError:
-            interrupted = Result(
-                Outcome.INTERRUPTED,
-                started_at,
-                (time.monotonic() - start) * 1000,
-                "the runner stopped during this attempt; it is due again",
-            )
-            await asyncio.shield(self._record(claim, interrupted, lease))
-            raise
-        await asyncio.shield(self._record(claim, result, lease))
-
-    async def _call(
-        self, definition: HandlerDefinition, claim: Claim, started_at: datetime, start: float
-    ) -> Result:
-        record = claim.event
-        event = Event(
-            seq=record.seq,
-            id=record.id,
-            type=record.type,
-            order_id=record.order_id,
-            payload=record.payload,
-            created_at=record.created_at.isoformat(),
-            attempt=claim.attempt,
-        )
-        logger = logging.LoggerAdapter(
-            logging.getLogger(f"passline.handlers.{definition.name}"),
-            {"event_seq": record.seq, "attempt": claim.attempt},
-        )
-        assert self.graphql is not None, "give the runner a GraphQL client before start()"
-        context = Context(
-            event=event,
-            graphql=self.graphql,
-            log=logger,
-            idempotency_key=f"{record.id}:{definition.name}",
-            adapters=self.adapters,
-        )
-        try:
-            async with asyncio.timeout(definition.timeout_seconds):
-                await definition.function(event, context)
-        except TimeoutError as exc:
-            elapsed = (time.monotonic() - start) * 1000
-            timed_out = elapsed >= definition.timeout_seconds * 1000
-            return self._failure(
-                claim,
-                Outcome.TIMED_OUT if timed_out else Outcome.FAILED,
-                started_at,
-                elapsed,
-                exc,
-                f"timed out after {definition.timeout_seconds:g} s" if timed_out else None,
-            )
-        except Exception as exc:
-            elapsed = (time.monotonic() - start) * 1000
-            return self._failure(claim, Outcome.FAILED, started_at, elapsed, exc, None)
-        return Result(Outcome.SUCCEEDED, started_at, (time.monotonic() - start) * 1000)
-
-    def _failure(
-        self,
-        claim: Claim,
-        outcome: Outcome,
-        started_at: datetime,
-        elapsed_ms: float,
-        exc: BaseException,
-        message: str | None,
-    ) -> Result:
-        text = message or f"{type(exc).__name__}: {exc}"
-        trace = "".join(traceback.format_exception(exc))
-        decision = self._policies[claim.handler].decide(exc, claim.budget_attempt)
-        return Result(
-            outcome,
-            started_at,
-            elapsed_ms,
-            text[:ERROR_CHARS],
-            trace[-TRACEBACK_CHARS:],
-            decision,
-        )
-
     async def _record(
         self, claim: Claim, result: Result, lease: asyncio.Future[set[tuple[int, str]]]
     ) -> None:
+        """The attempt's outcome, if it held its lease; then its room is free again."""
         # Every attempt that ended, also one whose outcome could not be saved (it runs again).
         self.metrics.attempt(claim.handler, result.outcome, result.duration_ms / 1000)
         recorded = False
         try:
             if claim.key in await lease:
-                await self.db.write(lambda tx: _finish(tx, claim, result))
+                await self.db.write(lambda tx: finish(tx, claim, result))
                 recorded = True
             else:
                 log.warning("attempt %d of %s ran without its lease", claim.attempt, claim.key)
@@ -420,58 +290,6 @@ class Runner:
         decision = result.decision
         if decision is not None and decision.verdict is Verdict.RETRY:
             asyncio.get_running_loop().call_later(decision.delay_seconds, self.wake)
-
-    def _recover(self, tx: Tx) -> list[str]:
-        """Attempts left RUNNING by a process that died: record them and make them due,
-        or DEAD when that was the last attempt (a handler that kills the process every
-        time must not take it down forever). The handler of each."""
-        rows = tx.execute(SQL.running_deliveries).fetchall()
-        now = datetime.now(UTC)
-        for row in rows:
-            event = get_event(tx.conn, row["event_seq"])
-            assert event is not None
-            attempt, budget = row["attempts"], row["attempts"] - row["retry_base"]
-            definition = self.registry.get(row["handler"])
-            if definition is not None and budget >= definition.max_attempts:
-                decision = RetryDecision(Verdict.DEAD, reason="out of attempts")
-                error = f"the process stopped during attempt {attempt}, the last one"
-            else:
-                decision = RetryDecision(Verdict.RETRY, 0.0, "the process stopped")
-                error = f"the process stopped during attempt {attempt}; it is due again"
-            claim = Claim(event, row["handler"], attempt, budget)
-            _finish(tx, claim, Result(Outcome.LOST, now, 0.0, error, decision=decision))
-        return [row["handler"] for row in rows]
-
-    # -- what staff can do (the rules are in backend/deliveries.py) ------------------
-
-    async def _act(self, unit: Callable[[Tx], T]) -> T:
-        result = await self.db.write(unit)
-        self.wake()
-        return result
-
-    async def retry_delivery(self, event_seq: int, handler: str) -> DeliveryRow:
-        """Make one failed (or waiting) delivery due now, with a fresh attempt budget."""
-        deliveries.check_handler(self.registry, handler)
-        return await self._act(lambda tx: deliveries.retry(tx, event_seq, handler))
-
-    async def retry_dead(self, handler: str) -> int:
-        """Make every DEAD delivery of ``handler`` due now; how many there were."""
-        deliveries.check_handler(self.registry, handler)
-        return await self._act(lambda tx: deliveries.retry_dead(tx, handler))
-
-    async def replay_event(self, event_seq: int, handlers: list[str] | None) -> list[DeliveryRow]:
-        """Deliver an event again (also a succeeded delivery) to some or all of its handlers."""
-        return await self._act(lambda tx: deliveries.replay(tx, self.registry, event_seq, handlers))
-
-    async def set_paused(self, name: str, paused: bool) -> None:
-        deliveries.check_handler(self.registry, name)
-        await self.db.write(lambda tx: deliveries.set_paused(tx, name, paused))
-        if paused:
-            self.paused.add(name)
-        else:
-            self.paused.discard(name)
-            self.wake()
-        self.notifier.handlers_changed()
 
 
 def _lease(tx: Tx, claims: list[Claim]) -> set[tuple[int, str]]:
@@ -493,42 +311,3 @@ def _lease(tx: Tx, claims: list[Claim]) -> set[tuple[int, str]]:
             leased.add(claim.key)
             log_change(tx, claim.event)
     return leased
-
-
-def _finish(tx: Tx, claim: Claim, result: Result) -> None:
-    """On the writer: the attempt's one outcome, its invocation row and its log entry."""
-    now = time.time()
-    decision = result.decision
-    if result.outcome is Outcome.SUCCEEDED:
-        status, due = DeliveryStatus.SUCCEEDED, now
-    elif result.outcome is Outcome.INTERRUPTED:  # our own shutdown: due again at once
-        status, due = DeliveryStatus.RETRYING, now
-    elif decision is not None and decision.verdict is Verdict.RETRY:
-        status, due = DeliveryStatus.RETRYING, now + decision.delay_seconds
-    else:
-        status, due = DeliveryStatus.DEAD, now
-    tx.execute(
-        SQL.finish_delivery,
-        {
-            "event_seq": claim.event.seq,
-            "handler": claim.handler,
-            "attempt": claim.attempt,
-            "status": status.value,
-            "next_attempt_at": due,
-            "last_error": result.error,
-        },
-    )
-    tx.execute(
-        SQL.insert_invocation,
-        {
-            "event_seq": claim.event.seq,
-            "handler": claim.handler,
-            "attempt": claim.attempt,
-            "started_at": result.started_at.isoformat(),
-            "duration_ms": result.duration_ms,
-            "outcome": result.outcome.value,
-            "error": result.error,
-            "traceback": result.traceback,
-        },
-    )
-    log_change(tx, claim.event)

@@ -2,6 +2,10 @@
 
 Everything that changes an order's status asks :data:`ORDER_TRANSITIONS`; an action
 not allowed from the current status is an ``INVALID_TRANSITION`` and changes nothing.
+Deliveries move only as :data:`DELIVERY_TRANSITIONS` says: the runner, the staff
+commands and every SQL statement that writes ``deliveries.status`` (annotated
+``-- FROM -> TO``) follow it, and tests/backend/test_delivery_transitions.py holds
+all three to it.
 """
 
 from __future__ import annotations
@@ -96,3 +100,54 @@ class DeliveryStatus(StrEnum):
     SUCCEEDED = "SUCCEEDED"  # the handler returned
     RETRYING = "RETRYING"  # the last attempt failed; due again after backoff
     DEAD = "DEAD"  # out of attempts or a permanent error; waits for a person
+
+
+class DeliveryAction(StrEnum):
+    """Something that moves a delivery; each is one row of :data:`DELIVERY_TRANSITIONS`."""
+
+    WRITE = "write"  # the event is written, with a delivery per handler of its type
+    LEASE = "lease"  # the runner starts an attempt (attempts + 1)
+    SUCCEED = "succeed"  # the handler returned
+    BACK_OFF = "back_off"  # it failed with attempts left, or the runner stopped it
+    GIVE_UP = "give_up"  # a permanent error, or that was the last attempt
+    RETRY = "retry"  # staff: retryDelivery, retryDead
+    REPLAY = "replay"  # staff: replayEvent
+
+
+class Mover(StrEnum):
+    """Who makes a delivery transition."""
+
+    OUTBOX = "outbox"  # the transaction that writes the event
+    RUNNER = "runner"  # the event runner, applying an attempt's outcome
+    STAFF = "staff"  # a person, through a staff-only mutation
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryTransition:
+    sources: frozenset[DeliveryStatus | None]  # None: there is no delivery yet
+    target: DeliveryStatus
+    by: Mover
+
+
+def _d(target: DeliveryStatus, by: Mover, *sources: DeliveryStatus | None) -> DeliveryTransition:
+    return DeliveryTransition(frozenset(sources), target, by)
+
+
+D = DeliveryStatus
+M = Mover
+DELIVERY_TRANSITIONS: dict[DeliveryAction, DeliveryTransition] = {
+    DeliveryAction.WRITE: _d(D.PENDING, M.OUTBOX, None),
+    # From RUNNING only once its lease has run out (the process running it died).
+    DeliveryAction.LEASE: _d(D.RUNNING, M.RUNNER, D.PENDING, D.RETRYING, D.RUNNING),
+    DeliveryAction.SUCCEED: _d(D.SUCCEEDED, M.RUNNER, D.RUNNING),
+    DeliveryAction.BACK_OFF: _d(D.RETRYING, M.RUNNER, D.RUNNING),
+    DeliveryAction.GIVE_UP: _d(D.DEAD, M.RUNNER, D.RUNNING),
+    DeliveryAction.RETRY: _d(D.PENDING, M.STAFF, D.PENDING, D.RETRYING, D.DEAD),
+    DeliveryAction.REPLAY: _d(D.PENDING, M.STAFF, D.PENDING, D.RETRYING, D.SUCCEEDED, D.DEAD),
+}
+del D, M
+
+
+def delivery_sources(action: DeliveryAction) -> list[str]:
+    """The statuses ``action`` moves a delivery from, for a SQL ``WHERE status IN``."""
+    return sorted(status.value for status in DELIVERY_TRANSITIONS[action].sources if status)

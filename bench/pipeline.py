@@ -61,6 +61,7 @@ async def _commit_to_start(folder: Path) -> list[float]:
     from backend.api.schema import build_schema
     from backend.auth import Tokens
     from backend.database import Database
+    from backend.deliveries import DeliveryCommands
     from backend.inprocess import InProcessGraphQL
     from backend.notifier import Notifier
     from backend.outbox import emit
@@ -88,9 +89,10 @@ async def _commit_to_start(folder: Path) -> list[float]:
         notifier.on_commit(facts)
 
     db.on_commit = on_commit
-    runner = Runner(db, notifier, registry, adapters=None)
-    runner.graphql = InProcessGraphQL(
-        build_schema(), Services(db, notifier, Tokens("t", b"s"), registry, runner)
+    commands = DeliveryCommands(db, notifier, registry)
+    services = Services(db, notifier, Tokens("t", b"s"), registry, commands)
+    runner = Runner(
+        db, notifier, registry, commands, InProcessGraphQL(build_schema(), services), None
     )
     await runner.start()
     latencies = []

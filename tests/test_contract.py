@@ -16,9 +16,9 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLSchema, build_schema, parse, validate
 
 from backend import settings
+from backend.attempts import Outcome
 from backend.auth import POLICY
 from backend.errors import ErrorCode
-from backend.runner import Outcome
 from backend.status import ORDER_TRANSITIONS, OrderAction, OrderStatus
 from backend.status import DeliveryStatus as BackendDeliveryStatus
 from handlers.sdk import EventType

@@ -11,11 +11,11 @@ from backend import events
 from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database
+from backend.deliveries import DeliveryCommands
 from backend.events import DeliveryRow, InvocationRow
 from backend.metrics import NO_OPERATION, OK, Metrics
 from backend.notifier import Notifier
 from backend.registry import Registry
-from backend.runner import Runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Services:
     notifier: Notifier
     tokens: Tokens
     registry: Registry
-    runner: Runner | None = None
+    delivery_commands: DeliveryCommands | None = None
     backups: BackupScheduler | None = None
     phone_region: str | None = None  # for numbers given without their country code
     metrics: Metrics = field(default_factory=Metrics)

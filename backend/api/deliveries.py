@@ -7,14 +7,14 @@ import strawberry
 from backend.api.permissions import GUARDED
 from backend.api.query import handler_rows
 from backend.api.types import Delivery, Handler, Info
+from backend.deliveries import DeliveryCommands
 from backend.errors import NotFound
-from backend.runner import Runner
 
 
-def _runner(info: Info) -> Runner:
-    runner = info.context.services.runner
-    assert runner is not None, "the backend runs without an event runner"
-    return runner
+def _commands(info: Info) -> DeliveryCommands:
+    commands = info.context.services.delivery_commands
+    assert commands is not None, "the backend runs without an event runner"
+    return commands
 
 
 async def _handler(info: Info, name: str) -> Handler:
@@ -28,11 +28,11 @@ async def _handler(info: Info, name: str) -> Handler:
 class DeliveryMutation:
     @strawberry.mutation(permission_classes=GUARDED)
     async def retry_delivery(self, info: Info, event_seq: int, handler: str) -> Delivery:
-        return Delivery.of(await _runner(info).retry_delivery(event_seq, handler))
+        return Delivery.of(await _commands(info).retry_delivery(event_seq, handler))
 
     @strawberry.mutation(permission_classes=GUARDED, description="How many were made due.")
     async def retry_dead(self, info: Info, handler: str) -> int:
-        return await _runner(info).retry_dead(handler)
+        return await _commands(info).retry_dead(handler)
 
     @strawberry.mutation(
         permission_classes=GUARDED, description="No handlers given: all of the event's handlers."
@@ -40,15 +40,15 @@ class DeliveryMutation:
     async def replay_event(
         self, info: Info, event_seq: int, handlers: list[str] | None = None
     ) -> list[Delivery]:
-        rows = await _runner(info).replay_event(event_seq, handlers)
+        rows = await _commands(info).replay_event(event_seq, handlers)
         return [Delivery.of(row) for row in rows]
 
     @strawberry.mutation(permission_classes=GUARDED)
     async def pause_handler(self, info: Info, name: str) -> Handler:
-        await _runner(info).set_paused(name, True)
+        await _commands(info).set_paused(name, True)
         return await _handler(info, name)
 
     @strawberry.mutation(permission_classes=GUARDED)
     async def resume_handler(self, info: Info, name: str) -> Handler:
-        await _runner(info).set_paused(name, False)
+        await _commands(info).set_paused(name, False)
         return await _handler(info, name)

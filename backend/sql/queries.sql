@@ -77,6 +77,7 @@ VALUES (:id, :type, :order_id, :payload, :created_at, :causation_id)
 RETURNING seq;
 
 -- name: insert_delivery
+-- none -> PENDING
 INSERT INTO deliveries (event_seq, handler, status, attempts, next_attempt_at)
 VALUES (:event_seq, :handler, 'PENDING', 0, :next_attempt_at);
 

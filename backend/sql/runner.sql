@@ -1,4 +1,6 @@
 -- The event runner's queries. Delivery states and their meaning: backend/status.py.
+-- A statement that writes deliveries.status says which moves it makes (`-- FROM -> TO`);
+-- each must be a row of DELIVERY_TRANSITIONS there (tests/backend/test_delivery_transitions.py).
 
 -- name: due_deliveries
 -- Up to :limit deliveries of :handler that may start now: waiting and due, or leased
@@ -18,15 +20,17 @@ ORDER BY d.next_attempt_at, d.event_seq
 LIMIT :limit;
 
 -- name: lease_delivery
--- PENDING/RETRYING/expired RUNNING -> RUNNING, only if it is still as the claim saw it
--- (no other attempt began since): a claim read from a stale snapshot changes nothing.
+-- PENDING | RETRYING | RUNNING -> RUNNING
+-- (RUNNING once its lease has run out), only if it is still as the claim saw it (no
+-- other attempt began since): a claim read from a stale snapshot changes nothing.
 UPDATE deliveries
 SET status = 'RUNNING', attempts = attempts + 1, lease_until = :lease_until
 WHERE event_seq = :event_seq AND handler = :handler AND attempts = :attempt - 1
   AND (status IN ('PENDING', 'RETRYING') OR (status = 'RUNNING' AND lease_until <= :now));
 
 -- name: finish_delivery
--- RUNNING -> SUCCEEDED | RETRYING | DEAD | PENDING (released), by the attempt that holds it.
+-- RUNNING -> SUCCEEDED | RETRYING | DEAD
+-- by the attempt that holds it.
 UPDATE deliveries
 SET status = :status, next_attempt_at = :next_attempt_at, lease_until = NULL,
     last_error = :last_error
@@ -49,10 +53,13 @@ SELECT event_seq, handler, status, attempts, retry_base, next_attempt_at, lease_
 FROM deliveries WHERE event_seq = :event_seq AND handler = :handler;
 
 -- name: make_due
--- DEAD | RETRYING | PENDING | SUCCEEDED -> PENDING, now, with a fresh attempt budget.
+-- PENDING | RETRYING | SUCCEEDED | DEAD -> PENDING
+-- due now, with a fresh attempt budget; only from :sources (a JSON array: the statuses
+-- the staff command's row of DELIVERY_TRANSITIONS moves from).
 UPDATE deliveries
 SET status = 'PENDING', next_attempt_at = :now, retry_base = attempts, lease_until = NULL
-WHERE event_seq = :event_seq AND handler = :handler AND status != 'RUNNING';
+WHERE event_seq = :event_seq AND handler = :handler
+  AND status IN (SELECT value FROM json_each(:sources));
 
 -- name: dead_of_handler
 SELECT event_seq FROM deliveries WHERE handler = :handler AND status = 'DEAD' ORDER BY event_seq;

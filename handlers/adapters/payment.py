@@ -44,6 +44,7 @@ class SandboxGateway:
         self.fail_orders: set[str] = set()
         self.decline_orders: set[str] = set()
         self._random = random.Random(seed)
+        self.path = path
         self._journal = Journal(path, key_field="orderId")
 
     async def charge(self, order_id: str, amount_cents: int, idempotency_key: str) -> Charge:

@@ -17,6 +17,7 @@ from backend.api.context import Services
 from backend.api.schema import build_schema
 from backend.auth import Tokens
 from backend.database import Database, Tx
+from backend.deliveries import DeliveryCommands
 from backend.errors import InvalidTransition, NotFound
 from backend.inprocess import InProcessGraphQL
 from backend.notifier import Notifier
@@ -47,6 +48,7 @@ class Probe:
 class Harness:
     db: Database
     runner: Runner
+    commands: DeliveryCommands
     probes: dict[str, Probe]
 
     async def emit(self, event_type: str = "thing_happened", order_id: str | None = None) -> int:
@@ -105,11 +107,12 @@ async def open_harness(
     last = await db.read(lambda conn: (events.last_seq(conn), events.last_log_cursor(conn)))
     notifier = Notifier(last_seq=last[0], last_cursor=last[1])
     db.on_commit = notifier.on_commit
-    runner = Runner(db, notifier, registry, adapters=None, sweep_seconds=sweep_seconds)
-    services = Services(db, notifier, Tokens("t", b"s"), registry, runner)
-    runner.graphql = InProcessGraphQL(build_schema(), services)
+    commands = DeliveryCommands(db, notifier, registry)
+    services = Services(db, notifier, Tokens("t", b"s"), registry, commands)
+    graphql = InProcessGraphQL(build_schema(), services)
+    runner = Runner(db, notifier, registry, commands, graphql, None, sweep_seconds=sweep_seconds)
     await runner.start()
-    return Harness(db, runner, probes)
+    return Harness(db, runner, commands, probes)
 
 
 @pytest.fixture
@@ -219,7 +222,7 @@ async def test_dead_after_max_attempts_then_retry_succeeds(
     assert h.outcomes(seq, "a") == ["FAILED"] * 3
     assert h.delivery(seq, "a").attempts == 3
     # The cause is fixed (failing(3) is used up): a person retries it.
-    retried = await h.runner.retry_delivery(seq, "a")
+    retried = await h.commands.retry_delivery(seq, "a")
     assert retried.status is DeliveryStatus.PENDING
     row = await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
     assert row.attempts == 4
@@ -234,10 +237,10 @@ async def test_retry_dead_makes_all_dead_of_a_handler_due(
     seqs = [await h.emit() for _ in range(3)]
     for seq in seqs:
         await h.until(seq, "a", DeliveryStatus.DEAD)
-    assert await h.runner.retry_dead("a") == 3
+    assert await h.commands.retry_dead("a") == 3
     for seq in seqs:
         await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
-    assert await h.runner.retry_dead("a") == 0
+    assert await h.commands.retry_dead("a") == 0
 
 
 async def test_retry_refuses_a_succeeded_delivery_and_unknown_names(
@@ -247,11 +250,11 @@ async def test_retry_refuses_a_succeeded_delivery_and_unknown_names(
     seq = await h.emit()
     await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
     with pytest.raises(InvalidTransition, match="replayEvent"):
-        await h.runner.retry_delivery(seq, "a")
+        await h.commands.retry_delivery(seq, "a")
     with pytest.raises(NotFound):
-        await h.runner.retry_delivery(seq, "nobody")
+        await h.commands.retry_delivery(seq, "nobody")
     with pytest.raises(NotFound):
-        await h.runner.retry_delivery(seq + 100, "a")
+        await h.commands.retry_delivery(seq + 100, "a")
 
 
 async def test_replay_runs_a_succeeded_delivery_again_and_keeps_history(
@@ -261,7 +264,7 @@ async def test_replay_runs_a_succeeded_delivery_again_and_keeps_history(
     seq = await h.emit()
     await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
     await h.until(seq, "b", DeliveryStatus.SUCCEEDED)
-    replayed = await h.runner.replay_event(seq, ["a"])
+    replayed = await h.commands.replay_event(seq, ["a"])
     assert [(r.handler, r.status) for r in replayed] == [("a", DeliveryStatus.PENDING)]
     await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
     assert h.probes["a"].calls == [(seq, 1), (seq, 2)]
@@ -273,12 +276,12 @@ async def test_pause_holds_deliveries_and_resume_drains_them(
     make: Callable[..., Awaitable[Harness]],
 ) -> None:
     h = await make(a={})
-    await h.runner.set_paused("a", True)
+    await h.commands.set_paused("a", True)
     seqs = [await h.emit() for _ in range(5)]
     await h.runner.sweep_done()
     assert all(h.delivery(seq, "a").status is DeliveryStatus.PENDING for seq in seqs)
     assert h.probes["a"].calls == []
-    await h.runner.set_paused("a", False)
+    await h.commands.set_paused("a", False)
     for seq in seqs:
         await h.until(seq, "a", DeliveryStatus.SUCCEEDED)
 
@@ -296,7 +299,7 @@ async def test_an_ordered_handler_is_held_by_a_dead_delivery_of_the_same_order(
     await h.runner.sweep_done()
     assert h.delivery(second, "a").status is DeliveryStatus.PENDING
     assert (second, 1) not in h.probes["a"].calls
-    await h.runner.retry_delivery(first, "a")
+    await h.commands.retry_delivery(first, "a")
     await h.until(second, "a", DeliveryStatus.SUCCEEDED)
     calls = [seq for seq, _ in h.probes["a"].calls if seq != other]
     assert calls == [first, first, second]
@@ -306,7 +309,7 @@ async def test_a_lease_left_by_a_dead_process_is_run_again_at_start(
     make: Callable[..., Awaitable[Harness]], db_path: Path
 ) -> None:
     h = await make(a={})
-    await h.runner.set_paused("a", True)
+    await h.commands.set_paused("a", True)
     seq = await h.emit()
     await h.runner.stop(1.0)
     await h.db.close()
@@ -328,7 +331,7 @@ async def test_a_lost_last_attempt_goes_to_dead_instead_of_running_forever(
     make: Callable[..., Awaitable[Harness]], db_path: Path
 ) -> None:
     h = await make(a={"max_attempts": 2})
-    await h.runner.set_paused("a", True)
+    await h.commands.set_paused("a", True)
     seq = await h.emit()
     await h.runner.stop(1.0)
     await h.db.close()

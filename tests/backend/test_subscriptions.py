@@ -29,9 +29,9 @@ subscription Log($after: String) {
 def backend(db_path: Path) -> Iterator[Backend]:
     """The restaurant's handlers subscribe but are paused: only these tests' changes flow."""
     with running(db_path) as server:
-        assert server.runner is not None
+        assert server.delivery_commands is not None
         for definition in server.registry:
-            server.call(server.runner.set_paused(definition.name, True))
+            server.call(server.delivery_commands.set_paused(definition.name, True))
         yield server
 
 

@@ -141,4 +141,4 @@ def test_main_composes_the_backend_of_the_pipeline_and_the_settings_adapters(
         gateway = backend.adapters.payment
         assert isinstance(gateway, SandboxGateway)
         assert gateway.failure_rate == 0.25
-        assert (tmp_path / "sandbox").is_dir()  # beside the database
+        assert gateway.path.parent == tmp_path / "sandbox"  # beside the database
