@@ -31,7 +31,13 @@ from backend.demo import (
     DemoThread,
 )
 from backend.errors import HandlersConfigError, StorageError
-from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
+from backend.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    Settings,
+    default_data_dir,
+    feed_memory_from_env,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -129,6 +135,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--until-stdin-closes goes with --headless")
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
+    try:
+        args.feed_memory = feed_memory_from_env()
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -458,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers_config=(
             None if args.handlers_config is None else args.handlers_config.expanduser().resolve()
         ),
+        feed_memory=args.feed_memory,
     )
     if args.headless:
         return run_headless(settings, demo_settings(args), args.until_stdin_closes)

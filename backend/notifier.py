@@ -95,9 +95,9 @@ def log_key(entry: LogEntry) -> int:
 class Notifier:
     """Receives what each commit published and hands it to the feeds and listeners."""
 
-    def __init__(self, *, last_seq: int, last_cursor: int) -> None:
-        self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq)
-        self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor)
+    def __init__(self, *, last_seq: int, last_cursor: int, memory: int = FEED_MEMORY) -> None:
+        self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq, capacity=memory)
+        self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor, capacity=memory)
         self._listeners: list[Callable[[list[EventRecord]], None]] = []
         # Bumped by every commit that published something, and by handler changes
         # that write no event (pause/resume): what the handler figures follow.
