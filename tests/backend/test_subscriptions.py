@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from backend.embedded import Backend
+from backend.settings import FEED_MEMORY
 from tests.conftest import running
 from tests.graphql_client import GraphQLHTTP, GraphQLWS
 
@@ -26,9 +28,15 @@ subscription Log($after: String) {
 
 
 @pytest.fixture
-def backend(db_path: Path) -> Iterator[Backend]:
+def feed_memory() -> int:
+    """Items each feed keeps in memory; a test parametrizes it to make readers lag past it."""
+    return FEED_MEMORY
+
+
+@pytest.fixture
+def backend(db_path: Path, feed_memory: int) -> Iterator[Backend]:
     """The restaurant's handlers subscribe but are paused: only these tests' changes flow."""
-    with running(db_path) as server:
+    with running(db_path, feed_memory=feed_memory) as server:
         assert server.runner is not None
         for definition in server.registry:
             server.call(server.runner.set_paused(definition.name, True))
@@ -149,4 +157,40 @@ async def test_event_log_can_follow_only_some_event_types(
     entry = (await ws.next_data("m"))["eventLog"]["event"]
     assert entry["type"] == "menu_item_changed"
     assert entry["payload"]["menuItem"]["id"] == "cola"
+    await ws.close()
+
+
+@pytest.mark.parametrize("feed_memory", [2])
+async def test_catching_up_past_events_of_no_order_reads_the_database_once(
+    backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """Catching up on orderChanges from before the memory, over events that are not
+    about an order, must wait for the next order event, not read the database again
+    and again meanwhile (it did, as fast as the loop allowed, holding up every client)."""
+    for available in (False, True, False, True, False):
+        await staff.data(
+            'mutation($a: Boolean!) { setMenuItemAvailable(menuItemId: "cola",'
+            " available: $a) { available } }",
+            {"a": available},
+        )
+    reads = 0
+    first_read = threading.Event()  # the backend's loop runs on its own thread
+    db = backend.db
+    read = db.read
+
+    async def counted(reader: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        first_read.set()
+        return await read(reader)
+
+    db.read = counted  # type: ignore[method-assign]
+    ws = await GraphQLWS.connect(staff.url, staff.token)
+    await ws.subscribe("o", ORDER_CHANGES, {"after": 0})
+    assert await asyncio.to_thread(first_read.wait, 10)
+    await asyncio.sleep(0.3)  # what it does while nothing new is committed
+    assert reads <= 2
+    placed = await public.place()
+    (change,) = await changes(ws, "o", 1)
+    assert change["order"]["id"] == placed["order"]["id"]
     await ws.close()
