@@ -34,7 +34,13 @@ from backend.demo import (
     DemoThread,
 )
 from backend.errors import DISK_FULL_MESSAGE, HandlersConfigError, StorageError, StorageFull
-from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
+from backend.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    Settings,
+    default_data_dir,
+    feed_memory_from_env,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -183,6 +189,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         )
     if not 0 <= args.port <= 65535:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
+    try:
+        args.feed_memory = feed_memory_from_env()
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -722,6 +732,7 @@ def main(argv: list[str] | None = None) -> int:
         backup_dir=None if args.backup_dir is None else args.backup_dir.expanduser().resolve(),
         phone_region=args.phone_region,
         metrics_token=args.metrics_token,
+        feed_memory=args.feed_memory,
     )
     if args.reset:
         reset_demo(settings.db_path)

@@ -153,7 +153,9 @@ class Backend:
         last_seq, last_cursor = await self.db.read(
             lambda conn: (events.last_seq(conn), events.last_log_cursor(conn))
         )
-        self.notifier = Notifier(last_seq=last_seq, last_cursor=last_cursor)
+        self.notifier = Notifier(
+            last_seq=last_seq, last_cursor=last_cursor, memory=self.settings.feed_memory
+        )
         self.db.on_commit = self.notifier.on_commit
         self.delivery_commands = DeliveryCommands(self.db, self.notifier, self.registry)
         self.services = Services(

@@ -92,8 +92,14 @@ def list_events(
     return [event_from_row(row) for row in rows]
 
 
-def order_events_after(conn: sqlite3.Connection, after_seq: int) -> list[EventRecord]:
-    rows = conn.execute(SQL.order_events_after, {"after_seq": after_seq, "limit": MAX_PAGE})
+def page_after(conn: sqlite3.Connection, after_seq: int) -> list[EventRecord]:
+    """The next page of events after ``after_seq``, of every kind.
+
+    A feed's catch-up (notifier.tail) pages by the last item it got; a page that
+    skipped some kinds could be empty while events of those kinds are stored, and the
+    reader would ask for the same page again and again. The subscription filters.
+    """
+    rows = conn.execute(SQL.events_page_after, {"after_seq": after_seq, "limit": MAX_PAGE})
     return [event_from_row(row) for row in rows]
 
 

@@ -71,13 +71,23 @@ async def tail(
     cursor: int,
     load: Callable[[int], Awaitable[list[T]]],
 ) -> AsyncIterator[T]:
-    """Every item after ``cursor``, forever: stored ones first, then live ones."""
+    """Every item after ``cursor``, forever: stored ones first, then live ones.
+
+    ``load(cursor)`` returns the next stored items after ``cursor`` in key order, of
+    every kind (a caller filters what it yields): it is empty only when nothing after
+    ``cursor`` is stored, and then the reader waits for the next commit.
+    """
     while True:
         items = feed.since(cursor)
+        seen = cursor
         if items is None:
+            # Everything up to what memory has seen is stored before the read starts.
+            seen = max(cursor, feed.last_key)
             items = await load(cursor)
         if not items:
-            await feed.wait_beyond(cursor)
+            # Nothing stored after ``cursor``: wait for a commit after what the read
+            # could see, never read the same page again meanwhile.
+            await feed.wait_beyond(seen)
             continue
         for item in items:
             cursor = key(item)
@@ -95,9 +105,9 @@ def log_key(entry: LogEntry) -> int:
 class Notifier:
     """Receives what each commit published and hands it to the feeds and listeners."""
 
-    def __init__(self, *, last_seq: int, last_cursor: int) -> None:
-        self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq)
-        self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor)
+    def __init__(self, *, last_seq: int, last_cursor: int, memory: int = FEED_MEMORY) -> None:
+        self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq, capacity=memory)
+        self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor, capacity=memory)
         self._listeners: list[Callable[[list[EventRecord]], None]] = []
         # Bumped by every commit that published something, and by handler changes
         # that write no event (pause/resume): what the handler figures follow.

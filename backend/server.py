@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 
 GRAPHQL_PATH = "/graphql"
 
+# A peer that vanished (its machine off, the network gone) is found by TCP keep-alive
+# probes, which its kernel answers whatever its program is doing: first after this
+# long idle, then every interval, given up after this many unanswered.
+TCP_KEEPALIVE_IDLE_SECONDS = 30
+TCP_KEEPALIVE_INTERVAL_SECONDS = 10
+TCP_KEEPALIVE_PROBES = 3
+
 
 class _BodyTooLarge(Exception):
     pass
@@ -111,6 +118,7 @@ class Server:
         self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            _keep_alive(self.socket)  # accepted connections inherit it
             self.socket.bind((host, port))
             self.socket.listen(1024)
         except OSError:
@@ -124,6 +132,13 @@ class Server:
             http="httptools",
             ws="websockets-sansio",
             ws_max_size=1024 * 1024,
+            # No WebSocket keep-alive pings (issue 11.3). A ping queues behind what was
+            # sent before it, so a subscriber that reads slower than events come in
+            # answers it only once it has read its backlog: uvicorn took it for dead
+            # after 20 s and cut it mid-feed. A live reader is never cut for being
+            # behind; a vanished one is found by TCP keep-alive (_keep_alive), and a
+            # stalled one costs one parked subscription and a bounded send buffer.
+            ws_ping_interval=None,
             lifespan="off",
             log_level="warning",
             access_log=False,
@@ -152,3 +167,16 @@ class Server:
             await self._task
             self._task = None
         self.socket.close()
+
+
+def _keep_alive(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    # Not every platform lets a program choose the timings; where not, the system's.
+    for name, value in (
+        ("TCP_KEEPIDLE", TCP_KEEPALIVE_IDLE_SECONDS),
+        ("TCP_KEEPINTVL", TCP_KEEPALIVE_INTERVAL_SECONDS),
+        ("TCP_KEEPCNT", TCP_KEEPALIVE_PROBES),
+    ):
+        option = getattr(socket, name, None)
+        if option is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, option, value)

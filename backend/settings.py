@@ -19,8 +19,11 @@ MAX_QUANTITY = 99
 MAX_PAGE = 500
 
 # How many committed events and log entries subscribers can catch up on from memory
-# before they read the database instead.
+# before they read the database instead (a reader further behind reads it page by page).
 FEED_MEMORY = 10_000
+# Hidden, for tests and load reproductions: a smaller feed memory makes every lagging
+# subscriber take the database path (``PASSLINE_FEED_MEMORY=50 main.py --headless``).
+FEED_MEMORY_ENV = "PASSLINE_FEED_MEMORY"
 # Units of work committed together in one transaction at most (group commit).
 MAX_UNITS_PER_COMMIT = 256
 
@@ -58,10 +61,24 @@ class Settings:
     backup_dir: Path | None = None
     # Reads GET /metrics besides the staff token (None: $PASSLINE_METRICS_TOKEN or none).
     metrics_token: str | None = None
+    # Items each feed keeps in memory for subscribers (see FEED_MEMORY).
+    feed_memory: int = FEED_MEMORY
 
     @property
     def backup_folder(self) -> Path:
         return self.backup_dir or self.db_path.parent / BACKUP_FOLDER_NAME
+
+
+def feed_memory_from_env() -> int:
+    """:data:`FEED_MEMORY`, or the positive count in ``$PASSLINE_FEED_MEMORY``."""
+    import os
+
+    value = os.environ.get(FEED_MEMORY_ENV, "").strip()
+    if not value:
+        return FEED_MEMORY
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{FEED_MEMORY_ENV} must be a positive whole number, not {value!r}")
+    return int(value)
 
 
 def resource_path(name: str) -> Path:

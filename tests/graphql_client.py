@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import websockets
@@ -94,12 +96,29 @@ async def open_ws(
     http_url: str,
     subprotocols: Sequence[str] | None = (GRAPHQL_TRANSPORT_WS,),
     origin: str | None = None,
+    *,
+    slow_reader: bool = False,
 ) -> ClientConnection:
-    """A raw WebSocket to the API, before any graphql-transport-ws message."""
+    """A raw WebSocket to the API, before any graphql-transport-ws message.
+
+    A ``slow_reader`` has a small receive buffer, so that the server's sends stall as
+    soon as it stops reading, and sends no keep-alive pings of its own: a reader that
+    is behind sees the answer to its ping only after everything sent before it.
+    """
+    sock = None
+    if slow_reader:
+        parts = urlsplit(http_url)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
     return await websockets.connect(
         ws_url(http_url),
         subprotocols=None if subprotocols is None else [Subprotocol(p) for p in subprotocols],
         origin=None if origin is None else Origin(origin),
+        sock=sock,
+        ping_interval=None if slow_reader else 20.0,
+        max_queue=1 if slow_reader else 16,
     )
 
 
@@ -122,8 +141,10 @@ class GraphQLWS:
         self.connection = connection
 
     @classmethod
-    async def connect(cls, http_url: str, token: str | None) -> GraphQLWS:
-        connection = await open_ws(http_url)
+    async def connect(
+        cls, http_url: str, token: str | None, *, slow_reader: bool = False
+    ) -> GraphQLWS:
+        connection = await open_ws(http_url, slow_reader=slow_reader)
         payload = {} if token is None else {"authorization": f"Bearer {token}"}
         await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await connection.recv())

@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "subprocess-staff-token"
 
 
-def start(db: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PASSLINE_STAFF_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
+def start(db: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``main.py --headless`` on ``db``; ``env``: more environment variables."""
+    env = {**os.environ, "PASSLINE_STAFF_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.Popen(
         [
             sys.executable,

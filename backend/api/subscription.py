@@ -40,7 +40,7 @@ class Subscription:
         start = feed.last_key if after_seq is None else max(after_seq, 0)
 
         async def load(cursor: int) -> list[EventRecord]:
-            return await services.db.read(lambda conn: events.order_events_after(conn, cursor))
+            return await services.db.read(lambda conn: events.page_after(conn, cursor))
 
         async for event in tail(feed, event_key, start, load):
             if event.order_id is not None:
@@ -66,7 +66,7 @@ class Subscription:
         yield Order.of(found)
 
         async def load(cursor: int) -> list[EventRecord]:
-            return await services.db.read(lambda conn: events.order_events_after(conn, cursor))
+            return await services.db.read(lambda conn: events.page_after(conn, cursor))
 
         async for event in tail(services.notifier.events, event_key, seen, load):
             if event.order_id == order_id:

@@ -128,9 +128,9 @@ WHERE seq < :before_seq AND seq > :after_seq
 ORDER BY seq DESC
 LIMIT :limit;
 
--- name: order_events_after
+-- name: events_page_after
 SELECT seq, id, type, order_id, payload, created_at, causation_id
-FROM events WHERE order_id IS NOT NULL AND seq > :after_seq
+FROM events WHERE seq > :after_seq
 ORDER BY seq LIMIT :limit;
 
 -- name: events_of_order

@@ -64,3 +64,31 @@ async def test_waiters_wake_on_publish() -> None:
     assert not waiter.done()
     feed.publish([1])
     await asyncio.wait_for(waiter, 1)
+
+
+async def test_tail_never_reads_storage_again_until_something_is_committed() -> None:
+    """A load that finds nothing (here: it skips what its reader does not want) is not
+    repeated until a commit: before, the reader read the database in a hot loop."""
+    feed: Feed[int] = Feed(ident, last_key=0, capacity=2)
+    feed.publish([1, 2, 3, 4])  # 1 and 2 are out of memory: the cursor 0 reads storage
+    loads: list[int] = []
+
+    async def load(cursor: int) -> list[int]:
+        loads.append(cursor)
+        await asyncio.sleep(0)  # a read lets the loop run, as the database's does
+        return [key for key in range(cursor + 1, feed.last_key + 1) if key % 5 == 0]
+
+    received: list[int] = []
+
+    async def consume() -> None:
+        async for key in tail(feed, ident, 0, load):
+            received.append(key)
+            return
+
+    task = asyncio.create_task(consume())
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert loads == [0] and not task.done()
+    feed.publish([5])
+    await asyncio.wait_for(task, 1)
+    assert received == [5]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 
 from backend.embedded import Backend
+from backend.settings import FEED_MEMORY
 from tests.conftest import running
 from tests.graphql_client import GraphQLHTTP, GraphQLWS
 
@@ -26,13 +29,35 @@ subscription Log($after: String) {
 
 
 @pytest.fixture
-def backend(db_path: Path) -> Iterator[Backend]:
+def feed_memory() -> int:
+    """Items each feed keeps in memory; a test parametrizes it to make readers lag past it."""
+    return FEED_MEMORY
+
+
+@pytest.fixture
+def backend(db_path: Path, feed_memory: int) -> Iterator[Backend]:
     """The restaurant's handlers subscribe but are paused: only these tests' changes flow."""
-    with running(db_path) as server:
+    with running(db_path, feed_memory=feed_memory) as server:
         assert server.delivery_commands is not None
         for definition in server.registry:
             server.call(server.delivery_commands.set_paused(definition.name, True))
         yield server
+
+
+class ReadCounter:
+    """Counts the backend's database reads (they still run): who read it how often."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.count = 0
+        self.first = threading.Event()  # the backend's loop runs on its own thread
+        read = backend.db.read
+
+        async def counted(reader: Any) -> Any:
+            self.count += 1
+            self.first.set()
+            return await read(reader)
+
+        backend.db.read = counted  # type: ignore[method-assign]
 
 
 async def changes(ws: GraphQLWS, op_id: str, count: int) -> list[dict[str, Any]]:
@@ -149,4 +174,78 @@ async def test_event_log_can_follow_only_some_event_types(
     entry = (await ws.next_data("m"))["eventLog"]["event"]
     assert entry["type"] == "menu_item_changed"
     assert entry["payload"]["menuItem"]["id"] == "cola"
+    await ws.close()
+
+
+@pytest.mark.parametrize("feed_memory", [2])
+async def test_catching_up_past_events_of_no_order_reads_the_database_once(
+    backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """Catching up on orderChanges from before the memory, over events that are not
+    about an order, must wait for the next order event, not read the database again
+    and again meanwhile (it did, as fast as the loop allowed, holding up every client)."""
+    for available in (False, True, False, True, False):
+        await staff.data(
+            'mutation($a: Boolean!) { setMenuItemAvailable(menuItemId: "cola",'
+            " available: $a) { available } }",
+            {"a": available},
+        )
+    reads = ReadCounter(backend)
+    ws = await GraphQLWS.connect(staff.url, staff.token)
+    await ws.subscribe("o", ORDER_CHANGES, {"after": 0})
+    assert await asyncio.to_thread(reads.first.wait, 10)
+    await asyncio.sleep(0.3)  # what it does while nothing new is committed
+    assert reads.count <= 2
+    placed = await public.place()
+    (change,) = await changes(ws, "o", 1)
+    assert change["order"]["id"] == placed["order"]["id"]
+    await ws.close()
+
+
+def stored(db_path: Path) -> tuple[list[int], list[int]]:
+    """The seqs of the stored order events and the event log's cursors, in order."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        seqs = [row[0] for row in conn.execute(STORED_ORDER_EVENTS)]
+        cursors = [row[0] for row in conn.execute(STORED_LOG)]
+    return seqs, cursors
+
+
+STORED_ORDER_EVENTS = "SELECT seq FROM events WHERE order_id IS NOT NULL ORDER BY seq"
+STORED_LOG = "SELECT cursor FROM event_log ORDER BY cursor"
+
+
+@pytest.mark.parametrize("feed_memory", [5])
+async def test_a_slow_reader_gets_every_event_in_order_while_many_are_committed(
+    backend: Backend, db_path: Path, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """Far more events than the feed keeps in memory are committed while a subscriber
+    reads slowly: it moves between the database and memory many times and must get
+    every order change and every log entry after its cursor, in order, once each."""
+    await asyncio.gather(*(public.place() for _ in range(20)))
+    reads = ReadCounter(backend)
+    ws = await GraphQLWS.connect(staff.url, staff.token, slow_reader=True)
+    await ws.subscribe("c", ORDER_CHANGES, {"after": 0})
+    await ws.subscribe("l", EVENT_LOG, {"after": "0"})
+    placing = asyncio.gather(*(public.place() for _ in range(120)))
+    got: dict[str, list[int]] = {"c": [], "l": []}
+
+    async def read_until(want: tuple[list[int], list[int]]) -> None:
+        while len(got["c"]) < len(want[0]) or len(got["l"]) < len(want[1]):
+            message = await ws.receive()
+            assert message["type"] == "next" and "errors" not in message["payload"], message
+            data = message["payload"]["data"]
+            if message["id"] == "c":
+                got["c"].append(data["orderChanges"]["seq"])
+            else:
+                got["l"].append(int(data["eventLog"]["cursor"]))
+            await asyncio.sleep(0.002)  # the slow reader: the server's sends back up
+
+    await read_until(([0] * 20, []))
+    await placing
+    want = stored(db_path)
+    await read_until(want)
+    assert got["c"] == want[0]
+    assert got["l"] == want[1]
+    assert len(want[0]) == len(want[1]) == 140  # handlers paused: an entry an event
+    assert reads.count > 2  # it went back to the database, more than once
     await ws.close()
