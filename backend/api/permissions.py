@@ -1,4 +1,4 @@
-"""The one permission class every root field carries; it asks ``auth.POLICY``."""
+"""The permission classes every root field carries: ``auth.POLICY``, then text arguments."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
+from backend.api.arguments import TextArguments
 from backend.api.types import Info
 from backend.auth import authorize
 
@@ -19,4 +20,5 @@ class RolePolicy(BasePermission):
         return True
 
 
-GUARDED: list[type[BasePermission]] = [RolePolicy]
+# The role first: a caller who may not call a field learns nothing about its arguments.
+GUARDED: list[type[BasePermission]] = [RolePolicy, TextArguments]
