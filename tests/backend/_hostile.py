@@ -11,8 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import hypothesis_graphql
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from backend.api.schema import build_schema
 
 # Bounded runs for `make test`: every property file stays well under 30 s.
 BOUNDED = settings(
@@ -62,14 +65,12 @@ def _nested(depth: int, kind: str) -> Raw:
 deep = st.builds(_nested, st.integers(20, 3_000), st.sampled_from(["array", "object"]))
 
 scalars = st.none() | st.booleans() | numbers | texts
-json_values = (
-    st.recursive(
-        scalars,
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
-        max_leaves=12,
-    )
-    | deep
+trees = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
+    max_leaves=12,
 )
+json_values = st.one_of(trees, trees, trees, deep)  # deep one time in four
 
 
 def raw_json(value: Any) -> bytes:
@@ -89,10 +90,23 @@ DOCUMENTS = [
     "{ __schema { types { name } } }",
     "",
 ]
-documents = st.sampled_from(DOCUMENTS) | texts
+# Documents built from the schema: every query and mutation field with any arguments.
+schema_documents = hypothesis_graphql.from_schema(str(build_schema()))
+documents = st.sampled_from(DOCUMENTS) | schema_documents | texts
 
-# A request body: the right keys with any values, any keys, or not an object at all.
+# A request body: most often the right keys with values of the right type (any
+# variables), else the right keys with any values, or not an object at all.
+requests = st.fixed_dictionaries(
+    {"query": documents},
+    optional={
+        "variables": st.dictionaries(st.sampled_from(["n", "id", "r", "a"]), json_values),
+        "operationName": st.sampled_from(["A", "B"]) | texts,
+    },
+)
 bodies = st.one_of(
+    requests,
+    requests,
+    requests,
     st.fixed_dictionaries(
         {"query": documents},
         optional={
@@ -114,6 +128,8 @@ def _spoil(body: bytes, at: int, junk: bytes) -> bytes:
 # Bytes on the wire: the body as UTF-8, in another encoding, with bytes UTF-8 does not
 # allow, or no JSON at all.
 wire_bodies = st.one_of(
+    bodies,
+    bodies,
     bodies,
     st.builds(
         _spoil, bodies, st.integers(0, 10_000), st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80"])
