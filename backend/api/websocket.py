@@ -8,7 +8,8 @@ crashed it (the socket dropped with 1006 and a traceback). Here:
 - a subscribe that cannot run (a syntax error, a document over the limits, a document
   with several operations and no operationName, an unknown operationName) gets an
   ``error`` message for its id and the connection serves on;
-- ``connection_init`` with ``"payload": null`` is one without a payload;
+- ``connection_init`` with ``"payload": null`` is one without a payload, and a
+  ``pong`` carries the ``ping``'s payload;
 - a close reason fits the 123 bytes a close frame has, and is UTF-8 whatever the
   client sent (a lone surrogate or a 300-character id used to crash the close).
 """
@@ -27,6 +28,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     Message,
+    PingMessage,
     SubscribeMessage,
 )
 
@@ -39,6 +41,7 @@ MAX_CLOSE_REASON_BYTES = 123
 
 _TYPES = ("connection_init", "ping", "pong", "subscribe", "complete")
 _NEEDS_ID = ("subscribe", "complete")
+_OBJECT_PAYLOADS = ("connection_init", "ping", "pong")  # each optional, or null
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,8 @@ def _malformed(message: object) -> str | None:
     if not isinstance(message.get("id", ""), str):
         return "the message id must be a string"
     payload = message.get("payload")
-    if kind == "connection_init" and not _optional(message, "payload", dict):
-        return "the connection_init payload must be an object"
+    if kind in _OBJECT_PAYLOADS and not _optional(message, "payload", dict):
+        return f"the {kind} payload must be an object"
     if kind != "subscribe":
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
@@ -113,6 +116,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             # The reference server treats a null payload as none; strawberry closes.
             message = {"type": "connection_init"}
         await super().handle_message(message)
+
+    async def handle_ping(self, message: PingMessage) -> None:
+        # The reference server answers with the ping's payload (a client may time
+        # its pings with it); strawberry's pong had none.
+        payload = message.get("payload")
+        await self.send_message(
+            {"type": "pong"} if payload is None else {"type": "pong", "payload": payload}
+        )
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message["payload"]

@@ -148,6 +148,15 @@ async def test_connection_init_with_a_null_payload_is_one_without_a_payload(
     await ws.close()
 
 
+async def test_a_pong_carries_the_pings_payload(staff: GraphQLHTTP) -> None:
+    ws = await GraphQLWS.connect(staff.url, staff.token)
+    await ws.connection.send(json.dumps({"type": "ping", "payload": {"sentAt": 12}}))
+    assert json.loads(await ws.connection.recv()) == {"type": "pong", "payload": {"sentAt": 12}}
+    await ws.connection.send(json.dumps({"type": "ping"}))
+    assert json.loads(await ws.connection.recv()) == {"type": "pong"}
+    await ws.close()
+
+
 # -- a message out of protocol: 4400 with a reason, and the server serves on --------------
 
 
@@ -186,6 +195,7 @@ def raw_subscribe(variables: str) -> str:
         pytest.param(json.dumps({"type": "x" * 300}), "unknown message type", id="long type"),
         pytest.param(json.dumps({"type": ["subscribe"]}), "unknown message type", id="list type"),
         pytest.param(json.dumps({"type": "complete"}), "id", id="complete without an id"),
+        pytest.param(json.dumps({"type": "ping", "payload": 1}), "payload", id="ping payload 1"),
         pytest.param(subscribe("1", MENU, operationName=1), "operationName", id="operationName 1"),
         pytest.param(subscribe("1", MENU, variables=0), "variables", id="variables 0"),
         pytest.param(subscribe("1", MENU, extensions=[]), "extensions", id="extensions a list"),
