@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import uuid
 
 import strawberry
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.context import Services
+from backend.api.errors import INTERNAL_ERROR
 from backend.api.view import GraphQLView, error_response
 from backend.errors import ErrorCode
 from backend.metrics import METRICS_PATH, MetricsEndpoint
@@ -69,6 +71,40 @@ class BodyLimit:
             await too_large(scope, receive, send)
 
 
+class InternalErrors:
+    """An exception that escapes the app still gets a GraphQL-shaped 500 with an id.
+
+    Every failure a client can cause is answered inside the app with a 4xx; this is
+    for a fault of ours, which uvicorn would answer with a plain-text 500. The
+    traceback goes to the log under the id the client sees.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception:
+            if started:  # too late for another answer; uvicorn ends the response
+                raise
+            error_id = uuid.uuid4().hex[:12]
+            log.exception("internal error %s in %s %s", error_id, scope["method"], scope["path"])
+            message = f"internal error (id {error_id}); the details are in the server log"
+            response = error_response(500, message, INTERNAL_ERROR, id=error_id)
+            await response(scope, receive, send)
+
+
 class Router:
     """``/graphql`` for the API and GraphiQL, ``/metrics`` for Prometheus; anything else
     is a 404."""
@@ -105,7 +141,9 @@ def build_app(
     endpoint = MetricsEndpoint(
         services.metrics, services.db, services.registry, services.tokens, metrics_token
     )
-    return BodyLimit(Router(GraphQLView(services, schema, allowed_origins), endpoint))
+    return InternalErrors(
+        BodyLimit(Router(GraphQLView(services, schema, allowed_origins), endpoint))
+    )
 
 
 class Server:

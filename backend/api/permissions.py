@@ -1,7 +1,8 @@
-"""The one permission class of the API; it asks ``auth.POLICY``.
+"""The permission classes of the API: ``auth.POLICY``, then text arguments.
 
-Every root field carries it, and so does ``Order.events``, the way from an order into
-the runner's record of it. For a caller that some field below the root is refused to
+Every root field carries both (:data:`GUARDED`); ``Order.events`` and
+``Order.cancelReason``, the staff's fields below the root, carry the role check
+(:data:`STAFF_FIELD`). For a caller that some field below the root is refused to
 (POLICY lists those too), the root field also checks the whole selection before it
 runs: a mutation asking for what its caller may not read is refused before it changes
 anything, and a subscription before its first message, rather than once per message.
@@ -24,6 +25,7 @@ from graphql import (
 )
 from strawberry.permission import BasePermission
 
+from backend.api.arguments import TextArguments
 from backend.auth import LIMITED_ROLES, POLICY, Principal, authorize
 
 if TYPE_CHECKING:  # types.py puts this class on its fields
@@ -88,4 +90,7 @@ class SelectionAuthorizer:
                 self.check(fragment.type_condition.name.value, fragment.selection_set.selections)
 
 
-GUARDED: list[type[BasePermission]] = [RolePolicy]
+# The role first: a caller who may not call a field learns nothing about its arguments.
+GUARDED: list[type[BasePermission]] = [RolePolicy, TextArguments]
+# A field below the root (it takes no text): the role only, once per object it is on.
+STAFF_FIELD: list[type[BasePermission]] = [RolePolicy]

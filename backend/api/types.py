@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from backend import events as event_log
 from backend import orders, status
 from backend.api.context import Context
-from backend.api.permissions import GUARDED
+from backend.api.permissions import STAFF_FIELD
 from backend.events import DeliveryRow, EventRecord, InvocationRow
 from backend.menu import MenuItem as MenuRow
 
@@ -213,7 +213,7 @@ class Order:
         description="The reason staff gave when they cancelled the order; null unless "
         "CANCELLED (the staff's note to each other: the customer's accessToken may not "
         "read it).",
-        permission_classes=GUARDED,
+        permission_classes=STAFF_FIELD,
     )
     async def cancel_reason(self, info: Info) -> str | None:
         if status.OrderStatus(self.status) is not status.OrderStatus.CANCELLED:
@@ -226,7 +226,7 @@ class Order:
     @strawberry.field(
         description="The order's history, oldest first (the staff's: the customer's "
         "accessToken may not read it).",
-        permission_classes=GUARDED,
+        permission_classes=STAFF_FIELD,
     )
     async def events(self, info: Info) -> list[Event]:
         order_id = str(self.id)

@@ -1,4 +1,9 @@
-"""The GraphQL endpoint: strawberry's ASGI view with our context, auth and error bodies."""
+"""The GraphQL endpoint: strawberry's ASGI view with our context, auth and error bodies.
+
+Whatever a client sends, the answer is a GraphQL-shaped body: a request that never
+reached execution gets a 4xx with ``errors[0].extensions.code`` and a message that
+says what to send instead.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +13,41 @@ from datetime import timedelta
 from typing import Any
 
 import strawberry
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.types import ExecutionResult
 
+from backend.api import decoding
 from backend.api.context import Context, Services
+from backend.api.operation import unchosen_operation
+from backend.api.websocket import ClosingAdapter, TransportWSHandler, UnreadableMessage
 from backend.auth import PUBLIC
 from backend.errors import ErrorCode
 from backend.metrics import NO_OPERATION, OK
 from backend.settings import WS_CONNECTION_INIT_SECONDS
 
 
-def error_response(status_code: int, message: str, code: ErrorCode) -> Response:
+def error_response(
+    status_code: int, message: str, code: ErrorCode | str, **extensions: str
+) -> Response:
     """A GraphQL-shaped error body for a request that never reached execution."""
-    body = {"errors": [{"message": message, "extensions": {"code": code.value}}]}
+    body = {"errors": [{"message": message, "extensions": {"code": str(code), **extensions}}]}
     return Response(json.dumps(body), status_code=status_code, media_type="application/json")
+
+
+class RequestRefused(HTTPException):
+    """A request refused before execution, with its contract code."""
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.BAD_USER_INPUT) -> None:
+        super().__init__(400, message)
+        self.code = code
 
 
 _SEND_JSON = 'send {"query": "...", "variables": {...}} with Content-Type: application/json'
@@ -46,44 +62,18 @@ _HTTP_ERRORS = {
     "subscriptions are not allowed when using GET": _OVER_WEBSOCKET,
     "Unsupported content type": "send the request as JSON with Content-Type: application/json",
     "No GraphQL query found in the request": 'the body has no "query"; send {"query": "..."}',
+    "Batching is not enabled": "send one operation per request; a JSON list (a batch) is not "
+    "served",
 }
-
-
-def _malformed(message: object) -> str | None:
-    """Why ``message`` is not a graphql-transport-ws message, for what strawberry misses.
-
-    strawberry closes with 4400 on a missing key, but a message of the wrong shape (a
-    list, an object id, a string payload) raises inside it and drops the connection.
-    """
-    if not isinstance(message, dict):
-        return "a message must be a JSON object with a type"
-    if not isinstance(message.get("id", ""), str):
-        return "the message id must be a string"
-    if message.get("type") != "subscribe":
-        return None
-    payload = message.get("payload")
-    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-        return "the subscribe payload must be an object with a query string"
-    if not isinstance(payload.get("variables") or {}, dict):
-        return "the subscribe variables must be an object"
-    return None
 
 
 # Where an HTTP request's scope keeps its context, for the request's metrics.
 _CONTEXT = "passline.context"
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    async def handle_message(self, message: Message) -> None:
-        reason = _malformed(message)
-        if reason is not None:
-            await self.handle_invalid_message(reason)
-            return
-        await super().handle_message(message)
-
-
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = ClosingAdapter
 
     def __init__(
         self, services: Services, schema: strawberry.Schema, allowed_origins: tuple[str, ...] = ()
@@ -110,6 +100,8 @@ class GraphQLView(GraphQL[Context, None]):
         outcome: str | None = None  # found in the context once it ran
         try:
             response = await self.run(Request(scope=scope, receive=receive))
+        except RequestRefused as exc:
+            response = error_response(exc.status_code, exc.reason, exc.code)
         except HTTPException as exc:
             message = _HTTP_ERRORS.get(exc.reason, exc.reason)
             code = ErrorCode.BAD_USER_INPUT if exc.status_code < 500 else ErrorCode.LIMIT_EXCEEDED
@@ -123,11 +115,53 @@ class GraphQLView(GraphQL[Context, None]):
         metrics.request(operation_type, outcome, time.perf_counter() - started)
 
     def parse_json(self, data: str | bytes) -> Any:
-        decoded = super().parse_json(data)
+        try:
+            decoded = decoding.decode(data)
+        except decoding.Unreadable as exc:
+            raise RequestRefused(exc.message, exc.code) from exc
         # strawberry expects a request (or a batch) and fails on `null`, `1` or `"…"`.
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "Request body is not a JSON object")
         return decoded
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Only WebSocket messages get here (parse_json reads HTTP bodies): the handler
+        # closes with 4400 and this reason instead of dropping the connection.
+        try:
+            return decoding.decode(data)
+        except decoding.Unreadable as exc:
+            return UnreadableMessage(exc.message)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, GraphQLRequestData) and not isinstance(
+            parsed.operation_name, str | None
+        ):
+            raise RequestRefused('"operationName" must be a string (or null); ' + _SEND_JSON)
+        return parsed
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Any,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        reason = unchosen_operation(request_data.query, request_data.operation_name)
+        if reason is not None:
+            raise RequestRefused(reason)
+        return await super().execute_single(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=request_data,
+        )
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         if isinstance(request, WebSocket):
