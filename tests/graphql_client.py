@@ -1,21 +1,31 @@
-"""Small GraphQL clients for tests: HTTP over httpx, graphql-transport-ws over websockets."""
+"""The project's one GraphQL client (clients/graphql.py), adapted for tests: answers are
+returned whole (errors included) for the test to assert on, and every wait has a limit.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Origin, Subprotocol
 
-GRAPHQL_TRANSPORT_WS = "graphql-transport-ws"
+from clients.graphql import GRAPHQL_TRANSPORT_WS, Connection, bearer, open_ws, request_body, ws_url
+
+__all__ = [
+    "GRAPHQL_TRANSPORT_WS",
+    "PLACE_ORDER",
+    "GraphQLHTTP",
+    "GraphQLWS",
+    "open_ws",
+    "order_input",
+    "until_closed",
+    "ws_url",
+]
 
 PLACE_ORDER = """
 mutation Place($input: PlaceOrderInput!, $key: String) {
@@ -51,12 +61,13 @@ class GraphQLHTTP:
     authorization: str | None = None  # sent as it is instead of "Bearer <token>"
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-        authorization = self.authorization
-        if authorization is None and self.token is not None:
-            authorization = f"Bearer {self.token}"
-        headers = {} if authorization is None else {"Authorization": authorization}
+        headers = (
+            bearer(self.token)
+            if self.authorization is None
+            else {"Authorization": self.authorization}
+        )
         return await self.client.post(
-            self.url, json={"query": query, "variables": variables or {}}, headers=headers
+            self.url, json=request_body(query, variables), headers=headers
         )
 
     async def run(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -86,23 +97,6 @@ class GraphQLHTTP:
         return placed
 
 
-def ws_url(http_url: str) -> str:
-    return "ws" + http_url.removeprefix("http")
-
-
-async def open_ws(
-    http_url: str,
-    subprotocols: Sequence[str] | None = (GRAPHQL_TRANSPORT_WS,),
-    origin: str | None = None,
-) -> ClientConnection:
-    """A raw WebSocket to the API, before any graphql-transport-ws message."""
-    return await websockets.connect(
-        ws_url(http_url),
-        subprotocols=None if subprotocols is None else [Subprotocol(p) for p in subprotocols],
-        origin=None if origin is None else Origin(origin),
-    )
-
-
 async def until_closed(
     connection: ClientConnection, seconds: float = 10.0
 ) -> tuple[list[dict[str, Any]], int | None]:
@@ -115,41 +109,21 @@ async def until_closed(
     return messages, connection.close_code
 
 
-class GraphQLWS:
-    """A graphql-transport-ws client for one connection."""
+class GraphQLWS(Connection):
+    """A graphql-transport-ws connection whose waits are limited (10 s by default)."""
 
-    def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
+    @property
+    def connection(self) -> ClientConnection:
+        """The WebSocket itself, to send what the protocol does not."""
+        return self.websocket
 
     @classmethod
     async def connect(cls, http_url: str, token: str | None) -> GraphQLWS:
-        connection = await open_ws(http_url)
-        payload = {} if token is None else {"authorization": f"Bearer {token}"}
-        await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
-        ack = json.loads(await connection.recv())
-        assert ack["type"] == "connection_ack", ack
-        return cls(connection)
+        return await cls.open(http_url, token)
 
-    async def subscribe(
-        self, op_id: str, query: str, variables: dict[str, Any] | None = None
-    ) -> None:
-        message = {
-            "id": op_id,
-            "type": "subscribe",
-            "payload": {"query": query, "variables": variables or {}},
-        }
-        await self.connection.send(json.dumps(message))
-
-    async def receive(self, seconds: float = 10.0) -> dict[str, Any]:
+    async def receive(self, seconds: float | None = 10.0) -> dict[str, Any]:
         """The next message, skipping pings."""
-        while True:
-            message: dict[str, Any] = json.loads(
-                await asyncio.wait_for(self.connection.recv(), seconds)
-            )
-            if message["type"] == "ping":
-                await self.connection.send(json.dumps({"type": "pong"}))
-                continue
-            return message
+        return await super().receive(seconds)
 
     async def next_data(self, op_id: str, seconds: float = 10.0) -> dict[str, Any]:
         message = await self.receive(seconds)
@@ -174,6 +148,3 @@ class GraphQLWS:
             assert await self.receive(seconds) == {"id": op_id, "type": "complete"}
         assert errors, message
         return errors[0]
-
-    async def close(self) -> None:
-        await self.connection.close()
