@@ -16,23 +16,14 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from backend import phones
-from backend.demo import (
-    DEFAULT_ORDERS_PER_MINUTE,
-    MAX_ORDERS_PER_MINUTE,
-    Demo,
-    DemoSettings,
-    DemoThread,
-)
 from backend.errors import DISK_FULL_MESSAGE, HandlersConfigError, StorageError, StorageFull
 from backend.settings import (
     DEFAULT_HOST,
@@ -41,16 +32,19 @@ from backend.settings import (
     default_data_dir,
     feed_memory_from_env,
 )
+from clients.demo import (
+    DEFAULT_ORDERS_PER_MINUTE,
+    MAX_ORDERS_PER_MINUTE,
+    Demo,
+    DemoSettings,
+    DemoThread,
+)
 
 if TYPE_CHECKING:
-    import httpx
-
     from backend.embedded import Backend
     from backend.registry import Registry
     from handlers.sdk.adapters import Adapters
-    from ui.main_window import MainWindow
 
-SELF_TEST_TIMEOUT_SECONDS = 30.0  # each wait of --self-test, at most
 DATABASE_NAME = "passline.db"
 # The demo's made-up orders, text messages and tickets stay in a folder of their own.
 DEMO_FOLDER = "demo"
@@ -471,243 +465,35 @@ def already_running(settings: Settings) -> tuple[str, str] | str | None:
     """What listens on the dashboard's address already: None (nothing: start the
     embedded backend), ``(url, token)`` (this database's Passline: open a window on
     it), or why this one cannot start there."""
-    import socket
-
-    import httpx
-
     from backend.auth import existing_staff_token
+    from clients import probe
 
     if settings.port == 0:
         return None
-    try:
-        with socket.create_connection((settings.host, settings.port), timeout=1.0):
-            pass
-    except OSError:
-        return None
-    url = graphql_url(f"{settings.host}:{settings.port}")
-    token = existing_staff_token(settings.db_path)
-    beside = (
-        f"to run this one beside it, pass another --port (e.g. --port {settings.port + 1}, "
-        "or --port 0 for any free port)"
+    return probe.already_running(
+        settings.host,
+        settings.port,
+        graphql_url(f"{settings.host}:{settings.port}"),
+        existing_staff_token(settings.db_path),
     )
-    try:
-        answer = httpx.post(
-            url,
-            json={"query": "{ handlers { name } }"},
-            headers={"Authorization": f"Bearer {token}"} if token else {},
-            timeout=5.0,
-        ).json()
-    except (httpx.HTTPError, ValueError):
-        return f"another program listens on {settings.host}:{settings.port}; {beside}"
-    if isinstance(answer, dict) and token and isinstance(answer.get("data"), dict):
-        return url, token
-    if isinstance(answer, dict) and "errors" in answer:
-        return (
-            f"another Passline, on a different database, is running on {url}; {beside}, "
-            "or open a window on it with --connect"
-        )
-    return f"another program listens on {settings.host}:{settings.port}; {beside}"
-
-
-class SelfTestError(Exception):
-    """A step of ``--self-test`` failed; the message says which and why."""
-
-
-def _process_age() -> float:
-    """Seconds since this process started (Linux; 0 where /proc is not there)."""
-    try:
-        stat = Path("/proc/self/stat").read_text()
-        ticks = int(stat.rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return 0.0
 
 
 def self_test() -> int:
-    """``--self-test``: backend, an order through the handlers, the window showing it.
-
-    On a temporary database and any free port: starts the embedded backend, places an
-    order over GraphQL, waits until the handlers have taken it to IN_KITCHEN, opens the
-    main window (offscreen unless ``QT_QPA_PLATFORM`` says otherwise) and checks that the
-    order's card is on the board. Exit status 0, or 1 with what failed on stderr.
-    """
-    started = time.monotonic() - _process_age()
-
-    def mark(what: str) -> None:
-        print(f"self-test: {what} ({time.monotonic() - started:.2f} s after start)", flush=True)
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    with tempfile.TemporaryDirectory(prefix="passline-self-test-") as tmp:
-        # The window's settings go to the temporary folder, not the user's.
-        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
-        try:
-            _self_test(Path(tmp), mark)
-        except SelfTestError as exc:
-            print(f"passline: self-test FAILED: {exc}", file=sys.stderr, flush=True)
-            return 1
-        except Exception as exc:
-            print(
-                f"passline: self-test FAILED: unexpected {type(exc).__name__}: {exc}",
-                file=sys.stderr,
-                flush=True,
-            )
-            return 1
-    print(f"passline {version()}: self-test passed", flush=True)
-    return 0
-
-
-def _self_test(tmp: Path, mark: Callable[[str], None]) -> None:
-    import httpx
-
+    """``--self-test`` (clients/self_test.py): the embedded backend as the dashboard starts
+    it (this program again, as a child), an order through the handlers over the API, the
+    window showing it (ui/self_test.py). Exit status 0, or 1 with what failed on stderr."""
     from backend.child import ChildBackend
+    from clients.self_test import run_self_test
 
-    # The embedded backend as the dashboard starts it: this program again, as a child.
-    child = ChildBackend(tmp / "passline.db", ["--host", DEFAULT_HOST, "--port", "0"])
-    try:
-        url, token = child.start()
-    except Exception as exc:
-        child.stop()
-        raise SelfTestError(f"the embedded backend did not start: {exc}") from exc
-    mark("backend started")
-    try:
-        with httpx.Client(
-            base_url=url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=SELF_TEST_TIMEOUT_SECONDS,
-        ) as http:
-            order_id = _self_test_order(http)
-            mark("order in the kitchen")
-            _self_test_window(url, token, order_id, mark)
-    finally:
-        child.stop()
+    def backend_in(folder: Path) -> ChildBackend:
+        return ChildBackend(folder / DATABASE_NAME, ["--host", DEFAULT_HOST, "--port", "0"])
 
+    def check_window(url: str, token: str, order_id: str, mark: Callable[[str], None]) -> None:
+        from ui.self_test import check_window
 
-def _graphql(http: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
-    try:
-        response = http.post("", json={"query": query, "variables": variables})
-        body: dict[str, Any] = response.json()
-    except Exception as exc:
-        raise SelfTestError(f"GraphQL request failed: {exc}") from exc
-    if body.get("errors") or not body.get("data"):
-        raise SelfTestError(f"GraphQL answered with errors: {body.get('errors')}")
-    data: dict[str, Any] = body["data"]
-    return data
+        check_window(url, token, order_id, mark)
 
-
-def _self_test_order(http: httpx.Client) -> str:
-    """Place an order; wait until the handlers take it to IN_KITCHEN; its id."""
-    menu = _graphql(http, "{ menu { id available } }")["menu"]
-    item = next((entry["id"] for entry in menu if entry["available"]), None)
-    if item is None:
-        raise SelfTestError("the seed menu is empty: resources/menu.json missing from the install?")
-    placed = _graphql(
-        http,
-        "mutation($item: ID!) { placeOrder(input: {channel: COUNTER, fulfillment: TAKEAWAY,"
-        ' customerName: "Self-test", items: [{menuItemId: $item, quantity: 1}]})'
-        " { order { id } } }",
-        item=item,
-    )
-    order_id: str = placed["placeOrder"]["order"]["id"]
-    deadline = time.monotonic() + SELF_TEST_TIMEOUT_SECONDS
-    status = "PLACED"
-    while time.monotonic() < deadline:
-        status = _graphql(http, "query($id: ID!) { order(id: $id) { status } }", id=order_id)[
-            "order"
-        ]["status"]
-        if status == "IN_KITCHEN":
-            return order_id
-        if status in ("REJECTED", "PAYMENT_FAILED", "CANCELLED"):
-            break
-        time.sleep(0.05)
-    handlers = _graphql(http, "{ handlers { name pending retrying dead lastError } }")["handlers"]
-    if not handlers:
-        raise SelfTestError(
-            f"the order stayed {status}: no handlers are registered "
-            "(the handlers package is missing from this installation)"
-        )
-    troubled = [h for h in handlers if h["dead"] or h["retrying"] or h["lastError"]]
-    raise SelfTestError(
-        f"the order did not reach IN_KITCHEN within {SELF_TEST_TIMEOUT_SECONDS:g} s "
-        f"(status {status}); handlers with trouble: {troubled or 'none'}"
-    )
-
-
-def _self_test_window(url: str, token: str, order_id: str, mark: Callable[[str], None]) -> None:
-    """Open the real main window on the backend; check the order's card is on the board."""
-    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
-
-    # Qt's own chatter (the offscreen plugin's "does not support propagateSizeHints()")
-    # is no verdict: it is kept, and shown only with a failure it may explain.
-    qt_messages: list[str] = []
-
-    def keep(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-        if kind != QtMsgType.QtDebugMsg:
-            qt_messages.append(message)
-
-    previous = qInstallMessageHandler(keep)
-    try:
-        _self_test_board(url, token, order_id, mark)
-    except SelfTestError as exc:
-        said = f" (Qt said: {'; '.join(dict.fromkeys(qt_messages))})" if qt_messages else ""
-        raise SelfTestError(f"{exc}{said}") from exc
-    finally:
-        qInstallMessageHandler(previous)
-
-
-def _self_test_board(url: str, token: str, order_id: str, mark: Callable[[str], None]) -> None:
-    from PySide6.QtCore import QTimer
-
-    from ui.app import DashboardConfig, application, run
-    from ui.main_window import MainWindow
-
-    app = application()
-    problems: list[str] = []
-    seen: list[str] = []
-    deadline = time.monotonic() + SELF_TEST_TIMEOUT_SECONDS
-
-    def check() -> None:
-        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        try:
-            if windows and not seen:
-                seen.append("shown")
-                mark("window shown")
-            if windows and _card_on_board(windows[0], order_id):
-                mark("card on the board")
-                windows[0].close()
-                return
-        except Exception as exc:
-            problems.append(f"checking the window failed: {type(exc).__name__}: {exc}")
-        if problems or time.monotonic() > deadline:
-            if not problems:
-                state = windows[0].client.state if windows else "no window shown"
-                problems.append(
-                    f"the order's card was not on the board within "
-                    f"{SELF_TEST_TIMEOUT_SECONDS:g} s (connection: {state})"
-                )
-            for window in windows:
-                window.close()
-            if not windows:
-                app.quit()
-            return
-        QTimer.singleShot(20, check)
-
-    QTimer.singleShot(0, check)
-    try:
-        status = run(DashboardConfig(url, token, "Self-test"))
-    except Exception as exc:
-        raise SelfTestError(f"the window failed: {type(exc).__name__}: {exc}") from exc
-    if problems:
-        raise SelfTestError("; ".join(problems))
-    if status != 0:
-        raise SelfTestError(f"the window ended with status {status}")
-
-
-def _card_on_board(window: MainWindow, order_id: str) -> bool:
-    order = window.board.model.get(order_id)
-    if order is None or order.status.value != "IN_KITCHEN":
-        return False
-    return window.board.view.card_center(order_id) is not None
+    return run_self_test(version(), backend_in, check_window)
 
 
 def main(argv: list[str] | None = None) -> int:

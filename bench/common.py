@@ -32,15 +32,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
-import websockets
 from websockets.asyncio.client import ClientConnection
-from websockets.typing import Subprotocol
+
+from clients.graphql import Connection, HttpApi, bearer, execute_sync, next_data
 
 if TYPE_CHECKING:  # client processes never import the backend
     from backend.embedded import Backend
 
 STAFF_TOKEN = "staff-token-for-benchmarks"
 PROFILE_ENV = "PASSLINE_BENCH_PROFILE"  # set to 1: print a cProfile of the backend's loop
+# Loopback only, never through a proxy; generous, as the machine is kept busy on purpose.
+LOOPBACK: dict[str, Any] = {"timeout": 30.0, "trust_env": False}
 
 # A 3-line counter order, the same in every benchmark.
 ORDER_LINES: tuple[tuple[str, int], ...] = (("margherita", 2), ("fries", 1), ("garlic-bread", 1))
@@ -303,24 +305,22 @@ def pause_handlers(url: str) -> list[str]:
     on the same loop, and the figures would measure the handlers' business logic too.
     Paused, the deliveries are still written in the mutation's transaction, as always.
     """
-    with httpx.Client(timeout=30.0, trust_env=False) as client:
-        names_body = client.post(
-            url, json={"query": "{ handlers { name } }"}, headers=auth_headers()
-        ).json()
-        if names_body.get("errors"):
-            raise RuntimeError(f"cannot list the handlers: {names_body['errors']}")
-        names: list[str] = [row["name"] for row in names_body["data"]["handlers"]]
-        for name in names:
-            body = client.post(
-                url,
-                json={
-                    "query": "mutation P($n: String!) { pauseHandler(name: $n) { paused } }",
-                    "variables": {"n": name},
-                },
-                headers=auth_headers(),
-            ).json()
-            if body.get("errors") or not body["data"]["pauseHandler"]["paused"]:
-                raise RuntimeError(f"cannot pause handler {name}: {body}")
+    names: list[str] = [
+        row["name"]
+        for row in execute_sync(url, "{ handlers { name } }", token=STAFF_TOKEN, **LOOPBACK)[
+            "handlers"
+        ]
+    ]
+    for name in names:
+        paused = execute_sync(
+            url,
+            "mutation P($n: String!) { pauseHandler(name: $n) { paused } }",
+            {"n": name},
+            token=STAFF_TOKEN,
+            **LOOPBACK,
+        )
+        if not paused["pauseHandler"]["paused"]:
+            raise RuntimeError(f"cannot pause handler {name}: {paused}")
     return names
 
 
@@ -337,23 +337,19 @@ def print_profile(profiler: cProfile.Profile, what: str, limit: int = 30) -> Non
 
 def http_client(connections: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        timeout=30.0,
-        trust_env=False,  # loopback only, never through a proxy
+        **LOOPBACK,
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
     )
 
 
 def auth_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {STAFF_TOKEN}", "Content-Type": "application/json"}
+    return {**bearer(STAFF_TOKEN), "Content-Type": "application/json"}
 
 
 async def place_order(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
-    """Place the benchmark order over HTTP; the ``placeOrder`` payload."""
-    response = await client.post(url, content=PLACE_ORDER_BODY, headers=auth_headers())
-    body: dict[str, Any] = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise RuntimeError(f"placeOrder failed ({response.status_code}): {body}")
-    placed: dict[str, Any] = body["data"]["placeOrder"]
+    """Place the benchmark order over HTTP as staff; the ``placeOrder`` payload."""
+    data = await HttpApi(client, url, STAFF_TOKEN).execute(PLACE_ORDER, {"input": ORDER_INPUT})
+    placed: dict[str, Any] = data["placeOrder"]
     return placed
 
 
@@ -412,45 +408,29 @@ def placed_order_id(status: int, body: bytes) -> str:
     return order_id
 
 
-def ws_url(http_url: str) -> str:
-    return "ws" + http_url.removeprefix("http")
-
-
 async def subscribe(http_url: str, query: str, *, op_id: str = "1") -> ClientConnection:
-    """A ``graphql-transport-ws`` connection as staff, with ``query`` subscribed."""
-    connection = await websockets.connect(
-        ws_url(http_url),
-        subprotocols=[Subprotocol("graphql-transport-ws")],
+    """A ``graphql-transport-ws`` connection as staff, with ``query`` subscribed; the
+    WebSocket itself, read with :func:`order_change` (cheaper than a client per message)."""
+    connection = await Connection.open(
+        http_url,
+        STAFF_TOKEN,
+        ack_timeout=30,
         proxy=None,
         ping_interval=None,  # no keep-alive traffic during the measurements
         max_queue=None,
         open_timeout=30,
     )
-    await connection.send(
-        json.dumps(
-            {"type": "connection_init", "payload": {"authorization": f"Bearer {STAFF_TOKEN}"}}
-        )
-    )
-    ack = json.loads(await asyncio.wait_for(connection.recv(), 30))
-    if ack.get("type") != "connection_ack":
-        raise RuntimeError(f"expected connection_ack, got {ack}")
-    await connection.send(
-        json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": {}}})
-    )
-    return connection
+    await connection.subscribe(op_id, query)
+    return connection.websocket
 
 
 def order_change(message: str | bytes) -> tuple[str, str] | None:
-    """``(event type, order id)`` of an ``orderChanges`` ``next`` message, else None."""
-    data = json.loads(message)
-    if data.get("type") != "next":
-        if data.get("type") == "error":
-            raise RuntimeError(f"subscription error: {data}")
+    """``(event type, order id)`` of an ``orderChanges`` ``next`` message, else None;
+    a GraphQLError for an error."""
+    data = next_data(json.loads(message))
+    if data is None:
         return None
-    payload = data["payload"]
-    if payload.get("errors"):
-        raise RuntimeError(f"subscription error: {payload['errors']}")
-    change = payload["data"]["orderChanges"]
+    change = data["orderChanges"]
     return change["type"], change["order"]["id"]
 
 

@@ -32,9 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import websockets
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
 from bench.common import (
     STAFF_TOKEN,
@@ -43,8 +41,8 @@ from bench.common import (
     place_order,
     print_figures,
     temp_dir,
-    ws_url,
 )
+from clients.graphql import Connection
 
 TITLE = "Lagging subscribers under load (issue 11.3)"
 SECONDS = 30.0
@@ -69,16 +67,9 @@ class Subscriber:
 async def follow(url: str, subscriber: Subscriber, delay: float) -> None:
     query = ORDER_CHANGES if subscriber.kind == "orderChanges" else EVENT_LOG
     key = "seq" if subscriber.kind == "orderChanges" else "cursor"
-    async with websockets.connect(
-        ws_url(url),
-        subprotocols=[Subprotocol("graphql-transport-ws")],
-        proxy=None,
-        ping_interval=None,
-    ) as ws:
-        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {STAFF_TOKEN}"}}
-        await ws.send(json.dumps(init))
-        await ws.recv()
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+    connection = await Connection.open(url, STAFF_TOKEN, proxy=None, ping_interval=None)
+    await connection.subscribe("1", query)
+    async with connection.websocket as ws:
         try:
             async for raw in ws:
                 message = json.loads(raw)

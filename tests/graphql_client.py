@@ -1,4 +1,6 @@
-"""Small GraphQL clients for tests: HTTP over httpx, graphql-transport-ws over websockets."""
+"""The project's one GraphQL client (clients/graphql.py), adapted for tests: answers are
+returned whole (errors included) for the test to assert on, and every wait has a limit.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +8,26 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import websockets
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Origin, Subprotocol
 
-GRAPHQL_TRANSPORT_WS = "graphql-transport-ws"
+from clients.graphql import GRAPHQL_TRANSPORT_WS, Connection, bearer, open_ws, request_body, ws_url
+
+__all__ = [
+    "GRAPHQL_TRANSPORT_WS",
+    "PLACE_ORDER",
+    "GraphQLHTTP",
+    "GraphQLWS",
+    "open_ws",
+    "order_input",
+    "until_closed",
+    "ws_url",
+]
 
 PLACE_ORDER = """
 mutation Place($input: PlaceOrderInput!, $key: String) {
@@ -53,16 +63,17 @@ class GraphQLHTTP:
     authorization: str | None = None  # sent as it is instead of "Bearer <token>"
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-        authorization = self.authorization
-        if authorization is None and self.token is not None:
-            authorization = f"Bearer {self.token}"
-        headers = {"Content-Type": "application/json"}
-        if authorization is not None:
-            headers["Authorization"] = authorization
+        headers = (
+            bearer(self.token)
+            if self.authorization is None
+            else {"Authorization": self.authorization}
+        )
         # json.dumps, not httpx's json=: its UTF-8 encoding fails on a lone surrogate,
         # which a test must be able to send as JSON's "\ud800" escape.
-        body = json.dumps({"query": query, "variables": variables or {}})
-        return await self.client.post(self.url, content=body, headers=headers)
+        body = json.dumps(request_body(query, variables))
+        return await self.client.post(
+            self.url, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
 
     async def run(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The whole response body (data and errors)."""
@@ -91,38 +102,17 @@ class GraphQLHTTP:
         return placed
 
 
-def ws_url(http_url: str) -> str:
-    return "ws" + http_url.removeprefix("http")
-
-
-async def open_ws(
-    http_url: str,
-    subprotocols: Sequence[str] | None = (GRAPHQL_TRANSPORT_WS,),
-    origin: str | None = None,
-    *,
-    slow_reader: bool = False,
-) -> ClientConnection:
-    """A raw WebSocket to the API, before any graphql-transport-ws message.
-
-    A ``slow_reader`` has a small receive buffer, so that the server's sends stall as
-    soon as it stops reading, and sends no keep-alive pings of its own: a reader that
-    is behind sees the answer to its ping only after everything sent before it.
-    """
-    sock = None
-    if slow_reader:
-        parts = urlsplit(http_url)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
-    return await websockets.connect(
-        ws_url(http_url),
-        subprotocols=None if subprotocols is None else [Subprotocol(p) for p in subprotocols],
-        origin=None if origin is None else Origin(origin),
-        sock=sock,
-        ping_interval=None if slow_reader else 20.0,
-        max_queue=1 if slow_reader else 16,
-    )
+async def slow_reader_options(http_url: str) -> dict[str, Any]:
+    """``websockets.connect`` options of a slow reader: a small receive buffer, so that
+    the server's sends stall as soon as it stops reading, and no keep-alive pings of its
+    own (a reader that is behind sees the answer to its ping only after everything sent
+    before it)."""
+    parts = urlsplit(http_url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
+    return {"sock": sock, "ping_interval": None, "max_queue": 1}
 
 
 async def until_closed(
@@ -137,43 +127,24 @@ async def until_closed(
     return messages, connection.close_code
 
 
-class GraphQLWS:
-    """A graphql-transport-ws client for one connection."""
+class GraphQLWS(Connection):
+    """A graphql-transport-ws connection whose waits are limited (10 s by default)."""
 
-    def __init__(self, connection: ClientConnection) -> None:
-        self.connection = connection
+    @property
+    def connection(self) -> ClientConnection:
+        """The WebSocket itself, to send what the protocol does not."""
+        return self.websocket
 
     @classmethod
     async def connect(
         cls, http_url: str, token: str | None, *, slow_reader: bool = False
     ) -> GraphQLWS:
-        connection = await open_ws(http_url, slow_reader=slow_reader)
-        payload = {} if token is None else {"authorization": f"Bearer {token}"}
-        await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
-        ack = json.loads(await connection.recv())
-        assert ack["type"] == "connection_ack", ack
-        return cls(connection)
+        options = await slow_reader_options(http_url) if slow_reader else {}
+        return await cls.open(http_url, token, **options)
 
-    async def subscribe(
-        self, op_id: str, query: str, variables: dict[str, Any] | None = None
-    ) -> None:
-        message = {
-            "id": op_id,
-            "type": "subscribe",
-            "payload": {"query": query, "variables": variables or {}},
-        }
-        await self.connection.send(json.dumps(message))
-
-    async def receive(self, seconds: float = 10.0) -> dict[str, Any]:
+    async def receive(self, seconds: float | None = 10.0) -> dict[str, Any]:
         """The next message, skipping pings."""
-        while True:
-            message: dict[str, Any] = json.loads(
-                await asyncio.wait_for(self.connection.recv(), seconds)
-            )
-            if message["type"] == "ping":
-                await self.connection.send(json.dumps({"type": "pong"}))
-                continue
-            return message
+        return await super().receive(seconds)
 
     async def next_data(self, op_id: str, seconds: float = 10.0) -> dict[str, Any]:
         message = await self.receive(seconds)
@@ -198,6 +169,3 @@ class GraphQLWS:
             assert await self.receive(seconds) == {"id": op_id, "type": "complete"}
         assert errors, message
         return errors[0]
-
-    async def close(self) -> None:
-        await self.connection.close()

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("backend", "handlers", "ui")
+PACKAGES = ("backend", "clients", "handlers", "ui")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 TIMEOUT_SECONDS = 60.0
 
@@ -92,6 +92,16 @@ BREACHES = (
     ),
     Breach("ui-client-only", "ui/theme.py", "import strawberry", "ui.theme -> strawberry"),
     Breach("ui-client-only", "ui/sound.py", "import handlers.sdk", "ui.sound -> handlers.sdk"),
+    # The API's clients know only the API: what they need of the backend, they ask it.
+    Breach(
+        "clients-api-only",
+        "clients/graphql.py",
+        "import backend.settings",
+        "clients.graphql -> backend.settings",
+    ),
+    Breach("clients-api-only", "clients/live.py", "import PySide6.QtCore", "-> PySide6"),
+    Breach("clients-api-only", "clients/demo.py", "import ui.theme", "clients.demo -> ui.theme"),
+    Breach("clients-api-only", "clients/self_test.py", "import handlers.sdk", "-> handlers.sdk"),
 )
 
 

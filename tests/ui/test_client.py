@@ -11,9 +11,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
+from clients.backoff import Backoff
 from tests.ui.conftest import run
 from ui.client import GraphQLClient, GraphQLError
-from ui.reconnect import Backoff
 
 
 def test_an_api_error_keeps_its_code_and_field(

@@ -14,12 +14,12 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
+from clients.backoff import Backoff
 from tests.conftest import STAFF_TOKEN, running
 from tests.graphql_client import PLACE_ORDER, order_input
 from tests.ui.conftest import WAIT_MS, close_window, open_window
 from ui.main_window import MainWindow
 from ui.models.stages import Status
-from ui.reconnect import Backoff
 
 # The order a status takes on the way through the pipeline; the board may skip some
 # (it shows the latest), but must never go back.

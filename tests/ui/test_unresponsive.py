@@ -56,6 +56,7 @@ def test_a_frozen_backend_shows_not_responding_and_recovers_by_itself(
     qtbot: QtBot, window: MainWindow, headless: subprocess.Popen[str]
 ) -> None:
     qtbot.waitUntil(lambda: window.client.state == "connected")
+    qtbot.waitUntil(lambda: window.client.idle)  # the window's first reads are answered
     busy: list[bool] = []
     window.client.busyChanged.connect(busy.append)
 

@@ -20,22 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import threading
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-import websockets
-from websockets.exceptions import WebSocketException
-from websockets.typing import Subprotocol
-
-from backend._customers import MenuChoice, PlaceOrderInput, random_order
+from clients._customers import MenuChoice, PlaceOrderInput, random_order
+from clients.graphql import GraphQLError, HttpApi, Unreachable, http_client
+from clients.live import ConnectionState, LiveClient
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +40,7 @@ MAX_ORDERS_PER_MINUTE = 6_000.0
 COOK_SECONDS = (8.0, 30.0)  # IN_KITCHEN -> markReady after this long
 SERVE_SECONDS = (5.0, 20.0)  # READY / OUT_FOR_DELIVERY -> completeOrder after this long
 SWEEP_SECONDS = 15.0
-RECONNECT_SECONDS = 1.0
-REQUEST_TIMEOUT_SECONDS = 10.0
+RETRY_SECONDS = 1.0
 PLACE_ATTEMPTS = 3  # a lost connection is retried with the same idempotency key
 STOP_SECONDS = 10.0
 PAGE = 200
@@ -84,14 +79,6 @@ class DemoSettings:
     seed: int | None = None
 
 
-class DemoApiError(Exception):
-    """The API answered a demo request with an error; ``code`` is its extensions.code."""
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def client_url(url: str) -> str:
     """``url`` with a wildcard listen address replaced by loopback, to connect to."""
     parts = urlsplit(url)
@@ -100,33 +87,6 @@ def client_url(url: str) -> str:
         return url
     host = f"[{loopback}]" if ":" in loopback else loopback
     return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}"))
-
-
-class Api:
-    """GraphQL over HTTP for the demo's customers and staff."""
-
-    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
-        self.http = http
-        self.url = url
-
-    async def __call__(
-        self, query: str, variables: Mapping[str, Any] | None = None, token: str | None = None
-    ) -> dict[str, Any]:
-        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-        body = {"query": query, "variables": dict(variables or {})}
-        response = await self.http.post(self.url, json=body, headers=headers)
-        try:
-            answer: dict[str, Any] = response.json()
-        except ValueError as exc:
-            raise DemoApiError(f"HTTP {response.status_code}: not a GraphQL answer") from exc
-        errors = answer.get("errors")
-        if errors:
-            first = errors[0]
-            raise DemoApiError(
-                first.get("message", "error"), first.get("extensions", {}).get("code")
-            )
-        data: dict[str, Any] = answer["data"]
-        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,23 +111,24 @@ STAFF_ACTIONS: Mapping[str, StaffAction] = {
 
 
 class Kitchen:
-    """The staff side of the demo: follows the orders and moves them along."""
+    """The staff side of the demo: follows the orders and moves them along.
+
+    One staff client, as a dashboard is: its feed reconnects by itself and resumes
+    after the last change seen (``cursor``)."""
 
     def __init__(
         self,
-        api: Api,
         url: str,
         token: str,
         settings: DemoSettings,
         rng: random.Random,
         tasks: asyncio.TaskGroup,
     ) -> None:
-        self.api = api
-        self.ws_url = "ws" + url.removeprefix("http")
-        self.token = token
+        self.client = LiveClient(url, token, on_state=self._on_state)
         self.settings = settings
         self.rng = rng
         self.tasks = tasks
+        self.cursor: int | None = None  # the last change seen; None: from now
         self.following = asyncio.Event()  # the first subscription was sent (or failed)
         self._scheduled: set[tuple[str, str]] = set()  # (order id, mutation) under way
 
@@ -183,55 +144,37 @@ class Kitchen:
     async def _act(self, order: Mapping[str, Any], action: StaffAction, delay: float) -> None:
         try:
             await asyncio.sleep(delay)
-            data = await self.api(action.document, {"id": order["id"]}, self.token)
+            data = await self.client.execute(action.document, {"id": order["id"]})
             log.info("demo staff: order #%s is %s", order["number"], data[action.field]["status"])
-        except DemoApiError as exc:
+        except GraphQLError as exc:
             # Someone else (a person on the dashboard) got there first: nothing to do.
             level = logging.DEBUG if exc.code == "INVALID_TRANSITION" else logging.WARNING
             log.log(level, "demo staff: %s on order #%s: %s", action.field, order["number"], exc)
-        except httpx.HTTPError as exc:
-            log.warning(
-                "demo staff: %s on order #%s failed: %r", action.field, order["number"], exc
-            )
         finally:
             self._scheduled.discard((order["id"], action.field))
 
     async def follow(self) -> None:
-        """See every order change live; resume from the last one seen after a drop."""
-        cursor: int | None = None  # None: from now
-        while True:
-            try:
-                async for change in self._changes(cursor):
-                    cursor = change["seq"]
-                    self.see(change["order"])
-            except (OSError, TimeoutError, WebSocketException, DemoApiError) as exc:
-                log.warning("demo staff: the order feed failed (%s); reconnecting", exc)
-            finally:
-                self.following.set()
-            await asyncio.sleep(RECONNECT_SECONDS)
+        """See every order change live, from now on (until :meth:`close`)."""
+        self.client.subscribe(ORDER_CHANGES, lambda: {"after": self.cursor}, self._on_change)
+        await self.client.start()
 
-    async def _changes(self, cursor: int | None) -> AsyncIterator[dict[str, Any]]:
-        async with websockets.connect(
-            self.ws_url,
-            subprotocols=[Subprotocol("graphql-transport-ws")],
-            open_timeout=REQUEST_TIMEOUT_SECONDS,
-        ) as ws:
-            init = {"authorization": f"Bearer {self.token}"}
-            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
-            ack = json.loads(await asyncio.wait_for(ws.recv(), REQUEST_TIMEOUT_SECONDS))
-            if ack.get("type") != "connection_ack":
-                raise DemoApiError(f"the server refused the connection: {ack}")
-            payload = {"query": ORDER_CHANGES, "variables": {"after": cursor}}
-            await ws.send(json.dumps({"id": "kitchen", "type": "subscribe", "payload": payload}))
+    async def close(self) -> None:
+        await self.client.close()
+
+    def _on_change(self, data: dict[str, Any]) -> None:
+        change = data["orderChanges"]
+        self.cursor = change["seq"]
+        self.see(change["order"])
+
+    def _on_state(self, state: ConnectionState) -> None:
+        # Subscribed (the client sends its subscriptions before it says connected), or
+        # the backend is out of reach for now: either way, no need to wait any longer.
+        if state in ("connected", "reconnecting", "offline"):
             self.following.set()
-            async for raw in ws:
-                message = json.loads(raw)
-                if message.get("type") == "ping":
-                    await ws.send(json.dumps({"type": "pong"}))
-                elif message.get("type") == "next" and message["payload"].get("data"):
-                    yield message["payload"]["data"]["orderChanges"]
-                elif message.get("type") != "pong":
-                    raise DemoApiError(f"the order feed ended: {message}")
+        if state == "reconnecting":
+            log.warning(
+                "demo staff: the order feed failed (%s); reconnecting", self.client.last_error
+            )
 
     async def sweep(self) -> None:
         """Once the feed is followed, and every ``sweep_seconds``: see the waiting orders."""
@@ -241,16 +184,16 @@ class Kitchen:
             after: str | None = None
             try:
                 while True:
-                    page = await self.api(
-                        WAITING_ORDERS, {"after": after, "first": PAGE}, self.token
+                    page = await self.client.execute(
+                        WAITING_ORDERS, {"after": after, "first": PAGE}
                     )
                     for order in page["orders"]:
                         self.see(order)
                     if len(page["orders"]) < PAGE:
                         break
                     after = str(page["orders"][-1]["number"])
-            except (DemoApiError, httpx.HTTPError) as exc:
-                log.warning("demo staff: could not list the waiting orders: %r", exc)
+            except GraphQLError as exc:
+                log.warning("demo staff: could not list the waiting orders: %s", exc)
             await asyncio.sleep(self.settings.sweep_seconds)
 
 
@@ -265,40 +208,40 @@ class Demo:
         self.placed = 0  # orders the API accepted
 
     async def run(self) -> None:
-        async with (
-            httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS) as http,
-            asyncio.TaskGroup() as tasks,
-        ):
-            api = Api(http, self.url)
-            kitchen = Kitchen(api, self.url, self.staff_token, self.settings, self.rng, tasks)
-            tasks.create_task(kitchen.follow(), name="demo-kitchen-feed")
-            tasks.create_task(kitchen.sweep(), name="demo-kitchen-sweep")
-            # Customers come once the kitchen listens, so it sees their orders live.
-            await kitchen.following.wait()
-            tasks.create_task(self._customers(api), name="demo-customers")
+        async with http_client() as http, asyncio.TaskGroup() as tasks:
+            kitchen = Kitchen(self.url, self.staff_token, self.settings, self.rng, tasks)
+            try:
+                await kitchen.follow()
+                tasks.create_task(kitchen.sweep(), name="demo-kitchen-sweep")
+                # Customers come once the kitchen listens, so it sees their orders live.
+                await kitchen.following.wait()
+                await self._customers(HttpApi(http, self.url))
+                await asyncio.Future()  # the kitchen works on until the demo is cancelled
+            finally:
+                await kitchen.close()
 
-    async def _customers(self, api: Api) -> None:
+    async def _customers(self, public: HttpApi) -> None:
         arrivals = 0
         while self.settings.max_orders is None or arrivals < self.settings.max_orders:
             await asyncio.sleep(self.rng.expovariate(self.settings.orders_per_minute / 60.0))
             arrivals += 1
             try:
-                await self._customer(api)
-            except (DemoApiError, httpx.HTTPError) as exc:
-                log.warning("demo customer: could not place an order: %r", exc)
+                await self._customer(public)
+            except GraphQLError as exc:
+                log.warning("demo customer: could not place an order: %s", exc)
 
-    async def _customer(self, api: Api) -> None:
+    async def _customer(self, public: HttpApi) -> None:
         menu = [
             MenuChoice(item["id"], item["category"])
-            for item in (await api(MENU))["menu"]
+            for item in (await public.execute(MENU))["menu"]
             if item["available"]
         ]
         if not menu:
             log.warning("demo customer: nothing on the menu is available; no order")
             return
         order = random_order(self.rng, menu)
-        token = None if order["channel"] in PUBLIC_CHANNELS else self.staff_token
-        placed = (await self._place(api, order, token))["placeOrder"]["order"]
+        api = public if order["channel"] in PUBLIC_CHANNELS else public.as_caller(self.staff_token)
+        placed = (await self._place(api, order))["placeOrder"]["order"]
         self.placed += 1
         log.info(
             "demo customer: order #%s (%s, %s)",
@@ -307,14 +250,14 @@ class Demo:
             placed["fulfillment"],
         )
 
-    async def _place(self, api: Api, order: PlaceOrderInput, token: str | None) -> dict[str, Any]:
+    async def _place(self, api: HttpApi, order: PlaceOrderInput) -> dict[str, Any]:
         variables = {"input": order, "key": f"demo-{uuid.uuid4()}"}
         for _ in range(PLACE_ATTEMPTS - 1):
             # The same key again: if the first request did arrive, no second order.
-            with contextlib.suppress(httpx.TransportError):
-                return await api(PLACE_ORDER, variables, token)
-            await asyncio.sleep(RECONNECT_SECONDS)
-        return await api(PLACE_ORDER, variables, token)
+            with contextlib.suppress(Unreachable):
+                return await api.execute(PLACE_ORDER, variables)
+            await asyncio.sleep(RETRY_SECONDS)
+        return await api.execute(PLACE_ORDER, variables)
 
 
 class DemoThread:

@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 import main
-from backend._customers import FULFILLMENTS, MenuChoice, random_order
-from backend.demo import Demo, DemoSettings, DemoThread, client_url
 from backend.embedded import Backend
 from backend.settings import Settings, resource_path
+from clients._customers import FULFILLMENTS, MenuChoice, random_order
+from clients.demo import Demo, DemoSettings, DemoThread, client_url
 from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import GraphQLHTTP
 

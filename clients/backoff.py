@@ -1,4 +1,4 @@
-"""How long the client waits before it tries the backend again: a pure policy."""
+"""How long a client waits before it tries the backend again: a pure policy."""
 
 from __future__ import annotations
 
