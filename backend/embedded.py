@@ -153,7 +153,7 @@ class Backend:
             registry=self.registry,
             runner=self.runner,
         )
-        self.schema = build_schema()
+        self.schema = build_schema(loop_budget_seconds=self.settings.loop_budget_seconds)
         self.runner.graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
         await self.runner.start()
         app = build_app(self.services, self.schema, self.settings.allowed_origins)

@@ -12,6 +12,17 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_QUERY_DEPTH = 10
 MAX_QUERY_TOKENS = 2_000
 MAX_QUERY_ALIASES = 30
+# Fields of one operation with its fragments expanded (each spread counts its fragment
+# again): no more than the token limit lets a client write out by hand.
+MAX_QUERY_FIELDS = 2_000
+# Time one request may hold the event loop (parse, validation, and the Python that
+# resolves its fields), in seconds of the loop's wall time; past it: LIMIT_EXCEEDED.
+REQUEST_LOOP_BUDGET_SECONDS = 1.0
+# Parsed and validated documents kept for requests that repeat them, bounded in bytes
+# (an estimate of the syntax tree's size) and by the size of one document: a large
+# document is parsed each time rather than held.
+DOCUMENT_CACHE_BYTES = 8 * 1024 * 1024
+DOCUMENT_CACHE_MAX_CHARS = 16 * 1024
 MAX_STRING_CHARS = 500
 MAX_ORDER_LINES = 50
 MIN_QUANTITY = 1
@@ -42,6 +53,8 @@ class Settings:
     gateway_latency_seconds: float = 0.0
     # A TOML file declaring extra handlers as HTTP endpoints (backend/webhooks.py).
     handlers_config: Path | None = None
+    # Time one request may hold the event loop (REQUEST_LOOP_BUDGET_SECONDS).
+    loop_budget_seconds: float = REQUEST_LOOP_BUDGET_SECONDS
 
 
 def resource_path(name: str) -> Path:
