@@ -21,6 +21,7 @@ from backend.api.context import Services
 from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
 from backend.database import Database, Tx
+from backend.heap import HeapTrimmer
 from backend.inprocess import InProcessGraphQL
 from backend.notifier import Notifier
 from backend.queries import SQL
@@ -85,6 +86,7 @@ class Backend:
         self.notifier: Notifier | None = None
         self.services: Services | None = None
         self.server: Server | None = None
+        self.heap = HeapTrimmer()
         self.runner: Runner | None = None
         # The restaurant's external services; the local sandboxes unless given.
         self.adapters = adapters or sandbox(
@@ -159,9 +161,11 @@ class Backend:
         app = build_app(self.services, self.schema, self.settings.allowed_origins)
         self.server = Server(app, self.settings.host, self.settings.port)
         await self.server.start()
+        self.heap.start()
         log.info("serving %s on %s", self.settings.db_path, self.server.url)
 
     async def _close(self) -> None:
+        await self.heap.stop()
         if self.server is not None:
             await self.server.stop()
         if self.runner is not None:

@@ -47,6 +47,9 @@ class DocumentCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, query: object) -> bool:
+        return query in self._entries
+
     def get(self, query: str) -> _Entry | None:
         entry = self._entries.get(query)
         if entry is not None:
@@ -74,6 +77,12 @@ class CachedDocuments(SchemaExtension):
         self.cache = cache
         self.entry: _Entry | None = None
 
+    def on_operation(self) -> Iterator[None]:
+        yield
+        entry = self.entry
+        if entry is not None and self.execution_context.query not in self.cache:
+            _unlink_tokens(entry.document)
+
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         query = context.query
@@ -100,3 +109,17 @@ class CachedDocuments(SchemaExtension):
                 errors = entry.errors
             context.pre_execution_errors = errors
         yield
+
+
+def _unlink_tokens(document: DocumentNode) -> None:
+    """Break the token chain of a document that is not kept.
+
+    graphql-core links a document's tokens both ways (``prev``/``next``), a reference
+    cycle that only the garbage collector frees: a megabyte document (a long comment
+    or string is one token) then outlives its request until the next collection, which
+    in the backend's tuned collector (embedded.tune_collector) is hundreds of such
+    requests later. Unlinked, it goes when its request does.
+    """
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        token.prev, token.next, token = None, None, token.next
