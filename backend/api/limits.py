@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -239,13 +240,12 @@ class LoopBudget:
     never yield the loop is what the other clients wait for, so that is what is counted.
     """
 
-    __slots__ = ("_since", "claimed", "exceeded", "seconds", "spent")
+    __slots__ = ("_since", "exceeded", "seconds", "spent")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.spent = 0.0
         self.exceeded = False
-        self.claimed = False  # by an executor; a subscription's next event gets its own
         self._since: float | None = None
 
     @property
@@ -280,6 +280,16 @@ _BUDGET: ContextVar[LoopBudget | None] = ContextVar("passline_loop_budget", defa
 def current_budget() -> LoopBudget | None:
     """The budget of the operation running in this context, if it is metered."""
     return _BUDGET.get()
+
+
+@contextmanager
+def metered(budget: LoopBudget) -> Iterator[LoopBudget]:
+    """Run the block as an operation metered by ``budget``."""
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
 
 
 class RequestBudget(SchemaExtension):

@@ -91,14 +91,17 @@ class MeteredExecutor(AcyclicExecutor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        budget = current_budget()
-        if budget is not None and budget.claimed:
-            # A subscription's next event: each event is a request of its own.
-            budget = LoopBudget(budget.seconds)
-        if budget is not None:
-            budget.claimed = True
         metered = self.operation.operation is not CoreOperationType.MUTATION
-        self.budget = budget if metered else None
+        self.budget = current_budget() if metered else None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        # A subscription's events are requests of their own, each with a full budget
+        # (graphql-core copies the executor for each event, and with it the budget).
+        executor = super().build_per_event_executor(payload)
+        assert isinstance(executor, MeteredExecutor)
+        if self.budget is not None:
+            executor.budget = LoopBudget(self.budget.seconds)
+        return executor
 
     def execute_field(self, *args: Any, **kwargs: Any) -> Any:
         budget = self.budget

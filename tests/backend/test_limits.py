@@ -10,7 +10,8 @@ import httpx
 import pytest
 from graphql import parse
 
-from backend.api.limits import measure
+from backend.api.limits import LoopBudget, measure, metered
+from backend.api.schema import MeteredExecutor, build_schema
 from backend.embedded import Backend
 from backend.settings import MAX_QUERY_DEPTH, MAX_QUERY_FIELDS
 from tests.backend._api import refusal, without_handlers
@@ -169,3 +170,28 @@ async def test_a_mutation_is_not_refused_after_it_is_done(
     body = await staff.run(PLACE_ORDER, {"input": order_input()})
     assert body.get("errors") is None, body
     assert body["data"]["placeOrder"]["order"]["id"]
+
+
+def test_each_event_of_a_subscription_has_a_budget_of_its_own() -> None:
+    schema = build_schema(loop_budget_seconds=0.5)
+    with metered(LoopBudget(0.5)) as budget:
+        executor = MeteredExecutor.build(
+            schema._schema, parse("subscription { orderChanges { seq } }")
+        )
+    assert isinstance(executor, MeteredExecutor)
+    assert executor.budget is budget
+    budget.spent = 0.5  # the operation's own budget is spent...
+    event = executor.build_per_event_executor({})
+    assert isinstance(event, MeteredExecutor)
+    assert event.budget is not None and event.budget is not budget
+    assert (event.budget.spent, event.budget.seconds) == (0.0, 0.5)  # ...not the event's
+
+
+def test_a_mutation_is_not_metered() -> None:
+    schema = build_schema()
+    with metered(LoopBudget(0.5)):
+        executor = MeteredExecutor.build(
+            schema._schema, parse('mutation { retryDead(handler: "x") }')
+        )
+    assert isinstance(executor, MeteredExecutor)
+    assert executor.budget is None
