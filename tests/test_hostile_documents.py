@@ -65,10 +65,11 @@ def test_a_fragment_bomb_is_refused_while_others_are_served_and_sigterm_stops(
         assert process.wait(timeout=30) == 0
 
 
-def unique_document(n: int, refused: bool) -> str:
-    """A unique document of ~0.9 MB: one a long comment (few tokens: it is served), or
-    300,000 fields (refused by the token limit, after being read and lexed)."""
-    if refused:
+def unique_document(n: int, many_tokens: bool) -> str:
+    """A unique document of ~0.9 MB: a long comment (few tokens; main served it and
+    kept it), or 300,000 fields (main lexed it up to its token limit). Both are over
+    MAX_DOCUMENT_CHARS now, but the bodies are still read and decoded."""
+    if many_tokens:
         return "{ menu { " + "id " * 300_000 + f"}} }} # {n}"
     return "{ menu { id } }\n# " + f"{n:08d}" + "x" * 900_000
 
@@ -81,7 +82,7 @@ def test_memory_comes_back_after_unique_megabyte_documents(tmp_path: Path) -> No
         for n in range(200):
             body = client.post(url, json={"query": unique_document(n, n % 2 == 1)}).json()
             codes.add(body["errors"][0]["extensions"]["code"] if "errors" in body else "ok")
-        assert codes == {"ok", "LIMIT_EXCEEDED"}
+        assert codes <= {"ok", "LIMIT_EXCEEDED"}
         deadline = time.monotonic() + GIVE_UP_SECONDS
         while rss(process.pid) > baseline + RSS_BOUND_BYTES:
             assert time.monotonic() < deadline, (

@@ -19,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from backend.api.limits import BudgetSpent
+from backend.errors import ErrorCode
 from backend.settings import DOCUMENT_CACHE_BYTES, DOCUMENT_CACHE_MAX_CHARS
 
 # Bytes a cached entry holds per character of its document: the query string itself
@@ -72,9 +73,10 @@ class CachedDocuments(SchemaExtension):
     """Parses and validates through a ``DocumentCache`` (one per schema: the cached
     validation is that schema's, with its rules)."""
 
-    def __init__(self, cache: DocumentCache) -> None:
+    def __init__(self, cache: DocumentCache, max_chars: int | None = None) -> None:
         super().__init__()
         self.cache = cache
+        self.max_chars = max_chars  # None: any size (the trusted, in-process schema)
         self.entry: _Entry | None = None
 
     def on_operation(self) -> Iterator[None]:
@@ -86,6 +88,15 @@ class CachedDocuments(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         query = context.query
+        if query is not None and self.max_chars is not None and len(query) > self.max_chars:
+            # Lexing runs in Python a character at a time: a megabyte document held the
+            # loop for up to 0.8 s before the token limit could say anything.
+            raise GraphQLError(
+                f"the document is {len(query):,} characters long, more than the "
+                f"{self.max_chars:,} allowed; send a smaller document (pass data in "
+                f"variables)",
+                extensions={"code": ErrorCode.LIMIT_EXCEEDED.value},
+            )
         if query is not None:
             entry = self.cache.get(query)
             if entry is None:

@@ -30,7 +30,7 @@ from backend.api.mutation import OrderMutation
 from backend.api.pipeline import PipelineMutation
 from backend.api.query import Query
 from backend.api.subscription import Subscription
-from backend.settings import MAX_QUERY_TOKENS, REQUEST_LOOP_BUDGET_SECONDS
+from backend.settings import MAX_DOCUMENT_CHARS, MAX_QUERY_TOKENS, REQUEST_LOOP_BUDGET_SECONDS
 
 
 class Schema(strawberry.Schema):
@@ -148,5 +148,8 @@ def build_schema(
         mutation=Mutation,
         subscription=Subscription,
         # Factories: a fresh extension object per operation.
-        extensions=[*([] if trusted else limits), lambda: CachedDocuments(documents)],
+        extensions=[
+            *([] if trusted else limits),
+            lambda: CachedDocuments(documents, None if trusted else MAX_DOCUMENT_CHARS),
+        ],
     )

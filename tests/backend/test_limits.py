@@ -13,7 +13,7 @@ from graphql import parse
 from backend.api.limits import LoopBudget, measure, metered
 from backend.api.schema import MeteredExecutor, build_schema
 from backend.embedded import Backend
-from backend.settings import MAX_QUERY_DEPTH, MAX_QUERY_FIELDS
+from backend.settings import MAX_DOCUMENT_CHARS, MAX_QUERY_DEPTH, MAX_QUERY_FIELDS
 from tests.backend._api import refusal, without_handlers
 from tests.conftest import STAFF_TOKEN, running
 from tests.graphql_client import PLACE_ORDER, GraphQLHTTP, order_input
@@ -195,3 +195,14 @@ def test_a_mutation_is_not_metered() -> None:
         )
     assert isinstance(executor, MeteredExecutor)
     assert executor.budget is None
+
+
+async def test_a_document_over_the_size_limit_is_refused_before_parsing(
+    staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    query = "{ menu { id } }\n# " + "x" * MAX_DOCUMENT_CHARS
+    assert await refusal(staff, public, query) == LIMIT
+    error = await public.error(query)
+    assert f"more than the {MAX_DOCUMENT_CHARS:,} allowed" in error["message"]
+    # Just under it, the same document is served.
+    assert await public.data(query[: MAX_DOCUMENT_CHARS - 1])
