@@ -23,6 +23,7 @@ from backend.auth import Tokens, staff_token
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
 from backend.deliveries import DeliveryCommands
+from backend.heap import HeapTrimmer
 from backend.inprocess import InProcessGraphQL
 from backend.metrics import Metrics, metrics_token
 from backend.notifier import Notifier
@@ -94,6 +95,7 @@ class Backend:
         self.notifier: Notifier | None = None
         self.services: Services | None = None
         self.server: Server | None = None
+        self.heap = HeapTrimmer()
         self.runner: Runner | None = None
         self.delivery_commands: DeliveryCommands | None = None
         self.backups = BackupScheduler(self.db, settings.backup_folder)
@@ -168,7 +170,7 @@ class Backend:
             phone_region=self.settings.phone_region,
             metrics=self.metrics,
         )
-        self.schema = build_schema()
+        self.schema = build_schema(loop_budget_seconds=self.settings.loop_budget_seconds)
         # The handlers call the API in-process; the API's staff commands reach the
         # runner through delivery_commands, which the runner listens to.
         graphql = InProcessGraphQL(build_schema(trusted=True), self.services)
@@ -188,9 +190,11 @@ class Backend:
         self.server = Server(app, self.settings.host, self.settings.port)
         await self.server.start()
         await self.backups.start()
+        self.heap.start()
         log.info("serving %s on %s", self.settings.db_path, self.server.url)
 
     async def _close(self) -> None:
+        await self.heap.stop()
         if self.server is not None:
             await self.server.stop()
         if self.runner is not None:

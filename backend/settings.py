@@ -9,9 +9,29 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 
 MAX_BODY_BYTES = 1024 * 1024
+# Characters of a GraphQL document (data goes in variables): parsing is Python code
+# a character at a time, up to 0.8 s a megabyte here; this much parses in under 50 ms.
+MAX_DOCUMENT_CHARS = 64 * 1024
 MAX_QUERY_DEPTH = 10
 MAX_QUERY_TOKENS = 2_000
 MAX_QUERY_ALIASES = 30
+# Fields of one operation with its fragments expanded (each spread counts its fragment
+# again): no more than the token limit lets a client write out by hand.
+MAX_QUERY_FIELDS = 2_000
+# Time one request may hold the event loop (parse, validation, and the Python that
+# resolves its fields), in seconds of the loop's wall time; past it: LIMIT_EXCEEDED.
+REQUEST_LOOP_BUDGET_SECONDS = 1.0
+# Parsed and validated documents kept for requests that repeat them, bounded in bytes
+# (an estimate of the syntax tree's size) and by the size of one document: a large
+# document is parsed each time rather than held.
+DOCUMENT_CACHE_BYTES = 8 * 1024 * 1024
+DOCUMENT_CACHE_MAX_CHARS = 16 * 1024
+# Freed memory is handed back to the system (backend/heap.py) when RSS is this much
+# above the least it has been: checked this often, and retried after this many checks
+# when the last trim did not bring it down.
+HEAP_TRIM_GROWTH_BYTES = 32 * 1024 * 1024
+HEAP_TRIM_SECONDS = 2.0
+HEAP_RETRIM_CHECKS = 5
 MAX_STRING_CHARS = 500
 MAX_ORDER_LINES = 50
 MIN_QUANTITY = 1
@@ -63,6 +83,8 @@ class Settings:
     metrics_token: str | None = None
     # Items each feed keeps in memory for subscribers (see FEED_MEMORY).
     feed_memory: int = FEED_MEMORY
+    # Time one request may hold the event loop (REQUEST_LOOP_BUDGET_SECONDS).
+    loop_budget_seconds: float = REQUEST_LOOP_BUDGET_SECONDS
 
     @property
     def backup_folder(self) -> Path:

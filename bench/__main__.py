@@ -1,9 +1,9 @@
 """All the benchmarks in turn, then one table of the figures: ``python -m bench``.
 
 Each benchmark also runs alone: ``python -m bench.store`` (``.http``, ``.latency``,
-``.fanout``, ``.dashboard``). With ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread
-is profiled with cProfile in the benchmarks that start a backend, and the top functions
-printed.
+``.fanout``, ``.dashboard``, ``.memory``). With ``PASSLINE_BENCH_PROFILE=1`` the
+backend's loop thread is profiled with cProfile in the benchmarks that start a backend,
+and the top functions printed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import dashboard, fanout, http, latency, pipeline, store
+from bench import dashboard, fanout, http, latency, memory, pipeline, store
 from bench.common import Figure, Section, figures_table, run_section
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
@@ -25,6 +25,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (fanout.TITLE, fanout.run),
     (pipeline.TITLE, pipeline.run),
     (dashboard.TITLE, dashboard.run),
+    (memory.TITLE, memory.run),
 ]
 
 

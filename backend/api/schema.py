@@ -8,18 +8,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLResolveInfoHelpers
+from graphql import ASTValidationRule, GraphQLError, GraphQLResolveInfoHelpers
+from graphql import OperationType as CoreOperationType
 from graphql.pyutils import gather_with_cancel
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import IgnoreContext
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
@@ -27,18 +19,21 @@ from strawberry.types.graphql import OperationType
 
 from backend.api.context import Context
 from backend.api.deliveries import DeliveryMutation
+from backend.api.documents import CachedDocuments, DocumentCache
 from backend.api.errors import OneMutationPerRequest, shape_error
+from backend.api.limits import (
+    DocumentLimits,
+    LoopBudget,
+    LoopBudgetRule,
+    RequestBudget,
+    current_budget,
+)
 from backend.api.mutation import OrderMutation
 from backend.api.pipeline import PipelineMutation
 from backend.api.query import Query
 from backend.api.subscription import Subscription
 from backend.metrics import NO_OPERATION, outcome_of
-from backend.settings import MAX_QUERY_ALIASES, MAX_QUERY_DEPTH, MAX_QUERY_TOKENS
-
-
-def _is_introspection(context: IgnoreContext) -> bool:
-    # GraphiQL's introspection query nests `ofType` deeper than any real query.
-    return context.field_name.startswith("__")
+from backend.settings import MAX_DOCUMENT_CHARS, MAX_QUERY_TOKENS, REQUEST_LOOP_BUDGET_SECONDS
 
 
 class Schema(strawberry.Schema):
@@ -97,33 +92,76 @@ def _tracker(executor: AcyclicExecutor) -> Callable[[Sequence[Any]], None]:
     return track
 
 
-# Built once: strawberry's QueryDepthLimiter and MaxAliasesLimiter define a new rule
-# class per instance, and a new rule set per request means ValidationCache never hits.
-VALIDATION_RULES = [
-    depth_rule(MAX_QUERY_DEPTH, _is_introspection),
-    aliases_rule(MAX_QUERY_ALIASES),
+class MeteredExecutor(AcyclicExecutor):
+    """Charges each field's resolution to the request's loop budget (limits.py) and
+    refuses the field once the budget is spent.
+
+    The outermost ``execute_field`` of a synchronous stretch is timed (the fields it
+    completes in the same stretch are inside it); a field resolved after an ``await``
+    starts a stretch of its own. A mutation is not metered: see limits.py.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        metered = self.operation.operation is not CoreOperationType.MUTATION
+        self.budget = current_budget() if metered else None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        # A subscription's events are requests of their own, each with a full budget
+        # (graphql-core copies the executor for each event, and with it the budget).
+        executor = super().build_per_event_executor(payload)
+        assert isinstance(executor, MeteredExecutor)
+        if self.budget is not None:
+            executor.budget = LoopBudget(self.budget.seconds)
+        return executor
+
+    def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+        budget = self.budget
+        if budget is None:
+            return super().execute_field(*args, **kwargs)
+        if budget.running:
+            budget.check("resolving its fields")
+            return super().execute_field(*args, **kwargs)
+        budget.resume()
+        try:
+            budget.check("resolving its fields")
+            return super().execute_field(*args, **kwargs)
+        finally:
+            budget.pause()
+
+
+# Built once, as a cached validation is only valid for the same rules.
+# DocumentLimits refuses when validation enters the document, so a fragment bomb is
+# refused before any rule walks a field of it.
+VALIDATION_RULES: list[type[ASTValidationRule]] = [
+    DocumentLimits,
     OneMutationPerRequest,
+    LoopBudgetRule,
 ]
 
 Mutation = merge_types("Mutation", (OrderMutation, DeliveryMutation, PipelineMutation))
 
 
-def build_schema(*, trusted: bool = False) -> Schema:
+def build_schema(
+    *, trusted: bool = False, loop_budget_seconds: float = REQUEST_LOOP_BUDGET_SECONDS
+) -> Schema:
     """The API's schema; ``trusted`` leaves out the limits meant for outside clients
-    (the in-process handlers send the same few documents again and again)."""
+    (the in-process handlers send the same few documents again and again), and
+    ``loop_budget_seconds`` is the time one request may hold the loop (limits.py)."""
     limits: list[Callable[[], SchemaExtension]] = [
+        lambda: RequestBudget(loop_budget_seconds),
         lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
         lambda: AddValidationRules(VALIDATION_RULES),
     ]
+    documents = DocumentCache()
     return Schema(
-        execution_context_class=AcyclicExecutor,
+        execution_context_class=AcyclicExecutor if trusted else MeteredExecutor,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         # Factories: a fresh extension object per operation.
         extensions=[
             *([] if trusted else limits),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: CachedDocuments(documents, None if trusted else MAX_DOCUMENT_CHARS),
         ],
     )

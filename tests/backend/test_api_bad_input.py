@@ -63,9 +63,10 @@ def with_line(order: dict[str, Any], **line: Any) -> dict[str, Any]:
 
 
 def body(query: str = PLACE_ORDER, padding: int = 0) -> bytes:
-    """A request body that would place an order, padded with spaces to a size."""
-    document = {"query": query + " " * padding, "variables": place_variables(**order_input())}
-    return json.dumps(document).encode()
+    """A request body that would place an order, padded with spaces to a size (JSON
+    whitespace after the object: the document itself has a limit of its own)."""
+    document = {"query": query, "variables": place_variables(**order_input())}
+    return (json.dumps(document) + " " * padding).encode()
 
 
 async def raw_refusal(

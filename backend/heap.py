@@ -1,0 +1,113 @@
+"""Giving memory back to the system after a burst of large requests.
+
+A megabyte request body becomes a few megabytes of short-lived Python objects (the
+body, its decoded text, the JSON, the tokens). They are freed when the request ends,
+but glibc's allocator keeps freed pages in its arenas for reuse, so the process's RSS
+stays at its peak: 200 documents of 0.9 MB left it ~80 MB above its baseline, for good.
+``malloc_trim(0)`` returns the free pages of every arena. It costs a walk of the heap,
+so it runs off the loop, and only when RSS is ``HEAP_TRIM_GROWTH_BYTES`` above the
+least it has been: at once when it grew that much since the last trim, otherwise every
+``HEAP_RETRIM_CHECKS`` checks (one each ``HEAP_TRIM_SECONDS``). Elsewhere than glibc it
+does nothing.
+
+Before it, a full garbage collection: a request that failed leaves its exception,
+traceback and frames in reference cycles, which hold its body until the collector
+runs, and the backend's tuned collector (embedded.tune_collector) runs its full
+collections rarely. The start-up heap is frozen out of the collector's sight, so the
+collection walks only what serving made (a few ms to tens of ms, once per growth).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
+import gc
+import logging
+import os
+from collections.abc import Callable
+
+from backend.settings import HEAP_RETRIM_CHECKS, HEAP_TRIM_GROWTH_BYTES, HEAP_TRIM_SECONDS
+
+log = logging.getLogger(__name__)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name)  # CDLL: the call releases the GIL
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        return None
+    return trim
+
+
+_TRIM = _malloc_trim()
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def rss_bytes() -> int | None:
+    """This process's resident set size, where /proc tells it."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def trim() -> bool:
+    """Return the allocator's free pages to the system; whether it could."""
+    if _TRIM is None:
+        return False
+    _TRIM(0)
+    return True
+
+
+class HeapTrimmer:
+    """Trims the heap off the loop after RSS has grown, checked periodically."""
+
+    def __init__(
+        self, interval: float = HEAP_TRIM_SECONDS, growth: int = HEAP_TRIM_GROWTH_BYTES
+    ) -> None:
+        self.interval = interval
+        self.growth = growth
+        self.trims = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if _TRIM is not None and rss_bytes() is not None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        # floor: the least RSS seen (about the baseline); after: RSS after the last trim.
+        floor = after = rss_bytes() or 0
+        waited = 0
+        while True:
+            await asyncio.sleep(self.interval)
+            now = rss_bytes() or 0
+            floor = min(floor, now)
+            if now < floor + self.growth:
+                continue
+            # Grown since the last trim: trim now. Above the floor but not grown (the
+            # last trim freed little, or more was freed since): try again now and then,
+            # so that the garbage of a load that has just ended goes too.
+            waited += 1
+            if now < after + self.growth and waited < HEAP_RETRIM_CHECKS:
+                continue
+            waited = 0
+            gc.collect()
+            await asyncio.to_thread(trim)
+            self.trims += 1
+            after = rss_bytes() or 0
+            floor = min(floor, after)
+            log.debug("heap trimmed: RSS %d MB before, %d MB after", now >> 20, after >> 20)
