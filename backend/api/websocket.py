@@ -22,6 +22,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -144,6 +145,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         # `error` for its id ("before execution starts, usually due to validation
         # errors", PROTOCOL.md).
         return None
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if isinstance(error, WebSocketDisconnected):
+            # The client went while its subscription was being sent (a window closed,
+            # a phone went to sleep): nothing went wrong here, nothing to log.
+            return
+        await super().handle_task_exception(error)
 
     async def _send_result_stream(
         self, operation: Operation[Context, None], result_source: Any

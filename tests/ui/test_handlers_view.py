@@ -54,7 +54,13 @@ def test_a_paused_handler_holds_its_deliveries_and_drains_them_when_resumed(
     assert pending == sorted(pending), "the backlog only grows while paused"
     # The board says what waits, and resumes from there.
     banner = window.paused_banner
-    wait_for(qtbot, lambda: "3 orders wait at Placed" in banner.lines["validate_order"].text())
+    wait_for(
+        qtbot,
+        lambda: (
+            "validate_order" in banner.lines
+            and "3 orders wait at Placed" in banner.lines["validate_order"].text()
+        ),
+    )
     assert banner.isVisible()
     assert banner.lines["validate_order"].text().startswith("Order checks paused")
 
