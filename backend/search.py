@@ -3,10 +3,10 @@
 The index (migration 0004) holds, per event, its type, order number, payload values,
 handlers and their attempts' errors, split into words by FTS5's ``unicode61``
 tokenizer (case- and accent-insensitive). A search matches the events that have every
-word it gives: a word matches the words it begins (``ali`` finds "Alice"); a number
-(``42`` or ``#42``) matches the order number, not order 420 nor every quantity of 42,
-and one of ``PHONE_DIGITS`` digits or more also the payload's words it begins (a phone
-number, a payment reference).
+word it gives: a word matches the words it begins (``ali`` finds "Alice", ``tray 3``
+"tray 3" and "tray 30"). An order number, ``#42`` or a search of only ``42``, matches
+the order's number (not order 420, nor every quantity of 42); a search of only a
+number of ``PHONE_DIGITS`` digits or more also the words it begins (a phone number).
 """
 
 from __future__ import annotations
@@ -35,16 +35,16 @@ def fts_query(text: str) -> str:
         raise BadUserInput(
             f"search has {len(words)} words; use at most {MAX_SEARCH_WORDS}", field="search"
         )
-    return " ".join(_term(word) for word in words)
+    return " AND ".join(_term(word, alone=len(words) == 1) for word in words)
 
 
-def _term(word: str) -> str:
-    # A quoted string is one phrase of whatever words the tokenizer finds in it
-    # ("garlic-bread" -> garlic bread), so no character of it is FTS5 syntax.
+def _term(word: str, *, alone: bool) -> str:
     digits = word.removeprefix("#")
-    if digits.isascii() and digits.isdigit():
+    if digits.isascii() and digits.isdigit() and (alone or word.startswith("#")):
         number = f'number : "{digits}"'
         if word.startswith("#") or len(digits) < PHONE_DIGITS:
             return number
         return f'({number} OR "{digits}"*)'
+    # A quoted string is one phrase of whatever words the tokenizer finds in it
+    # ("garlic-bread" -> garlic bread), so no character of it is FTS5 syntax.
     return '"' + word.replace('"', '""') + '"*'

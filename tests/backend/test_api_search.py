@@ -91,6 +91,8 @@ async def test_a_search_finds_the_customer_the_order_number_and_the_type(
     assert await found(staff, "ZOE") == zoe_seqs  # case and accents aside
     assert await found(staff, "zoë quartermaine") == zoe_seqs  # every word
     assert await found(staff, "zoe stone") == []
+    assert await found(staff, f"zoe #{zoe_number}") == zoe_seqs
+    assert await found(staff, f"zoe #{bob_number}") == []
     for number in (f"#{zoe_number}", str(zoe_number)):
         assert await found(staff, number) == zoe_seqs
     assert cancel_seq in await found(staff, f"#{bob_number}")
@@ -115,6 +117,7 @@ async def test_a_search_finds_a_handler_and_its_error(staff: GraphQLHTTP) -> Non
         await asyncio.sleep(0.01)
     assert await found(staff, "tray") == [jammed[0]]  # its error, kept by the attempt
     assert await found(staff, "paper jam") == [jammed[0]]
+    assert await found(staff, "tray 3") == [jammed[0]]  # a number among words is a word
     assert await found(staff, "printer") == sorted({*fine, *jammed})
 
 
