@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from backend.database import Tx
@@ -50,7 +51,7 @@ def settled(http: httpx.Client, url: str) -> bool:
     figures = http.post(
         url, json={"query": query}, headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
     ).json()["data"]["handlers"][0]
-    return figures == {"pending": 0, "running": 0, "retrying": 0}
+    return bool(figures == {"pending": 0, "running": 0, "retrying": 0})
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def search(qtbot: QtBot, log: EventLogController, text: str) -> None:
     """Type ``text`` into the search box as a person does, and wait for the answer."""
     box = log.view.text_filter
     box.clear()
-    qtbot.keyClicks(box, text)
+    QTest.keyClicks(box, text)
     wait_for(qtbot, lambda: log.filter.text == text.strip())
     wait_for(qtbot, lambda: log.backlog is None and not log.model.loading)
 
