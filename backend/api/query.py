@@ -49,11 +49,7 @@ async def handler_rows(info: Info) -> list[Handler]:
             p95_ms=row.p95_ms,
             oldest_pending_seconds=row.oldest_pending_seconds,
             last_error=row.last_error,
-            lifetime=HandlerLifetime(
-                attempts=lifetimes.get(row.name, never).attempts,
-                succeeded=lifetimes.get(row.name, never).succeeded,
-                failed=lifetimes.get(row.name, never).failed,
-            ),
+            lifetime=HandlerLifetime.of(lifetimes.get(row.name, never)),
         )
         for row in rows
     ]
@@ -134,8 +130,8 @@ class Query:
             str | None,
             strawberry.argument(
                 description="Only events with every word of this text in their type, "
-                "order number (42 or #42), payload, handlers or their errors; a word "
-                "matches the words it begins, case- and accent-insensitively."
+                "payload, handlers or their errors (a word matches the words it begins, "
+                "case- and accent-insensitively); #42, or 42 alone, is order 42."
             ),
         ] = None,
     ) -> list[Event]:

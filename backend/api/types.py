@@ -8,8 +8,8 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from backend import activity, orders, status
 from backend import events as event_log
-from backend import orders, status
 from backend.api.context import Context
 from backend.api.permissions import GUARDED
 from backend.events import DeliveryRow, EventRecord, InvocationRow
@@ -229,6 +229,10 @@ class HandlerLifetime:
     failed: int = strawberry.field(
         description="Attempts that raised, timed out or were lost with the process."
     )
+
+    @classmethod
+    def of(cls, row: activity.Lifetime) -> HandlerLifetime:
+        return cls(attempts=row.attempts, succeeded=row.succeeded, failed=row.failed)
 
 
 @strawberry.type(description="What happened in one minute (the Handlers tab's chart).")
