@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.queries import SQL
+from backend.search import narrowed
 from backend.settings import MAX_PAGE
 from backend.status import DeliveryStatus
 
@@ -84,6 +85,7 @@ def list_events(
         query = SQL.events_after if before_seq is None else SQL.events_before
     else:
         query = SQL.search_events_after if before_seq is None else SQL.search_events_before
+        search = narrowed(search, type=type, handler=handler)
     rows = conn.execute(
         query,
         {

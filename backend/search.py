@@ -48,3 +48,18 @@ def _term(word: str, *, alone: bool) -> str:
     # A quoted string is one phrase of whatever words the tokenizer finds in it
     # ("garlic-bread" -> garlic bread), so no character of it is FTS5 syntax.
     return '"' + word.replace('"', '""') + '"*'
+
+
+def narrowed(query: str, *, type: str | None, handler: str | None) -> str:
+    """``query`` also asking the index for the event's ``type`` and ``handler`` filters.
+
+    The SQL still checks them exactly; in the index they are words the matches must
+    have too, so that a common word with a rare type is found by intersecting the
+    index's lists rather than by checking the type of every event the word is in (at
+    500,000 events, 350 ms for a type no event has: bench/RESULTS.md).
+    """
+    parts = [f"({query})"]
+    for column, value in (("body", type), ("deliveries", handler)):
+        if value is not None and any(c.isalnum() for c in value):
+            parts.append(f"{column} : " + '"' + value.replace('"', '""') + '"')
+    return " AND ".join(parts)

@@ -157,6 +157,10 @@ async def test_a_search_combines_with_the_other_filters(staff: GraphQLHTTP) -> N
         assert time.monotonic() < deadline, done
         await asyncio.sleep(0.01)
     assert await found(staff, "fay", status="DEAD") == []
+    # The index is asked for the type's words too; the type itself is matched exactly.
+    assert await found(staff, "fay", type="order") == []
+    assert await found(staff, "fay", type="!!") == []
+    assert await found(staff, "fay", handler="print") == []
 
 
 async def test_search_syntax_is_taken_as_words(staff: GraphQLHTTP) -> None:

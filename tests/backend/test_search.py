@@ -10,7 +10,7 @@ import pytest
 from backend import activity, events
 from backend.errors import BadUserInput
 from backend.queries import migrations
-from backend.search import MAX_SEARCH_CHARS, fts_query
+from backend.search import MAX_SEARCH_CHARS, fts_query, narrowed
 from tests.backend.pipeline_store import open_db, rows
 
 
@@ -36,6 +36,15 @@ def test_a_search_with_nothing_to_find_or_too_much_is_refused(text: str) -> None
     with pytest.raises(BadUserInput) as refused:
         fts_query(text)
     assert refused.value.field == "search"
+
+
+def test_the_type_and_handler_filters_narrow_the_index_walk() -> None:
+    query = fts_query("fries")
+    assert narrowed(query, type=None, handler=None) == '("fries"*)'
+    assert narrowed(query, type="order_paid", handler='odd"name') == (
+        '("fries"*) AND body : "order_paid" AND deliveries : "odd""name"'
+    )
+    assert narrowed(query, type="!!", handler=None) == '("fries"*)'  # no word to ask for
 
 
 def schema_3(path: Path) -> None:
