@@ -61,6 +61,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "Query.events": _STAFF_HANDLER,
     "Query.event": _STAFF_HANDLER,
     "Query.handlers": _STAFF_HANDLER,
+    "Query.handlerActivity": _STAFF,
     "Query.backupStatus": _STAFF,
     "Mutation.placeOrder": _ANY,
     "Mutation.markReady": _STAFF,

@@ -170,6 +170,7 @@ def replay(
                 SQL.insert_delivery,
                 {"event_seq": event_seq, "handler": name, "next_attempt_at": time.time()},
             )
+            tx.execute(SQL.index_delivery, {"event_seq": event_seq, "handler": name})
         replayed.append(make_due(tx, event_seq, name, DeliveryAction.REPLAY))
     return replayed
 

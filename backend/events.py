@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.queries import SQL
+from backend.search import narrowed
 from backend.settings import MAX_PAGE
 from backend.status import DeliveryStatus
 
@@ -76,10 +77,19 @@ def list_events(
     order_id: str | None = None,
     delivery_status: DeliveryStatus | None = None,
     handler: str | None = None,
+    search: str | None = None,
 ) -> list[EventRecord]:
+    """Events in seq order (newest first with ``before_seq``) that pass every filter
+    given; ``search`` is an FTS5 query over ``event_search`` (``search.fts_query``)."""
+    if search is None:
+        query = SQL.events_after if before_seq is None else SQL.events_before
+    else:
+        query = SQL.search_events_after if before_seq is None else SQL.search_events_before
+        search = narrowed(search, type=type, handler=handler)
     rows = conn.execute(
-        SQL.events_after if before_seq is None else SQL.events_before,
+        query,
         {
+            "search": search,
             "after_seq": after_seq,
             "before_seq": before_seq,
             "limit": min(first, MAX_PAGE),

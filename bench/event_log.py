@@ -5,8 +5,8 @@ payloads, deliveries done, 1 % cancellations, 0.4 % dead), starts the backend on
 then drives the panel's real controller and view offscreen on a qasync loop, as the
 window does: the time to the newest page and to each older page asked for by
 scrolling (request, parsing, rows into the model, the view's repaint), server-filtered
-first pages, the free-text filter over what is loaded, and one live event inserted on
-top of it all. Then, with tracemalloc on (which slows Python down, so no timing is
+first pages, a search over the whole log, and one live event inserted on top of it
+all. Then, with tracemalloc on (which slows Python down, so no timing is
 taken), the memory each loaded event costs.
 
 Run alone: ``python -m bench.event_log`` (``python -m bench.event_log 20000``).
@@ -93,17 +93,22 @@ async def _filters(log: EventLogController) -> list[Figure]:
     from tests.ui.seed import RARE_TYPE
     from ui.models.events import DeliveryStatus, EventFilter
 
-    loaded = log.model.rowCount()
+    # The search box asks the server (events(search:)), over the whole log.
+    old = max(1, log.head // 2)
     started = time.perf_counter()
-    log.proxy.set_filter(EventFilter(text="guest 99999"))
-    text_ms = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
-    log.proxy.set_filter(EventFilter(text="guest 99998"))
-    again_ms = (time.perf_counter() - started) * 1000
-    log.proxy.set_filter(EventFilter())
+    await log.apply_filter(EventFilter(text=f"guest {old}"))
+    search_ms = (time.perf_counter() - started) * 1000
+    found = log.model.rowCount()
+    await log.apply_filter(EventFilter())
     figures = [
-        Figure(f"free-text filter over {loaded:,} rows", text_ms, "ms", "< 100 ms", text_ms < 100),
-        Figure("  the next keystroke", again_ms, "ms", "< 50 ms", again_ms < 50),
+        Figure(
+            "search: an old event's customer",
+            search_ms,
+            "ms",
+            "< 1000 ms",
+            search_ms < 1000,
+            note=f"'guest {old}': {found} found over {log.head:,} events, first page shown",
+        ),
     ]
     for name, wanted in (
         (f"{RARE_TYPE} (1 %)", EventFilter(type=RARE_TYPE)),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend import events, menu, orders, stats, status
+from backend import activity, events, menu, orders, stats, status
 from backend.api.arguments import check_first, check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.types import (
@@ -14,19 +14,26 @@ from backend.api.types import (
     DeliveryStatus,
     Event,
     Handler,
+    HandlerLifetime,
     Info,
     MenuItem,
+    MinuteActivity,
     Order,
     OrderStatus,
 )
 from backend.auth import authorize_order
+from backend.database import utc_now
 from backend.errors import BadUserInput
+from backend.search import fts_query
 from backend.settings import MAX_PAGE
 
 
 async def handler_rows(info: Info) -> list[Handler]:
     services = info.context.services
-    rows = await services.db.read(lambda conn: stats.handler_stats(conn, services.registry))
+    rows, lifetimes = await services.db.read(
+        lambda conn: (stats.handler_stats(conn, services.registry), activity.lifetimes(conn))
+    )
+    never = activity.Lifetime(0, 0, 0)
     return [
         Handler(
             name=row.name,
@@ -42,6 +49,7 @@ async def handler_rows(info: Info) -> list[Handler]:
             p95_ms=row.p95_ms,
             oldest_pending_seconds=row.oldest_pending_seconds,
             last_error=row.last_error,
+            lifetime=HandlerLifetime.of(lifetimes.get(row.name, never)),
         )
         for row in rows
     ]
@@ -118,8 +126,17 @@ class Query:
                 description="Page back in time: events older than this seq, newest first."
             ),
         ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only events with every word of this text in their type, "
+                "payload, handlers or their errors (a word matches the words it begins, "
+                "case- and accent-insensitively); #42, or 42 alone, is order 42."
+            ),
+        ] = None,
     ) -> list[Event]:
         limit = check_first(first)
+        wanted = None if search is None else fts_query(search)
         records = await info.context.services.db.read(
             lambda conn: events.list_events(
                 conn,
@@ -130,6 +147,7 @@ class Query:
                 order_id=None if order_id is None else str(order_id),
                 delivery_status=delivery_status,
                 handler=handler,
+                search=wanted,
             )
         )
         return [Event.of(record) for record in records]
@@ -142,6 +160,20 @@ class Query:
     @strawberry.field(permission_classes=GUARDED)
     async def handlers(self, info: Info) -> list[Handler]:
         return await handler_rows(info)
+
+    @strawberry.field(
+        permission_classes=GUARDED,
+        description="Events and failed handler attempts per minute over the last "
+        f"`minutes` (at most {activity.MAX_MINUTES}, a day), oldest first, ending with "
+        "the current minute.",
+    )
+    async def handler_activity(self, info: Info, minutes: int = 60) -> list[MinuteActivity]:
+        wanted = activity.check_minutes(minutes)
+        now = utc_now()
+        found = await info.context.services.db.read(
+            lambda conn: activity.per_minute(conn, wanted, now)
+        )
+        return [MinuteActivity(minute=m.start, events=m.events, failures=m.failures) for m in found]
 
     @strawberry.field(
         permission_classes=GUARDED,

@@ -8,8 +8,8 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from backend import activity, orders, status
 from backend import events as event_log
-from backend import orders, status
 from backend.api.context import Context
 from backend.api.permissions import STAFF_FIELD
 from backend.events import DeliveryRow, EventRecord, InvocationRow
@@ -236,6 +236,28 @@ class Order:
         return [Event.of(record) for record in records]
 
 
+@strawberry.type(description="A handler's attempts since its first (never reset).")
+class HandlerLifetime:
+    attempts: int
+    succeeded: int
+    failed: int = strawberry.field(
+        description="Attempts that raised, timed out or were lost with the process."
+    )
+
+    @classmethod
+    def of(cls, row: activity.Lifetime) -> HandlerLifetime:
+        return cls(attempts=row.attempts, succeeded=row.succeeded, failed=row.failed)
+
+
+@strawberry.type(description="What happened in one minute (the Handlers tab's chart).")
+class MinuteActivity:
+    minute: datetime = strawberry.field(description="Its start, UTC.")
+    events: int = strawberry.field(description="Events written in it.")
+    failures: int = strawberry.field(
+        description="Handler attempts in it that raised, timed out or were lost."
+    )
+
+
 @strawberry.type
 class Handler:
     name: str
@@ -251,6 +273,7 @@ class Handler:
     p95_ms: float | None
     oldest_pending_seconds: float | None
     last_error: str | None
+    lifetime: HandlerLifetime
 
 
 @strawberry.type(description="The backups of the database (made hourly and at a clean shutdown).")

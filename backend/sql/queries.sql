@@ -128,6 +128,65 @@ WHERE seq < :before_seq AND seq > :after_seq
 ORDER BY seq DESC
 LIMIT :limit;
 
+-- name: search_events_after
+-- events_after among the events whose search row matches :search (an FTS5 query).
+-- The index walks its rowids (= seqs) in order, so the LIMIT stops it early.
+SELECT e.seq, e.id, e.type, e.order_id, e.payload, e.created_at, e.causation_id
+FROM event_search s JOIN events e ON e.seq = s.rowid
+WHERE event_search MATCH :search AND s.rowid > :after_seq
+  AND (:type IS NULL OR e.type = :type)
+  AND (:order_id IS NULL OR e.order_id = :order_id)
+  AND (:handler IS NULL AND :delivery_status IS NULL
+       OR EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.event_seq = e.seq
+                    AND (:handler IS NULL OR d.handler = :handler)
+                    AND (:delivery_status IS NULL OR d.status = :delivery_status)))
+ORDER BY s.rowid
+LIMIT :limit;
+
+-- name: search_events_before
+-- Like search_events_after, newest first, below :before_seq.
+SELECT e.seq, e.id, e.type, e.order_id, e.payload, e.created_at, e.causation_id
+FROM event_search s JOIN events e ON e.seq = s.rowid
+WHERE event_search MATCH :search AND s.rowid < :before_seq AND s.rowid > :after_seq
+  AND (:type IS NULL OR e.type = :type)
+  AND (:order_id IS NULL OR e.order_id = :order_id)
+  AND (:handler IS NULL AND :delivery_status IS NULL
+       OR EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.event_seq = e.seq
+                    AND (:handler IS NULL OR d.handler = :handler)
+                    AND (:delivery_status IS NULL OR d.status = :delivery_status)))
+ORDER BY s.rowid DESC
+LIMIT :limit;
+
+-- name: index_event
+-- A new event's search row (migration 0004 says what goes in it; its backfill builds
+-- the same text): :handlers are the names of the handlers it was fanned out to.
+INSERT INTO event_search (rowid, body, number, deliveries)
+VALUES (:seq,
+        :type || ' ' || coalesce((SELECT group_concat(atom, ' ') FROM json_tree(:payload)
+                                  WHERE atom IS NOT NULL), ''),
+        coalesce((SELECT number FROM orders WHERE id = :order_id), ''),
+        :handlers);
+
+-- name: index_delivery
+-- A delivery added after its event was written (a replay to a newer handler).
+UPDATE event_search SET deliveries = deliveries || ' ' || :handler WHERE rowid = :event_seq;
+
+-- name: events_per_minute
+-- :since is an ISO minute ('2026-12-06T03:36'): times are ISO text, so a prefix of
+-- 16 characters is their minute and compares in time order.
+SELECT substr(created_at, 1, 16) AS minute, count(*) AS n FROM events
+WHERE created_at >= :since GROUP BY minute;
+
+-- name: failures_per_minute
+SELECT substr(started_at, 1, 16) AS minute, count(*) AS n FROM invocations
+WHERE started_at >= :since AND outcome IN ('FAILED', 'TIMED_OUT', 'LOST')
+GROUP BY minute;
+
+-- name: invocation_counts
+SELECT handler, outcome, n FROM invocation_counts;
+
 -- name: events_page_after
 SELECT seq, id, type, order_id, payload, created_at, causation_id
 FROM events WHERE seq > :after_seq

@@ -98,7 +98,7 @@ def test_a_dead_payment_is_retried_from_the_log_and_the_order_moves_on(
     assert not detail.retry_button.isEnabled()
     assert "due again" in log.view.status.text()
     wait_for(qtbot, lambda: charge_figures[-1].dead == 0 and charge_figures[-1].succeeded >= 1)
-    assert figures.throughput.series(figures.clock())[1] != [0] * figures.throughput.span
+    assert sum(figures.throughput.series(figures.clock())[1]) > 0
 
 
 def test_an_event_is_replayed_to_the_handlers_chosen(qtbot: QtBot, window: MainWindow) -> None:

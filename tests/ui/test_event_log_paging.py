@@ -95,9 +95,13 @@ def test_server_filters_page_through_matches_only(qtbot: QtBot, window: MainWind
 
     choose(view.status_filter, None)
     wait_for(qtbot, lambda: log.model.rowCount() == PAGE_ROWS and log.backlog is None)
-    view.text_filter.setText(f"Guest {COUNT - 7}")  # local: among the events loaded
-    wait_for(qtbot, lambda: shown(log) == [COUNT - 7])
-    assert "1 of 200 shown" in view.counts.text()
+    pages.clear()
+    old = COUNT - 2500  # far below the page loaded: the server searches the whole log
+    view.text_filter.setText(f"Guest {old}")
+    wait_for(qtbot, lambda: shown(log) == [old] and not log.model.loading)
+    assert not log.model.more_available
+    assert sum(pages) == 1  # only the match was read
+    assert "1 events loaded · all" in view.counts.text()
 
 
 def test_an_order_filter_and_live_events_beside_it(qtbot: QtBot, window: MainWindow) -> None:

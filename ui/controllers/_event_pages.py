@@ -27,10 +27,10 @@ fragment EventFields on Event {
 HEAD = f"query Head {{ events(beforeSeq: {MAX_INT}, first: 1) {{ seq }} }}"
 PAGE = (
     """
-query Page($after: Int!, $before: Int!, $first: Int!,
-           $type: String, $handler: String, $status: DeliveryStatus, $orderId: ID) {
-  events(afterSeq: $after, beforeSeq: $before, first: $first,
-         type: $type, handler: $handler, deliveryStatus: $status, orderId: $orderId) {
+query Page($after: Int!, $before: Int!, $first: Int!, $type: String, $handler: String,
+           $status: DeliveryStatus, $orderId: ID, $search: String) {
+  events(afterSeq: $after, beforeSeq: $before, first: $first, type: $type,
+         handler: $handler, deliveryStatus: $status, orderId: $orderId, search: $search) {
     ...EventFields
   }
 }

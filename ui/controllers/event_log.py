@@ -48,7 +48,8 @@ mutation ReplayEvent($seq: Int!, $handlers: [String!]) {
 
 
 def _server_part(wanted: EventFilter) -> EventFilter:
-    return EventFilter(wanted.type, wanted.handler, wanted.status, wanted.order_id)
+    search = "" if wanted.search is None else wanted.text
+    return EventFilter(wanted.type, wanted.handler, wanted.status, wanted.order_id, text=search)
 
 
 class EventLogController(LogFollower):
@@ -226,7 +227,9 @@ class EventLogController(LogFollower):
                 self.status.show_message(missing, error=True)
             if request != self._filter_requests:
                 return  # the operator asked for another filter meanwhile
-        self.proxy.set_filter(wanted)
+        # The server searched the rows it gives (and _apply the live ones): the proxy
+        # matching the text again, less well than the server, would hide some of them.
+        self.proxy.set_filter(replace(wanted, text=""))
         previous, self.filter = self.filter, wanted
         if _server_part(previous) != _server_part(wanted):
             await self._reload()

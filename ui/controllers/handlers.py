@@ -8,17 +8,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from ui.client import GraphQLClient, Subscription
 from ui.controllers._tasks import Tasks
 from ui.models.events import DeliveryStatus
-from ui.models.handlers import HandlerModel, HandlerRow, Throughput
+from ui.models.handlers import DAY_MINUTES, HandlerModel, HandlerRow, Throughput
 from ui.views.handlers import HandlersView
 
 HANDLER_FIELDS = """
 name events paused ordered pending running succeeded retrying dead
-p50Ms p95Ms oldestPendingSeconds lastError
+p50Ms p95Ms oldestPendingSeconds lastError lifetime { attempts failed }
 """
 HANDLER_STATS = f"subscription HandlerStats {{ handlerStats {{ {HANDLER_FIELDS} }} }}"
 LOG_ACTIVITY = """
@@ -29,6 +29,10 @@ subscription LogActivity($after: String) {
 PAUSE = f"mutation Pause($name: String!) {{ pauseHandler(name: $name) {{ {HANDLER_FIELDS} }} }}"
 RESUME = f"mutation Resume($name: String!) {{ resumeHandler(name: $name) {{ {HANDLER_FIELDS} }} }}"
 RETRY_DEAD = "mutation RetryDead($name: String!) { retryDead(handler: $name) }"
+ACTIVITY = """
+query Activity($minutes: Int!) { handlerActivity(minutes: $minutes) { minute events failures } }
+"""
+ACTIVITY_REFRESH_MS = 60_000  # the server's figures are by the minute
 
 REMEMBERED = 20_000  # events and failed attempts remembered, so each is counted once
 
@@ -48,6 +52,8 @@ def handler_row(data: dict[str, Any]) -> HandlerRow:
         p95_ms=data.get("p95Ms"),
         oldest_pending_seconds=data.get("oldestPendingSeconds"),
         last_error=data.get("lastError"),
+        lifetime_attempts=data["lifetime"]["attempts"],
+        lifetime_failed=data["lifetime"]["failed"],
     )
 
 
@@ -87,21 +93,36 @@ class HandlersController(QObject):
         self._events = _Seen()
         self._failures = _Seen()
         self._subscriptions: list[Subscription] = []
+        self._activity_timer = QTimer(self)
+        self._activity_timer.setInterval(ACTIVITY_REFRESH_MS)
+        self._activity_timer.timeout.connect(lambda: self.tasks.spawn(self.read_activity()))
         self.view.pauseRequested.connect(lambda name: self.tasks.spawn(self.pause(name)))
         self.view.resumeRequested.connect(lambda name: self.tasks.spawn(self.resume(name)))
         self.view.retryDeadRequested.connect(lambda name: self.tasks.spawn(self.retry_dead(name)))
 
     async def start(self) -> None:
-        """Follow the handler figures (current ones first) and the log's activity."""
+        """Follow the handler figures (current ones first) and the log's activity, and
+        read the day's figures by the minute (again each minute)."""
         self._subscriptions = [
             self.client.subscribe(HANDLER_STATS, dict, self._on_stats),
             self.client.subscribe(LOG_ACTIVITY, lambda: {"after": self.cursor}, self._on_log),
         ]
+        self._activity_timer.start()
+        self.tasks.spawn(self.read_activity())
 
     def stop(self) -> None:
+        self._activity_timer.stop()
         for subscription in self._subscriptions:
             subscription.cancel()
         self.tasks.cancel()
+
+    async def read_activity(self) -> None:
+        data = await self.client.execute(ACTIVITY, {"minutes": DAY_MINUTES})
+        self.throughput.set_minutes(
+            (datetime.fromisoformat(m["minute"]).timestamp(), m["events"], m["failures"])
+            for m in data["handlerActivity"]
+        )
+        self.view.chart.update()
 
     # -- live -----------------------------------------------------------------------------
 

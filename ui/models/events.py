@@ -149,12 +149,15 @@ def deliveries_text(row: EventRow) -> str:
     return "  ".join(f"{d.handler} {d.status.value}" for d in row.deliveries) or "no handlers"
 
 
+PHONE_DIGITS = 6  # a number this long also matches the payload (backend/search.py)
+
+
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """What the operator asked to see; empty fields match everything.
 
-    ``type``, ``handler``, ``status`` and ``order_id`` are what the server can page by;
-    ``order`` (a number like ``42`` or ``#42``) and ``text`` are matched here.
+    ``type``, ``handler``, ``status``, ``order_id`` and ``text`` (as ``events(search:)``)
+    are what the server pages by; ``order_number`` (``42`` or ``#42``) is matched here.
     A ``handler`` with a ``status`` means one delivery to that handler in that status,
     as the API's ``events(handler:, deliveryStatus:)`` reads them.
     """
@@ -173,7 +176,14 @@ class EventFilter:
             "handler": self.handler,
             "deliveryStatus": None if self.status is None else self.status.value,
             "orderId": self.order_id,
+            "search": self.search,
         }
+
+    @property
+    def search(self) -> str | None:
+        """``text`` for the server; None when it has nothing to search for (no letter
+        or digit), as the server would refuse it."""
+        return self.text if any(c.isalnum() for c in self.text) else None
 
     @property
     def pages_on_server(self) -> bool:
@@ -192,7 +202,23 @@ class EventFilter:
             for d in row.deliveries
         ):
             return False
-        return not self.text or self.text.lower() in row.search_text
+        return self.search is None or _found(self.text, row)
+
+
+def _found(text: str, row: EventRow) -> bool:
+    """Whether ``row`` has every word of ``text``: the server's search (backend/search.py),
+    as near as the row's text allows, for the live events it did not read."""
+    words = [word for word in text.lower().split() if any(c.isalnum() for c in word)]
+    for word in words:
+        digits = word.removeprefix("#")
+        if digits.isascii() and digits.isdigit() and (len(words) == 1 or word != digits):
+            if row.order_number != int(digits) and (
+                word != digits or len(digits) < PHONE_DIGITS or digits not in row.search_text
+            ):
+                return False
+        elif word not in row.search_text:
+            return False
+    return True
 
 
 class EventLogModel(FlatTableModel[EventRow]):

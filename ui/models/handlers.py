@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -11,7 +13,22 @@ from PySide6.QtCore import QObject
 from ui.models._table import CENTER, RIGHT, STATUS_ROLE, Column, RowTableModel
 from ui.models.events import DeliveryStatus
 
-THROUGHPUT_SPAN_SECONDS = 300  # the chart shows the last five minutes
+DAY_MINUTES = 24 * 60  # the server keeps figures by the minute for a day (handlerActivity)
+
+
+class Span(Enum):
+    """What the chart shows: its minutes, and how many minutes one point stands for."""
+
+    HOUR = (60, 1)  # one point a minute
+    DAY = (DAY_MINUTES, 10)  # one point per ten minutes, averaged
+
+    @property
+    def minutes(self) -> int:
+        return self.value[0]
+
+    @property
+    def bucket(self) -> int:
+        return self.value[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +48,8 @@ class HandlerRow:
     p95_ms: float | None = None
     oldest_pending_seconds: float | None = None
     last_error: str | None = None
+    lifetime_attempts: int = 0  # since the handler's first attempt (Handler.lifetime)
+    lifetime_failed: int = 0
 
     def count(self, status: DeliveryStatus) -> int:
         counts: int = getattr(self, status.value.lower())
@@ -70,6 +89,18 @@ HANDLER_COLUMNS: tuple[Column[HandlerRow], ...] = (
     Column("p50 ms", lambda h: _ms(h.p50_ms), RIGHT),
     Column("p95 ms", lambda h: _ms(h.p95_ms), RIGHT),
     Column("Oldest pending", lambda h: age(h.oldest_pending_seconds), RIGHT),
+    Column(
+        "Attempts ever",
+        lambda h: f"{h.lifetime_attempts:,}",
+        RIGHT,
+        tooltip=lambda h: "Attempts since the handler's first, never reset",
+    ),
+    Column(
+        "Failed ever",
+        lambda h: f"{h.lifetime_failed:,}",
+        RIGHT,
+        tooltip=lambda h: "Attempts that raised, timed out or were lost, since the first",
+    ),
     Column("Last error", lambda h: _first_line(h.last_error), tooltip=lambda h: h.last_error),
 )
 STATE_COLUMN = 2
@@ -102,29 +133,41 @@ class HandlerModel(RowTableModel[HandlerRow]):
 
 
 class Throughput:
-    """Events and failed attempts per second over the last ``span`` seconds.
+    """Events and failed attempts per minute over the last day.
 
-    Times are unix seconds; each second is one bucket. Pure bookkeeping: the chart asks
-    :meth:`series` for what to draw, the controller feeds it.
+    Two sources, so that the chart survives a restart of the window and still moves
+    between reads: the server's figures (``handlerActivity``, read on open and each
+    minute) and the events seen live since. A minute shows the larger of the two: the
+    server's count of a minute is complete once it is over, the live count is ahead
+    of it within the minute read last. Times are unix seconds; pure bookkeeping, the
+    chart asks :meth:`series` for what to draw.
     """
 
-    def __init__(self, span: int = THROUGHPUT_SPAN_SECONDS) -> None:
-        self.span = span
+    def __init__(self) -> None:
+        self._server: dict[int, tuple[int, int]] = {}  # minute -> (events, failures)
         self._events: Counter[int] = Counter()
         self._failures: Counter[int] = Counter()
 
+    def set_minutes(self, minutes: Iterable[tuple[float, int, int]]) -> None:
+        """The server's figures: (minute's start, events, failures) for each minute."""
+        self._server = {int(start) // 60: (events, failures) for start, events, failures in minutes}
+
     def add_event(self, at: float) -> None:
-        self._events[int(at)] += 1
+        self._events[int(at) // 60] += 1
 
     def add_failure(self, at: float) -> None:
-        self._failures[int(at)] += 1
+        self._failures[int(at) // 60] += 1
 
-    def series(self, now: float) -> tuple[list[int], list[int]]:
-        """Counts per second, oldest first, for the ``span`` seconds up to ``now``."""
-        last = int(now)
-        first = last - self.span + 1
+    def series(self, now: float, minutes: int = 60) -> tuple[list[int], list[int]]:
+        """Counts per minute, oldest first, for the ``minutes`` minutes up to ``now``'s."""
+        last = int(now) // 60
+        first = last - minutes + 1
         for counter in (self._events, self._failures):
-            for second in [s for s in counter if s < first]:
-                del counter[second]
-        seconds = range(first, last + 1)
-        return [self._events[s] for s in seconds], [self._failures[s] for s in seconds]
+            for minute in [m for m in counter if m <= last - DAY_MINUTES]:
+                del counter[minute]
+        events, failures = [], []
+        for minute in range(first, last + 1):
+            server_events, server_failures = self._server.get(minute, (0, 0))
+            events.append(max(server_events, self._events[minute]))
+            failures.append(max(server_failures, self._failures[minute]))
+        return events, failures

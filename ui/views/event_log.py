@@ -39,7 +39,8 @@ EVENT_TYPES = (
     "menu_item_changed",
     "kitchen_ticket_requested",
 )
-TEXT_FILTER_DELAY_MS = 250  # typing a word filters once, not once a letter
+SEARCH_DELAY_MS = 300  # typing a word asks the server once, not once a letter
+MAX_SEARCH_CHARS = 200  # the API's limit of events(search:)
 ALL = "All"
 
 
@@ -134,11 +135,16 @@ class EventLogView(QWidget):
         self.order_filter.setClearButtonEnabled(True)
         self.order_filter.setMaximumWidth(200)
         self.text_filter = QLineEdit()
-        self.text_filter.setPlaceholderText("Search payloads, errors, handlers…")
+        self.text_filter.setPlaceholderText("Search all events: names, items, errors, #order…")
+        self.text_filter.setToolTip(
+            "Searches the whole log on the server: every word must be in the event's "
+            "payload, type, handlers or their errors (a word finds the words it begins)"
+        )
+        self.text_filter.setMaxLength(MAX_SEARCH_CHARS)
         self.text_filter.setClearButtonEnabled(True)
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
-        self._text_timer.setInterval(TEXT_FILTER_DELAY_MS)
+        self._text_timer.setInterval(SEARCH_DELAY_MS)
         self._text_timer.timeout.connect(self._emit_filter)
         for combo in (self.type_filter, self.handler_filter, self.status_filter):
             combo.currentIndexChanged.connect(self._emit_filter)
@@ -254,8 +260,11 @@ class EventLogView(QWidget):
         loaded = 0 if source is None else source.rowCount()
         shown = self.proxy.rowCount()
         text = f"{loaded:,} events loaded" if shown == loaded else f"{shown:,} of {loaded:,} shown"
+        search = self.current_filter.search
         if source is not None and source.loading:
             text += " · loading older…"
+        elif search is not None and shown == 0 and source is not None and not source.more_available:
+            text = f"No event in the whole log matches “{search}”"
         elif source is not None and not source.more_available:
             text += " · all"
         self.counts.setText(text)

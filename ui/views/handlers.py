@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models.handlers import HandlerModel, HandlerRow, Throughput
+from ui.models.handlers import HandlerModel, HandlerRow, Span, Throughput
 from ui.views._widgets import StatusLine, row_table, split, stacked, titled
 from ui.views.paused_banner import PausedHandler
 from ui.views.rate_chart import RateChart
@@ -52,7 +53,20 @@ class HandlersView(QWidget):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.chart = RateChart(throughput)
-        chart_box = titled("Throughput, last five minutes", self.chart)
+        self.hour_button = QPushButton("Last hour")
+        self.day_button = QPushButton("Today")
+        self.day_button.setToolTip("The last 24 hours, ten minutes a point")
+        spans = QButtonGroup(self)
+        for button, span in ((self.hour_button, Span.HOUR), (self.day_button, Span.DAY)):
+            button.setCheckable(True)
+            spans.addButton(button)
+            button.toggled.connect(lambda on, span=span: self.chart.set_span(span) if on else None)
+        self.hour_button.setChecked(True)
+        span_bar = QHBoxLayout()
+        span_bar.addStretch(1)
+        span_bar.addWidget(self.hour_button)
+        span_bar.addWidget(self.day_button)
+        chart_box = titled("Events and failures a minute", stacked(self.chart, span_bar))
 
         top = stacked(self.table, buttons, self.error)
         self.splitter = split(Qt.Orientation.Vertical, top, chart_box)

@@ -1,4 +1,4 @@
-"""A small line chart of events and failed attempts per second, drawn with QPainter."""
+"""A small line chart of events and failed attempts per minute, drawn with QPainter."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ui.models.handlers import Throughput
+from ui.models.handlers import Span, Throughput
 
 EVENTS_COLOR = "#2563eb"
 FAILURES_COLOR = "#dc2626"
-BUCKET_SECONDS = 5  # one point per five seconds: a readable line, not per-second noise
 REPAINT_MS = 1000
 MARGIN = 10
 
 
 class RateChart(QWidget):
-    """Draws its :class:`Throughput` (attribute ``throughput``), scrolling once a second."""
+    """Draws its :class:`Throughput` (attribute ``throughput``) over its ``span``,
+    repainted once a second so that live events show at once."""
 
     def __init__(
         self,
@@ -29,6 +29,7 @@ class RateChart(QWidget):
     ) -> None:
         super().__init__(parent)
         self.throughput = throughput
+        self.span = Span.HOUR
         self.clock = clock
         self.setMinimumHeight(150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -40,10 +41,14 @@ class RateChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(600, 170)
 
+    def set_span(self, span: Span) -> None:
+        self.span = span
+        self.update()
+
     def rates(self) -> tuple[list[float], list[float]]:
-        """Events/s and failures/s, averaged per bucket, oldest first."""
-        events, failures = self.throughput.series(self.clock())
-        return _buckets(events), _buckets(failures)
+        """Events and failures a minute, averaged per point, oldest first."""
+        events, failures = self.throughput.series(self.clock(), self.span.minutes)
+        return _buckets(events, self.span.bucket), _buckets(failures, self.span.bucket)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         events, failures = self.rates()
@@ -57,7 +62,7 @@ class RateChart(QWidget):
         scale = _nice(peak)
 
         plot = QRectF(self.rect()).adjusted(
-            MARGIN + metrics.horizontalAdvance(f"{scale:g}/s") + 6,
+            MARGIN + metrics.horizontalAdvance(f"{scale:g}/min") + 6,
             MARGIN + line + 4,
             -MARGIN,
             -(MARGIN + line + 2),
@@ -74,10 +79,10 @@ class RateChart(QWidget):
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for value, y in ((scale, plot.top()), (0.0, plot.bottom())):
             label = QRectF(MARGIN, y - line / 2, plot.left() - MARGIN - 6, line)
-            painter.drawText(label, right, f"{value:g}/s")
-        minutes = self.throughput.span // 60
+            painter.drawText(label, right, f"{value:g}/min")
+        since = "1 h ago" if self.span is Span.HOUR else "24 h ago"
         below = QRectF(plot.left(), plot.bottom() + 2, plot.width(), line)
-        painter.drawText(below, Qt.AlignmentFlag.AlignLeft, f"{minutes} min ago")
+        painter.drawText(below, Qt.AlignmentFlag.AlignLeft, since)
         painter.drawText(below, Qt.AlignmentFlag.AlignRight, "now")
 
         now_events = events[-1] if events else 0.0
@@ -85,8 +90,8 @@ class RateChart(QWidget):
         legend = QRectF(plot.left(), MARGIN, plot.width(), line)
         x = legend.left()
         for color, caption in (
-            (EVENTS_COLOR, f"events/s  {now_events:.1f}"),
-            (FAILURES_COLOR, f"failures/s  {now_failures:.1f}"),
+            (EVENTS_COLOR, f"events/min  {round(now_events, 1):g}"),
+            (FAILURES_COLOR, f"failures/min  {round(now_failures, 1):g}"),
         ):
             painter.fillRect(QRectF(x, legend.center().y() - 2, 14, 4), QColor(color))
             x += 20
@@ -100,11 +105,8 @@ class RateChart(QWidget):
         painter.end()
 
 
-def _buckets(counts: Sequence[int]) -> list[float]:
-    return [
-        sum(counts[i : i + BUCKET_SECONDS]) / BUCKET_SECONDS
-        for i in range(0, len(counts), BUCKET_SECONDS)
-    ]
+def _buckets(counts: Sequence[int], size: int) -> list[float]:
+    return [sum(counts[i : i + size]) / size for i in range(0, len(counts), size)]
 
 
 def _nice(peak: float) -> float:

@@ -9,7 +9,7 @@ from typing import Any
 from tests.ui.models.signals import Signals
 from ui.models._table import STATUS_ROLE
 from ui.models.events import DeliveryStatus
-from ui.models.handlers import HandlerModel, HandlerRow, Throughput, age
+from ui.models.handlers import DAY_MINUTES, HandlerModel, HandlerRow, Throughput, age
 
 Check = Callable[[Any], Any]
 VALIDATE = HandlerRow("validate_order", ("order_placed",), False, False, succeeded=12)
@@ -65,15 +65,20 @@ def test_ages_read_at_a_glance() -> None:
     assert [age(s) for s in (None, 4.7, 200, 7500)] == ["", "4 s", "3 min 20 s", "2 h 05 min"]
 
 
-def test_throughput_counts_per_second_over_its_span() -> None:
-    throughput = Throughput(span=60)
-    for at in (1000.1, 1000.9, 1030.5):
+def test_throughput_counts_per_minute_from_the_server_and_live() -> None:
+    throughput = Throughput()
+    minute = 60 * 1_000_000  # a minute's start, unix seconds
+    throughput.set_minutes([(minute, 5, 1), (minute + 60, 2, 0), (minute - 7200, 9, 9)])
+    for at in (minute + 61, minute + 62, minute + 63, minute + 119):  # ahead of the read
         throughput.add_event(at)
-    throughput.add_failure(1030.2)
-    throughput.add_event(900.0)  # older than the span: never drawn
-    events, failures = throughput.series(now=1059.5)
+    throughput.add_event(minute + 1)  # already in the server's five
+    throughput.add_failure(minute + 150)
+    throughput.add_event(minute - 90_000)  # more than a day ago: never drawn
+    events, failures = throughput.series(now=minute + 150, minutes=60)
     assert len(events) == len(failures) == 60
-    assert (events[0], events[30], sum(events)) == (2, 1, 3)
-    assert (failures[30], sum(failures)) == (1, 1)
-    events, _ = throughput.series(now=1070.0)  # ten seconds on: the first ones scrolled out
-    assert sum(events) == 1
+    assert events[-3:] == [5, 4, 0] and failures[-3:] == [1, 0, 1]
+    assert sum(events) == 9 and sum(failures) == 2  # two hours ago is not in the hour
+    day, _ = throughput.series(now=minute + 150, minutes=DAY_MINUTES)
+    assert len(day) == DAY_MINUTES and sum(day) == 18
+    later, _ = throughput.series(now=minute + 3600 + 90, minutes=60)  # an hour on
+    assert sum(later) == 0
