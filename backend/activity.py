@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend.errors import BadUserInput
-from backend.queries import SQL
+from backend.sql_blocks import SQL
 
 MAX_MINUTES = 24 * 60  # a day: what the Handlers tab's chart can show
 FAILED_OUTCOMES = ("FAILED", "TIMED_OUT", "LOST")  # as failures_per_minute counts them

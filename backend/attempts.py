@@ -23,10 +23,10 @@ from enum import StrEnum
 from backend.database import Tx
 from backend.events import EventRecord, get_event
 from backend.outbox import log_change
-from backend.queries import SQL
 from backend.registry import Registry
 from backend.retry import Backoff, RetryDecision, Verdict
-from backend.status import DELIVERY_TRANSITIONS, DeliveryAction
+from backend.sql_blocks import SQL
+from backend.states import DELIVERY_TRANSITIONS, DeliveryAction
 from handlers.sdk import Context, Event, GraphQL, HandlerDefinition
 from handlers.sdk.adapters import Adapters
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from backend.errors import Forbidden, Unauthenticated
-from backend.status import Channel
+from backend.states import Channel
 
 STAFF_TOKEN_ENV = "PASSLINE_STAFF_TOKEN"
 STAFF_TOKEN_FILE = "staff-token"

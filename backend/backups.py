@@ -31,9 +31,9 @@ from pathlib import Path
 
 from backend.database import APPLICATION_ID
 from backend.lockfile import LockFile
-from backend.queries import migrations
 from backend.retention import Retention
 from backend.settings import BACKUP_PAGES_PER_STEP
+from backend.sql_blocks import migrations
 
 log = logging.getLogger(__name__)
 

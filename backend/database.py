@@ -30,8 +30,8 @@ import aiosqlite
 
 from backend.errors import StorageError, StorageFull
 from backend.lockfile import LockFile
-from backend.queries import migrations
 from backend.settings import MAX_UNITS_PER_COMMIT
+from backend.sql_blocks import migrations
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from backend import orders
 from backend.database import Tx
 from backend.errors import NotFound
 from backend.idempotency import Codec, IdempotencyKey, once
-from backend.queries import SQL
-from backend.status import OrderAction
+from backend.sql_blocks import SQL
+from backend.states import OrderAction
 from handlers.sdk import DriverSnapshot
 
 DISPATCH_ORDER = "dispatchOrder"

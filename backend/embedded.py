@@ -22,16 +22,16 @@ from backend.api.schema import build_schema
 from backend.auth import Tokens, staff_token
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
-from backend.deliveries import DeliveryCommands
+from backend.delivery_commands import DeliveryCommands
 from backend.heap import HeapTrimmer
 from backend.inprocess import InProcessGraphQL
 from backend.metrics import Metrics, metrics_token
 from backend.notifier import Notifier
-from backend.queries import SQL
 from backend.registry import Registry
 from backend.runner import Runner
 from backend.server import Server, build_app
 from backend.settings import SHUTDOWN_GRACE_SECONDS, Settings, resource_path
+from backend.sql_blocks import SQL
 from backend.webhooks import WebhookClient, load_webhooks
 from handlers.sdk.adapters import Adapters
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from backend.queries import SQL
 from backend.search import narrowed
 from backend.settings import MAX_PAGE
-from backend.status import DeliveryStatus
+from backend.sql_blocks import SQL
+from backend.states import DeliveryStatus
 
 
 @dataclass(frozen=True, slots=True)

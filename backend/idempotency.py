@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar, overload
 from backend.auth import Principal, Role
 from backend.database import Tx
 from backend.errors import BadUserInput
-from backend.queries import SQL
+from backend.sql_blocks import SQL
 
 T = TypeVar("T")
 

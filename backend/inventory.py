@@ -9,7 +9,7 @@ from backend.database import Tx
 from backend.errors import InvalidTransition
 from backend.idempotency import Codec, IdempotencyKey, once
 from backend.menu import item_from_row
-from backend.queries import SQL
+from backend.sql_blocks import SQL
 
 APPLY_INVENTORY = "applyInventory"
 

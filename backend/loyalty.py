@@ -10,8 +10,8 @@ from backend import orders
 from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition
 from backend.idempotency import Codec, IdempotencyKey, once
-from backend.queries import SQL
-from backend.status import OrderStatus
+from backend.sql_blocks import SQL
+from backend.states import OrderStatus
 
 AWARD_LOYALTY = "awardLoyalty"
 CENTS_PER_POINT = 100  # one point per whole unit of currency spent

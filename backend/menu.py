@@ -11,7 +11,7 @@ from typing import Any
 from backend.database import Tx
 from backend.errors import NotFound
 from backend.outbox import emit
-from backend.queries import SQL
+from backend.sql_blocks import SQL
 from handlers.sdk import EventType, MenuItemChangedPayload, MenuItemSnapshot
 
 

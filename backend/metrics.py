@@ -38,9 +38,9 @@ from starlette.types import Receive, Scope, Send
 from backend.auth import Role, Tokens
 from backend.database import Database
 from backend.errors import ErrorCode
-from backend.queries import SQL
 from backend.registry import Registry
-from backend.status import DeliveryStatus
+from backend.sql_blocks import SQL
+from backend.states import DeliveryStatus
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from backend.idempotency import Codec, IdempotencyKey, once
 from backend.ids import uuid7
 from backend.menu import items_by_id
 from backend.outbox import emit
-from backend.queries import SQL
 from backend.settings import (
     MAX_ORDER_LINES,
     MAX_PAGE,
@@ -24,7 +23,8 @@ from backend.settings import (
     MAX_STRING_CHARS,
     MIN_QUANTITY,
 )
-from backend.status import (
+from backend.sql_blocks import SQL
+from backend.states import (
     ORDER_TRANSITIONS,
     Channel,
     Fulfillment,

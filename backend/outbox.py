@@ -10,7 +10,7 @@ from typing import Any
 from backend.database import Tx
 from backend.events import EventRecord, LogEntry
 from backend.ids import uuid7
-from backend.queries import SQL
+from backend.sql_blocks import SQL
 
 
 def emit(

@@ -11,8 +11,8 @@ from backend.database import Tx
 from backend.errors import BadUserInput
 from backend.idempotency import IdempotencyKey, once
 from backend.ids import uuid7
-from backend.queries import SQL
-from backend.status import OrderAction
+from backend.sql_blocks import SQL
+from backend.states import OrderAction
 from handlers.sdk import PaymentSnapshot
 
 RECORD_PAYMENT = "recordPayment"

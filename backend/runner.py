@@ -17,14 +17,14 @@ from functools import partial
 
 from backend.attempts import Attempts, Claim, Outcome, Result, finish, record_lost
 from backend.database import Database, Tx
-from backend.deliveries import DeliveryCommands
+from backend.delivery_commands import DeliveryCommands
 from backend.events import EventRecord, event_from_row
 from backend.metrics import Metrics
 from backend.notifier import Notifier
 from backend.outbox import log_change
-from backend.queries import SQL
 from backend.registry import Registry
 from backend.retry import Verdict
+from backend.sql_blocks import SQL
 from handlers.sdk import GraphQL
 from handlers.sdk.adapters import Adapters
 

@@ -55,7 +55,7 @@ from bench.common import (
 if TYPE_CHECKING:
     from backend.database import Tx
     from backend.embedded import Backend
-    from backend.status import OrderAction
+    from backend.states import OrderAction
     from ui.main_window import MainWindow
 
 TITLE = "dashboard: startup and loop lag"
@@ -160,7 +160,7 @@ def startup() -> list[Figure]:
 def seed(backend: Backend, count: int) -> list[str]:
     """``count`` open orders, written straight through the domain (seconds, not minutes)."""
     from backend import orders
-    from backend.status import Channel, Fulfillment
+    from backend.states import Channel, Fulfillment
 
     request = orders.OrderRequest(
         lines=(orders.LineRequest("margherita", 2, "no basil"), orders.LineRequest("fries", 1)),
@@ -192,7 +192,7 @@ class Driver(threading.Thread):
         self.errors: list[BaseException] = []
 
     def run(self) -> None:
-        from backend.status import OrderAction, OrderStatus
+        from backend.states import OrderAction, OrderStatus
 
         steps = [
             (OrderAction.VALIDATE, OrderStatus.VALIDATED),

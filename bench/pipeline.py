@@ -61,7 +61,7 @@ async def _commit_to_start(folder: Path) -> list[float]:
     from backend.api.schema import build_schema
     from backend.auth import Tokens
     from backend.database import Database
-    from backend.deliveries import DeliveryCommands
+    from backend.delivery_commands import DeliveryCommands
     from backend.inprocess import InProcessGraphQL
     from backend.notifier import Notifier
     from backend.outbox import emit

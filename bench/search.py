@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from backend import activity, events
 from backend.search import fts_query
-from backend.status import DeliveryStatus
+from backend.states import DeliveryStatus
 from bench.common import Figure, percentile, run_section, temp_dir
 
 T = TypeVar("T")

@@ -25,9 +25,9 @@ from typing import Any
 from backend import menu, orders
 from backend.database import Database, Tx
 from backend.orders import LineRequest, OrderRequest
-from backend.queries import SQL, migrations
 from backend.settings import resource_path
-from backend.status import Channel, Fulfillment
+from backend.sql_blocks import SQL, migrations
+from backend.states import Channel, Fulfillment
 from bench.common import (
     ORDER_LINES,
     Figure,

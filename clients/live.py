@@ -25,7 +25,6 @@ from typing import Any, Literal
 import httpx
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from clients.backoff import Backoff
 from clients.graphql import (
     ACK_TIMEOUT_SECONDS,
     OPEN_TIMEOUT_SECONDS,
@@ -39,6 +38,7 @@ from clients.graphql import (
     describe,
     subscribe_message,
 )
+from clients.reconnect import ReconnectBackoff
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class LiveClient:
         self.token = token
         self.on_state = on_state
         self.on_busy = on_busy
-        self.backoff = Backoff()
+        self.backoff = ReconnectBackoff()
         self.last_error: str | None = None  # why the WebSocket last failed, in words
         self._state: ConnectionState = "offline"
         self._api: HttpApi | None = None

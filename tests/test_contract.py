@@ -19,8 +19,8 @@ from backend import settings
 from backend.attempts import Outcome
 from backend.auth import POLICY
 from backend.errors import ErrorCode
-from backend.status import ORDER_TRANSITIONS, OrderAction, OrderStatus
-from backend.status import DeliveryStatus as BackendDeliveryStatus
+from backend.states import ORDER_TRANSITIONS, OrderAction, OrderStatus
+from backend.states import DeliveryStatus as BackendDeliveryStatus
 from handlers.sdk import EventType
 from tools.schema import REGENERATE, SCHEMA_FILE, printed
 from ui.controllers.board import MUTATIONS, REPRINT

@@ -13,9 +13,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from clients import live
-from clients.backoff import Backoff
 from clients.graphql import REQUEST_TIMEOUT_SECONDS, GraphQLError, describe
 from clients.live import ConnectionState, Subscription, Variables
+from clients.reconnect import ReconnectBackoff
 
 __all__ = [
     "REQUEST_TIMEOUT_SECONDS",
@@ -71,11 +71,11 @@ class GraphQLClient(QObject):
         return self._live.last_error
 
     @property
-    def backoff(self) -> Backoff:
+    def backoff(self) -> ReconnectBackoff:
         return self._live.backoff
 
     @backoff.setter
-    def backoff(self, backoff: Backoff) -> None:
+    def backoff(self, backoff: ReconnectBackoff) -> None:
         self._live.backoff = backoff
 
     def retarget(self, url: str, token: str | None) -> None:

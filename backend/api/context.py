@@ -11,7 +11,7 @@ from backend import events
 from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database
-from backend.deliveries import DeliveryCommands
+from backend.delivery_commands import DeliveryCommands
 from backend.events import DeliveryRow, InvocationRow
 from backend.metrics import NO_OPERATION, OK, Metrics
 from backend.notifier import Notifier

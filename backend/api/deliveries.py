@@ -7,7 +7,7 @@ import strawberry
 from backend.api.permissions import GUARDED
 from backend.api.query import handler_rows
 from backend.api.types import Delivery, Handler, Info
-from backend.deliveries import DeliveryCommands
+from backend.delivery_commands import DeliveryCommands
 from backend.errors import NotFound
 
 

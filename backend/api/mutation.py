@@ -12,7 +12,7 @@ from backend.auth import authorize_channel
 from backend.errors import BadUserInput
 from backend.idempotency import IdempotencyKey
 from backend.orders import LineRequest, OrderRequest, check_text
-from backend.status import OrderAction
+from backend.states import OrderAction
 
 
 async def _transition(info: Info, order_id: str, action: OrderAction, **details: str) -> Order:

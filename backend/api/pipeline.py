@@ -20,7 +20,7 @@ from backend.database import Tx
 from backend.errors import BadUserInput
 from backend.idempotency import IdempotencyKey
 from backend.orders import check_text
-from backend.status import OrderAction
+from backend.states import OrderAction
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend import activity, events, menu, orders, stats, status
+from backend import activity, events, handler_stats, menu, orders, states
 from backend.api.arguments import check_first, check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.types import (
@@ -31,7 +31,10 @@ from backend.settings import MAX_PAGE
 async def handler_rows(info: Info) -> list[Handler]:
     services = info.context.services
     rows, lifetimes = await services.db.read(
-        lambda conn: (stats.handler_stats(conn, services.registry), activity.lifetimes(conn))
+        lambda conn: (
+            handler_stats.handler_stats(conn, services.registry),
+            activity.lifetimes(conn),
+        )
     )
     never = activity.Lifetime(0, 0, 0)
     return [
@@ -40,11 +43,11 @@ async def handler_rows(info: Info) -> list[Handler]:
             events=list(row.events),
             paused=row.paused,
             ordered=row.ordered,
-            pending=row.counts[status.DeliveryStatus.PENDING],
-            running=row.counts[status.DeliveryStatus.RUNNING],
-            succeeded=row.counts[status.DeliveryStatus.SUCCEEDED],
-            retrying=row.counts[status.DeliveryStatus.RETRYING],
-            dead=row.counts[status.DeliveryStatus.DEAD],
+            pending=row.counts[states.DeliveryStatus.PENDING],
+            running=row.counts[states.DeliveryStatus.RUNNING],
+            succeeded=row.counts[states.DeliveryStatus.SUCCEEDED],
+            retrying=row.counts[states.DeliveryStatus.RETRYING],
+            dead=row.counts[states.DeliveryStatus.DEAD],
             p50_ms=row.p50_ms,
             p95_ms=row.p95_ms,
             oldest_pending_seconds=row.oldest_pending_seconds,

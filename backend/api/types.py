@@ -8,17 +8,17 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
-from backend import activity, orders, status
+from backend import activity, orders, states
 from backend import events as event_log
 from backend.api.context import Context
 from backend.api.permissions import STAFF_FIELD
 from backend.events import DeliveryRow, EventRecord, InvocationRow
 from backend.menu import MenuItem as MenuRow
 
-OrderStatus = strawberry.enum(status.OrderStatus, name="OrderStatus")
-DeliveryStatus = strawberry.enum(status.DeliveryStatus, name="DeliveryStatus")
-Channel = strawberry.enum(status.Channel, name="Channel")
-Fulfillment = strawberry.enum(status.Fulfillment, name="Fulfillment")
+OrderStatus = strawberry.enum(states.OrderStatus, name="OrderStatus")
+DeliveryStatus = strawberry.enum(states.DeliveryStatus, name="DeliveryStatus")
+Channel = strawberry.enum(states.Channel, name="Channel")
+Fulfillment = strawberry.enum(states.Fulfillment, name="Fulfillment")
 
 Info = strawberry.Info[Context, None]
 
@@ -87,8 +87,8 @@ class Delivery:
     def of(cls, row: DeliveryRow) -> Delivery:
         due = None
         if row.next_attempt_at is not None and row.status in (
-            status.DeliveryStatus.PENDING,
-            status.DeliveryStatus.RETRYING,
+            states.DeliveryStatus.PENDING,
+            states.DeliveryStatus.RETRYING,
         ):
             due = datetime.fromtimestamp(row.next_attempt_at, UTC)
         return cls(
@@ -112,8 +112,8 @@ class Delivery:
             or not definition.ordered
             or self.status
             in (
-                status.DeliveryStatus.SUCCEEDED,
-                status.DeliveryStatus.RUNNING,
+                states.DeliveryStatus.SUCCEEDED,
+                states.DeliveryStatus.RUNNING,
             )
         ):
             return None
@@ -202,7 +202,7 @@ class Order:
         "customer; null in any other status."
     )
     async def status_reason(self, info: Info) -> str | None:
-        order_id, now = str(self.id), status.OrderStatus(self.status)
+        order_id, now = str(self.id), states.OrderStatus(self.status)
         if not orders.has_reason(now):
             return None
         return await info.context.services.db.read(
@@ -216,7 +216,7 @@ class Order:
         permission_classes=STAFF_FIELD,
     )
     async def cancel_reason(self, info: Info) -> str | None:
-        if status.OrderStatus(self.status) is not status.OrderStatus.CANCELLED:
+        if states.OrderStatus(self.status) is not states.OrderStatus.CANCELLED:
             return None
         order_id = str(self.id)
         return await info.context.services.db.read(

@@ -13,7 +13,7 @@ from backend.auth import HANDLER
 from backend.database import Database
 from backend.idempotency import IdempotencyKey
 from backend.settings import resource_path
-from backend.status import Channel, Fulfillment, OrderAction
+from backend.states import Channel, Fulfillment, OrderAction
 
 PHONE = "+44 20 7946 0002"
 

@@ -16,8 +16,8 @@ import pytest
 from backend.database import Tx
 from backend.embedded import Backend
 from backend.outbox import emit
-from backend.queries import SQL
 from backend.registry import Registry
+from backend.sql_blocks import SQL
 from handlers.sdk import Context, Event, HandlerDefinition, PermanentError
 from tests.backend._api import refusal
 from tests.conftest import STAFF_TOKEN, running

@@ -21,7 +21,7 @@ from websockets.exceptions import InvalidStatus
 from backend import orders
 from backend.auth import STAFF_TOKEN_ENV, STAFF_TOKEN_FILE, Tokens, staff_token
 from backend.embedded import Backend
-from backend.status import OrderAction
+from backend.states import OrderAction
 from tests.backend._api import refusal, without_handlers
 from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import (

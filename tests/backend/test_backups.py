@@ -15,7 +15,7 @@ import main
 from backend.backups import BackupError, check_copy, list_backups
 from backend.database import Tx
 from backend.embedded import Backend
-from backend.queries import SQL
+from backend.sql_blocks import SQL
 from tests.conftest import STAFF_TOKEN, running
 from tests.graphql_client import GraphQLHTTP
 

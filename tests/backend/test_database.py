@@ -17,9 +17,9 @@ from backend.database import APPLICATION_ID, Database, Tx
 from backend.errors import BadUserInput, StorageError, StorageFull
 from backend.events import EventRecord, LogEntry
 from backend.idempotency import IdempotencyKey
-from backend.queries import SQL, migrations
 from backend.settings import resource_path
-from backend.status import Channel, Fulfillment
+from backend.sql_blocks import SQL, migrations
+from backend.states import Channel, Fulfillment
 
 # The store fans events out to whatever handlers subscribe; these tests name one.
 SUBSCRIBERS = {"order_placed": ("validate_order",)}

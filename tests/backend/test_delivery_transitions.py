@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from backend import deliveries
+from backend import delivery_commands
 from backend.database import Database
 from backend.errors import InvalidTransition
 from backend.outbox import emit
-from backend.queries import parse_blocks
 from backend.registry import Registry
-from backend.status import DELIVERY_TRANSITIONS, DeliveryAction, DeliveryStatus
+from backend.sql_blocks import parse_blocks
+from backend.states import DELIVERY_TRANSITIONS, DeliveryAction, DeliveryStatus
 from handlers.sdk import Context, Event, HandlerDefinition, PermanentError, RetryAfter
 from tests.backend.test_runner import Harness, Probe, definition, failing, open_harness
 
@@ -69,7 +69,7 @@ def test_each_statement_that_moves_a_delivery_says_how_and_the_table_allows_it()
     for name, body in sql_blocks().items():
         said = [moves(found) for found in ANNOTATION.findall(body)]
         if WRITES_STATUS.search(body):
-            assert said, f"{name} writes deliveries.status without a `-- FROM -> TO` line"
+            assert said, f"{name} writes delivery_commands.status without a `-- FROM -> TO` line"
         for found in said:
             assert found <= ALLOWED, f"{name}: {found - ALLOWED} is not in DELIVERY_TRANSITIONS"
             annotated |= found
@@ -232,8 +232,8 @@ async def test_a_staff_command_moves_a_delivery_exactly_from_its_sources(
     with sqlite3.connect(db.path) as conn:
         conn.execute("UPDATE deliveries SET status = ?, attempts = 2", (status.value,))
     command = {
-        DeliveryAction.RETRY: lambda tx: deliveries.retry(tx, seq, "a"),
-        DeliveryAction.REPLAY: lambda tx: deliveries.replay(tx, REGISTRY, seq, ["a"]),
+        DeliveryAction.RETRY: lambda tx: delivery_commands.retry(tx, seq, "a"),
+        DeliveryAction.REPLAY: lambda tx: delivery_commands.replay(tx, REGISTRY, seq, ["a"]),
     }[action]
     rule = DELIVERY_TRANSITIONS[action]
     if status in rule.sources:

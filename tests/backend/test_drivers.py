@@ -11,7 +11,7 @@ import pytest
 from backend import drivers, orders
 from backend.database import Database
 from backend.errors import InvalidTransition, NotFound
-from backend.status import Fulfillment, OrderAction, OrderStatus
+from backend.states import Fulfillment, OrderAction, OrderStatus
 from tests.backend.pipeline_store import handler_key, move, open_db, place, rows
 
 TO_READY = (OrderAction.VALIDATE, OrderAction.RECORD_PAYMENT, OrderAction.MARK_READY)

@@ -14,7 +14,7 @@ from backend.auth import HANDLER, PUBLIC, STAFF, Principal, Role
 from backend.database import Database, Tx
 from backend.errors import BadUserInput
 from backend.idempotency import Codec, IdempotencyKey, once
-from backend.queries import migrations
+from backend.sql_blocks import migrations
 from tests.backend.pipeline_store import open_db, rows
 
 NUMBER = Codec[int](dump=lambda n: {"n": n}, load=lambda stored: int(stored["n"]))

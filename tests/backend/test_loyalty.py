@@ -10,7 +10,7 @@ import pytest
 from backend import loyalty, orders
 from backend.database import Database
 from backend.errors import BadUserInput, InvalidTransition
-from backend.status import Fulfillment, OrderAction
+from backend.states import Fulfillment, OrderAction
 from tests.backend.pipeline_store import handler_key, move, open_db, place, rows
 
 TO_COMPLETED = (

@@ -16,7 +16,7 @@ from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.events import events_of_order
 from backend.idempotency import IdempotencyKey
 from backend.settings import resource_path
-from backend.status import Channel, Fulfillment, OrderAction, OrderStatus
+from backend.states import Channel, Fulfillment, OrderAction, OrderStatus
 
 # The store fans events out to whatever handlers subscribe; these tests name one.
 SUBSCRIBERS = {"order_placed": ("validate_order",)}

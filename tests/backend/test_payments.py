@@ -12,7 +12,7 @@ from backend.database import Database
 from backend.errors import BadUserInput, InvalidTransition
 from backend.events import events_of_order
 from backend.payments import PaymentMethod
-from backend.status import OrderAction, OrderStatus
+from backend.states import OrderAction, OrderStatus
 from tests.backend.pipeline_store import handler_key, move, open_db, place, rows
 
 

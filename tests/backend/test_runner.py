@@ -17,14 +17,14 @@ from backend.api.context import Services
 from backend.api.schema import build_schema
 from backend.auth import Tokens
 from backend.database import Database, Tx
-from backend.deliveries import DeliveryCommands
+from backend.delivery_commands import DeliveryCommands
 from backend.errors import InvalidTransition, NotFound
 from backend.inprocess import InProcessGraphQL
 from backend.notifier import Notifier
 from backend.outbox import emit
 from backend.registry import Registry
 from backend.runner import Runner
-from backend.status import DeliveryStatus
+from backend.states import DeliveryStatus
 from handlers.sdk import Context, Event, HandlerDefinition, PermanentError, RetryAfter
 
 Behaviour = Callable[[Event, Context], Awaitable[None]]

@@ -9,8 +9,8 @@ import pytest
 
 from backend import activity, events
 from backend.errors import BadUserInput
-from backend.queries import migrations
 from backend.search import MAX_SEARCH_CHARS, fts_query, narrowed
+from backend.sql_blocks import migrations
 from tests.backend.pipeline_store import open_db, rows
 
 

@@ -18,9 +18,9 @@ import pytest
 from backend.embedded import Backend
 from backend.settings import Settings
 from clients import probe
-from clients.backoff import Backoff
 from clients.graphql import GraphQLError, HttpApi, NotGraphQL, Unreachable
 from clients.live import ConnectionState, LiveClient
+from clients.reconnect import ReconnectBackoff
 from main import restaurant_backend
 from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import GraphQLWS, order_input
@@ -69,7 +69,7 @@ async def test_a_subscription_resumes_from_its_cursor_across_a_backend_restart(
     states: list[ConnectionState] = []
     seen: list[tuple[int, str, str]] = []  # (seq, order id, status)
     client = LiveClient(first.url, STAFF_TOKEN, on_state=states.append)
-    client.backoff = Backoff(first=0.05, cap=0.2)
+    client.backoff = ReconnectBackoff(first=0.05, cap=0.2)
 
     def on_change(data: dict[str, Any]) -> None:
         change = data["orderChanges"]

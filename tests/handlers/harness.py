@@ -25,7 +25,7 @@ from backend.embedded import Backend
 from backend.inprocess import InProcessGraphQL
 from backend.registry import Registry
 from backend.settings import Settings
-from backend.status import Channel, Fulfillment, OrderAction, OrderStatus
+from backend.states import Channel, Fulfillment, OrderAction, OrderStatus
 from handlers.adapters import SandboxGateway, SandboxSms
 from handlers.pipeline import adapters
 from handlers.sdk import Context, Event

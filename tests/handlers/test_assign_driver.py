@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.status import Fulfillment, OrderAction, OrderStatus
+from backend.states import Fulfillment, OrderAction, OrderStatus
 from tests.handlers.harness import Kitchen
 
 

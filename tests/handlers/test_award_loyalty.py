@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.status import Fulfillment, OrderAction
+from backend.states import Fulfillment, OrderAction
 from tests.handlers.harness import Kitchen
 
 

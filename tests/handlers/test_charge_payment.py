@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from backend import orders
-from backend.status import Channel, Fulfillment, OrderAction, OrderStatus
+from backend.states import Channel, Fulfillment, OrderAction, OrderStatus
 from handlers.sdk import PermanentError
 from handlers.sdk.adapters import Charge, GatewayError
 from tests.handlers.harness import Kitchen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.status import Fulfillment, OrderAction
+from backend.states import Fulfillment, OrderAction
 from tests.handlers.harness import PHONE_E164, Kitchen
 
 

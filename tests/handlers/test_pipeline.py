@@ -12,7 +12,7 @@ import pytest
 
 import handlers
 from backend import menu
-from backend.status import Channel, Fulfillment, OrderStatus
+from backend.states import Channel, Fulfillment, OrderStatus
 from handlers import pipeline
 from handlers.adapters import SandboxGateway
 from handlers.sdk import Context, Event, definition_of

@@ -6,7 +6,7 @@ import pytest
 
 from backend import orders
 from backend.errors import InvalidTransition
-from backend.status import Fulfillment, OrderAction, OrderStatus
+from backend.states import Fulfillment, OrderAction, OrderStatus
 from tests.handlers.harness import Kitchen
 
 

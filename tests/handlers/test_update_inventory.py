@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from backend.status import OrderAction, OrderStatus
+from backend.states import OrderAction, OrderStatus
 from handlers.sdk import PermanentError
 from tests.handlers.harness import Kitchen
 

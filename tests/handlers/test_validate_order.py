@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend import menu
-from backend.status import OrderAction, OrderStatus
+from backend.states import OrderAction, OrderStatus
 from tests.handlers.harness import Kitchen
 
 

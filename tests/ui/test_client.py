@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
-from clients.backoff import Backoff
+from clients.reconnect import ReconnectBackoff
 from tests.ui.conftest import run
 from ui.client import GraphQLClient, GraphQLError
 
@@ -48,7 +48,7 @@ def test_a_backend_out_of_reach_is_an_error_without_code_and_the_socket_keeps_tr
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = GraphQLClient(f"http://127.0.0.1:{port}/graphql", "token")
-    client.backoff = Backoff(first=0.01, cap=0.05)
+    client.backoff = ReconnectBackoff(first=0.01, cap=0.05)
     states: list[str] = []
     client.connectionChanged.connect(states.append)
     run(qtbot, client.start())
@@ -65,7 +65,7 @@ def test_a_backend_out_of_reach_is_an_error_without_code_and_the_socket_keeps_tr
 
 
 def test_backoff_grows_to_its_cap_with_jitter_below() -> None:
-    policy = Backoff(first=0.25, factor=2.0, cap=5.0, jitter=0.2)
+    policy = ReconnectBackoff(first=0.25, factor=2.0, cap=5.0, jitter=0.2)
     rng = random.Random(7)
     delays = [policy.delay(attempt, rng) for attempt in range(10)]
     for attempt, delay in enumerate(delays):

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from backend.database import Tx
 from backend.embedded import Backend
 from backend.outbox import emit
-from backend.queries import SQL
+from backend.sql_blocks import SQL
 from tests.conftest import running
 from tests.ui.panels import click, handlers, wait_for
 from ui.main_window import MainWindow

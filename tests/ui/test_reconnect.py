@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
-from clients.backoff import Backoff
+from clients.reconnect import ReconnectBackoff
 from tests.conftest import STAFF_TOKEN, running
 from tests.graphql_client import PLACE_ORDER, order_input
 from tests.ui.conftest import WAIT_MS, close_window, open_window
@@ -79,7 +79,7 @@ def test_the_board_reconnects_and_shows_every_change_made_meanwhile_once(
     with running(db_path) as first:
         port = urlsplit(first.url).port
         window = open_window(qtbot, first.url, STAFF_TOKEN, settings)
-        window.client.backoff = Backoff(first=0.05, cap=0.5)
+        window.client.backoff = ReconnectBackoff(first=0.05, cap=0.5)
         inserted: list[str] = []
         shown: dict[str, list[Status]] = {}
         watch(window, inserted, shown)

@@ -10,7 +10,7 @@ MAX_DELAY_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
-class Backoff:
+class ReconnectBackoff:
     """Exponential backoff with jitter, capped.
 
     delay(attempt) = min(cap, first * factor ** attempt) * (1 - jitter * r), r in [0, 1).

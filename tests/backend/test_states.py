@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.status import ORDER_TRANSITIONS, OrderAction, OrderStatus
+from backend.states import ORDER_TRANSITIONS, OrderAction, OrderStatus
 
 FINAL = {OrderStatus.REJECTED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
 EXPECTED: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {

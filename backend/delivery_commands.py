@@ -19,9 +19,9 @@ from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.events import DeliveryRow, get_delivery, get_event
 from backend.notifier import Notifier
 from backend.outbox import log_change
-from backend.queries import SQL
 from backend.registry import Registry
-from backend.status import (
+from backend.sql_blocks import SQL
+from backend.states import (
     DELIVERY_TRANSITIONS,
     DeliveryAction,
     DeliveryStatus,

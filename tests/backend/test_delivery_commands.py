@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from backend import deliveries
+from backend import delivery_commands
 from backend.database import Database, Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.outbox import emit
 from backend.registry import Registry
-from backend.status import DeliveryStatus
+from backend.states import DeliveryStatus
 from handlers.sdk import Context, Event, HandlerDefinition
 
 
@@ -57,7 +57,7 @@ async def thing(db: Database) -> int:
 async def test_retry_makes_a_dead_delivery_due_with_a_fresh_budget(db: Database) -> None:
     seq = await thing(db)
     set_status(db, "DEAD")
-    row = await db.write(lambda tx: deliveries.retry(tx, seq, "a"))
+    row = await db.write(lambda tx: delivery_commands.retry(tx, seq, "a"))
     assert row.status is DeliveryStatus.PENDING
     assert budget(db) == [("a", "PENDING", 3, 3), ("b", "DEAD", 3, 0)]
 
@@ -67,7 +67,7 @@ async def test_retry_refuses_a_delivery_that_has_not_failed(db: Database, status
     seq = await thing(db)
     set_status(db, status)
     with pytest.raises(InvalidTransition):
-        await db.write(lambda tx: deliveries.retry(tx, seq, "a"))
+        await db.write(lambda tx: delivery_commands.retry(tx, seq, "a"))
     assert budget(db)[0][1] == status
 
 
@@ -75,8 +75,8 @@ async def test_retry_dead_counts_only_dead_ones_of_that_handler(db: Database) ->
     await thing(db)
     await thing(db)
     set_status(db, "DEAD")
-    assert await db.write(lambda tx: deliveries.retry_dead(tx, "a")) == 2
-    assert await db.write(lambda tx: deliveries.retry_dead(tx, "a")) == 0
+    assert await db.write(lambda tx: delivery_commands.retry_dead(tx, "a")) == 2
+    assert await db.write(lambda tx: delivery_commands.retry_dead(tx, "a")) == 0
     assert {row[1] for row in budget(db) if row[0] == "b"} == {"DEAD"}
 
 
@@ -84,14 +84,14 @@ async def test_replay_checks_names_and_writes_a_missing_delivery(db: Database) -
     seq = await thing(db)
     set_status(db, "SUCCEEDED")
     with pytest.raises(BadUserInput, match="does not handle thing"):
-        await db.write(lambda tx: deliveries.replay(tx, REGISTRY, seq, ["c"]))
+        await db.write(lambda tx: delivery_commands.replay(tx, REGISTRY, seq, ["c"]))
     with pytest.raises(NotFound):
-        await db.write(lambda tx: deliveries.replay(tx, REGISTRY, seq, ["zed"]))
+        await db.write(lambda tx: delivery_commands.replay(tx, REGISTRY, seq, ["zed"]))
     with pytest.raises(NotFound):
-        await db.write(lambda tx: deliveries.replay(tx, REGISTRY, seq + 1, None))
+        await db.write(lambda tx: delivery_commands.replay(tx, REGISTRY, seq + 1, None))
     with sqlite3.connect(db.path) as conn:
         conn.execute("DELETE FROM deliveries WHERE handler = 'b'")
-    rows = await db.write(lambda tx: deliveries.replay(tx, REGISTRY, seq, None))
+    rows = await db.write(lambda tx: delivery_commands.replay(tx, REGISTRY, seq, None))
     assert [(r.handler, r.status) for r in rows] == [
         ("a", DeliveryStatus.PENDING),
         ("b", DeliveryStatus.PENDING),
@@ -104,7 +104,7 @@ async def test_a_failed_unit_changes_nothing(db: Database) -> None:
     before = budget(db)
 
     def replay_all(tx: Tx) -> None:
-        deliveries.replay(tx, REGISTRY, seq, ["a", "b"])
+        delivery_commands.replay(tx, REGISTRY, seq, ["a", "b"])
 
     with pytest.raises(InvalidTransition, match="right now"):
         await db.write(replay_all)

@@ -7,9 +7,9 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from backend.queries import SQL
 from backend.registry import Registry
-from backend.status import DeliveryStatus
+from backend.sql_blocks import SQL
+from backend.states import DeliveryStatus
 
 RECENT_ATTEMPTS = 500  # percentiles are over each handler's latest attempts
 
