@@ -34,7 +34,13 @@ from backend.demo import (
     DemoThread,
 )
 from backend.errors import DISK_FULL_MESSAGE, HandlersConfigError, StorageError, StorageFull
-from backend.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_data_dir
+from backend.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PUBLIC_ORDERS_PER_WINDOW,
+    Settings,
+    default_data_dir,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -722,6 +728,8 @@ def main(argv: list[str] | None = None) -> int:
         backup_dir=None if args.backup_dir is None else args.backup_dir.expanduser().resolve(),
         phone_region=args.phone_region,
         metrics_token=args.metrics_token,
+        # The demo's customers all order from this machine, faster than any one phone.
+        public_orders_per_window=0 if args.demo else PUBLIC_ORDERS_PER_WINDOW,
     )
     if args.reset:
         reset_demo(settings.db_path)

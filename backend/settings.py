@@ -25,6 +25,11 @@ FEED_MEMORY = 10_000
 MAX_UNITS_PER_COMMIT = 256
 
 WS_CONNECTION_INIT_SECONDS = 10.0
+
+# placeOrder without the staff token, per client address (LIMIT_EXCEEDED past it), so a
+# script on the restaurant's network cannot flood the kitchen.
+PUBLIC_ORDERS_PER_WINDOW = 10
+PUBLIC_ORDER_WINDOW_SECONDS = 60.0
 SHUTDOWN_GRACE_SECONDS = 5.0
 
 # Backups (backend/backups.py): one an hour and one at a clean shutdown; hourly copies
@@ -58,6 +63,9 @@ class Settings:
     backup_dir: Path | None = None
     # Reads GET /metrics besides the staff token (None: $PASSLINE_METRICS_TOKEN or none).
     metrics_token: str | None = None
+    # placeOrder without the staff token, per client address and minute (0: no limit;
+    # --demo's customers all come from this machine).
+    public_orders_per_window: int = PUBLIC_ORDERS_PER_WINDOW
 
     @property
     def backup_folder(self) -> Path:

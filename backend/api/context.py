@@ -14,6 +14,7 @@ from backend.database import Database
 from backend.events import DeliveryRow, InvocationRow
 from backend.metrics import NO_OPERATION, OK, Metrics
 from backend.notifier import Notifier
+from backend.rate_limit import RateLimiter
 from backend.registry import Registry
 from backend.runner import Runner
 
@@ -30,6 +31,8 @@ class Services:
     backups: BackupScheduler | None = None
     phone_region: str | None = None  # for numbers given without their country code
     metrics: Metrics = field(default_factory=Metrics)
+    # placeOrder by callers without the staff token, per client address (None: no limit).
+    public_orders: RateLimiter | None = None
 
 
 @dataclass(slots=True)

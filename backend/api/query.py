@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend import events, menu, orders, stats, status
+from backend import events, menu, orders, pickup, stats, status
 from backend.api.arguments import check_first, check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.types import (
@@ -18,6 +18,7 @@ from backend.api.types import (
     MenuItem,
     Order,
     OrderStatus,
+    PickupEntry,
 )
 from backend.auth import authorize_order
 from backend.errors import BadUserInput
@@ -57,6 +58,15 @@ class Query:
     def phone_region(self, info: Info) -> str | None:
         region: str | None = info.context.services.phone_region
         return region
+
+    @strawberry.field(
+        permission_classes=GUARDED,
+        description="The pickup screen's board: paid orders collected at the counter "
+        "(not DELIVERY), PREPARING or READY, by number (public).",
+    )
+    async def pickup_board(self, info: Info) -> list[PickupEntry]:
+        board = await info.context.services.db.read(pickup.load_board)
+        return PickupEntry.board(board)
 
     @strawberry.field(permission_classes=GUARDED)
     async def menu(

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from backend import events as event_log
-from backend import orders, status
+from backend import orders, pickup, status
 from backend.api.context import Context
 from backend.api.permissions import GUARDED
 from backend.events import DeliveryRow, EventRecord, InvocationRow
@@ -19,6 +19,7 @@ OrderStatus = strawberry.enum(status.OrderStatus, name="OrderStatus")
 DeliveryStatus = strawberry.enum(status.DeliveryStatus, name="DeliveryStatus")
 Channel = strawberry.enum(status.Channel, name="Channel")
 Fulfillment = strawberry.enum(status.Fulfillment, name="Fulfillment")
+PickupState = strawberry.enum(pickup.PickupState, name="PickupState")
 
 Info = strawberry.Info[Context, None]
 
@@ -262,6 +263,19 @@ class OrderChange:
 class EventLogEntry:
     cursor: str
     event: Event
+
+
+@strawberry.type(
+    description="One order on the pickup screen: its number and a coarse state, nothing "
+    "else (public: no name, phone or item)."
+)
+class PickupEntry:
+    number: int
+    state: PickupState  # type: ignore[valid-type]
+
+    @staticmethod
+    def board(board: pickup.Board) -> list[PickupEntry]:
+        return [PickupEntry(number=n, state=board[n]) for n in sorted(board)]
 
 
 @strawberry.type
