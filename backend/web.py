@@ -13,11 +13,14 @@ from collections.abc import Collection
 from pathlib import Path
 
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.http.websocket_origin import is_same_origin, normalize_origin
 
+from backend.api.view import error_response
+from backend.errors import ErrorCode
 from backend.settings import resource_path
 
 ASSETS_PREFIX = "/web"
@@ -96,7 +99,13 @@ class CustomerPages:
             await response(scope, receive, send_secured)
             return
         inner = {**scope, "path": scope["path"][len(ASSETS_PREFIX) :], "root_path": ""}
-        await self.assets(inner, receive, send_secured)
+        try:
+            await self.assets(inner, receive, send_secured)
+        except HTTPException as exc:  # StaticFiles' 404 (or 405), raised outside an app
+            response = error_response(
+                exc.status_code, f"no such file of the customer pages: {path}", ErrorCode.NOT_FOUND
+            )
+            await response(scope, receive, send_secured)
 
 
 def cross_origin(scope: Scope, allowed: Collection[str]) -> bool:

@@ -23,6 +23,10 @@ def start(db: Path, *extra: str) -> subprocess.Popen[str]:
             str(db),
             "--port",
             "0",
+            # These tests place many public orders from one address (the limit has its
+            # own tests: tests/backend/test_rate_limit.py).
+            "--public-order-limit",
+            "0",
             *extra,
         ],
         stdout=subprocess.PIPE,

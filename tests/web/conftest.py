@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from backend.embedded import Backend
+from backend.settings import PUBLIC_ORDERS_PER_WINDOW
 from tests.conftest import STAFF_TOKEN, running
 from tests.graphql_client import PLACE_ORDER, order_input
 
@@ -105,7 +106,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def site(db_path: Path) -> Iterator[Backend]:
     """A backend with the restaurant's handlers, serving the pages on an ephemeral port."""
-    with running(db_path) as server:
+    with running(db_path, public_orders_per_window=PUBLIC_ORDERS_PER_WINDOW) as server:
         yield server
 
 

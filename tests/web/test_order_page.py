@@ -66,12 +66,12 @@ def test_a_retried_request_places_one_order(
     lost: list[str] = []
 
     def lose_answer(route: Route) -> None:
-        if route.request.method == "POST" and "placeOrder" in (route.request.post_data or ""):
-            if not lost:
-                response = route.fetch()  # the server places the order…
-                lost.append(response.text())
-                route.abort("connectionreset")  # …and the answer never arrives
-                return
+        placing = route.request.method == "POST" and "placeOrder" in (route.request.post_data or "")
+        if placing and not lost:
+            response = route.fetch()  # the server places the order…
+            lost.append(response.text())
+            route.abort("connectionreset")  # …and the answer never arrives
+            return
         route.continue_()
 
     page.route("**/graphql", lose_answer)
@@ -128,9 +128,7 @@ def test_an_item_that_sells_out_greys_out_while_the_page_is_open(
     page = new_page()
     page.goto(base_of(site) + "/")
     page.get_by_role("button", name="Add Diavola").click()
-    api.call(
-        'mutation { setMenuItemAvailable(menuItemId: "diavola", available: false) { id } }'
-    )
+    api.call('mutation { setMenuItemAvailable(menuItemId: "diavola", available: false) { id } }')
     expect(page.locator("[data-item=diavola]")).to_have_class("item sold-out")
     expect(page.locator("[data-item=diavola] .badge")).to_have_text("Sold out")
     expect(page.locator("[data-line=diavola]")).to_contain_text("has just sold out")
