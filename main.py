@@ -588,6 +588,8 @@ def _self_test(tmp: Path, mark: Callable[[str], None]) -> None:
         ) as http:
             order_id = _self_test_order(http)
             mark("order in the kitchen")
+            _self_test_pages(http, url.removesuffix("/graphql"))
+            mark("customer pages served")
             _self_test_window(url, token, order_id, mark)
     finally:
         child.stop()
@@ -603,6 +605,23 @@ def _graphql(http: httpx.Client, query: str, **variables: Any) -> dict[str, Any]
         raise SelfTestError(f"GraphQL answered with errors: {body.get('errors')}")
     data: dict[str, Any] = body["data"]
     return data
+
+
+def _self_test_pages(http: httpx.Client, base: str) -> None:
+    """The customer pages and their vendored client are in the installation."""
+    for path, marker in (
+        ("/", "graphql-ws.min.js"),
+        ("/web/vendor/graphql-ws.min.js", "graphqlWs"),
+    ):
+        try:
+            response = http.get(base + path)
+        except Exception as exc:
+            raise SelfTestError(f"GET {path} failed: {exc}") from exc
+        if response.status_code != 200 or marker not in response.text:
+            raise SelfTestError(
+                f"GET {path} answered {response.status_code} without {marker!r}: "
+                "resources/web missing from this installation?"
+            )
 
 
 def _self_test_order(http: httpx.Client) -> str:
