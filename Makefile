@@ -48,9 +48,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # The dashboard's main views as PNG, from a seeded demo database, rendered offscreen.
-screenshots: $(STAMP)
+screenshots: $(STAMP) chromium
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.panel_screenshots docs/screenshots
+	PASSLINE_WEB_SCREENSHOTS=docs/screenshots QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest \
+		-q tests/web -k "placed_at_360px or pickup_screen"
 
 # The checked-in contract of the API, printed from the code (tests/test_contract.py).
 schema: $(STAMP)

@@ -6,6 +6,7 @@ install step); Playwright's own browser downloads are never used.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +35,8 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 360, "height": 740}
 TV = {"width": 1920, "height": 1080}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `make screenshots` sets it to docs/screenshots; otherwise they go to the test's tmp_path.
+SCREENSHOTS_ENV = "PASSLINE_WEB_SCREENSHOTS"
 
 
 @dataclass
@@ -112,6 +114,14 @@ def site(db_path: Path) -> Iterator[Backend]:
 
 def base_of(server: Backend) -> str:
     return server.url.removesuffix("/graphql")
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the tests save the pages' screenshots (``make screenshots``: the docs)."""
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

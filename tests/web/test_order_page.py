@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Page, Route, expect
 
 from backend.embedded import Backend
-from tests.web.conftest import SCREENSHOTS, Api, base_of
+from tests.web.conftest import Api, base_of
 
 
 def fill_cart(page: Page) -> None:
@@ -21,7 +22,7 @@ def fill_cart(page: Page) -> None:
 
 
 def test_an_order_placed_at_360px_reaches_the_kitchen_once(
-    site: Backend, api: Api, new_page: Callable[..., Page]
+    site: Backend, api: Api, new_page: Callable[..., Page], screenshots: Path
 ) -> None:
     page = new_page()
     page.goto(base_of(site) + "/")
@@ -29,8 +30,7 @@ def test_an_order_placed_at_360px_reaches_the_kitchen_once(
     expect(page.locator("#total")).to_have_text("28.50")
     # Nothing of the page is wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "web-order-phone.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "web-order-phone.png"), full_page=True)
 
     page.get_by_role("button", name="Place order").dblclick()  # a double tap
     page.wait_for_url("**/orders/**")
@@ -54,7 +54,7 @@ def test_an_order_placed_at_360px_reaches_the_kitchen_once(
     expect(page.locator("#progress li.current")).to_have_text("Ready (now)")
     expect(page.locator("#headline")).to_have_text("Ready! Collect it at the counter.")
     assert page.evaluate("window.notReloaded") is True
-    page.screenshot(path=str(SCREENSHOTS / "web-status-phone.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "web-status-phone.png"), full_page=True)
 
 
 def test_a_retried_request_places_one_order(

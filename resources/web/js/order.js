@@ -21,6 +21,7 @@ const state = {
   cart: [], // {id, quantity, notes}
   key: newKey(), // made when the cart opens; a new one after each order
   placing: false,
+  cartInView: false, // the bar that leads down to the cart is not needed there
 };
 
 // ---- the menu, live -------------------------------------------------------------
@@ -110,10 +111,15 @@ function renderCart() {
   $("cart-empty").hidden = state.cart.length > 0;
   const total = state.cart.reduce((sum, l) => sum + (state.menu.get(l.id)?.priceCents || 0) * l.quantity, 0);
   $("total").textContent = money(total);
+  renderBar(total);
+  $("place").disabled = state.placing || state.cart.length === 0;
+}
+
+// Only the bar: re-drawing the cart would take the focus from a note being typed.
+function renderBar(total) {
   const count = state.cart.reduce((sum, l) => sum + l.quantity, 0);
   $("to-cart").textContent = `Your order: ${count} ${count === 1 ? "item" : "items"} · ${money(total)}`;
-  $("to-cart").hidden = count === 0 || !$("placed").hidden;
-  $("place").disabled = state.placing || state.cart.length === 0;
+  $("to-cart").hidden = count === 0 || !$("placed").hidden || state.cartInView;
 }
 
 function step(index, delta) {
@@ -233,6 +239,10 @@ async function place(event) {
 }
 
 $("checkout").addEventListener("submit", place);
+new IntersectionObserver((entries) => {
+  state.cartInView = entries[0].isIntersecting;
+  $("to-cart").hidden = state.cart.length === 0 || !$("placed").hidden || state.cartInView;
+}).observe($("checkout"));
 
 // ---- the kiosk: back to the start ----------------------------------------------
 
