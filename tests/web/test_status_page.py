@@ -62,6 +62,37 @@ def test_reload_and_a_dropped_socket_miss_no_step(
     expect(page.locator("#progress li.done")).to_have_count(5)
 
 
+def test_a_phone_waking_up_shows_where_its_order_is_at_once(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    """After a sleep, the socket may be dead without knowing it: on waking (the page
+    becomes visible) the page reads its order over HTTP, not waiting for the socket."""
+    placed = api.place(("margherita", 1))
+    order_id = placed["order"]["id"]
+    page = new_page()
+    sockets: list[WebSocketRoute] = []
+    asleep = threading.Event()
+
+    def through(ws: WebSocketRoute) -> None:
+        if asleep.is_set():
+            ws.close(code=1006, reason="asleep")
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket("**/graphql", through)
+    page.goto(status_url(site, placed))
+    api.wait_status(order_id, "IN_KITCHEN")
+    expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
+    asleep.set()
+    for ws in sockets:
+        ws.close(code=1006, reason="asleep")
+    api.mark_ready(order_id)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(page.locator("#progress li.current")).to_have_text("Ready (now)")
+    expect(page.locator("#connection")).to_have_text("Reconnecting…")  # still no socket
+
+
 def test_a_token_opens_its_own_order_only(
     site: Backend, api: Api, new_page: Callable[..., Page]
 ) -> None:
