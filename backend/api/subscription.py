@@ -80,20 +80,21 @@ class Subscription:
         def current(conn: sqlite3.Connection) -> tuple[orders.Order | None, int]:
             return orders.load_order(conn, order_id), events.last_seq_of_order(conn, order_id)
 
-        found, seen = await services.db.read(current)
-        if found is None:
-            raise NotFound(
-                f"there is no order with id {order_id!r}; use the id placeOrder returned",
-                field="id",
-            )
-        yield Order.of(found)
-
-        async def load(cursor: int) -> list[EventRecord]:
-            return await services.db.read(lambda conn: events.order_events_after(conn, cursor))
-
-        async for event in tail(services.notifier.events, event_key, seen, load):
-            if event.order_id == order_id:
-                yield _order_of(event)
+        # Watching before reading: an event committed in between is both in the queue
+        # and (perhaps) in what is read; its seq tells which, so none is missed or doubled.
+        with services.notifier.watch_order(order_id) as queue:
+            found, seen = await services.db.read(current)
+            if found is None:
+                raise NotFound(
+                    f"there is no order with id {order_id!r}; use the id placeOrder returned",
+                    field="id",
+                )
+            yield Order.of(found)
+            while True:
+                event = await queue.get()
+                if event.seq > seen:
+                    seen = event.seq
+                    yield _order_of(event)
 
     @strawberry.subscription(
         name="pickupBoard",

@@ -150,3 +150,22 @@ async def test_event_log_can_follow_only_some_event_types(
     assert entry["type"] == "menu_item_changed"
     assert entry["payload"]["menuItem"]["id"] == "cola"
     await ws.close()
+
+
+async def test_a_customer_subscription_that_ends_leaves_no_watch_behind(
+    backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    placed = await public.place(("tiramisu", 1))
+    ws = await GraphQLWS.connect(staff.url, placed["accessToken"])
+    query = "subscription($id: ID!) { order(id: $id) { status } }"
+    await ws.subscribe("w", query, {"id": placed["order"]["id"]})
+    assert (await ws.next_data("w"))["order"]["status"] == "PLACED"
+    notifier = backend.notifier
+    assert notifier is not None
+    assert placed["order"]["id"] in notifier._order_watchers
+    await ws.close()
+    for _ in range(200):
+        if not notifier._order_watchers:
+            break
+        await asyncio.sleep(0.01)
+    assert notifier._order_watchers == {}
