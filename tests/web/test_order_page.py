@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Page, Route, expect
 
 from backend.embedded import Backend
+from backend.settings import PUBLIC_ORDERS_PER_WINDOW
 from tests.web.conftest import Api, base_of
 
 
@@ -153,3 +155,18 @@ def test_the_kiosk_orders_as_kiosk_and_goes_back_to_the_start(
     page.get_by_role("button", name="Place order").click()
     expect(page.locator("#placed-number")).to_have_text("2")
     assert len(api.orders()) == 2
+
+
+def test_past_the_order_limit_the_page_says_when_to_try_again(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    for _ in range(PUBLIC_ORDERS_PER_WINDOW):  # from this address, as the page is
+        api.place(("cola", 1))
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#form-error")).to_have_text(
+        re.compile(r"Too many orders from this device just now\. Please try again in \d+ seconds\.")
+    )
+    assert len(api.orders()) == PUBLIC_ORDERS_PER_WINDOW
