@@ -3,6 +3,8 @@ another origin cannot use the API."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -80,8 +82,6 @@ async def test_the_pickup_board_is_public_and_carries_numbers_only(
         )["order"]["status"]
         if status == "IN_KITCHEN":
             break
-        import asyncio
-
         await asyncio.sleep(0.025)
     assert status == "IN_KITCHEN"
     board = (await public.data("{ pickupBoard { number state } }"))["pickupBoard"]
