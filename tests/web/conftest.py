@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from backend.embedded import Backend
 from backend.settings import PUBLIC_ORDERS_PER_WINDOW
@@ -89,6 +90,16 @@ class Api:
 
     def complete(self, order_id: str) -> None:
         self.call("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", {"id": order_id})
+
+
+def wait_for_status_page(page: Page) -> None:
+    """Wait until placing the order took the page to its status page; if it did not,
+    fail with what the page says (an error shown to the customer)."""
+    try:
+        page.wait_for_url("**/orders/**", wait_until="commit")
+    except PlaywrightTimeout:
+        shown = page.locator(".error:visible, .field-error:visible").all_inner_texts()
+        raise AssertionError(f"still on {page.url}; the page shows {shown}") from None
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, Route, expect
 
 from backend.embedded import Backend
 from backend.settings import PUBLIC_ORDERS_PER_WINDOW
-from tests.web.conftest import Api, base_of
+from tests.web.conftest import Api, base_of, wait_for_status_page
 
 
 def fill_cart(page: Page) -> None:
@@ -35,7 +35,7 @@ def test_an_order_placed_at_360px_reaches_the_kitchen_once(
     page.screenshot(path=str(screenshots / "web-order-phone.png"), full_page=True)
 
     page.get_by_role("button", name="Place order").dblclick()  # a double tap
-    page.wait_for_url("**/orders/**")
+    wait_for_status_page(page)
     expect(page.locator("#number")).not_to_have_text("")
 
     placed = api.orders()
@@ -83,7 +83,7 @@ def test_a_retried_request_places_one_order(
     expect(page.locator("#form-error")).to_contain_text("No connection")
     assert len(api.orders()) == 1
     page.get_by_role("button", name="Place order").click()
-    page.wait_for_url("**/orders/**")
+    wait_for_status_page(page)
     placed = api.orders()
     assert len(placed) == 1, placed
     assert placed[0]["id"] in page.url and placed[0]["id"] in lost[0]
@@ -100,7 +100,7 @@ def test_a_table_qr_code_orders_dine_in_for_that_table(
     expect(page.get_by_label("Eat in at table 12")).to_be_checked()
     page.get_by_role("button", name="Add Margherita").click()
     page.get_by_role("button", name="Place order").click()
-    page.wait_for_url("**/orders/**")
+    wait_for_status_page(page)
     order = api.order(api.orders()[0]["id"])
     assert (order["fulfillment"], order["notes"]) == ("DINE_IN", "Table 12")
 
