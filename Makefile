@@ -2,7 +2,8 @@
 # the views to docs/screenshots/; `make schema` prints the API's schema into
 # docs/schema.graphql; `make dist` builds the bundle dist/passline/ and the installer
 # dist/passline-<version>-linux-x86_64.tar.gz. Each creates .venv and
-# install what pyproject.toml asks for, again only when pyproject.toml changed.
+# install what pyproject.toml asks for, again only when pyproject.toml changed; `make test`
+# also installs Debian's chromium (for tests/web/) when /usr/bin/chromium is missing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 DIST_STAMP := $(VENV)/.installed-dist
 ARGS ?=
 
-.PHONY: run test lint bench screenshots schema dist clean
+.PHONY: run test lint chromium bench screenshots schema dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+# The customer pages' browser tests (tests/web/) drive Debian's chromium through
+# Playwright; Playwright's own browser download is never used.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+chromium:
+	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 # Qt's X11 plugin needs system libraries a fresh desktop may lack: install them first.
 run: $(STAMP)
@@ -31,16 +41,18 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint chromium
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # The dashboard's main views as PNG, from a seeded demo database, rendered offscreen.
-screenshots: $(STAMP)
+screenshots: $(STAMP) chromium
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.panel_screenshots docs/screenshots
+	PASSLINE_WEB_SCREENSHOTS=docs/screenshots QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest \
+		-q tests/web -k "placed_at_360px or pickup_screen"
 
 # The checked-in contract of the API, printed from the code (tests/test_contract.py).
 schema: $(STAMP)

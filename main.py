@@ -28,6 +28,7 @@ from backend.errors import DISK_FULL_MESSAGE, HandlersConfigError, StorageError,
 from backend.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
+    PUBLIC_ORDERS_PER_WINDOW,
     Settings,
     default_data_dir,
     feed_memory_from_env,
@@ -129,6 +130,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="added latency of the sandbox payment gateway (default: %(default)s)",
     )
     parser.add_argument(
+        "--public-order-limit",
+        type=int,
+        default=PUBLIC_ORDERS_PER_WINDOW,
+        metavar="N",
+        help="orders a minute one client address may place without the staff token, "
+        "from the customer pages or a kiosk (default: %(default)s; 0: no limit; "
+        "none with --demo)",
+    )
+    parser.add_argument(
         "--backup-dir",
         type=Path,
         metavar="PATH",
@@ -209,6 +219,11 @@ def _check_demo_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(
             f"--demo-rate {args.demo_rate:g} is out of range; "
             f"use more than 0 and at most {MAX_ORDERS_PER_MINUTE:g} orders a minute"
+        )
+    if args.public_order_limit < 0:
+        parser.error(
+            f"--public-order-limit {args.public_order_limit} is out of range; "
+            "use 0 (no limit) or more orders a minute"
         )
     if args.demo_failure_rate is not None and not 0 <= args.demo_failure_rate <= 1:
         parser.error(
@@ -519,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
         phone_region=args.phone_region,
         metrics_token=args.metrics_token,
         feed_memory=args.feed_memory,
+        # The demo's customers all order from this machine, faster than any one phone.
+        public_orders_per_window=0 if args.demo else args.public_order_limit,
     )
     if args.reset:
         reset_demo(settings.db_path)

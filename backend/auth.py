@@ -56,6 +56,10 @@ ROOT_TYPES = frozenset({"Query", "Mutation", "Subscription"})
 POLICY: dict[str, frozenset[Role]] = {
     "Query.menu": _ANY,
     "Query.phoneRegion": _ANY,
+    # Order numbers and PREPARING/READY only: the customer pages' pickup screen.
+    "Query.pickupBoard": _ANY,
+    "Subscription.pickupBoard": _ANY,
+    "Subscription.menu": _ANY,
     "Query.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),
     "Query.orders": _STAFF_HANDLER,
     "Query.events": _STAFF_HANDLER,

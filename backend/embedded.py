@@ -27,10 +27,16 @@ from backend.heap import HeapTrimmer
 from backend.inprocess import InProcessGraphQL
 from backend.metrics import Metrics, metrics_token
 from backend.notifier import Notifier
+from backend.rate_limit import RateLimiter
 from backend.registry import Registry
 from backend.runner import Runner
 from backend.server import Server, build_app
-from backend.settings import SHUTDOWN_GRACE_SECONDS, Settings, resource_path
+from backend.settings import (
+    PUBLIC_ORDER_WINDOW_SECONDS,
+    SHUTDOWN_GRACE_SECONDS,
+    Settings,
+    resource_path,
+)
 from backend.sql_blocks import SQL
 from backend.webhooks import WebhookClient, load_webhooks
 from handlers.sdk.adapters import Adapters
@@ -169,6 +175,11 @@ class Backend:
             backups=self.backups,
             phone_region=self.settings.phone_region,
             metrics=self.metrics,
+            public_orders=(
+                RateLimiter(self.settings.public_orders_per_window, PUBLIC_ORDER_WINDOW_SECONDS)
+                if self.settings.public_orders_per_window > 0
+                else None
+            ),
         )
         self.schema = build_schema(loop_budget_seconds=self.settings.loop_budget_seconds)
         # The handlers call the API in-process; the API's staff commands reach the

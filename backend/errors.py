@@ -68,6 +68,19 @@ class LimitExceeded(PasslineError):
     code = ErrorCode.LIMIT_EXCEEDED
 
 
+class RateLimited(LimitExceeded):
+    """Too many requests of one kind from one client address; ``retryAfterSeconds``
+    in the extensions says when one more is accepted."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return {**super().extensions, "retryAfterSeconds": self.retry_after_seconds}
+
+
 class StorageFull(PasslineError):
     """The disk holding Passline's data is full: nothing of the request was saved."""
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 from backend.events import EventRecord, LogEntry
@@ -109,6 +110,8 @@ class Notifier:
         self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq, capacity=memory)
         self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor, capacity=memory)
         self._listeners: list[Callable[[list[EventRecord]], None]] = []
+        # order id -> the queues of the subscriptions following that one order.
+        self._order_watchers: dict[str, set[asyncio.Queue[EventRecord]]] = {}
         # Bumped by every commit that published something, and by handler changes
         # that write no event (pause/resume): what the handler figures follow.
         self.version = 0
@@ -118,6 +121,23 @@ class Notifier:
         """Call ``listener`` with the events of every commit (the runner's wake-up)."""
         self._listeners.append(listener)
 
+    @contextmanager
+    def watch_order(self, order_id: str) -> Iterator[asyncio.Queue[EventRecord]]:
+        """A queue of the events of one order committed from now on, while in the block.
+
+        What a customer's ``order(id)`` follows: waking only the subscriptions of the
+        order an event concerns, not every one on every event (bench/RESULTS.md, 8).
+        """
+        queue: asyncio.Queue[EventRecord] = asyncio.Queue()
+        watchers = self._order_watchers.setdefault(order_id, set())
+        watchers.add(queue)
+        try:
+            yield queue
+        finally:
+            watchers.discard(queue)
+            if not watchers:
+                del self._order_watchers[order_id]
+
     def on_commit(self, facts: list[object]) -> None:
         events = [fact for fact in facts if isinstance(fact, EventRecord)]
         entries = [fact for fact in facts if isinstance(fact, LogEntry)]
@@ -125,6 +145,10 @@ class Notifier:
             self.events.publish(events)
             for listener in self._listeners:
                 listener(events)
+            if self._order_watchers:
+                for event in events:
+                    for queue in self._order_watchers.get(event.order_id or "", ()):
+                        queue.put_nowait(event)
         if entries:
             self.log.publish(entries)
         if facts:

@@ -10,6 +10,7 @@ import uuid
 import strawberry
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.http.websocket_origin import normalize_allowed_origins
 
 from backend.api.context import Services
 from backend.api.errors import INTERNAL_ERROR
@@ -17,6 +18,7 @@ from backend.api.view import GraphQLView, error_response
 from backend.errors import ErrorCode
 from backend.metrics import METRICS_PATH, MetricsEndpoint
 from backend.settings import MAX_BODY_BYTES, SHUTDOWN_GRACE_SECONDS
+from backend.web import CustomerPages, cross_origin
 
 log = logging.getLogger(__name__)
 
@@ -106,21 +108,45 @@ class InternalErrors:
 
 
 class Router:
-    """``/graphql`` for the API and GraphiQL, ``/metrics`` for Prometheus; anything else
-    is a 404."""
+    """``/graphql`` for the API and GraphiQL, ``/metrics`` for Prometheus, the customer
+    pages (backend/web.py) at ``/``, ``/order``, ``/orders/<id>``, ``/kiosk``, ``/pickup``
+    and their files under ``/web/``; anything else is a 404.
 
-    def __init__(self, graphql: ASGIApp, metrics: ASGIApp | None = None) -> None:
+    A browser's HTTP request to the API from a page of another origin (not in
+    ``allowed_origins``) is refused with 403, as strawberry refuses its WebSocket.
+    """
+
+    def __init__(
+        self,
+        graphql: ASGIApp,
+        metrics: ASGIApp | None = None,
+        pages: CustomerPages | None = None,
+        allowed_origins: tuple[str, ...] = (),
+    ) -> None:
         self.graphql = graphql
         self.metrics = metrics
+        self.pages = pages
+        self.allowed_origins = normalize_allowed_origins(allowed_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             return
         path = scope["path"].rstrip("/")
         if path == GRAPHQL_PATH:
+            if scope["type"] == "http" and cross_origin(scope, self.allowed_origins):
+                response = error_response(
+                    403,
+                    "a web page of another origin may not use this API; open the "
+                    "customer pages from this backend's own address",
+                    ErrorCode.FORBIDDEN,
+                )
+                await response(scope, receive, send)
+                return
             await self.graphql(scope, receive, send)
         elif path == METRICS_PATH and self.metrics is not None and scope["type"] == "http":
             await self.metrics(scope, receive, send)
+        elif self.pages is not None and scope["type"] == "http" and self.pages.serves(path):
+            await self.pages(scope, receive, send)
         elif scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         else:
@@ -141,9 +167,8 @@ def build_app(
     endpoint = MetricsEndpoint(
         services.metrics, services.db, services.registry, services.tokens, metrics_token
     )
-    return InternalErrors(
-        BodyLimit(Router(GraphQLView(services, schema, allowed_origins), endpoint))
-    )
+    view = GraphQLView(services, schema, allowed_origins)
+    return InternalErrors(BodyLimit(Router(view, endpoint, CustomerPages(), allowed_origins)))
 
 
 class Server:

@@ -48,6 +48,11 @@ FEED_MEMORY_ENV = "PASSLINE_FEED_MEMORY"
 MAX_UNITS_PER_COMMIT = 256
 
 WS_CONNECTION_INIT_SECONDS = 10.0
+
+# placeOrder without the staff token, per client address (LIMIT_EXCEEDED past it), so a
+# script on the restaurant's network cannot flood the kitchen.
+PUBLIC_ORDERS_PER_WINDOW = 10
+PUBLIC_ORDER_WINDOW_SECONDS = 60.0
 SHUTDOWN_GRACE_SECONDS = 5.0
 
 # Backups (backend/backups.py): one an hour and one at a clean shutdown; hourly copies
@@ -85,6 +90,9 @@ class Settings:
     feed_memory: int = FEED_MEMORY
     # Time one request may hold the event loop (REQUEST_LOOP_BUDGET_SECONDS).
     loop_budget_seconds: float = REQUEST_LOOP_BUDGET_SECONDS
+    # placeOrder without the staff token, per client address and minute (0: no limit;
+    # --demo's customers all come from this machine).
+    public_orders_per_window: int = PUBLIC_ORDERS_PER_WINDOW
 
     @property
     def backup_folder(self) -> Path:

@@ -276,7 +276,12 @@ def running_backend(folder: Path, *, handlers: bool = False) -> Iterator[Backend
     from main import restaurant_backend
 
     backend = restaurant_backend(
-        Settings(db_path=folder / "passline.db", port=0, staff_token=STAFF_TOKEN)
+        Settings(
+            db_path=folder / "passline.db",
+            port=0,
+            staff_token=STAFF_TOKEN,
+            public_orders_per_window=0,  # the bench's customers all order from here
+        )
     )
     backend.start()
     profiler = cProfile.Profile() if os.environ.get(PROFILE_ENV) == "1" else None

@@ -221,6 +221,8 @@ def _restart_after_kill(folder: Path) -> float:
                 "0",
                 "--gateway-latency",
                 "5",
+                "--public-order-limit",
+                "0",
             ],
             stdout=subprocess.PIPE,
             text=True,

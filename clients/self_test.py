@@ -104,6 +104,8 @@ def _check(backend: BackendProcess, check_window: WindowCheck, mark: Mark) -> No
     try:
         order_id = asyncio.run(order_in_kitchen(url, token))
         mark("order in the kitchen")
+        asyncio.run(customer_pages(url.removesuffix("/graphql")))
+        mark("customer pages served")
         check_window(url, token, order_id, mark)
     finally:
         backend.stop()
@@ -141,6 +143,24 @@ async def order_in_kitchen(url: str, token: str) -> str:
         f"the order did not reach IN_KITCHEN within {SELF_TEST_TIMEOUT_SECONDS:g} s "
         f"(status {status}); handlers with trouble: {troubled or 'none'}"
     )
+
+
+async def customer_pages(base: str) -> None:
+    """The customer pages and their vendored client are in the installation."""
+    async with http_client(SELF_TEST_TIMEOUT_SECONDS) as http:
+        for path, marker in (
+            ("/", "graphql-ws.min.js"),
+            ("/web/vendor/graphql-ws.min.js", "graphqlWs"),
+        ):
+            try:
+                response = await http.get(base + path)
+            except Exception as exc:
+                raise SelfTestError(f"GET {path} failed: {exc}") from exc
+            if response.status_code != 200 or marker not in response.text:
+                raise SelfTestError(
+                    f"GET {path} answered {response.status_code} without {marker!r}: "
+                    "resources/web missing from this installation?"
+                )
 
 
 async def _ask(api: HttpApi, query: str, **variables: Any) -> dict[str, Any]:

@@ -44,6 +44,9 @@ def running(
 
     ``settings`` are further fields of :class:`Settings` (``handlers_config=...``).
     """
+    # Tests place many public orders from one address: the limit is tested on its own
+    # (tests/backend/test_rate_limit.py, tests/web/).
+    settings.setdefault("public_orders_per_window", 0)
     server = restaurant_backend(
         Settings(db_path=db_path, port=port, staff_token=STAFF_TOKEN, **settings),
         registry,

@@ -24,6 +24,10 @@ def start(db: Path, *extra: str, env: dict[str, str] | None = None) -> subproces
             str(db),
             "--port",
             "0",
+            # These tests place many public orders from one address (the limit has its
+            # own tests: tests/backend/test_rate_limit.py).
+            "--public-order-limit",
+            "0",
             *extra,
         ],
         stdout=subprocess.PIPE,

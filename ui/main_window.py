@@ -34,10 +34,12 @@ from ui.controllers.handlers import HandlersController
 from ui.controllers.menu import MenuController
 from ui.controllers.new_order import NewOrderController
 from ui.controllers.order_detail import OrderDetailController
+from ui.customer_page import lan_address
 from ui.resources import app_icon
 from ui.sound import Chime
 from ui.tasks import spawn
 from ui.theme import DEFAULT_THEME, THEMES, apply_theme
+from ui.views.customer_page import CustomerPageDialog
 from ui.views.new_order import DEFAULT_CONFIRM_ABOVE_CENTS
 from ui.views.order_card import AMBER_AFTER_SECONDS, RED_AFTER_SECONDS
 from ui.views.paused_banner import PausedBanner
@@ -137,6 +139,7 @@ class MainWindow(QMainWindow):
         orders.addAction(self.new_order_action)
         orders.addAction(self._action("&Reload board", shortcuts.REFRESH, self._reload))
         orders.addAction(self._action("&Confirm orders over…", None, self.ask_confirm_amount))
+        orders.addAction(self._action("C&ustomer page…", None, self.open_customer_page))
         orders.addSeparator()
         orders.addAction(self._action("&Quit", shortcuts.QUIT, self.close))
 
@@ -244,6 +247,14 @@ class MainWindow(QMainWindow):
         s.sync()
 
     # -- commands -------------------------------------------------------------------------------
+
+    def open_customer_page(self) -> CustomerPageDialog:
+        """The order page's address and QR code (per table on request)."""
+        dialog = CustomerPageDialog(self.client.url, lan_address(), self)
+        dialog.saved.connect(lambda path: self.status.showMessage(f"Saved {path}", 5000))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_new_order(self) -> NewOrderController:
         """F2: the New order dialog (one at a time)."""

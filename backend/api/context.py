@@ -15,6 +15,7 @@ from backend.delivery_commands import DeliveryCommands
 from backend.events import DeliveryRow, InvocationRow
 from backend.metrics import NO_OPERATION, OK, Metrics
 from backend.notifier import Notifier
+from backend.rate_limit import RateLimiter
 from backend.registry import Registry
 
 
@@ -30,6 +31,8 @@ class Services:
     backups: BackupScheduler | None = None
     phone_region: str | None = None  # for numbers given without their country code
     metrics: Metrics = field(default_factory=Metrics)
+    # placeOrder by callers without the staff token, per client address (None: no limit).
+    public_orders: RateLimiter | None = None
 
 
 @dataclass(slots=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import strawberry
 
 from backend import menu, orders
 from backend.api.arguments import check_id
 from backend.api.permissions import GUARDED
 from backend.api.types import Info, MenuItem, Order, PlaceOrderInput, PlaceOrderPayload
-from backend.auth import authorize_channel
-from backend.errors import BadUserInput
+from backend.auth import Role, authorize_channel
+from backend.errors import BadUserInput, RateLimited
 from backend.idempotency import IdempotencyKey
 from backend.orders import LineRequest, OrderRequest, check_text
 from backend.states import OrderAction
@@ -23,6 +25,23 @@ async def _transition(info: Info, order_id: str, action: OrderAction, **details:
     return Order.of(moved)
 
 
+def _limit_public_orders(info: Info) -> None:
+    """Count a placeOrder without the staff token against its client address."""
+    context = info.context
+    limiter = context.services.public_orders
+    if limiter is None or context.principal.role in (Role.STAFF, Role.HANDLER):
+        return
+    client = getattr(context.request, "client", None)
+    wait = limiter.take(client.host if client is not None else "unknown")
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise RateLimited(
+            f"too many orders from this address (at most {limiter.limit} in "
+            f"{limiter.window_seconds:g} s); try again in {seconds} s",
+            seconds,
+        )
+
+
 @strawberry.type
 class OrderMutation:
     @strawberry.mutation(permission_classes=GUARDED)
@@ -30,6 +49,7 @@ class OrderMutation:
         self, info: Info, input: PlaceOrderInput, idempotency_key: str | None = None
     ) -> PlaceOrderPayload:
         authorize_channel(info.context.principal, input.channel)
+        _limit_public_orders(info)
         key = IdempotencyKey.of(
             info.context.principal, check_text(idempotency_key, "idempotencyKey")
         )

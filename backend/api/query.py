@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend import activity, events, handler_stats, menu, orders, states
+from backend import activity, events, handler_stats, menu, orders, pickup, states
 from backend.api.arguments import check_first, check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.types import (
@@ -20,6 +20,7 @@ from backend.api.types import (
     MinuteActivity,
     Order,
     OrderStatus,
+    PickupEntry,
 )
 from backend.auth import authorize_order
 from backend.database import utc_now
@@ -68,6 +69,15 @@ class Query:
     def phone_region(self, info: Info) -> str | None:
         region: str | None = info.context.services.phone_region
         return region
+
+    @strawberry.field(
+        permission_classes=GUARDED,
+        description="The pickup screen's board: paid orders collected at the counter "
+        "(not DELIVERY), PREPARING or READY, by number (public).",
+    )
+    async def pickup_board(self, info: Info) -> list[PickupEntry]:
+        board = await info.context.services.db.read(pickup.load_board)
+        return PickupEntry.board(board)
 
     @strawberry.field(permission_classes=GUARDED)
     async def menu(

@@ -4,27 +4,47 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Annotated
 
 import strawberry
 
-from backend import events, orders
+from backend import events, menu, orders, pickup
 from backend.api.arguments import check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.query import handler_rows
-from backend.api.types import Event, EventLogEntry, Handler, Info, Order, OrderChange
+from backend.api.types import (
+    Event,
+    EventLogEntry,
+    Handler,
+    Info,
+    MenuItem,
+    Order,
+    OrderChange,
+    PickupEntry,
+)
 from backend.auth import authorize_order
 from backend.errors import NotFound
 from backend.events import EventRecord, LogEntry
 from backend.metrics import metered
 from backend.notifier import event_key, log_key, tail
+from handlers.sdk import EventType
 
 STATS_INTERVAL_SECONDS = 0.5
 
 
 def _order_of(event: EventRecord) -> Order:
     return Order.of(orders.Order.from_snapshot(event.payload["order"]))
+
+
+def _all_events_after(info: Info) -> Callable[[int], Awaitable[list[EventRecord]]]:
+    """A loader of every event after a cursor: whatever a feed's memory no longer has."""
+    db = info.context.services.db
+
+    async def load(cursor: int) -> list[EventRecord]:
+        return await db.read(lambda conn: events.page_after(conn, cursor))
+
+    return load
 
 
 @strawberry.type
@@ -39,10 +59,7 @@ class Subscription:
         feed = services.notifier.events
         start = feed.last_key if after_seq is None else max(after_seq, 0)
 
-        async def load(cursor: int) -> list[EventRecord]:
-            return await services.db.read(lambda conn: events.page_after(conn, cursor))
-
-        async for event in tail(feed, event_key, start, load):
+        async for event in tail(feed, event_key, start, _all_events_after(info)):
             if event.order_id is not None:
                 yield OrderChange(seq=event.seq, type=event.type, order=_order_of(event))
 
@@ -57,20 +74,61 @@ class Subscription:
         def current(conn: sqlite3.Connection) -> tuple[orders.Order | None, int]:
             return orders.load_order(conn, order_id), events.last_seq_of_order(conn, order_id)
 
-        found, seen = await services.db.read(current)
-        if found is None:
-            raise NotFound(
-                f"there is no order with id {order_id!r}; use the id placeOrder returned",
-                field="id",
-            )
-        yield Order.of(found)
+        # Watching before reading: an event committed in between is both in the queue
+        # and (perhaps) in what is read; its seq tells which, so none is missed or doubled.
+        with services.notifier.watch_order(order_id) as queue:
+            found, seen = await services.db.read(current)
+            if found is None:
+                raise NotFound(
+                    f"there is no order with id {order_id!r}; use the id placeOrder returned",
+                    field="id",
+                )
+            yield Order.of(found)
+            while True:
+                event = await queue.get()
+                if event.seq > seen:
+                    seen = event.seq
+                    yield _order_of(event)
 
-        async def load(cursor: int) -> list[EventRecord]:
-            return await services.db.read(lambda conn: events.page_after(conn, cursor))
+    @strawberry.subscription(
+        name="pickupBoard",
+        permission_classes=GUARDED,
+        description="The pickup screen's board (as Query.pickupBoard) now, then again "
+        "after each change to it (public).",
+    )
+    @metered
+    async def pickup_board_live(self, info: Info) -> AsyncGenerator[list[PickupEntry], None]:
+        services = info.context.services
 
-        async for event in tail(services.notifier.events, event_key, seen, load):
-            if event.order_id == order_id:
-                yield _order_of(event)
+        def current(conn: sqlite3.Connection) -> tuple[pickup.Board, int]:
+            return pickup.load_board(conn), events.last_seq(conn)
+
+        board, seen = await services.db.read(current)
+        yield PickupEntry.board(board)
+        async for event in tail(services.notifier.events, event_key, seen, _all_events_after(info)):
+            order = event.payload.get("order") if event.order_id is not None else None
+            if order is not None and pickup.apply(board, order):
+                yield PickupEntry.board(board)
+
+    @strawberry.subscription(
+        name="menu",
+        permission_classes=GUARDED,
+        description="The whole menu (as Query.menu) now, then again after each item's "
+        "change of availability (public).",
+    )
+    @metered
+    async def menu_live(self, info: Info) -> AsyncGenerator[list[MenuItem], None]:
+        services = info.context.services
+
+        def current(conn: sqlite3.Connection) -> tuple[list[menu.MenuItem], int]:
+            return menu.list_menu(conn), events.last_seq(conn)
+
+        items, seen = await services.db.read(current)
+        yield [MenuItem.of(item) for item in items]
+        async for event in tail(services.notifier.events, event_key, seen, _all_events_after(info)):
+            if event.type == EventType.MENU_ITEM_CHANGED:
+                items = await services.db.read(menu.list_menu)
+                yield [MenuItem.of(item) for item in items]
 
     @strawberry.subscription(permission_classes=GUARDED)
     @metered

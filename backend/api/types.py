@@ -8,7 +8,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
-from backend import activity, orders, states
+from backend import activity, orders, pickup, states
 from backend import events as event_log
 from backend.api.context import Context
 from backend.api.permissions import STAFF_FIELD
@@ -19,6 +19,7 @@ OrderStatus = strawberry.enum(states.OrderStatus, name="OrderStatus")
 DeliveryStatus = strawberry.enum(states.DeliveryStatus, name="DeliveryStatus")
 Channel = strawberry.enum(states.Channel, name="Channel")
 Fulfillment = strawberry.enum(states.Fulfillment, name="Fulfillment")
+PickupState = strawberry.enum(pickup.PickupState, name="PickupState")
 
 Info = strawberry.Info[Context, None]
 
@@ -299,6 +300,19 @@ class OrderChange:
 class EventLogEntry:
     cursor: str
     event: Event
+
+
+@strawberry.type(
+    description="One order on the pickup screen: its number and a coarse state, nothing "
+    "else (public: no name, phone or item)."
+)
+class PickupEntry:
+    number: int
+    state: PickupState  # type: ignore[valid-type]
+
+    @staticmethod
+    def board(board: pickup.Board) -> list[PickupEntry]:
+        return [PickupEntry(number=n, state=board[n]) for n in sorted(board)]
 
 
 @strawberry.type

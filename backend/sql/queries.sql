@@ -246,3 +246,9 @@ WHERE handler = :handler AND error IS NOT NULL ORDER BY id DESC LIMIT 1;
 
 -- name: paused_handlers
 SELECT name FROM handler_state WHERE paused = 1;
+
+-- name: pickup_board
+-- The orders a pickup screen shows: paid and not yet collected, collected at the counter.
+SELECT number, status FROM orders
+WHERE status IN ('PAID', 'IN_KITCHEN', 'READY') AND fulfillment != 'DELIVERY'
+ORDER BY number;

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
-from backend.notifier import Feed, tail
+from backend.events import EventRecord
+from backend.notifier import Feed, Notifier, tail
 
 
 def ident(value: int) -> int:
@@ -92,3 +94,19 @@ async def test_tail_never_reads_storage_again_until_something_is_committed() -> 
     feed.publish([5])
     await asyncio.wait_for(task, 1)
     assert received == [5]
+
+
+def event(seq: int, order_id: str | None) -> EventRecord:
+    return EventRecord(seq, f"e{seq}", "order_paid", order_id, {}, datetime.now(UTC), None)
+
+
+async def test_an_order_watch_gets_that_orders_events_only_while_watching() -> None:
+    notifier = Notifier(last_seq=0, last_cursor=0)
+    with notifier.watch_order("a") as queue_a, notifier.watch_order("b") as queue_b:
+        notifier.on_commit([event(1, "a"), event(2, "b"), event(3, None), event(4, "a")])
+        assert [queue_a.get_nowait().seq for _ in range(queue_a.qsize())] == [1, 4]
+        assert [queue_b.get_nowait().seq for _ in range(queue_b.qsize())] == [2]
+    # Nothing is kept for orders no one follows any more.
+    assert notifier._order_watchers == {}
+    notifier.on_commit([event(5, "a")])
+    assert queue_a.empty()

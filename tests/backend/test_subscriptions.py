@@ -249,3 +249,22 @@ async def test_a_slow_reader_gets_every_event_in_order_while_many_are_committed(
     assert len(want[0]) == len(want[1]) == 140  # handlers paused: an entry an event
     assert reads.count > 2  # it went back to the database, more than once
     await ws.close()
+
+
+async def test_a_customer_subscription_that_ends_leaves_no_watch_behind(
+    backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    placed = await public.place(("tiramisu", 1))
+    ws = await GraphQLWS.connect(staff.url, placed["accessToken"])
+    query = "subscription($id: ID!) { order(id: $id) { status } }"
+    await ws.subscribe("w", query, {"id": placed["order"]["id"]})
+    assert (await ws.next_data("w"))["order"]["status"] == "PLACED"
+    notifier = backend.notifier
+    assert notifier is not None
+    assert placed["order"]["id"] in notifier._order_watchers
+    await ws.close()
+    for _ in range(200):
+        if not notifier._order_watchers:
+            break
+        await asyncio.sleep(0.01)
+    assert notifier._order_watchers == {}

@@ -177,7 +177,7 @@ def test_an_empty_board_says_what_to_do_until_an_order_comes(
 ) -> None:
     hint = window.board.view.hint
     qtbot.waitUntil(hint.isVisible)
-    assert "F2" in hint.text() and "--demo" in hint.text()
+    assert "F2" in hint.text() and "--demo" in hint.text() and "Customer page" in hint.text()
     board = window.board.view.rect()
     assert board.contains(hint.geometry())  # whole, over the board
 

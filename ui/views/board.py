@@ -39,7 +39,8 @@ CARD_CACHE_KB = 64 * 1024
 EMPTY_HINT = (
     "<p style='font-size:15pt'><b>No open orders</b></p>"
     "<p>Press <b>F2</b> to take a phone or counter order.<br>"
-    "Orders from the kiosk and the web appear here by themselves.<br>"
+    "Orders from the kiosk and the web appear here by themselves: customers order on"
+    " their phones at the address in <b>Orders ▸ Customer page…</b> (with its QR code).<br>"
     "To see a busy restaurant, start Passline with <b>--demo</b> "
     "(it keeps its own database).</p>"
     "<p>F1 lists every key.</p>"

@@ -1,0 +1,284 @@
+// The order page (/, /order) and the kiosk (/kiosk): the live menu, a cart, and
+// placeOrder with one idempotency key per cart, so a double tap or a retried request
+// never makes two orders.
+import { ApiError, follow, h, liveClient, money, newKey, request } from "./api.js";
+
+const KIOSK = document.body.dataset.channel === "KIOSK";
+const params = new URLSearchParams(location.search);
+const TABLE = /^[A-Za-z0-9-]{1,10}$/.test(params.get("table") || "") ? params.get("table") : null;
+// The kiosk goes back to its start after a minute without a touch (?idle= seconds, for tests).
+const IDLE_MS = 1000 * (Number(params.get("idle")) > 0 ? Number(params.get("idle")) : 60);
+const PLACED_MS = 20_000; // how long the kiosk shows the number it gave
+
+const MENU = `subscription Menu { menu { id name category priceCents available } }`;
+const PLACE = `mutation Place($input: PlaceOrderInput!, $key: String) {
+  placeOrder(input: $input, idempotencyKey: $key) { accessToken order { id number } }
+}`;
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  menu: new Map(), // id -> item
+  cart: [], // {id, quantity, notes}
+  key: newKey(), // made when the cart opens; a new one after each order
+  placing: false,
+  cartInView: false, // the bar that leads down to the cart is not needed there
+};
+
+// ---- the menu, live -------------------------------------------------------------
+
+function renderMenu() {
+  const byCategory = new Map();
+  for (const item of state.menu.values()) {
+    if (!byCategory.has(item.category)) byCategory.set(item.category, []);
+    byCategory.get(item.category).push(item);
+  }
+  const menu = $("menu");
+  menu.replaceChildren(
+    ...[...byCategory].map(([category, items]) =>
+      h("section", { class: "category", "aria-label": category },
+        h("h3", {}, category),
+        h("ul", { class: "items" },
+          items.map((item) =>
+            h("li", { class: item.available ? "item" : "item sold-out", "data-item": item.id },
+              h("span", { class: "item-name" }, item.name),
+              h("span", { class: "price" }, money(item.priceCents)),
+              item.available
+                ? h("button", { type: "button", class: "add", "aria-label": `Add ${item.name}`, onclick: () => add(item.id) }, "Add")
+                : h("span", { class: "badge" }, "Sold out"),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+  menu.setAttribute("aria-busy", "false");
+}
+
+function connection(stateName) {
+  $("connection").textContent = stateName === "live" ? "" : "Reconnecting…";
+}
+
+const client = liveClient(null, connection);
+follow(
+  client,
+  MENU,
+  {},
+  (data) => {
+    state.menu = new Map(data.menu.map((item) => [item.id, item]));
+    $("menu-error").hidden = true;
+    renderMenu();
+    renderCart();
+  },
+  (error) => {
+    $("menu-error").textContent = `The menu could not be loaded: ${error.message}`;
+    $("menu-error").hidden = false;
+  },
+);
+
+// ---- the cart -------------------------------------------------------------------
+
+function add(id) {
+  const line = state.cart.find((l) => l.id === id && !l.notes);
+  if (line) line.quantity = Math.min(99, line.quantity + 1);
+  else state.cart.push({ id, quantity: 1, notes: "" });
+  renderCart();
+}
+
+function renderCart() {
+  const cart = $("cart");
+  const lines = state.cart.map((line, index) => {
+    const item = state.menu.get(line.id) || { name: line.id, priceCents: 0, available: false };
+    const name = item.name;
+    return h("li", { class: item.available ? "line" : "line sold-out", "data-line": line.id },
+      h("div", { class: "line-head" },
+        h("span", { class: "item-name" }, name),
+        h("span", { class: "price" }, money(item.priceCents * line.quantity)),
+      ),
+      item.available ? null : h("p", { class: "field-error" }, `${name} has just sold out: remove it to order.`),
+      h("div", { class: "line-controls" },
+        h("button", { type: "button", class: "step", "aria-label": `One ${name} less`, onclick: () => step(index, -1) }, "−"),
+        h("output", { class: "quantity", "aria-label": `${name} quantity` }, String(line.quantity)),
+        h("button", { type: "button", class: "step", "aria-label": `One ${name} more`, onclick: () => step(index, +1) }, "+"),
+        h("input", {
+          class: "line-notes", "aria-label": `Note for ${name}`, placeholder: "Note (no onions…)", maxlength: "500",
+          value: line.notes, oninput: (e) => { line.notes = e.target.value; },
+        }),
+      ),
+      h("p", { class: "field-error", id: `items.${index}-error`, role: "alert", hidden: true }),
+    );
+  });
+  cart.replaceChildren(...lines);
+  $("cart-empty").hidden = state.cart.length > 0;
+  const total = state.cart.reduce((sum, l) => sum + (state.menu.get(l.id)?.priceCents || 0) * l.quantity, 0);
+  $("total").textContent = money(total);
+  renderBar(total);
+  $("place").disabled = state.placing || state.cart.length === 0;
+}
+
+// Only the bar: re-drawing the cart would take the focus from a note being typed.
+function renderBar(total) {
+  const count = state.cart.reduce((sum, l) => sum + l.quantity, 0);
+  $("to-cart").textContent = `Your order: ${count} ${count === 1 ? "item" : "items"} · ${money(total)}`;
+  $("to-cart").hidden = count === 0 || !$("placed").hidden || state.cartInView;
+}
+
+function step(index, delta) {
+  const line = state.cart[index];
+  line.quantity += delta;
+  if (line.quantity <= 0) state.cart.splice(index, 1);
+  line.quantity = Math.min(99, line.quantity);
+  renderCart();
+}
+
+// ---- fulfillment ----------------------------------------------------------------
+
+function fulfillment() {
+  return document.querySelector("input[name=fulfillment]:checked").value;
+}
+
+function showAddress() {
+  $("address-field").hidden = fulfillment() !== "DELIVERY";
+}
+
+if (TABLE) {
+  // A table's QR code: dine in at that table, shown and not to be changed.
+  $("table-banner").textContent = `Table ${TABLE}`;
+  $("table-banner").hidden = false;
+  $("dine-in-label").textContent = `Eat in at table ${TABLE}`;
+  $("choice-dine-in").hidden = false;
+  $("choice-takeaway").hidden = true;
+  $("choice-delivery").hidden = true;
+  document.querySelector("input[value=DINE_IN]").checked = true;
+} else if (KIOSK) {
+  $("choice-dine-in").hidden = false;
+  $("choice-delivery").hidden = true;
+}
+for (const radio of document.querySelectorAll("input[name=fulfillment]")) radio.addEventListener("change", showAddress);
+showAddress();
+
+// ---- placing --------------------------------------------------------------------
+
+const FIELDS = ["address", "customerName", "phone", "notes", "items"];
+
+function clearErrors() {
+  for (const el of document.querySelectorAll(".field-error[role=alert], #form-error")) {
+    el.hidden = true;
+    el.textContent = "";
+  }
+  for (const el of document.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+}
+
+// The API's words, said to a customer.
+function plain(error) {
+  if (error.code === "LIMIT_EXCEEDED" && error.extensions.retryAfterSeconds) {
+    return `Too many orders from this device just now. Please try again in ${error.extensions.retryAfterSeconds} seconds.`;
+  }
+  if (error.code === "NETWORK") return error.message;
+  if (error.code === "STORAGE_FULL") return "The restaurant cannot take orders right now. Please order at the counter.";
+  if (error.code === "INTERNAL_SERVER_ERROR") return "Something went wrong on our side. Please try again, or order at the counter.";
+  const text = error.message.replace(/`/g, "");
+  return text.charAt(0).toUpperCase() + text.slice(1) + ".";
+}
+
+function showError(error) {
+  const field = error.field || "";
+  const match = /^items\.(\d+)/.exec(field);
+  let target = null;
+  if (match) target = document.getElementById(`items.${match[1]}-error`);
+  else if (FIELDS.includes(field)) target = $(`${field}-error`);
+  if (target) {
+    target.textContent = plain(error);
+    target.hidden = false;
+    const input = document.querySelector(`[name=${field}]`);
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+  } else {
+    $("form-error").textContent = plain(error);
+    $("form-error").hidden = false;
+  }
+}
+
+function orderInput() {
+  const notes = [TABLE ? `Table ${TABLE}` : null, $("notes").value.trim() || null].filter(Boolean).join(" · ");
+  return {
+    channel: KIOSK ? "KIOSK" : "WEB",
+    fulfillment: fulfillment(),
+    items: state.cart.map((l) => ({ menuItemId: l.id, quantity: l.quantity, notes: l.notes.trim() || null })),
+    customerName: $("name").value.trim() || null,
+    phone: $("phone").value.trim() || null,
+    address: fulfillment() === "DELIVERY" ? $("address").value.trim() || null : null,
+    notes: notes || null,
+  };
+}
+
+async function place(event) {
+  event.preventDefault();
+  if (state.placing || state.cart.length === 0) return; // a second tap while the first is on its way
+  clearErrors();
+  if (fulfillment() === "DELIVERY" && !$("address").value.trim()) {
+    showError(new ApiError("say where to deliver: the delivery address is empty", "BAD_USER_INPUT", "address"));
+    return;
+  }
+  state.placing = true;
+  $("place").textContent = "Placing…";
+  renderCart();
+  try {
+    const data = await request(PLACE, { input: orderInput(), key: state.key });
+    const { order, accessToken } = data.placeOrder;
+    if (KIOSK) showPlaced(order.number);
+    else location.assign(`/orders/${encodeURIComponent(order.id)}?token=${encodeURIComponent(accessToken)}`);
+  } catch (error) {
+    showError(error instanceof ApiError ? error : new ApiError(String(error), "NETWORK"));
+  } finally {
+    state.placing = false;
+    $("place").textContent = "Place order";
+    renderCart();
+  }
+}
+
+$("checkout").addEventListener("submit", place);
+new IntersectionObserver((entries) => {
+  state.cartInView = entries[0].isIntersecting;
+  $("to-cart").hidden = state.cart.length === 0 || !$("placed").hidden || state.cartInView;
+}).observe($("checkout"));
+
+// ---- the kiosk: back to the start ----------------------------------------------
+
+let placedTimer = null;
+
+function showPlaced(number) {
+  $("placed-number").textContent = String(number);
+  $("checkout").hidden = true;
+  $("placed").hidden = false;
+  $("again").focus();
+  placedTimer = setTimeout(restart, PLACED_MS);
+}
+
+function restart() {
+  clearTimeout(placedTimer);
+  state.cart = [];
+  state.key = newKey();
+  for (const id of ["name", "phone", "notes", "address"]) $(id).value = "";
+  clearErrors();
+  $("placed").hidden = true;
+  $("checkout").hidden = false;
+  renderCart();
+  window.scrollTo(0, 0);
+}
+
+$("again").addEventListener("click", restart);
+
+if (KIOSK) {
+  let idle = null;
+  const touched = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      if (state.cart.length || !$("placed").hidden || $("name").value) restart();
+    }, IDLE_MS);
+  };
+  for (const type of ["pointerdown", "keydown", "input", "scroll"]) addEventListener(type, touched, { passive: true });
+  touched();
+}
+renderCart();

@@ -1,0 +1,172 @@
+"""The order page (/) and the kiosk (/kiosk) in a real browser at a phone's width."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, Route, expect
+
+from backend.embedded import Backend
+from backend.settings import PUBLIC_ORDERS_PER_WINDOW
+from tests.web.conftest import Api, base_of, wait_for_status_page
+
+
+def fill_cart(page: Page) -> None:
+    expect(page.locator("[data-item=margherita] button.add")).to_be_visible()
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Add Fries").click()
+    page.get_by_label("Note for Fries").fill("extra salt")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("Phone").fill("+44 20 7946 0000")
+
+
+def test_an_order_placed_at_360px_reaches_the_kitchen_once(
+    site: Backend, api: Api, new_page: Callable[..., Page], screenshots: Path
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    fill_cart(page)
+    expect(page.locator("#total")).to_have_text("28.50")
+    # Nothing of the page is wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(screenshots / "web-order-phone.png"), full_page=True)
+
+    page.get_by_role("button", name="Place order").dblclick()  # a double tap
+    wait_for_status_page(page)
+    expect(page.locator("#number")).not_to_have_text("")
+
+    placed = api.orders()
+    assert len(placed) == 1, placed
+    order = api.order(placed[0]["id"])
+    assert order["channel"] == "WEB"
+    assert order["customerName"] == "Ada"
+    assert order["phone"] == "+442079460000"
+    assert order["items"] == [
+        {"menuItemId": "margherita", "quantity": 2, "notes": None},
+        {"menuItemId": "fries", "quantity": 1, "notes": "extra salt"},
+    ]
+    # The pipeline's handlers take it to the kitchen; the page follows without a reload.
+    api.wait_status(order["id"], "IN_KITCHEN")
+    expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
+    page.evaluate("window.notReloaded = true")
+    api.mark_ready(order["id"])
+    expect(page.locator("#progress li.current")).to_have_text("Ready (now)")
+    expect(page.locator("#headline")).to_have_text("Ready! Collect it at the counter.")
+    assert page.evaluate("window.notReloaded") is True
+    page.screenshot(path=str(screenshots / "web-status-phone.png"), full_page=True)
+
+
+def test_a_retried_request_places_one_order(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    """The first answer is lost on the way back: the order was placed, the page saw a
+    network error, the customer taps again with the same cart and gets the same order."""
+    page = new_page()
+    lost: list[str] = []
+
+    def lose_answer(route: Route) -> None:
+        placing = route.request.method == "POST" and "placeOrder" in (route.request.post_data or "")
+        if placing and not lost:
+            response = route.fetch()  # the server places the order…
+            lost.append(response.text())
+            route.abort("connectionreset")  # …and the answer never arrives
+            return
+        route.continue_()
+
+    page.route("**/graphql", lose_answer)
+    page.goto(base_of(site) + "/")
+    fill_cart(page)
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#form-error")).to_contain_text("No connection")
+    assert len(api.orders()) == 1
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    placed = api.orders()
+    assert len(placed) == 1, placed
+    assert placed[0]["id"] in page.url and placed[0]["id"] in lost[0]
+
+
+def test_a_table_qr_code_orders_dine_in_for_that_table(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/order?table=12")
+    expect(page.locator("#table-banner")).to_have_text("Table 12")
+    # Shown, not editable: the only way to eat is at that table.
+    expect(page.get_by_label("Takeaway")).to_be_hidden()
+    expect(page.get_by_label("Eat in at table 12")).to_be_checked()
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    order = api.order(api.orders()[0]["id"])
+    assert (order["fulfillment"], order["notes"]) == ("DINE_IN", "Table 12")
+
+
+def test_the_servers_objection_is_shown_next_to_its_field(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Phone").fill("12")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#phone-error")).to_contain_text("phone number")
+    expect(page.get_by_label("Phone")).to_have_attribute("aria-invalid", "true")
+    assert api.orders() == []
+    # Delivery without an address is said next to the address, before anything is sent.
+    page.get_by_label("Phone").fill("")
+    page.get_by_label("Delivery", exact=True).check()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#address-error")).to_contain_text("address")
+    assert api.orders() == []
+
+
+def test_an_item_that_sells_out_greys_out_while_the_page_is_open(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Diavola").click()
+    api.call('mutation { setMenuItemAvailable(menuItemId: "diavola", available: false) { id } }')
+    expect(page.locator("[data-item=diavola]")).to_have_class("item sold-out")
+    expect(page.locator("[data-item=diavola] .badge")).to_have_text("Sold out")
+    expect(page.locator("[data-line=diavola]")).to_contain_text("has just sold out")
+    api.call('mutation { setMenuItemAvailable(menuItemId: "diavola", available: true) { id } }')
+    expect(page.get_by_role("button", name="Add Diavola")).to_be_visible()
+
+
+def test_the_kiosk_orders_as_kiosk_and_goes_back_to_the_start(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(viewport={"width": 1024, "height": 768})
+    page.goto(base_of(site) + "/kiosk?idle=2")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#placed-number")).to_have_text("1")
+    assert api.order(api.orders()[0]["id"])["channel"] == "KIOSK"
+    # Untouched, it goes back to an empty start for the next customer.
+    expect(page.locator("#placed")).to_be_hidden(timeout=10_000)
+    expect(page.locator("#cart-empty")).to_be_visible()
+    # A second order gets a key of its own: it is a new order, not the first one again.
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#placed-number")).to_have_text("2")
+    assert len(api.orders()) == 2
+
+
+def test_past_the_order_limit_the_page_says_when_to_try_again(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    for _ in range(PUBLIC_ORDERS_PER_WINDOW):  # from this address, as the page is
+        api.place(("cola", 1))
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#form-error")).to_have_text(
+        re.compile(r"Too many orders from this device just now\. Please try again in \d+ seconds\.")
+    )
+    assert len(api.orders()) == PUBLIC_ORDERS_PER_WINDOW

@@ -1,0 +1,160 @@
+"""The order status page (/orders/<id>?token=…) and the pickup screen (/pickup), live."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from backend.embedded import Backend
+from tests.conftest import running
+from tests.web.conftest import TV, Api, base_of
+
+
+def status_url(server: Backend, placed: dict[str, object]) -> str:
+    order = placed["order"]
+    assert isinstance(order, dict)
+    return f"{base_of(server)}/orders/{order['id']}?token={placed['accessToken']}"
+
+
+def test_reload_and_a_dropped_socket_miss_no_step(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    placed = api.place(("margherita", 1), customerName="Grace")
+    order_id = placed["order"]["id"]
+    page = new_page()
+    sockets: list[WebSocketRoute] = []
+    refuse = threading.Event()
+
+    def through(ws: WebSocketRoute) -> None:
+        # Every WebSocket of the page goes through here to the real server, so the test
+        # can cut it (as a phone losing its network does) and refuse new ones for a while.
+        if refuse.is_set():
+            ws.close(code=1006, reason="network down")
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket("**/graphql", through)
+    page.goto(status_url(site, placed))
+    api.wait_status(order_id, "IN_KITCHEN")
+    expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
+
+    page.reload()
+    expect(page.locator("#number")).to_have_text(str(placed["order"]["number"]))
+    expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
+
+    # The connection drops; two steps happen while the page cannot hear them.
+    refuse.set()
+    for ws in sockets:
+        ws.close(code=1006, reason="network down")
+    expect(page.locator("#connection")).to_have_text("Reconnecting…")
+    api.mark_ready(order_id)
+    api.complete(order_id)
+    expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
+    refuse.clear()
+    # Back online: the page resumes to where the order is now, every step done.
+    expect(page.locator("#connection")).to_have_text("Live", timeout=20_000)
+    expect(page.locator("#headline")).to_have_text("Collected. Enjoy your meal!")
+    expect(page.locator("#progress li.done")).to_have_count(5)
+
+
+def test_a_phone_waking_up_shows_where_its_order_is_at_once(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    """After a sleep, the socket may be dead without knowing it: on waking (the page
+    becomes visible) the page reads its order over HTTP, not waiting for the socket."""
+    placed = api.place(("margherita", 1))
+    order_id = placed["order"]["id"]
+    page = new_page()
+    sockets: list[WebSocketRoute] = []
+    asleep = threading.Event()
+
+    def through(ws: WebSocketRoute) -> None:
+        if asleep.is_set():
+            ws.close(code=1006, reason="asleep")
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket("**/graphql", through)
+    page.goto(status_url(site, placed))
+    api.wait_status(order_id, "IN_KITCHEN")
+    expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
+    asleep.set()
+    for ws in sockets:
+        ws.close(code=1006, reason="asleep")
+    api.mark_ready(order_id)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(page.locator("#progress li.current")).to_have_text("Ready (now)")
+    expect(page.locator("#connection")).to_have_text("Reconnecting…")  # still no socket
+
+
+def test_a_token_opens_its_own_order_only(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    mine = api.place(("margherita", 1), customerName="Ada")
+    other = api.place(("fries", 1), customerName="Someone Else")
+    page = new_page()
+    page.goto(f"{base_of(site)}/orders/{other['order']['id']}?token={mine['accessToken']}")
+    expect(page.locator("#problem")).to_have_text(
+        "This link does not open this order. Use the link you got when you placed it."
+    )
+    expect(page.locator("#order")).to_be_hidden()
+    assert "Someone Else" not in page.content()
+    assert "Fries" not in page.content()
+
+
+@pytest.fixture
+def declining(tmp_path: Path) -> Iterator[Backend]:
+    """A backend whose sandbox payment gateway declines every charge."""
+    with running(tmp_path / "declining.db", gateway_failure_rate=1.0) as server:
+        yield server
+
+
+def test_a_declined_order_says_why_and_what_to_do(
+    declining: Backend, new_page: Callable[..., Page]
+) -> None:
+    api = Api(declining.url)
+    placed = api.place(("margherita", 1))
+    page = new_page()
+    page.goto(status_url(declining, placed))
+    expect(page.locator("#headline")).to_have_text("The payment did not go through.")
+    expect(page.locator("#reason-why")).to_contain_text("Why: ")
+    expect(page.locator("#reason-todo")).to_contain_text("Nothing was charged")
+    expect(page.get_by_role("link", name="Order again")).to_be_visible()
+    expect(page.locator("#progress li.current")).to_have_count(0)
+
+
+def test_the_pickup_screen_follows_orders_without_a_reload(
+    site: Backend, api: Api, new_page: Callable[..., Page], screenshots: Path
+) -> None:
+    page = new_page(viewport=TV)
+    page.goto(base_of(site) + "/pickup")
+    first = api.place(("margherita", 1), customerName="Ada Lovelace")
+    second = api.place(("fries", 2), customerName="Grace Hopper")
+    delivery = api.place(("burger", 1), fulfillment="DELIVERY", address="1 Main Street")
+    more = [api.place(("cola", 1)) for _ in range(3)]
+    numbers = [str(placed["order"]["number"]) for placed in (first, second, *more)]
+    for placed in (first, second, delivery, *more):
+        api.wait_status(placed["order"]["id"], "IN_KITCHEN")
+    preparing = page.locator("#preparing li")
+    expect(preparing).to_have_text(numbers)  # a driver collects the delivery, not a customer
+    page.evaluate("window.notReloaded = true")
+    assert page.evaluate("document.body.dataset.chimes") is None
+
+    api.mark_ready(first["order"]["id"])
+    expect(page.locator("#ready li")).to_have_text([numbers[0]])
+    expect(preparing).to_have_text(numbers[1:])
+    assert page.evaluate("document.body.dataset.chimes") == "1"
+    assert page.evaluate("window.notReloaded") is True
+    # Numbers only: no name, no item reaches the screen.
+    text = page.locator("body").inner_text()
+    assert "Ada" not in text and "Grace" not in text and "Margherita" not in text
+    page.screenshot(path=str(screenshots / "web-pickup-tv.png"))
+
+    api.complete(first["order"]["id"])
+    expect(page.locator("#ready li")).to_have_count(0)
