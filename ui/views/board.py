@@ -45,6 +45,8 @@ EMPTY_HINT = (
     "(it keeps its own database).</p>"
     "<p>F1 lists every key.</p>"
 )
+HINT_WIDTH = 640  # the empty board's hint, at most; it wraps within the board
+HINT_MARGIN = 16
 KEY_ACTIONS: dict[int, Action] = {
     Qt.Key.Key_R: Action.MARK_READY,
     Qt.Key.Key_C: Action.COMPLETE,
@@ -205,6 +207,7 @@ class BoardView(QWidget):
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hint.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
@@ -254,7 +257,8 @@ class BoardView(QWidget):
         )
         hint.setVisible(open_orders == 0)
         if open_orders == 0:
-            hint.adjustSize()
+            hint.setFixedWidth(max(1, min(self.width() - 2 * HINT_MARGIN, HINT_WIDTH)))
+            hint.setFixedHeight(hint.heightForWidth(hint.width()))
             hint.move((self.width() - hint.width()) // 2, (self.height() - hint.height()) // 3)
             hint.raise_()
 
