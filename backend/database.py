@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from backend._aiosqlite import on_thread, sqlite_connection
 from backend.errors import StorageError, StorageFull
 from backend.lockfile import LockFile
 from backend.settings import MAX_UNITS_PER_COMMIT
@@ -73,10 +74,9 @@ async def _hop(connection: aiosqlite.Connection, fn: Callable[..., T], *args: An
     """Run ``fn`` on ``connection``'s thread in one hop.
 
     aiosqlite's public methods cost one hop per statement; a read or a migration must
-    run whole on the database thread, which its ``_execute`` does (pinned < 0.23).
+    run whole on the database thread (backend/_aiosqlite.py).
     """
-    result: T = await connection._execute(fn, *args)  # type: ignore[no-untyped-call]
-    return result
+    return await on_thread(connection, fn, *args)
 
 
 class Database:
@@ -141,7 +141,7 @@ class Database:
             raise
         for _ in range(READERS):
             reader = await aiosqlite.connect(self.path, isolation_level=None)
-            await _hop(reader, _prepare_reader, reader._conn)
+            await _hop(reader, _prepare_reader, sqlite_connection(reader))
             self._readers.append(reader)
         self._local = sqlite3.connect(self.path, isolation_level=None)
         _prepare_reader(self._local)
@@ -149,7 +149,7 @@ class Database:
 
     def _prepare_writer(self) -> None:
         assert self._writer is not None
-        conn = self._writer._conn
+        conn = sqlite_connection(self._writer)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
@@ -214,7 +214,7 @@ class Database:
     async def _commit(self, batch: list[tuple[Callable[[Tx], Any], asyncio.Future[Any]]]) -> None:
         assert self._writer is not None
         units = [unit for unit, _ in batch]
-        conn = self._writer._conn
+        conn = sqlite_connection(self._writer)
         try:
             # The units run on the loop's thread: on the writer's, they waited for the
             # GIL after every statement while the loop was busy. What may wait runs on
@@ -323,7 +323,7 @@ class Database:
         if not self._readers:
             raise RuntimeError("the database is not open")
         connection = self._readers[next(self._next_reader)]
-        return await _hop(connection, _run_read, connection._conn, reader)
+        return await _hop(connection, _run_read, sqlite_connection(connection), reader)
 
     def read_now(self, reader: Callable[[sqlite3.Connection], T]) -> T:
         """Run a small ``reader`` (a few rows by key) on the calling loop's thread.

@@ -28,6 +28,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from backend._strawberry import core_schema
 from backend.api.context import Context, Services
 from backend.api.errors import shape_error
 from backend.api.schema import VALIDATION_RULES
@@ -63,7 +64,7 @@ class InProcessGraphQL:
         if isinstance(document, list):
             raise _failure(document)
         result = execute(
-            self.schema._schema,
+            core_schema(self.schema),
             document,
             variable_values=dict(variables or {}),
             context_value=Context(self.services, HANDLER),
@@ -85,7 +86,7 @@ class InProcessGraphQL:
         except GraphQLError as error:
             prepared = [error]
         else:
-            prepared = validate(self.schema._schema, document, RULES) or _refuse_subscription(
+            prepared = validate(core_schema(self.schema), document, RULES) or _refuse_subscription(
                 document
             )
             if not prepared:

@@ -8,6 +8,7 @@ from strawberry.permission import BasePermission
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types.base import get_object_definition
 
+from backend._strawberry import field_arguments
 from backend.errors import BadUserInput
 from backend.settings import MAX_PAGE, MAX_STRING_CHARS
 
@@ -116,7 +117,7 @@ class TextArguments(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         names = info.schema.config.name_converter
-        for argument in info._field.arguments:
+        for argument in field_arguments(info):
             found = _not_text(kwargs.get(argument.python_name), names)
             if found is None:
                 continue

@@ -18,6 +18,7 @@ from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from backend._strawberry import core_schema
 from backend.api.limits import BudgetSpent
 from backend.errors import ErrorCode
 from backend.settings import DOCUMENT_CACHE_BYTES, DOCUMENT_CACHE_MAX_CHARS
@@ -112,7 +113,7 @@ class CachedDocuments(SchemaExtension):
         if entry is not None and context.graphql_document is entry.document:
             if entry.errors is None:
                 errors = validate_document(
-                    context.schema._schema, entry.document, context.validation_rules
+                    core_schema(context.schema), entry.document, context.validation_rules
                 )
                 if not any(isinstance(error, BudgetSpent) for error in errors):
                     entry.errors = errors

@@ -25,6 +25,7 @@ from graphql import (
 )
 from strawberry.permission import BasePermission
 
+from backend._strawberry import resolve_info
 from backend.api.arguments import TextArguments
 from backend.auth import LIMITED_ROLES, POLICY, Principal, authorize
 
@@ -41,10 +42,8 @@ class RolePolicy(BasePermission):
         authorize(principal, f"{info.path.typename}.{info.field_name}")
         root = info.path.typename if info.path.prev is None else None
         if root is not None and principal.role in LIMITED_ROLES:
-            raw = info._raw_info
-            SelectionAuthorizer(principal, info.schema._schema, raw.fragments).check(
-                root, raw.field_nodes
-            )
+            raw = resolve_info(info)
+            SelectionAuthorizer(principal, raw.schema, raw.fragments).check(root, raw.field_nodes)
         return True
 
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError, GraphQLResolveInfoHelpers
+from graphql import ASTValidationRule, GraphQLError
 from graphql import OperationType as CoreOperationType
-from graphql.pyutils import gather_with_cancel
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from backend.api._graphql_core import detach_helpers
 from backend.api.context import Context
 from backend.api.deliveries import DeliveryMutation
 from backend.api.documents import CachedDocuments, DocumentCache
@@ -66,30 +65,14 @@ class AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
     context, the loaders) outlived it until the garbage collector ran: ~700 objects
     an order in the pipeline, freed in collections that stalled the loop for up to
     100 ms and cost ~15 % of the backend's CPU. Without it, they go when the operation
-    ends. The helpers do what graphql-core's do; ``track`` reaches the executor
-    through a weak reference.
+    ends. The helpers do what graphql-core's do (_graphql_core.py).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.async_helpers = GraphQLResolveInfoHelpers(gather=_gather, track=_tracker(self))
+        detach_helpers(self)
         if isinstance(self.context_value, Context):  # for the request's metrics
             self.context_value.operation_type = self.operation.operation.value
-
-
-def _gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
-    return gather_with_cancel(*values)
-
-
-def _tracker(executor: AcyclicExecutor) -> Callable[[Sequence[Any]], None]:
-    ref = weakref.ref(executor)
-
-    def track(values: Sequence[Any]) -> None:
-        alive = ref()
-        if alive is not None:  # an executor that is gone has nothing left to delay
-            alive.track_async_work(values)
-
-    return track
 
 
 class MeteredExecutor(AcyclicExecutor):

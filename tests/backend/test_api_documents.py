@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
+from backend._strawberry import core_schema
 from backend.api.schema import build_schema
 from backend.registry import Registry
 from tests.conftest import STAFF_TOKEN, running
 
-SCHEMA = print_schema(build_schema()._schema)
+SCHEMA = print_schema(core_schema(build_schema()))
 ROLES = {"staff": {"Authorization": f"Bearer {STAFF_TOKEN}"}, "public": {}}
 
 

@@ -22,6 +22,7 @@ from graphql import (
     parse,
 )
 
+from backend._strawberry import core_schema
 from backend.api.permissions import SelectionAuthorizer
 from backend.api.schema import build_schema
 from backend.auth import (
@@ -261,7 +262,7 @@ def test_every_way_into_the_runner_is_refused_to_customers_and_the_public() -> N
     """From every root field a customer or the public may use, every path to an event,
     a delivery, an attempt or a handler crosses a field POLICY refuses them: a field
     added later that opens another way fails here."""
-    schema = build_schema()._schema
+    schema = core_schema(build_schema())
     internal = {"Event", "Delivery", "Invocation", "Handler", "EventLogEntry"}
     assert frozenset({Role.CUSTOMER, Role.PUBLIC}) == LIMITED_ROLES
     for role in LIMITED_ROLES:
@@ -316,7 +317,7 @@ def test_the_selection_check_is_linear_in_nested_fragments() -> None:
     assert isinstance(operation, OperationDefinitionNode)
     named = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
     check = SelectionAuthorizer(
-        Principal(Role.CUSTOMER, order_id="o1"), build_schema()._schema, named
+        Principal(Role.CUSTOMER, order_id="o1"), core_schema(build_schema()), named
     )
     started = time.perf_counter()
     with pytest.raises(Forbidden, match=r"Order\.events"):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from backend import menu, orders
+from backend._aiosqlite import sqlite_connection
 from backend.auth import STAFF
 from backend.database import APPLICATION_ID, Database, Tx
 from backend.errors import BadUserInput, StorageError, StorageFull
@@ -217,7 +218,7 @@ async def test_units_run_on_the_loop_and_the_commit_waits_for_the_disk_off_it(
     request."""
     assert db._writer is not None
     statements: list[tuple[str, int]] = []
-    db._writer._conn.set_trace_callback(
+    sqlite_connection(db._writer).set_trace_callback(
         lambda sql: statements.append((sql.split()[0], threading.get_ident()))
     )
     await db.write(lambda tx: orders.place_order(tx, REQUEST))

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from graphql import parse
 
+from backend._strawberry import core_schema
 from backend.api.limits import LoopBudget, measure, metered
 from backend.api.schema import MeteredExecutor, build_schema
 from backend.embedded import Backend
@@ -176,7 +177,7 @@ def test_each_event_of_a_subscription_has_a_budget_of_its_own() -> None:
     schema = build_schema(loop_budget_seconds=0.5)
     with metered(LoopBudget(0.5)) as budget:
         executor = MeteredExecutor.build(
-            schema._schema, parse("subscription { orderChanges { seq } }")
+            core_schema(schema), parse("subscription { orderChanges { seq } }")
         )
     assert isinstance(executor, MeteredExecutor)
     assert executor.budget is budget
@@ -191,7 +192,7 @@ def test_a_mutation_is_not_metered() -> None:
     schema = build_schema()
     with metered(LoopBudget(0.5)):
         executor = MeteredExecutor.build(
-            schema._schema, parse('mutation { retryDead(handler: "x") }')
+            core_schema(schema), parse('mutation { retryDead(handler: "x") }')
         )
     assert isinstance(executor, MeteredExecutor)
     assert executor.budget is None

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
+from tests.ui._asyncio import mark_running
 from ui.app import dispose
 from ui.client import GraphQLClient
 from ui.main_window import MainWindow
@@ -48,7 +49,7 @@ def _session_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     # One loop for the whole session: a qasync loop stopped on a QApplication calls
     # QApplication.exit(), after which a second loop on it never runs a callback.
     loop: asyncio.AbstractEventLoop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.events._set_running_loop(None)  # the constructor marks it running; qloop does
+    mark_running(None)  # the constructor marks it running; qloop does
     yield loop
     loop.stop()
     loop.close()
@@ -61,7 +62,7 @@ def qloop(
     """The qasync loop, running while the test waits; the test's leftover tasks are
     cancelled (and allowed to finish cancelling) at its end."""
     loop = _session_loop
-    asyncio.events._set_running_loop(loop)
+    mark_running(loop)
     asyncio.set_event_loop(loop)
     try:
         yield loop
@@ -72,7 +73,7 @@ def qloop(
         if pending:
             qtbot.waitUntil(lambda: all(task.done() for task in pending), timeout=WAIT_MS)
         # Tests outside tests/ui run their own asyncio loops (pytest-asyncio).
-        asyncio.events._set_running_loop(None)
+        mark_running(None)
         asyncio.set_event_loop(None)
 
 

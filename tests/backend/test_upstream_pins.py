@@ -1,0 +1,398 @@
+"""What the backend's fences (backend/_aiosqlite.py, backend/_strawberry.py,
+backend/api/_graphql_core.py) need of the private parts of aiosqlite, strawberry and
+graphql-core, pinned one behaviour per test: an upgrade that changes one fails here,
+by name, instead of somewhere in the product."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import re
+import sqlite3
+import threading
+import tomllib
+import warnings
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+import strawberry
+from graphql import (
+    ExecutionResult,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLString,
+    parse,
+    subscribe,
+)
+from graphql import execute as core_execute
+from graphql.execution import Executor
+from packaging.requirements import Requirement
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+
+from backend._aiosqlite import on_thread, sqlite_connection
+from backend._strawberry import core_schema, field_arguments, resolve_info
+from backend.api._graphql_core import detach_helpers
+from backend.api.websocket import TransportWSHandler
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+
+# -- the pinned versions ----------------------------------------------------------------
+
+
+def test_the_installed_libraries_are_within_the_ranges_pyproject_pins() -> None:
+    """The fences are checked against the installed versions; the ranges in
+    pyproject.toml must say which those are (aiosqlite's and graphql-core's have an
+    upper bound for the private parts they lean on)."""
+    dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    pinned = {}
+    for line in dependencies:
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate():
+            pinned[requirement.name] = requirement
+    for name in ("aiosqlite", "graphql-core", "strawberry-graphql"):
+        assert pinned[name].specifier.contains(version(name)), (name, version(name))
+    assert pinned["aiosqlite"].specifier.contains("0.23") is False
+    assert pinned["graphql-core"].specifier.contains("3.4") is False
+
+
+# -- aiosqlite: Connection._execute and Connection._conn --------------------------------
+
+
+@pytest.fixture
+async def connection(tmp_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    async with aiosqlite.connect(tmp_path / "pins.sqlite", isolation_level=None) as conn:
+        yield conn
+
+
+async def test_aiosqlite_execute_runs_a_function_whole_on_the_connection_thread(
+    connection: aiosqlite.Connection,
+) -> None:
+    def statements(conn: sqlite3.Connection) -> tuple[int, int]:
+        conn.execute("CREATE TABLE t (x)")
+        conn.executemany("INSERT INTO t VALUES (?)", [(1,), (2,)])
+        return threading.get_ident(), conn.execute("SELECT sum(x) FROM t").fetchone()[0]
+
+    thread, total = await on_thread(connection, statements, sqlite_connection(connection))
+    assert (thread != threading.get_ident(), total) == (True, 3)
+    # The same connection aiosqlite's public methods use, on the same thread.
+    async with connection.execute("SELECT count(*) FROM t") as cursor:
+        assert await cursor.fetchone() == (2,)
+    assert await on_thread(connection, threading.get_ident) == thread
+
+
+async def test_aiosqlite_execute_raises_the_function_s_own_error(
+    connection: aiosqlite.Connection,
+) -> None:
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("SELECT * FROM nowhere")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table: nowhere"):
+        await on_thread(connection, broken, sqlite_connection(connection))
+    assert await on_thread(connection, lambda: "still usable") == "still usable"
+
+
+async def test_aiosqlite_conn_is_the_threads_sqlite3_connection(
+    connection: aiosqlite.Connection,
+) -> None:
+    conn = sqlite_connection(connection)
+    assert isinstance(conn, sqlite3.Connection)
+    assert sqlite_connection(connection) is conn
+    # It belongs to aiosqlite's thread: used from another, sqlite3 refuses.
+    with pytest.raises(sqlite3.ProgrammingError, match="thread"):
+        conn.execute("SELECT 1")
+
+
+# -- strawberry: Schema._schema, Info._raw_info, Info._field -----------------------------
+
+seen: dict[str, Any] = {}
+
+
+@strawberry.type
+class PinQuery:
+    @strawberry.field
+    def greeting(self, info: strawberry.Info, name: str = "you", loud: bool = False) -> str:
+        seen["raw"] = resolve_info(info)
+        seen["arguments"] = [argument.python_name for argument in field_arguments(info)]
+        return f"hello {name}"
+
+
+def test_strawberry_schema_keeps_the_graphql_core_schema_it_executes() -> None:
+    schema = strawberry.Schema(query=PinQuery)
+    core = core_schema(schema)
+    assert isinstance(core, GraphQLSchema)
+    assert core.query_type is not None and "greeting" in core.query_type.fields
+    seen.clear()
+    result = schema.execute_sync("query Q { ...F } fragment F on PinQuery { greeting }")
+    assert result.errors is None
+    assert seen["raw"].schema is core
+
+
+def test_strawberry_info_holds_graphql_core_info_and_the_declared_arguments() -> None:
+    schema = strawberry.Schema(query=PinQuery)
+    seen.clear()
+    result = schema.execute_sync(
+        'query Q { ...F } fragment F on PinQuery { hi: greeting(name: "Ada") }'
+    )
+    assert result.data == {"hi": "hello Ada"}
+    raw = seen["raw"]  # graphql-core's info, or a NamedTuple of strawberry's with its fields
+    assert [node.name.value for node in raw.field_nodes] == ["greeting"]
+    assert list(raw.fragments) == ["F"]
+    assert raw.schema is core_schema(schema)
+    # Every declared argument, given or not, by its Python name.
+    assert seen["arguments"] == ["name", "loud"]
+
+
+@pytest.mark.parametrize("name", ["_get_pre_execution_close_reason", "_send_result_stream"])
+def test_strawberry_ws_handler_has_the_methods_ours_overrides(name: str) -> None:
+    """backend/api/websocket.py overrides two of the handler's private methods; one
+    renamed upstream would silently stop being called."""
+    theirs = inspect.signature(getattr(BaseGraphQLTransportWSHandler, name))
+    ours = inspect.signature(getattr(TransportWSHandler, name))
+    assert list(theirs.parameters) == list(ours.parameters)
+    assert name in inspect.getsource(BaseGraphQLTransportWSHandler)
+
+
+# -- graphql-core: the executor's async helpers ------------------------------------------
+
+
+class Detached(Executor[Any]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        detach_helpers(self)
+
+
+async def _word(text: str, delay: float = 0) -> str:
+    await asyncio.sleep(delay)
+    return text
+
+
+async def _fail() -> str:
+    raise ValueError("one failed")
+
+
+cancelled: list[str] = []
+settled: list[str] = []
+
+
+async def _slow() -> str:
+    try:
+        await asyncio.sleep(10)
+    except asyncio.CancelledError:
+        cancelled.append("slow")
+        raise
+    return "slow"
+
+
+async def _settle() -> None:
+    settled.append("tracked")
+
+
+async def _both(_: Any, info: GraphQLResolveInfo[Any]) -> str:
+    return " ".join(await info.async_helpers.gather([_word("a", 0.01), _word("b")]))
+
+
+async def _one_fails(_: Any, info: GraphQLResolveInfo[Any]) -> str:
+    return " ".join(await info.async_helpers.gather([_slow(), _fail()]))
+
+
+def _tracks(_: Any, info: GraphQLResolveInfo[Any]) -> str:
+    info.async_helpers.track([_settle(), "not awaitable"])
+    return "tracked"
+
+
+async def _events(*_: Any) -> AsyncIterator[str]:
+    for word in ("one", "two"):
+        yield word
+
+
+CORE = GraphQLSchema(
+    GraphQLObjectType(
+        "Query",
+        {
+            "both": GraphQLField(GraphQLString, resolve=_both),
+            "oneFails": GraphQLField(GraphQLString, resolve=_one_fails),
+            "tracks": GraphQLField(GraphQLString, resolve=_tracks),
+            "plain": GraphQLField(GraphQLString, resolve=lambda *_: "plain"),
+        },
+    ),
+    subscription=GraphQLObjectType(
+        "Subscription",
+        {"word": GraphQLField(GraphQLString, subscribe=_events, resolve=lambda w, _: w)},
+    ),
+)
+
+
+async def _run(document: str, cls: type[Executor[Any]]) -> ExecutionResult:
+    result = core_execute(CORE, parse(document), executor_class=cls)
+    return await result if inspect.isawaitable(result) else result
+
+
+def _executor(document: str, cls: type[Executor[Any]] = Executor) -> Executor[Any]:
+    built = cls.build(CORE, parse(document))
+    assert isinstance(built, Executor), built
+    return built
+
+
+def test_graphql_core_executor_builds_its_helpers_from_its_own_methods() -> None:
+    """The cycle _graphql_core.py removes: if upstream drops it, so can we."""
+    executor = _executor("{ plain }")
+    assert executor.async_helpers.gather.__self__ is executor  # type: ignore[attr-defined]
+    assert executor.async_helpers.track.__func__ is Executor.track_async_work
+    gc.disable()
+    try:
+        ref = weakref.ref(executor)
+        del executor
+        assert ref() is not None  # kept by the cycle until a collection
+        gc.collect()
+        assert ref() is None
+        detached = _executor("{ plain }", Detached)
+        ref = weakref.ref(detached)
+        del detached
+        assert ref() is None  # gone on its last reference, no collection needed
+    finally:
+        gc.enable()
+
+
+@pytest.fixture
+def executor_class() -> Iterator[type[Executor[Any]]]:
+    cancelled.clear()
+    settled.clear()
+    yield Detached
+
+
+async def test_detached_gather_returns_the_results_in_order(
+    executor_class: type[Executor[Any]],
+) -> None:
+    result = await _run("{ both }", executor_class)
+    assert (result.data, result.errors) == ({"both": "a b"}, None)
+
+
+async def test_detached_gather_cancels_the_rest_when_one_fails(
+    executor_class: type[Executor[Any]],
+) -> None:
+    result = await _run("{ oneFails }", executor_class)
+    assert result.errors is not None and result.errors[0].message == "one failed"
+    assert cancelled == ["slow"]  # settled before the error was propagated
+
+
+async def test_detached_track_settles_the_awaitables_it_is_given(
+    executor_class: type[Executor[Any]],
+) -> None:
+    result = await _run("{ tracks }", executor_class)
+    assert result.data == {"tracks": "tracked"}
+    for _ in range(3):  # settled in the background, within a few loop turns
+        if settled:
+            break
+        await asyncio.sleep(0)
+    assert settled == ["tracked"]
+
+
+def test_graphql_core_calls_execute_field_for_each_field() -> None:
+    """MeteredExecutor (schema.py) meters each field in ``execute_field``."""
+    fields: list[str] = []
+
+    class Counting(Executor[Any]):
+        def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+            fields.append(args[2][0].node.name.value)
+            return super().execute_field(*args, **kwargs)
+
+    result = core_execute(CORE, parse("{ plain again: plain }"), executor_class=Counting)
+    assert result == ({"plain": "plain", "again": "plain"}, None)
+    assert fields == ["plain", "plain"]
+
+
+async def test_graphql_core_builds_an_executor_per_subscription_event() -> None:
+    """MeteredExecutor gives each event a loop budget of its own there."""
+    built: list[Any] = []
+
+    class PerEvent(Executor[Any]):
+        def build_per_event_executor(self, payload: Any) -> Executor[Any]:
+            built.append(payload)
+            return super().build_per_event_executor(payload)
+
+    stream = subscribe(CORE, parse("subscription { word }"), executor_class=PerEvent)
+    if inspect.isawaitable(stream):
+        stream = await stream
+    assert not isinstance(stream, ExecutionResult), stream
+    assert [result.data async for result in stream] == [{"word": "one"}, {"word": "two"}]
+    assert built == ["one", "two"]
+
+
+# -- graphql-core: field coroutines left unstarted by a cancellation ---------------------
+
+
+@strawberry.type
+class Leaf:
+    @strawberry.field
+    async def a(self) -> int:
+        return 1
+
+    @strawberry.field
+    async def b(self) -> int:
+        return 2
+
+
+@strawberry.type
+class TreeQuery:
+    @strawberry.field
+    def leaves(self) -> list[Leaf]:
+        return [Leaf(), Leaf()]
+
+
+def _ignored_coroutines() -> re.Pattern[str]:
+    """The pattern of pyproject.toml's filter for graphql-core's unstarted coroutines."""
+    filters = tomllib.loads(PYPROJECT.read_text())["tool"]["pytest"]["ini_options"]
+    (line,) = [f for f in filters["filterwarnings"] if f.startswith("ignore:coroutine")]
+    return re.compile(line.split(":")[1])
+
+
+async def test_graphql_core_leaves_field_coroutines_unstarted_when_cancelled_early() -> None:
+    """Why pyproject.toml lets these RuntimeWarnings through (and only these).
+
+    graphql-core calls each field's resolver at once, and awaits the coroutines it gets
+    later, from a coroutine of its own per object (``execute_fields``' ``get_results``),
+    which a list's ``gather_with_cancel`` wraps in a task per item. Cancelled before
+    those tasks' first step (a subscription's task, as the server closes its socket,
+    between an event's list being gathered and its items starting), each item's
+    coroutine gets the CancelledError at its first line: the coroutines it holds never
+    start, and Python warns when it frees them. Nothing of ours is left undone
+    (they were to be cancelled); if upstream stops leaving them, this test fails and
+    the filter can go.
+    """
+    schema = strawberry.Schema(query=TreeQuery)
+    before = len(asyncio.all_tasks())
+    messages: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        # Only the text: a recorded warning keeps its coroutine, and what it holds, alive.
+        warnings.showwarning = lambda message, *_: messages.add(str(message))
+        task = asyncio.ensure_future(schema.execute("{ leaves { a b } }"))
+        # One task per listed object: cancel while they wait for their first step (a
+        # turn of the loop at a time, so as not to give them one).
+        for _ in range(100):
+            if len(asyncio.all_tasks()) == before + 1 + 2:
+                break
+            await asyncio.sleep(0)
+        objects = asyncio.all_tasks() - {task, asyncio.current_task()}
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.gather(*objects, return_exceptions=True)
+        del task, objects
+        gc.collect()
+    assert messages == {
+        "coroutine 'Executor.execute_fields.<locals>.get_results' was never awaited",
+        "coroutine 'Executor.complete_awaitable_value' was never awaited",
+        "coroutine 'GraphQLCoreConverter.from_resolver.<locals>._async_resolver' was never awaited",
+    }
+    assert all(_ignored_coroutines().match(message) for message in messages)
