@@ -38,6 +38,7 @@ EVENT_TYPES = (
     "order_cancelled",
     "menu_item_changed",
     "kitchen_ticket_requested",
+    "delivery_resolved",
 )
 TEXT_FILTER_DELAY_MS = 250  # typing a word filters once, not once a letter
 ALL = "All"
