@@ -154,10 +154,7 @@ class Delivery:
     async def resolution(self, info: Info) -> DeliveryResolution | None:
         if status.DeliveryStatus(self.status) is not status.DeliveryStatus.RESOLVED:
             return None
-        seq, handler = self.event_seq, self.handler
-        found = await info.context.services.db.read(
-            lambda conn: delivery_commands.resolution_of(conn, seq, handler)
-        )
+        found = await info.context.resolutions.load((self.event_seq, self.handler))
         if found is None:
             return None
         return DeliveryResolution(

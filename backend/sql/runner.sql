@@ -91,14 +91,16 @@ WHERE d.status = 'DEAD'
   AND (:type IS NULL OR e.type = :type)
   AND (:order_id IS NULL OR e.order_id = :order_id);
 
--- name: resolution_of
--- The latest delivery_resolved event of one delivery (events_by_type keeps this to
--- the resolutions).
-SELECT payload, created_at FROM events
+-- name: resolutions_of
+-- The delivery_resolved events of the deliveries of events :seqs (a JSON array), oldest
+-- first: the last one of a delivery is its resolution. events_by_type keeps the scan to
+-- the resolutions.
+SELECT json_extract(payload, '$.eventSeq') AS event_seq,
+       json_extract(payload, '$.handler') AS handler, payload, created_at
+FROM events
 WHERE type = 'delivery_resolved'
-  AND json_extract(payload, '$.eventSeq') = :event_seq
-  AND json_extract(payload, '$.handler') = :handler
-ORDER BY seq DESC LIMIT 1;
+  AND json_extract(payload, '$.eventSeq') IN (SELECT value FROM json_each(:seqs))
+ORDER BY seq;
 
 -- name: set_paused
 INSERT INTO handler_state (name, paused) VALUES (:name, :paused)
