@@ -40,8 +40,7 @@ T = TypeVar("T")
 
 # The most deliveries one bulk command moves: one transaction holds the writer for
 # all of them (resolving 10,000 took 1-2 s on a busy 2-core machine, retrying them
-# 0.7-1.2 s),
-# and a larger batch is more likely a filter that was not the one meant.
+# 0.7-1.2 s), and a larger batch is more likely a filter that was not the one meant.
 MAX_BULK = 10_000
 
 
