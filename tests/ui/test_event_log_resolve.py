@@ -1,6 +1,6 @@
 """Settling dead deliveries from the event log, on the real window and a real backend:
-one resolved with a reason (muted, no longer red in the status bar), and every dead
-one of a filtered log retried at once."""
+one resolved with a reason (muted, no longer red in the status bar), every dead one of
+a filtered log retried, then the rest resolved, at once."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def test_a_dead_delivery_is_resolved_with_a_reason_and_the_status_bar_calms_down
     assert settled.payload["eventSeq"] == validated.seq
 
 
-def test_retry_all_dead_acts_on_the_filtered_log_only(
+def test_retry_all_dead_then_resolve_all_dead_act_on_the_filtered_log_only(
     qtbot: QtBot, window: MainWindow, backend: Backend
 ) -> None:
     log = event_log(window)
@@ -126,3 +126,31 @@ def test_retry_all_dead_acts_on_the_filtered_log_only(
     assert validated is not None
     delivery = validated.delivery("charge_payment")
     assert delivery is not None and delivery.attempts == 2
+
+    # Resolve all dead, on the handler filter: the one left.
+    view.handler_filter.setCurrentIndex(view.handler_filter.findData("charge_payment"))
+    wait_for(qtbot, lambda: log.filter.handler == "charge_payment" and log.backlog is None)
+    click(view.resolve_all_button)
+    wait_for(qtbot, lambda: isinstance(view.bulk_dialog, ResolveDialog))
+    resolving = view.bulk_dialog
+    assert isinstance(resolving, ResolveDialog)
+    assert "Settle 1 dead delivery to charge_payment?" in resolving.question.text()
+    assert resolving.confirm.text() == "Resolve 1"
+    resolving.reason.setCurrentText("Test order")
+    click(resolving.confirm)
+    wait_for(qtbot, lambda: charge_status(log, other) is RESOLVED)
+    wait_for(qtbot, lambda: "Resolved 1 dead delivery to charge_payment" in view.status.text())
+    assert charge_status(log, chosen) is SUCCEEDED
+
+
+def test_bulk_refuses_an_order_number_that_names_no_order(qtbot: QtBot, window: MainWindow) -> None:
+    log = event_log(window)
+    wait_for(qtbot, lambda: log.backlog is None)
+    view = log.view
+    view.order_filter.setText("#999")
+    view.order_filter.editingFinished.emit()
+    wait_for(qtbot, lambda: log.filter.order_number == 999)
+    # Left out, the order would widen the filter to every order's dead deliveries.
+    click(view.resolve_all_button)
+    wait_for(qtbot, lambda: "fix or clear the order box" in view.status.text())
+    assert view.status.is_error and view.bulk_dialog is None
