@@ -100,6 +100,9 @@ class DeliveryStatus(StrEnum):
     SUCCEEDED = "SUCCEEDED"  # the handler returned
     RETRYING = "RETRYING"  # the last attempt failed; due again after backoff
     DEAD = "DEAD"  # out of attempts or a permanent error; waits for a person
+    # A person settled a DEAD delivery that must not run again, with a reason (final,
+    # though replayEvent may still run it: a person may change their mind).
+    RESOLVED = "RESOLVED"
 
 
 class DeliveryAction(StrEnum):
@@ -112,6 +115,7 @@ class DeliveryAction(StrEnum):
     GIVE_UP = "give_up"  # a permanent error, or that was the last attempt
     RETRY = "retry"  # staff: retryDelivery, retryDead
     REPLAY = "replay"  # staff: replayEvent
+    RESOLVE = "resolve"  # staff: resolveDelivery, resolveDeliveries
 
 
 class Mover(StrEnum):
@@ -142,8 +146,13 @@ DELIVERY_TRANSITIONS: dict[DeliveryAction, DeliveryTransition] = {
     DeliveryAction.SUCCEED: _d(D.SUCCEEDED, M.RUNNER, D.RUNNING),
     DeliveryAction.BACK_OFF: _d(D.RETRYING, M.RUNNER, D.RUNNING),
     DeliveryAction.GIVE_UP: _d(D.DEAD, M.RUNNER, D.RUNNING),
+    # Not from RESOLVED: "retry all dead" must not pick up what a person settled.
     DeliveryAction.RETRY: _d(D.PENDING, M.STAFF, D.PENDING, D.RETRYING, D.DEAD),
-    DeliveryAction.REPLAY: _d(D.PENDING, M.STAFF, D.PENDING, D.RETRYING, D.SUCCEEDED, D.DEAD),
+    # From RESOLVED too: replaying one named event is a deliberate second thought.
+    DeliveryAction.REPLAY: _d(
+        D.PENDING, M.STAFF, D.PENDING, D.RETRYING, D.SUCCEEDED, D.DEAD, D.RESOLVED
+    ),
+    DeliveryAction.RESOLVE: _d(D.RESOLVED, M.STAFF, D.DEAD),
 }
 del D, M
 

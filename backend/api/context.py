@@ -11,7 +11,7 @@ from backend import events
 from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database
-from backend.delivery_commands import DeliveryCommands
+from backend.delivery_commands import DeliveryCommands, Resolution, resolutions_of
 from backend.events import DeliveryRow, InvocationRow
 from backend.metrics import NO_OPERATION, OK, Metrics
 from backend.notifier import Notifier
@@ -55,6 +55,9 @@ class Context:
     _invocations: DataLoader[tuple[int, str], list[InvocationRow]] | None = field(
         default=None, init=False, repr=False
     )
+    _resolutions: DataLoader[tuple[int, str], Resolution | None] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def deliveries(self) -> DataLoader[int, list[DeliveryRow]]:
@@ -80,3 +83,18 @@ class Context:
 
             self._invocations = DataLoader(load, cache=False)
         return self._invocations
+
+    @property
+    def resolutions(self) -> DataLoader[tuple[int, str], Resolution | None]:
+        """Who resolved a delivery and why, batched: a page of the log reads the
+        resolutions once, not once per resolved delivery."""
+        if self._resolutions is None:
+            db = self.services.db
+
+            async def load(keys: list[tuple[int, str]]) -> list[Resolution | None]:
+                seqs = sorted({seq for seq, _ in keys})
+                found = await db.read(lambda conn: resolutions_of(conn, seqs))
+                return [found.get(key) for key in keys]
+
+            self._resolutions = DataLoader(load, cache=False)
+        return self._resolutions

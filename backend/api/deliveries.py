@@ -1,4 +1,4 @@
-"""What staff do about deliveries: retry, replay, pause and resume handlers."""
+"""What staff do about deliveries: retry, replay, resolve, pause and resume handlers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import strawberry
 
 from backend.api.permissions import GUARDED
 from backend.api.query import handler_rows
-from backend.api.types import Delivery, Handler, Info
+from backend.api.types import Delivery, DeliveryFilter, Handler, Info
 from backend.delivery_commands import DeliveryCommands
 from backend.errors import NotFound
 
@@ -33,6 +33,33 @@ class DeliveryMutation:
     @strawberry.mutation(permission_classes=GUARDED, description="How many were made due.")
     async def retry_dead(self, info: Info, handler: str) -> int:
         return await _commands(info).retry_dead(handler)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Settle a DEAD delivery that must not run again (RESOLVED), with why.",
+    )
+    async def resolve_delivery(
+        self, info: Info, event_seq: int, handler: str, reason: str
+    ) -> Delivery:
+        by = info.context.principal.role.value
+        return Delivery.of(await _commands(info).resolve_delivery(event_seq, handler, reason, by))
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Resolve every DEAD delivery matching the filter, in one transaction "
+        "(at most 10000: LIMIT_EXCEEDED past it); how many.",
+    )
+    async def resolve_deliveries(self, info: Info, filter: DeliveryFilter, reason: str) -> int:
+        by = info.context.principal.role.value
+        return await _commands(info).resolve_matching(filter.to_domain(), reason, by)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Make every DEAD delivery matching the filter due now, in one "
+        "transaction (at most 10000: LIMIT_EXCEEDED past it); how many.",
+    )
+    async def retry_deliveries(self, info: Info, filter: DeliveryFilter) -> int:
+        return await _commands(info).retry_matching(filter.to_domain())
 
     @strawberry.mutation(
         permission_classes=GUARDED, description="No handlers given: all of the event's handlers."

@@ -11,6 +11,7 @@ from backend.api.arguments import check_first, check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.types import (
     BackupStatus,
+    DeliveryFilter,
     DeliveryStatus,
     Event,
     Handler,
@@ -49,6 +50,7 @@ async def handler_rows(info: Info) -> list[Handler]:
             succeeded=row.counts[states.DeliveryStatus.SUCCEEDED],
             retrying=row.counts[states.DeliveryStatus.RETRYING],
             dead=row.counts[states.DeliveryStatus.DEAD],
+            resolved=row.counts[states.DeliveryStatus.RESOLVED],
             p50_ms=row.p50_ms,
             p95_ms=row.p95_ms,
             oldest_pending_seconds=row.oldest_pending_seconds,
@@ -187,6 +189,16 @@ class Query:
             lambda conn: activity.per_minute(conn, wanted, now)
         )
         return [MinuteActivity(minute=m.start, events=m.events, failures=m.failures) for m in found]
+
+    @strawberry.field(
+        permission_classes=GUARDED,
+        description="How many DEAD deliveries match the filter: what resolveDeliveries "
+        "and retryDeliveries would act on.",
+    )
+    async def dead_delivery_count(self, info: Info, filter: DeliveryFilter) -> int:
+        commands = info.context.services.delivery_commands
+        assert commands is not None, "the backend runs without an event runner"
+        return await commands.count_dead(filter.to_domain())
 
     @strawberry.field(
         permission_classes=GUARDED,

@@ -8,7 +8,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
-from backend import activity, orders, pickup, states
+from backend import activity, delivery_commands, orders, pickup, states
 from backend import events as event_log
 from backend.api.context import Context
 from backend.api.permissions import STAFF_FIELD
@@ -75,6 +75,32 @@ class Invocation:
         )
 
 
+@strawberry.type(description="Who settled a RESOLVED delivery, why and when.")
+class DeliveryResolution:
+    reason: str
+    resolved_by: str = strawberry.field(
+        description='The role that resolved it ("staff": there is one staff token).'
+    )
+    resolved_at: datetime
+
+
+@strawberry.input(
+    description="Which DEAD deliveries a bulk command acts on, as the event log filters: "
+    "each field left out (or null) matches every value."
+)
+class DeliveryFilter:
+    handler: str | None = None
+    event_type: str | None = None
+    order_id: strawberry.ID | None = None
+
+    def to_domain(self) -> delivery_commands.DeliveryFilter:
+        return delivery_commands.DeliveryFilter(
+            handler=self.handler,
+            event_type=self.event_type,
+            order_id=None if self.order_id is None else str(self.order_id),
+        )
+
+
 @strawberry.type
 class Delivery:
     handler: str
@@ -115,12 +141,24 @@ class Delivery:
             in (
                 states.DeliveryStatus.SUCCEEDED,
                 states.DeliveryStatus.RUNNING,
+                states.DeliveryStatus.RESOLVED,
             )
         ):
             return None
         seq, handler = self.event_seq, self.handler
         return await info.context.services.db.read(
             lambda conn: event_log.holding_delivery(conn, seq, handler)
+        )
+
+    @strawberry.field(description="Who settled it and why; null unless RESOLVED.")
+    async def resolution(self, info: Info) -> DeliveryResolution | None:
+        if states.DeliveryStatus(self.status) is not states.DeliveryStatus.RESOLVED:
+            return None
+        found = await info.context.resolutions.load((self.event_seq, self.handler))
+        if found is None:
+            return None
+        return DeliveryResolution(
+            reason=found.reason, resolved_by=found.resolved_by, resolved_at=found.resolved_at
         )
 
     @strawberry.field
@@ -269,7 +307,10 @@ class Handler:
     running: int
     succeeded: int
     retrying: int
-    dead: int
+    dead: int = strawberry.field(description="DEAD deliveries: waiting for a person.")
+    resolved: int = strawberry.field(
+        description="RESOLVED deliveries: dead ones a person settled (not in dead)."
+    )
     p50_ms: float | None
     p95_ms: float | None
     oldest_pending_seconds: float | None

@@ -51,6 +51,9 @@ class EventType(StrEnum):
     MENU_ITEM_CHANGED = "menu_item_changed"  # an item became (un)available
     # Staff asked for the kitchen ticket again (reprintKitchenTicket); no status change.
     KITCHEN_TICKET_REQUESTED = "kitchen_ticket_requested"
+    # Staff settled a DEAD delivery with a reason (resolveDelivery/resolveDeliveries):
+    # DEAD -> RESOLVED. No handler takes it.
+    DELIVERY_RESOLVED = "delivery_resolved"
 
 
 # -- what each event type carries (camelCase, like the API) ---------------------------
@@ -157,6 +160,13 @@ class MenuItemChangedPayload(TypedDict):
     menuItem: MenuItemSnapshot
 
 
+class DeliveryResolvedPayload(TypedDict):
+    eventSeq: int  # the event whose delivery was settled
+    handler: str
+    reason: str  # staff's, as given to resolveDelivery(ies)
+    resolvedBy: str  # the role that resolved it ("staff": there is one staff token)
+
+
 PAYLOADS: Mapping[EventType, type] = {
     EventType.ORDER_PLACED: OrderPlacedPayload,
     EventType.ORDER_VALIDATED: OrderValidatedPayload,
@@ -170,6 +180,7 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.ORDER_CANCELLED: OrderCancelledPayload,
     EventType.KITCHEN_TICKET_REQUESTED: KitchenTicketRequestedPayload,
     EventType.MENU_ITEM_CHANGED: MenuItemChangedPayload,
+    EventType.DELIVERY_RESOLVED: DeliveryResolvedPayload,
 }
 """The payload ``TypedDict`` of each event type; a test holds the writers to them."""
 

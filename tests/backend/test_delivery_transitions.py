@@ -171,6 +171,13 @@ async def test_every_move_the_runner_and_staff_make_is_in_the_table(
     await h.commands.retry_delivery(seq, "held")
     await h.until(seq, "doomed", DeliveryStatus.SUCCEEDED)
     await h.until(seq, "later", DeliveryStatus.SUCCEEDED)
+    # Staff settle a dead one (DEAD -> RESOLVED), then change their mind (replay).
+    h.probes["doomed"].behaviour = failing(1, lambda: PermanentError("card reported stolen"))
+    await h.commands.replay_event(seq, ["doomed"])
+    await h.until(seq, "doomed", DeliveryStatus.DEAD)
+    await h.commands.resolve_delivery(seq, "doomed", "refunded by hand", "staff")
+    await h.commands.replay_event(seq, ["doomed"])
+    await h.until(seq, "doomed", DeliveryStatus.SUCCEEDED)
     await h.commands.replay_event(seq, ["ok"])
     ok = await h.until(seq, "ok", DeliveryStatus.SUCCEEDED)
     assert ok.attempts == 2
@@ -223,7 +230,9 @@ async def db(db_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-@pytest.mark.parametrize("action", [DeliveryAction.RETRY, DeliveryAction.REPLAY])
+@pytest.mark.parametrize(
+    "action", [DeliveryAction.RETRY, DeliveryAction.REPLAY, DeliveryAction.RESOLVE]
+)
 @pytest.mark.parametrize("status", list(DeliveryStatus))
 async def test_a_staff_command_moves_a_delivery_exactly_from_its_sources(
     db: Database, action: DeliveryAction, status: DeliveryStatus
@@ -234,6 +243,9 @@ async def test_a_staff_command_moves_a_delivery_exactly_from_its_sources(
     command = {
         DeliveryAction.RETRY: lambda tx: delivery_commands.retry(tx, seq, "a"),
         DeliveryAction.REPLAY: lambda tx: delivery_commands.replay(tx, REGISTRY, seq, ["a"]),
+        DeliveryAction.RESOLVE: lambda tx: delivery_commands.resolve(
+            tx, seq, "a", "settled", "staff"
+        ),
     }[action]
     rule = DELIVERY_TRANSITIONS[action]
     if status in rule.sources:

@@ -8,6 +8,8 @@ to ``handlers.sdk.PAYLOADS`` key by key and type by type.
 
 from __future__ import annotations
 
+import asyncio
+import time
 import types
 import typing
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -20,17 +22,24 @@ import pytest
 from backend.embedded import Backend
 from backend.inprocess import InProcessGraphQL
 from backend.registry import Registry
-from handlers.sdk import PAYLOADS, EventType
+from handlers.sdk import PAYLOADS, Context, Event, EventType, HandlerDefinition, PermanentError
 from tests.conftest import STAFF_TOKEN, running
 from tests.graphql_client import GraphQLHTTP
 
 EVENTS = "{ events(first: 500) { type orderId payload } }"
 
 
+async def jammed(event: Event, ctx: Context) -> None:
+    raise PermanentError("the ticket printer is jammed")
+
+
 @pytest.fixture
 def idle(db_path: Path) -> Iterator[Backend]:
-    """A backend without handlers: orders stay where the test puts them."""
-    with running(db_path, Registry([])) as server:
+    """A backend without handlers that move orders: orders stay where the test puts
+    them. One handler takes the reprint requests and always fails, so that a dead
+    delivery can be resolved (delivery_resolved)."""
+    registry = Registry([HandlerDefinition("jammed", ("kitchen_ticket_requested",), jammed)])
+    with running(db_path, registry) as server:
         yield server
 
 
@@ -110,6 +119,7 @@ async def test_every_event_type_carries_its_documented_payload(
     as_handler(idle, KITCHEN, id=delivered["id"])
     await staff.data("mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }", delivered)
     await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
+    await resolve_the_jammed_reprint(staff)
     as_handler(idle, DISPATCH, id=delivered["id"])
     await staff.data("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", delivered)
 
@@ -135,6 +145,19 @@ async def test_every_event_type_carries_its_documented_payload(
         for problem in problems(event["payload"], PAYLOADS[EventType(event["type"])], event["type"])
     ]
     assert found == []
+
+
+async def resolve_the_jammed_reprint(staff: GraphQLHTTP) -> None:
+    deadline = time.monotonic() + 10
+    query = '{ events(type: "kitchen_ticket_requested", deliveryStatus: DEAD) { seq } }'
+    while not (dead := (await staff.data(query))["events"]):
+        assert time.monotonic() < deadline, "the reprint's delivery never died"
+        await asyncio.sleep(0.01)
+    await staff.data(
+        'mutation($seq: Int!) { resolveDelivery(eventSeq: $seq, handler: "jammed", '
+        'reason: "printed by hand") { status } }',
+        {"seq": dead[0]["seq"]},
+    )
 
 
 def test_every_event_type_has_a_payload_type() -> None:

@@ -7,7 +7,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from ui.models.events import Delivery, DeliveryStatus, EventFilter, EventRow, Invocation
+from ui.models.events import (
+    Delivery,
+    DeliveryStatus,
+    EventFilter,
+    EventRow,
+    Invocation,
+    Resolution,
+)
 
 Execute = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
 
@@ -21,6 +28,7 @@ fragment EventFields on Event {
   deliveries {
     handler status attempts nextAttemptAt lastError
     invocations { attempt startedAt durationMs outcome error traceback }
+    resolution { reason resolvedBy resolvedAt }
   }
 }
 """
@@ -41,6 +49,16 @@ query Page($after: Int!, $before: Int!, $first: Int!, $type: String, $handler: S
 
 def _time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def _resolution(data: dict[str, Any] | None) -> Resolution | None:
+    if data is None:
+        return None
+    return Resolution(
+        reason=data["reason"],
+        resolved_by=data["resolvedBy"],
+        resolved_at=datetime.fromisoformat(data["resolvedAt"]),
+    )
 
 
 def event_row(data: dict[str, Any]) -> EventRow:
@@ -73,6 +91,7 @@ def event_row(data: dict[str, Any]) -> EventRow:
                     )
                     for i in d.get("invocations") or ()
                 ),
+                resolution=_resolution(d.get("resolution")),
             )
             for d in data.get("deliveries") or ()
         ),

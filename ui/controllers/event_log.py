@@ -1,4 +1,5 @@
-"""Wires the event log panel to the backend: pages, the live log, retry and replay."""
+"""Wires the event log panel to the backend: pages, the live log, retry, replay and
+resolve, one delivery at a time or every dead one matching the filter."""
 
 from __future__ import annotations
 
@@ -45,6 +46,45 @@ mutation ReplayEvent($seq: Int!, $handlers: [String!]) {
   replayEvent(eventSeq: $seq, handlers: $handlers) { handler status }
 }
 """
+RESOLVE_DELIVERY = """
+mutation ResolveDelivery($seq: Int!, $handler: String!, $reason: String!) {
+  resolveDelivery(eventSeq: $seq, handler: $handler, reason: $reason) { handler status }
+}
+"""
+DEAD_COUNT = """
+query DeadCount($filter: DeliveryFilter!) { deadDeliveryCount(filter: $filter) }
+"""
+RESOLVE_DELIVERIES = """
+mutation ResolveDeliveries($filter: DeliveryFilter!, $reason: String!) {
+  resolveDeliveries(filter: $filter, reason: $reason)
+}
+"""
+RETRY_DELIVERIES = """
+mutation RetryDeliveries($filter: DeliveryFilter!) { retryDeliveries(filter: $filter) }
+"""
+
+
+def dead_filter(wanted: EventFilter) -> dict[str, str | None]:
+    """The API's ``DeliveryFilter`` for the bulk commands: the log's type, handler and
+    order (its status and text filters do not apply: the commands act on DEAD ones)."""
+    return {"eventType": wanted.type, "handler": wanted.handler, "orderId": wanted.order_id}
+
+
+def dead_scope(wanted: EventFilter) -> str:
+    """Which dead deliveries ``dead_filter`` picks, in words for a confirmation."""
+    parts = [
+        f"{label} {value}"
+        for label, value in (
+            ("of type", wanted.type),
+            ("to", wanted.handler),
+            (
+                "of order",
+                f"#{wanted.order_number}" if wanted.order_number is not None else wanted.order_id,
+            ),
+        )
+        if value is not None
+    ]
+    return " ".join(parts) if parts else "in the whole log"
 
 
 def _server_part(wanted: EventFilter) -> EventFilter:
@@ -83,6 +123,12 @@ class EventLogController(LogFollower):
         self.view.filterChanged.connect(self._filter_changed)
         self.view.retryRequested.connect(self.retry)
         self.view.replayRequested.connect(self.replay)
+        self.view.resolveRequested.connect(self.resolve)
+        self.view.deadCountRequested.connect(lambda action: self.tasks.spawn(self.ask_bulk(action)))
+        self.view.resolveAllRequested.connect(
+            lambda reason: self.tasks.spawn(self.resolve_all(reason))
+        )
+        self.view.retryAllRequested.connect(lambda: self.tasks.spawn(self.retry_all()))
 
     def stop(self) -> None:
         # Reads still in flight find their generation stale and leave the model alone:
@@ -250,6 +296,48 @@ class EventLogController(LogFollower):
         data = await self.client.execute(REPLAY_EVENT, {"seq": seq, "handlers": handlers})
         names = ", ".join(d["handler"] for d in data["replayEvent"])
         self.status.show_message(f"Event #{seq} replayed to {names}")
+
+    def resolve(self, seq: int, handler: str, reason: str) -> None:
+        self.tasks.spawn(self._resolve(seq, handler, reason))
+
+    async def _resolve(self, seq: int, handler: str, reason: str) -> None:
+        self.status.show_message(f"Resolving {handler} for event #{seq}…")
+        variables = {"seq": seq, "handler": handler, "reason": reason}
+        await self.client.execute(RESOLVE_DELIVERY, variables)
+        self.status.show_message(f"{handler} for event #{seq} is resolved: {reason}")
+
+    # The bulk commands act on the filter as applied (an order number already looked
+    # up), and say how many they will touch before they do.
+
+    async def ask_bulk(self, action: str) -> None:
+        wanted = self.filter
+        if wanted.order_number is not None and wanted.order_id is None:
+            # Left out, the order would widen the filter to every order.
+            missing = f"There is no order #{wanted.order_number}; fix or clear the order box"
+            self.status.show_message(missing, error=True)
+            return
+        data = await self.client.execute(DEAD_COUNT, {"filter": dead_filter(wanted)})
+        self.view.confirm_bulk(action, data["deadDeliveryCount"], dead_scope(wanted))
+
+    async def resolve_all(self, reason: str) -> None:
+        wanted = self.filter
+        self.status.show_message("Resolving dead deliveries…")
+        data = await self.client.execute(
+            RESOLVE_DELIVERIES, {"filter": dead_filter(wanted), "reason": reason}
+        )
+        done = data["resolveDeliveries"]
+        self.status.show_message(f"Resolved {_deliveries(done)} {dead_scope(wanted)}")
+
+    async def retry_all(self) -> None:
+        wanted = self.filter
+        self.status.show_message("Retrying dead deliveries…")
+        data = await self.client.execute(RETRY_DELIVERIES, {"filter": dead_filter(wanted)})
+        done = data["retryDeliveries"]
+        self.status.show_message(f"{_deliveries(done)} {dead_scope(wanted)} due again")
+
+
+def _deliveries(count: int) -> str:
+    return f"{count:,} dead deliver{'y' if count == 1 else 'ies'}"
 
 
 def _not_behind(current: EventRow, read: EventRow) -> bool:

@@ -17,7 +17,7 @@ from ui.models.handlers import DAY_MINUTES, HandlerModel, HandlerRow, Throughput
 from ui.views.handlers import HandlersView
 
 HANDLER_FIELDS = """
-name events paused ordered pending running succeeded retrying dead
+name events paused ordered pending running succeeded retrying dead resolved
 p50Ms p95Ms oldestPendingSeconds lastError lifetime { attempts failed }
 """
 HANDLER_STATS = f"subscription HandlerStats {{ handlerStats {{ {HANDLER_FIELDS} }} }}"
@@ -48,6 +48,7 @@ def handler_row(data: dict[str, Any]) -> HandlerRow:
         succeeded=data["succeeded"],
         retrying=data["retrying"],
         dead=data["dead"],
+        resolved=data["resolved"],
         p50_ms=data.get("p50Ms"),
         p95_ms=data.get("p95Ms"),
         oldest_pending_seconds=data.get("oldestPendingSeconds"),

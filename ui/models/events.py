@@ -33,6 +33,7 @@ class DeliveryStatus(StrEnum):
     SUCCEEDED = "SUCCEEDED"  # the handler returned
     RETRYING = "RETRYING"  # the last attempt failed; due again after a backoff
     DEAD = "DEAD"  # out of attempts or a permanent error: waits for a person
+    RESOLVED = "RESOLVED"  # a dead one a person settled, with a reason: shown muted
 
     @property
     def failed(self) -> bool:
@@ -46,6 +47,7 @@ SEVERITY = (
     DeliveryStatus.RETRYING,
     DeliveryStatus.RUNNING,
     DeliveryStatus.PENDING,
+    DeliveryStatus.RESOLVED,
     DeliveryStatus.SUCCEEDED,
 )
 
@@ -63,6 +65,15 @@ class Invocation:
 
 
 @dataclass(frozen=True, slots=True)
+class Resolution:
+    """Who settled a RESOLVED delivery, and why."""
+
+    reason: str
+    resolved_by: str
+    resolved_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     """One event's delivery to one handler, with its attempts oldest first."""
 
@@ -72,6 +83,7 @@ class Delivery:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     invocations: tuple[Invocation, ...] = ()
+    resolution: Resolution | None = None
 
 
 @dataclass(frozen=True, eq=True)

@@ -44,6 +44,7 @@ class HandlerRow:
     succeeded: int = 0
     retrying: int = 0
     dead: int = 0
+    resolved: int = 0  # dead ones a person settled: counted apart, never red
     p50_ms: float | None = None
     p95_ms: float | None = None
     oldest_pending_seconds: float | None = None

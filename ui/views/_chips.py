@@ -35,6 +35,8 @@ TONES: dict[object, Tone] = {
     DeliveryStatus.SUCCEEDED: Tone("#15803d", "#ffffff", "✓"),
     DeliveryStatus.RETRYING: Tone("#f59e0b", "#1c1917", "↻"),
     DeliveryStatus.DEAD: Tone("#dc2626", "#ffffff", "✕"),
+    # Settled by a person: muted, so that red keeps meaning "needs someone".
+    DeliveryStatus.RESOLVED: Tone("#d1d5db", "#374151", "⊘"),
     Availability.AVAILABLE: Tone("#15803d", "#ffffff", "✓"),
     Availability.SOLD_OUT: Tone("#dc2626", "#ffffff", "✕"),
 }

@@ -1,4 +1,5 @@
-"""The event log's detail pane: one event's payload, deliveries and attempts; retry, replay."""
+"""The event log's detail pane: one event's payload, deliveries and attempts; retry,
+replay, resolve."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.deliveries import DeliveryModel, InvocationModel
-from ui.models.events import Delivery, EventRow, local_time
+from ui.models.events import Delivery, DeliveryStatus, EventRow, local_time
 from ui.views._widgets import row_table, section_title
+from ui.views.resolve_dialog import ResolveDialog
 
 
 class ReplayDialog(QDialog):
@@ -82,12 +84,14 @@ class EventDetail(QWidget):
 
     retryRequested = Signal(int, str)  # event seq, handler
     replayRequested = Signal(int, list)  # event seq, handler names
+    resolveRequested = Signal(int, str, str)  # event seq, handler, reason
     orderFilterRequested = Signal(str)  # an order id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.row: EventRow | None = None
         self.replay_dialog: ReplayDialog | None = None
+        self.resolve_dialog: ResolveDialog | None = None
         self.deliveries = DeliveryModel(self)
         self.invocations = InvocationModel(self)
 
@@ -102,20 +106,15 @@ class EventDetail(QWidget):
 
         self.delivery_table = _table(self.deliveries)
         self.delivery_table.selectionModel().selectionChanged.connect(self._delivery_selected)
-        self.retry_button = QPushButton("Retry delivery")
-        self.retry_button.setToolTip("Make the selected failed delivery due now")
-        self.retry_button.clicked.connect(self._retry)
-        self.replay_button = QPushButton("Replay…")
-        self.replay_button.setToolTip("Deliver this event again to handlers you choose")
-        self.replay_button.clicked.connect(self.open_replay)
-        self.order_button = QPushButton("Only this order")
-        self.order_button.setToolTip("Filter the log to this event's order")
-        self.order_button.clicked.connect(self._only_this_order)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.retry_button)
-        buttons.addWidget(self.replay_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.order_button)
+        buttons = self._build_buttons()
+
+        # Who settled the selected delivery and why; shown only for a RESOLVED one.
+        self.resolution = QLabel()
+        self.resolution.setObjectName("deliveryResolution")
+        self.resolution.setWordWrap(True)
+        self.resolution.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.resolution.setStyleSheet("color: palette(placeholder-text);")
+        self.resolution.hide()
 
         self.invocation_table = _table(self.invocations)
         self.invocation_table.selectionModel().selectionChanged.connect(self._show_error)
@@ -132,10 +131,34 @@ class EventDetail(QWidget):
         layout.addWidget(section_title("Deliveries"))
         layout.addWidget(self.delivery_table, 2)
         layout.addLayout(buttons)
+        layout.addWidget(self.resolution)
         layout.addWidget(section_title("Attempts of the selected delivery"))
         layout.addWidget(self.invocation_table, 2)
         layout.addWidget(self.error)
         self.show_event(None)
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.retry_button = QPushButton("Retry delivery")
+        self.retry_button.setToolTip("Make the selected failed delivery due now")
+        self.retry_button.clicked.connect(self._retry)
+        self.replay_button = QPushButton("Replay…")
+        self.replay_button.setToolTip("Deliver this event again to handlers you choose")
+        self.replay_button.clicked.connect(self.open_replay)
+        self.resolve_button = QPushButton("Resolve…")
+        self.resolve_button.setToolTip(
+            "Settle the selected dead delivery: it will not run again (asks why)"
+        )
+        self.resolve_button.clicked.connect(self.open_resolve)
+        self.order_button = QPushButton("Only this order")
+        self.order_button.setToolTip("Filter the log to this event's order")
+        self.order_button.clicked.connect(self._only_this_order)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.replay_button)
+        buttons.addWidget(self.resolve_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.order_button)
+        return buttons
 
     # -- attributes down ------------------------------------------------------------------
 
@@ -194,6 +217,28 @@ class EventDetail(QWidget):
     def _replay_closed(self) -> None:
         self.replay_dialog = None
 
+    def open_resolve(self) -> None:
+        """Ask why the selected dead delivery must not run again (window-modal)."""
+        delivery = self.selected_delivery
+        if self.row is None or delivery is None or delivery.status is not DeliveryStatus.DEAD:
+            return
+        seq, handler = self.row.seq, delivery.handler
+        dialog = ResolveDialog(
+            f"Resolve event #{seq} for {handler}",
+            f"Settle the dead delivery of <b>{self.row.type}</b> #{seq} to <b>{handler}</b>? "
+            "It will not run again (a replay still can).",
+            "Resolve",
+            self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.reasonChosen.connect(lambda reason: self.resolveRequested.emit(seq, handler, reason))
+        dialog.finished.connect(self._resolve_closed)
+        self.resolve_dialog = dialog
+        dialog.open()
+
+    def _resolve_closed(self) -> None:
+        self.resolve_dialog = None
+
     def _retry(self) -> None:
         delivery = self.selected_delivery
         if self.row is not None and delivery is not None and delivery.status.failed:
@@ -212,7 +257,19 @@ class EventDetail(QWidget):
         if self.invocations.rowCount():
             self.invocation_table.selectRow(self.invocations.rowCount() - 1)
         self._show_error()
+        self._show_resolution(delivery)
         self._update_buttons()
+
+    def _show_resolution(self, delivery: Delivery | None) -> None:
+        settled = None if delivery is None else delivery.resolution
+        if settled is None:
+            self.resolution.hide()
+            return
+        self.resolution.setText(
+            f"Resolved by {settled.resolved_by} at {local_time(settled.resolved_at)}: "
+            f"{settled.reason}"
+        )
+        self.resolution.show()
 
     def _show_error(self, *_: QItemSelection) -> None:
         rows = self.invocation_table.selectionModel().selectedRows()
@@ -228,4 +285,7 @@ class EventDetail(QWidget):
         delivery = self.selected_delivery
         self.retry_button.setEnabled(delivery is not None and delivery.status.failed)
         self.replay_button.setEnabled(self.row is not None and bool(self.row.deliveries))
+        self.resolve_button.setEnabled(
+            delivery is not None and delivery.status is DeliveryStatus.DEAD
+        )
         self.order_button.setEnabled(self.row is not None and self.row.order_id is not None)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from ui.models.events import DeliveryStatus, EventFilter, EventFilterProxy, Even
 from ui.views._chips import TONES, DeliveryChipsDelegate
 from ui.views._widgets import StatusLine, row_table, split, stacked
 from ui.views.event_detail import EventDetail
+from ui.views.resolve_dialog import ResolveDialog
 
 # The API's event types (docs/api.md), held to the backend's by tests/test_contract.py;
 # types seen live are added to the list.
@@ -38,6 +40,7 @@ EVENT_TYPES = (
     "order_cancelled",
     "menu_item_changed",
     "kitchen_ticket_requested",
+    "delivery_resolved",
 )
 SEARCH_DELAY_MS = 300  # typing a word asks the server once, not once a letter
 MAX_SEARCH_CHARS = 200  # the API's limit of events(search:)
@@ -78,12 +81,22 @@ class EventLogView(QWidget):
     """Shows an :class:`EventFilterProxy` over an :class:`EventLogModel`.
 
     Emits ``filterChanged`` with the :class:`EventFilter` the operator set up, and the
-    detail pane's ``retryRequested`` / ``replayRequested``; it never fetches anything.
+    detail pane's ``retryRequested`` / ``replayRequested`` / ``resolveRequested``; it
+    never fetches anything. The bulk buttons ask first how many dead deliveries the
+    filter holds (``deadCountRequested``); the answer comes down as :meth:`confirm_bulk`,
+    and a confirmation goes up as ``resolveAllRequested`` / ``retryAllRequested``.
     """
 
     filterChanged = Signal(object)  # EventFilter
     retryRequested = Signal(int, str)
     replayRequested = Signal(int, list)
+    resolveRequested = Signal(int, str, str)  # event seq, handler, reason
+    deadCountRequested = Signal(str)  # RESOLVE_ALL or RETRY_ALL
+    resolveAllRequested = Signal(str)  # the reason
+    retryAllRequested = Signal()
+
+    RESOLVE_ALL = "resolve"
+    RETRY_ALL = "retry"
 
     def __init__(self, proxy: EventFilterProxy, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,16 +106,34 @@ class EventLogView(QWidget):
         self.detail = EventDetail()
         self.detail.retryRequested.connect(self.retryRequested)
         self.detail.replayRequested.connect(self.replayRequested)
+        self.detail.resolveRequested.connect(self.resolveRequested)
+        self.bulk_dialog: ResolveDialog | QMessageBox | None = None
         self.detail.orderFilterRequested.connect(self._filter_order)
 
         self.counts = QLabel()
         self.older_button = QPushButton("Load older")
         self.older_button.setToolTip("Page in older events (scrolling to the end does too)")
         self.older_button.clicked.connect(self._load_older)
+        self.resolve_all_button = QPushButton("Resolve all dead…")
+        self.resolve_all_button.setToolTip(
+            "Settle every dead delivery matching the type, handler and order filters "
+            "(asks why, and says how many first)"
+        )
+        self.resolve_all_button.clicked.connect(
+            lambda: self.deadCountRequested.emit(self.RESOLVE_ALL)
+        )
+        self.retry_all_button = QPushButton("Retry all dead…")
+        self.retry_all_button.setToolTip(
+            "Make every dead delivery matching the type, handler and order filters due "
+            "now (says how many first)"
+        )
+        self.retry_all_button.clicked.connect(lambda: self.deadCountRequested.emit(self.RETRY_ALL))
         self.status = StatusLine()
         footer = QHBoxLayout()
         footer.addWidget(_legend())
         footer.addStretch(1)
+        footer.addWidget(self.resolve_all_button)
+        footer.addWidget(self.retry_all_button)
         footer.addWidget(self.counts)
         footer.addWidget(self.older_button)
 
@@ -208,6 +239,40 @@ class EventLogView(QWidget):
         self.table.selectRow(index.row())
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
+
+    def confirm_bulk(self, action: str, count: int, scope: str) -> None:
+        """Ask to confirm acting on the ``count`` dead deliveries ``scope`` describes
+        (window-modal, never a blocking ``exec()``)."""
+        if count == 0:
+            self.status.show_message(f"No dead deliveries {scope}")
+            return
+        many = f"{count:,} dead deliver{'y' if count == 1 else 'ies'} {scope}"
+        dialog: ResolveDialog | QMessageBox
+        if action == self.RESOLVE_ALL:
+            dialog = ResolveDialog(
+                "Resolve dead deliveries",
+                f"Settle {many}? They will not run again (a replay still can).",
+                f"Resolve {count:,}",
+                self,
+            )
+            dialog.reasonChosen.connect(self.resolveAllRequested)
+        else:
+            dialog = QMessageBox(
+                QMessageBox.Icon.Question,
+                "Retry dead deliveries",
+                f"Make {many} due now, each with a fresh attempt budget?",
+                QMessageBox.StandardButton.Cancel,
+                self,
+            )
+            retry = dialog.addButton(f"Retry {count:,}", QMessageBox.ButtonRole.AcceptRole)
+            retry.clicked.connect(self.retryAllRequested)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._bulk_closed)
+        self.bulk_dialog = dialog
+        dialog.open()
+
+    def _bulk_closed(self) -> None:
+        self.bulk_dialog = None
 
     @property
     def current_filter(self) -> EventFilter:
