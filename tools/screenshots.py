@@ -93,7 +93,8 @@ class Api:
 
 
 def seed(api: Api) -> None:
-    """An afternoon: orders in every column, some done, a paused handler, dead receipts."""
+    """An afternoon and a dinner rush: 40 open orders in every stage, some done, a paused
+    handler, dead receipts."""
     kitchen = [
         api.place(
             "PHONE",
@@ -152,6 +153,7 @@ def seed(api: Api) -> None:
     )
     api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
     time.sleep(AGE_STEP_SECONDS)
+    rush(api)
     # Validation paused: the next orders wait in New.
     api('mutation { pauseHandler(name: "validate_order") { name } }')
     api.place(
@@ -173,6 +175,44 @@ def seed(api: Api) -> None:
     )
 
 
+RUSH_ORDERS = 31  # with the afternoon's nine, 40 open tickets: a dinner rush
+RUSH_LINES = (
+    ("margherita", 2, None),
+    ("fries", 1, None),
+    ("carbonara", 1, "no pepper"),
+    ("cola", 3, None),
+    ("burger", 1, "medium"),
+    ("caesar", 1, None),
+    ("diavola", 1, None),
+    ("onion-rings", 2, None),
+    ("tiramisu", 1, None),
+    ("wings", 1, None),
+)
+RUSH_ORDER = (
+    ("KIOSK", "DINE_IN"),
+    ("WEB", "DELIVERY"),
+    ("PHONE", "TAKEAWAY"),
+    ("COUNTER", "DINE_IN"),
+    ("WEB", "TAKEAWAY"),
+)
+
+
+def rush(api: Api) -> None:
+    """Thirty-one more orders of one to three lines, most in the kitchen, some ready."""
+    placed = []
+    for n in range(RUSH_ORDERS):
+        channel, fulfillment = RUSH_ORDER[n % len(RUSH_ORDER)]
+        lines = [RUSH_LINES[(n + k * 3) % len(RUSH_LINES)] for k in range(1 + n % 3)]
+        extra = {"address": f"{n + 1} Market Street"} if fulfillment == "DELIVERY" else {}
+        placed.append(
+            api.place(channel, fulfillment, *lines, customerName=f"Guest {n + 1}", **extra)
+        )
+    for order_id in placed:
+        api.wait_status(order_id, "IN_KITCHEN")
+    for order_id in placed[::5]:
+        api("mutation($id: ID!) { markReady(orderId: $id) { id } }", {"id": order_id})
+
+
 async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
     """Wait (on the qasync loop) until ``condition()`` holds."""
     deadline = time.monotonic() + seconds
@@ -192,13 +232,16 @@ async def save(widget: QWidget, out: Path, name: str) -> Path:
 
 
 async def shoot(window: MainWindow, out: Path) -> None:
-    await until(lambda: window.board.is_loaded and len(window.board.model.orders) >= 11)
+    await until(lambda: window.board.is_loaded and window.board.view.open.rowCount() >= 40)
     # Fresh seed data is seconds old; show the age colours at that scale: the oldest
     # orders red, the next amber, the newest plain.
     window.board.view.set_thresholds(AGE_STEP_SECONDS * 0.9, AGE_STEP_SECONDS * 1.8)
     await until(lambda: window.backlog.figures is not None)
     await asyncio.sleep(0.3)  # let late deliveries settle their figures
     await save(window, out, "board")
+    window.board.view.grid.turn(1)
+    await save(window, out, "board-page-2")
+    window.board.view.grid.turn(-1)
     window.board.view.set_done_visible(True)
     await save(window, out, "board-with-done")
     window.board.view.set_done_visible(False)

@@ -25,7 +25,7 @@ from ui.views.cancel_dialog import CancelDialog
 log = logging.getLogger(__name__)
 
 PAGE = 500  # the API's largest page
-RECENT_FINISHED = 200  # finished orders the Done column keeps
+RECENT_FINISHED = 200  # finished orders the Done view keeps
 MAX_GRAPHQL_INT = 2**31 - 1
 RETRY_LOAD_SECONDS = 1.0
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.orders import ORDER_ROLE, OrderRow
-from ui.models.stages import ACTIONS_OF, FINISHED, LABEL_OF, Action, Status
+from ui.models.stages import ACTIONS_OF, FINISHED, LABEL_OF, Action, Stage, Status
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -45,9 +45,19 @@ BUTTON_GAP = 8
 # The ages past which a card's timer turns amber, then red; staff can change them.
 AMBER_AFTER_SECONDS = 10 * 60.0
 RED_AFTER_SECONDS = 20 * 60.0
+HEADER_PAD = 4  # above and below the stage's name in a ticket's header band
 FLASH_SECONDS = 4.0
 FLASH_PERIOD_SECONDS = 0.5
 MAX_STATIC_TEXTS = 5000
+# The band across a ticket's top names its stage: the same colour in both themes, so that
+# a stage reads the same on every screen of the kitchen (white text on each).
+STAGE_COLORS: dict[Stage, str] = {
+    Stage.NEW: "#2563eb",
+    Stage.KITCHEN: "#c2410c",
+    Stage.READY: "#15803d",
+    Stage.OUT: "#7c3aed",
+    Stage.DONE: "#6b7280",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +116,7 @@ class Fonts:
     small: QFont
     italic: QFont
     bold: QFont
+    small_bold: QFont
     number_h: int
     base_h: int
     small_h: int
@@ -121,12 +132,15 @@ class Fonts:
         italic.setItalic(True)
         bold = QFont(base)
         bold.setBold(True)
+        small_bold = QFont(small)
+        small_bold.setBold(True)
         return cls(
             QFont(base),
             number,
             small,
             italic,
             bold,
+            small_bold,
             QFontMetrics(number).height(),
             QFontMetrics(base).height(),
             QFontMetrics(small).height(),
@@ -178,6 +192,7 @@ class CardLayout:
     """Everything of a card in its own coordinates (0, 0 is the card's top left)."""
 
     size: QSize
+    header: QRect  # the band with the stage's name
     number: QRect
     age: QRect
     lines: tuple[Line, ...]
@@ -231,15 +246,20 @@ def card_lines(order: OrderRow) -> list[TextLine]:
 
 def card_height(order: OrderRow, fonts: Fonts) -> int:
     """The card's height (without the margins around it): cheap, for 10,000 rows."""
-    y = PAD + fonts.number_h + GAP
+    y = header_height(fonts) + PAD + fonts.number_h + GAP
     for line in card_lines(order):
         y += line.gap_before + fonts.of_style(line.style)[1] + GAP
     return y + GAP + fonts.button_h + PAD
 
 
+def header_height(fonts: Fonts) -> int:
+    return fonts.small_h + 2 * HEADER_PAD
+
+
 def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
     inner = max(60, width - 2 * PAD)
-    y = PAD
+    header = QRect(0, 0, width, header_height(fonts))
+    y = header.height() + PAD
     number = QRect(PAD, y, inner // 2, fonts.number_h)
     age = QRect(PAD + inner // 2, y, inner - inner // 2, fonts.number_h)
     y += fonts.number_h + GAP
@@ -261,7 +281,7 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
         right -= label_w + BUTTON_GAP
     total = QRect(PAD, y, max(40, right - PAD), fonts.button_h)
     y += fonts.button_h + PAD
-    return CardLayout(QSize(width, y), number, age, tuple(lines), total, tuple(buttons))
+    return CardLayout(QSize(width, y), header, number, age, tuple(lines), total, tuple(buttons))
 
 
 def age_text(seconds: float) -> str:
@@ -404,6 +424,15 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(colors.accent if selected else colors.border, 3 if selected else 1))
         painter.drawRoundedRect(frame, 8, 8)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        # The header band: the frame's rounded top, filled with the stage's colour.
+        painter.save()
+        painter.setClipRect(card.header)
+        painter.setBrush(QColor(STAGE_COLORS[order.stage]))
+        painter.drawRoundedRect(frame, 8, 8)
+        painter.restore()
+        painter.setFont(fonts.small_bold)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(card.header.adjusted(PAD, 0, -PAD, 0), left, order.stage.value.upper())
         painter.setPen(colors.text)
         painter.setFont(fonts.number)
         painter.drawText(card.number, left, f"#{order.number}")
