@@ -67,6 +67,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "Mutation.reprintKitchenTicket": _STAFF,
     "Mutation.completeOrder": _STAFF,
     "Mutation.cancelOrder": _STAFF,
+    "Mutation.retryPayment": _STAFF,
+    "Mutation.takeCash": _STAFF,
     "Mutation.setMenuItemAvailable": _STAFF_HANDLER,
     "Subscription.orderChanges": _STAFF_HANDLER,
     "Subscription.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),

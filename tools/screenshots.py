@@ -28,6 +28,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 from backend.settings import Settings
+from handlers.adapters import SandboxGateway
 from main import restaurant_backend
 from ui.app import application
 from ui.client import GraphQLClient
@@ -92,7 +93,7 @@ class Api:
         raise TimeoutError(f"order {order_id} never reached {wanted}")
 
 
-def seed(api: Api) -> None:
+def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
     """An afternoon and a dinner rush: 40 open orders in every stage, some done, a paused
     handler, dead receipts."""
     kitchen = [
@@ -154,6 +155,8 @@ def seed(api: Api) -> None:
     api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
     time.sleep(AGE_STEP_SECONDS)
     rush(api)
+    if gateway is not None:
+        decline_two(api, gateway)
     # Validation paused: the next orders wait in New.
     api('mutation { pauseHandler(name: "validate_order") { name } }')
     api.place(
@@ -175,7 +178,7 @@ def seed(api: Api) -> None:
     )
 
 
-RUSH_ORDERS = 31  # with the afternoon's nine, 40 open tickets: a dinner rush
+RUSH_ORDERS = 29  # with the afternoon's nine and two declined cards, 40 open: a dinner rush
 RUSH_LINES = (
     ("margherita", 2, None),
     ("fries", 1, None),
@@ -197,8 +200,20 @@ RUSH_ORDER = (
 )
 
 
+def decline_two(api: Api, gateway: SandboxGateway) -> None:
+    """Two cards declined: they wait in the failed payments' lane."""
+    gateway.failure_rate, gateway.decline_share = 1.0, 1.0
+    declined = [
+        api.place("WEB", "DELIVERY", ("diavola", 2, None), customerName="Ines", address="5 Quay"),
+        api.place("KIOSK", "TAKEAWAY", ("burger", 1, None), ("cola", 1, None)),
+    ]
+    for order_id in declined:
+        api.wait_status(order_id, "PAYMENT_FAILED")
+    gateway.failure_rate = 0.0
+
+
 def rush(api: Api) -> None:
-    """Thirty-one more orders of one to three lines, most in the kitchen, some ready."""
+    """More orders of one to three lines, most in the kitchen, some ready."""
     placed = []
     for n in range(RUSH_ORDERS):
         channel, fulfillment = RUSH_ORDER[n % len(RUSH_ORDER)]
@@ -232,7 +247,8 @@ async def save(widget: QWidget, out: Path, name: str) -> Path:
 
 
 async def shoot(window: MainWindow, out: Path) -> None:
-    await until(lambda: window.board.is_loaded and window.board.view.open.rowCount() >= 40)
+    await until(lambda: window.board.is_loaded and window.board.view.open.rowCount() >= 38)
+    await until(lambda: window.board.view.lane.proxy.rowCount() == 2)
     # Fresh seed data is seconds old; show the age colours at that scale: the oldest
     # orders red, the next amber, the newest plain.
     window.board.view.set_thresholds(AGE_STEP_SECONDS * 0.9, AGE_STEP_SECONDS * 1.8)
@@ -288,7 +304,9 @@ def main(argv: list[str]) -> int:
         )
         backend.start()
         try:
-            seed(Api(backend.url))
+            gateway = backend.adapters.payment
+            assert isinstance(gateway, SandboxGateway)
+            seed(Api(backend.url), gateway)
             app = application([])
             app.setQuitOnLastWindowClosed(False)
             settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)

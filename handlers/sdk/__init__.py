@@ -39,9 +39,11 @@ class EventType(StrEnum):
     """
 
     ORDER_PLACED = "order_placed"  # placeOrder saved a new order (PLACED)
-    ORDER_VALIDATED = "order_validated"  # PLACED -> VALIDATED (markValidated)
+    # PLACED -> VALIDATED (markValidated); PAYMENT_FAILED -> VALIDATED (retryPayment, staff)
+    ORDER_VALIDATED = "order_validated"
     ORDER_REJECTED = "order_rejected"  # PLACED -> REJECTED, with the reason (rejectOrder)
-    ORDER_PAID = "order_paid"  # VALIDATED -> PAID, with the payment (recordPayment)
+    # VALIDATED -> PAID (recordPayment), PAYMENT_FAILED -> PAID (takeCash, staff); the payment
+    ORDER_PAID = "order_paid"
     PAYMENT_FAILED = "payment_failed"  # VALIDATED -> PAYMENT_FAILED, with why (failPayment)
     ORDER_IN_KITCHEN = "order_in_kitchen"  # PAID -> IN_KITCHEN (markInKitchen)
     ORDER_READY = "order_ready"  # PAID or IN_KITCHEN -> READY (markReady, staff)

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox
 
 from ui.client import GraphQLClient, GraphQLError, Subscription
 from ui.models.orders import ORDER_FIELDS, OrderRow, OrdersModel
@@ -46,6 +47,9 @@ subscription OrderChanges($afterSeq: Int) {{
 }}
 """
 MUTATIONS: dict[Action, str] = {
+    Action.RETRY_PAYMENT: "mutation($id: ID!) { retryPayment(orderId: $id) { id } }",
+    Action.TAKE_CASH: "mutation($id: ID!, $cents: Int!) "
+    "{ takeCash(orderId: $id, amountCents: $cents) { id } }",
     Action.MARK_READY: "mutation($id: ID!) { markReady(orderId: $id) { id } }",
     Action.COMPLETE: "mutation($id: ID!) { completeOrder(orderId: $id) { id } }",
     Action.CANCEL: "mutation($id: ID!, $reason: String!) "
@@ -70,6 +74,7 @@ class BoardController(QObject):
         self.cursor: int | None = None  # the seq of the last change seen
         self.subscription: Subscription | None = None
         self.cancel_dialog: CancelDialog | None = None
+        self.cash_dialog: QMessageBox | None = None
         self.is_loaded = False
         self._select: str | None = None  # an order to select once the feed brings it
         self.view.actionRequested.connect(self.act)
@@ -147,7 +152,32 @@ class BoardController(QObject):
         if action is Action.CANCEL:
             self.ask_cancel(order_id)
             return
+        if action is Action.TAKE_CASH:
+            self.ask_take_cash(order_id)
+            return
         spawn(self._mutate(action, {"id": order_id}))
+
+    def ask_take_cash(self, order_id: str) -> None:
+        """Money changes hands: say how much, and take it only once staff confirm."""
+        order = self.model.get(order_id)
+        if order is None:
+            return
+        amount = f"{order.total_cents / 100:,.2f}"
+        dialog = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Take cash",
+            f"Take {amount} in cash for order #{order.number}?\n\n"
+            "The order is then paid and goes to the kitchen.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self.view,
+        )
+        dialog.button(QMessageBox.StandardButton.Yes).setText(f"Took {amount}")
+        dialog.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        variables = {"id": order_id, "cents": order.total_cents}
+        dialog.accepted.connect(lambda: spawn(self._mutate(Action.TAKE_CASH, variables)))
+        dialog.finished.connect(dialog.deleteLater)
+        self.cash_dialog = dialog
+        dialog.open()
 
     def ask_cancel(self, order_id: str) -> None:
         order = self.model.get(order_id)

@@ -233,7 +233,8 @@ class StageProxy(QSortFilterProxyModel):
 
 
 class OpenProxy(QSortFilterProxyModel):
-    """The open tickets (every stage but Done), oldest first, as a kitchen reads them."""
+    """The grid's tickets, oldest first as a kitchen reads them: every stage but Done and
+    the failed payments (those have a lane of their own)."""
 
     def __init__(self, source: OrdersModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -241,7 +242,7 @@ class OpenProxy(QSortFilterProxyModel):
         self.setSourceModel(source)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        return self._orders.order_at(source_row).stage is not Stage.DONE
+        return self._orders.order_at(source_row).stage not in LANES
 
     def order_at(self, row: int) -> OrderRow:
         return self._orders.order_at(self.mapToSource(self.index(row, 0)).row())
@@ -249,6 +250,9 @@ class OpenProxy(QSortFilterProxyModel):
     def row_of(self, order_id: str) -> int | None:
         """Where an order is in this proxy (None: not here)."""
         return _row_of(self, self._orders, order_id)
+
+
+LANES = frozenset({Stage.DONE, Stage.PAYMENT})  # stages shown elsewhere than the grid
 
 
 def _row_of(proxy: QSortFilterProxyModel, source: OrdersModel, order_id: str) -> int | None:

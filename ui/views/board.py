@@ -33,7 +33,8 @@ EMPTY_HINT = (
     "(it keeps its own database).</p>"
     "<p>F1 lists every key.</p>"
 )
-OPEN_STAGES = tuple(stage for stage in Stage if stage is not Stage.DONE)
+OPEN_STAGES = tuple(stage for stage in Stage if stage not in (Stage.DONE, Stage.PAYMENT))
+LANE_TITLE = "Payment failed  ·  {count}"
 
 
 class BoardView(QWidget):
@@ -54,6 +55,7 @@ class BoardView(QWidget):
         self.grid.actionRequested.connect(self.actionRequested)
         self.grid.detailRequested.connect(self.detailRequested)
         self.grid.paged.connect(self._show_marker)
+        self.lane, self.lane_title, self.lane_box = self._lane()
         self.counts = QLabel()
         self.counts.setObjectName("columnHeader")
         # "+N more": the tickets past this page, and the key that shows them.
@@ -63,11 +65,16 @@ class BoardView(QWidget):
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.counts, 1)
         bar.addWidget(self.marker)
-        layout = QVBoxLayout(self)
+        main = QVBoxLayout()
+        main.setContentsMargins(0, 0, 0, 0)
+        main.setSpacing(4)
+        main.addLayout(bar)
+        main.addWidget(self.grid, 1)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
-        layout.setSpacing(4)
-        layout.addLayout(bar)
-        layout.addWidget(self.grid, 1)
+        layout.setSpacing(8)
+        layout.addWidget(self.lane_box)
+        layout.addLayout(main, 1)
         # What to do first, over the empty board of a new restaurant (or a quiet hour).
         self.hint = QLabel(EMPTY_HINT, self)
         self.hint.setObjectName("emptyHint")
@@ -78,15 +85,33 @@ class BoardView(QWidget):
                 signal.connect(self._count)
         self._count()
         self.set_zoom(DEFAULT_ZOOM)
+        self._show_lane()
         # Room for every card on a large screen (~300 KB each) in the picture cache.
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), CARD_CACHE_KB))
         self._ages = QTimer(self)
         self._ages.setInterval(AGE_TICK_MS)
-        self._ages.timeout.connect(self.grid.update)
+        self._ages.timeout.connect(self._repaint)
         self._ages.start()
         self._flash = QTimer(self)
         self._flash.setInterval(FLASH_TICK_MS)
         self._flash.timeout.connect(self._flash_tick)
+
+    def _lane(self) -> tuple[TicketGrid, QLabel, QWidget]:
+        """The failed payments: work for a person, in a lane of their own left of the grid."""
+        lane = TicketGrid(self.proxies[Stage.PAYMENT], self.delegate)
+        lane.setObjectName("paymentLane")
+        lane.actionRequested.connect(self.actionRequested)
+        lane.detailRequested.connect(self.detailRequested)
+        lane.paged.connect(self._show_lane)
+        title = QLabel()
+        title.setObjectName("laneHeader")
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(title)
+        column.addWidget(lane, 1)
+        return lane, title, box
 
     def _count(self, *_: object) -> None:
         if self.done_visible:
@@ -97,6 +122,20 @@ class BoardView(QWidget):
             )
         self.counts.setText(text)
         self._show_hint()
+
+    def _show_lane(self) -> None:
+        """The lane is one ticket wide, shown while a payment has failed."""
+        lane = self.lane
+        count = lane.proxy.rowCount()
+        shown = count > 0 and not self.done_visible
+        self.lane_box.setVisible(shown)
+        if not shown:
+            return
+        if self.lane_box.width() != lane.ticket_width:
+            self.lane_box.setFixedWidth(lane.ticket_width)
+            lane.lay_out_soon()  # a lane shown again may get no resize event of its own
+        more = f"   +{lane.more} (PgDn)" if lane.more else ""
+        self.lane_title.setText(LANE_TITLE.format(count=count) + more)
 
     def _show_marker(self) -> None:
         grid = self.grid
@@ -120,6 +159,7 @@ class BoardView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._show_hint()
+        self._show_lane()
 
     # -- attributes down --------------------------------------------------------------------
 
@@ -131,14 +171,17 @@ class BoardView(QWidget):
         """Ctrl+D: the Done tickets (newest first) in place of the open ones, or back."""
         self.grid.set_proxy(self.proxies[Stage.DONE] if visible else self.open)
         self._count()
+        self._show_lane()
 
     def set_zoom(self, zoom: float) -> None:
         """The tickets' size: a factor on their font and width (Ctrl+= / Ctrl+-)."""
         self.zoom = min(ZOOMS[-1], max(ZOOMS[0], zoom))
         font = QFont(QApplication.font())
         font.setPointSizeF(font.pointSizeF() * self.zoom)
-        self.grid.setFont(font)
-        self.grid.set_ticket_width(round(TICKET_WIDTH * self.zoom))
+        for grid in (self.grid, self.lane):
+            grid.setFont(font)
+            grid.set_ticket_width(round(TICKET_WIDTH * self.zoom))
+        self._show_lane()
 
     def zoom_by(self, steps: int) -> None:
         nearest = min(range(len(ZOOMS)), key=lambda i: abs(ZOOMS[i] - self.zoom))
@@ -146,13 +189,13 @@ class BoardView(QWidget):
 
     def set_thresholds(self, amber_seconds: float, red_seconds: float) -> None:
         self.delegate.amber_after, self.delegate.red_after = amber_seconds, red_seconds
-        self.grid.update()
+        self._repaint()
 
     def flash(self, order_id: str) -> None:
         """Make a new order's ticket blink for a few seconds."""
         self.delegate.flash_until[order_id] = time.monotonic() + FLASH_SECONDS
         self._flash.start()
-        self.grid.update()
+        self._repaint()
 
     def select(self, order_id: str) -> bool:
         """Put the keyboard focus on an order's ticket; whether it is on the board."""
@@ -160,15 +203,24 @@ class BoardView(QWidget):
         if order is None:
             return False
         self.set_done_visible(order.stage is Stage.DONE)
-        if not self.grid.select(order_id):
+        grid = self.lane if order.stage is Stage.PAYMENT else self.grid
+        if not grid.select(order_id):
             return False
-        self.grid.setFocus()
+        grid.setFocus()
         return True
+
+    def grid_of(self, order_id: str) -> TicketGrid | None:
+        """The grid (the lane or the main one) an order's ticket is drawn in, if any."""
+        for grid in (self.lane, self.grid):
+            if grid.isVisible() and grid.ticket_rect(order_id) is not None:
+                return grid
+        return None
 
     def card_center(self, order_id: str) -> tuple[TicketGrid, QPoint] | None:
         """Where an order's ticket is drawn on this page (for tests and tooltips)."""
-        rect = self.grid.ticket_rect(order_id)
-        return None if rect is None else (self.grid, rect.center())
+        grid = self.grid_of(order_id)
+        rect = None if grid is None else grid.ticket_rect(order_id)
+        return None if grid is None or rect is None else (grid, rect.center())
 
     # -- timers ---------------------------------------------------------------------------------
 
@@ -179,4 +231,9 @@ class BoardView(QWidget):
                 del self.delegate.flash_until[order_id]
         if not self.delegate.flash_until:
             self._flash.stop()
+        self._repaint()
+
+    def _repaint(self) -> None:
         self.grid.update()
+        if self.lane.isVisible():
+            self.lane.update()

@@ -46,12 +46,14 @@ BUTTON_GAP = 8
 AMBER_AFTER_SECONDS = 10 * 60.0
 RED_AFTER_SECONDS = 20 * 60.0
 HEADER_PAD = 4  # above and below the stage's name in a ticket's header band
+WIDE_BUTTONS = 3  # this many buttons take a row of their own
 FLASH_SECONDS = 4.0
 FLASH_PERIOD_SECONDS = 0.5
 MAX_STATIC_TEXTS = 5000
 # The band across a ticket's top names its stage: the same colour in both themes, so that
 # a stage reads the same on every screen of the kitchen (white text on each).
 STAGE_COLORS: dict[Stage, str] = {
+    Stage.PAYMENT: "#b91c1c",
     Stage.NEW: "#2563eb",
     Stage.KITCHEN: "#c2410c",
     Stage.READY: "#15803d",
@@ -244,11 +246,19 @@ def card_lines(order: OrderRow) -> list[TextLine]:
     return lines
 
 
+def own_button_row(order: OrderRow) -> bool:
+    """Whether the buttons take a row of their own under the total: three do not fit
+    beside it on a ticket ("Charge again", "Take cash", "Cancel")."""
+    return len(ACTIONS_OF[order.status]) >= WIDE_BUTTONS
+
+
 def card_height(order: OrderRow, fonts: Fonts) -> int:
     """The card's height (without the margins around it): cheap, for 10,000 rows."""
     y = header_height(fonts) + PAD + fonts.number_h + GAP
     for line in card_lines(order):
         y += line.gap_before + fonts.of_style(line.style)[1] + GAP
+    if own_button_row(order):
+        y += fonts.button_h + GAP
     return y + GAP + fonts.button_h + PAD
 
 
@@ -273,9 +283,24 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
         y += height + GAP
     y += GAP
     buttons: list[tuple[Action, QRect]] = []
+    actions = ACTIONS_OF[order.status]
+    if own_button_row(order):
+        # The total on its line, the buttons sharing the row under it: each as wide as
+        # its label, and the room to spare shared out.
+        total = QRect(PAD, y, inner, fonts.button_h)
+        y += fonts.button_h + GAP
+        metrics = QFontMetrics(fonts.base)
+        labels = [metrics.horizontalAdvance(action.value) for action in actions]
+        spare = (inner - BUTTON_GAP * (len(actions) - 1) - sum(labels)) // len(actions)
+        x = PAD
+        for action, label in zip(actions, labels, strict=True):
+            buttons.append((action, QRect(x, y, label + spare, fonts.button_h)))
+            x += label + spare + BUTTON_GAP
+        y += fonts.button_h + PAD
+        return CardLayout(QSize(width, y), header, number, age, tuple(lines), total, tuple(buttons))
     right = PAD + inner
     base_metrics = QFontMetrics(fonts.base)
-    for action in reversed(ACTIONS_OF[order.status]):
+    for action in reversed(actions):
         label_w = base_metrics.horizontalAdvance(action.value) + 2 * BUTTON_PAD_X
         buttons.insert(0, (action, QRect(right - label_w, y, label_w, fonts.button_h)))
         right -= label_w + BUTTON_GAP

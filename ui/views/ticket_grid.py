@@ -16,8 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Property, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtCore import Property, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QWidget
 
 from ui.models.orders import OpenProxy, OrderRow, StageProxy
@@ -129,6 +137,7 @@ class TicketGrid(QWidget):
         self.selected: str | None = None  # an order id: the selection follows its ticket
         self._selected_row = 0  # where it was, for when it leaves the grid
         self._starts = [0]  # the first row of each page, as far as laid out
+        self._laid_out_at = QSize()  # the size the page was laid out for
         # Changes come in bursts (a listing, a rush): lay the page out once per burst.
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
@@ -144,7 +153,7 @@ class TicketGrid(QWidget):
         if proxy is self.proxy:
             return
         for signal in self._signals(self.proxy):
-            signal.disconnect(self._schedule)
+            signal.disconnect(self.lay_out_soon)
         self.proxy, self.page, self.selected, self._selected_row = proxy, 0, None, 0
         self._connect(proxy)
         self.lay_out()
@@ -180,9 +189,16 @@ class TicketGrid(QWidget):
         row = None if self.selected is None else self.proxy.row_of(self.selected)
         return None if row is None else self.proxy.order_at(row)
 
+    def _current(self) -> tuple[Placed, ...]:
+        """The page as laid out for the widget's size now: a resize can reach the geometry
+        before its event reaches the widget (a lane being shown)."""
+        if self.size() != self._laid_out_at:
+            self.lay_out()
+        return self.placed
+
     def ticket_rect(self, order_id: str) -> QRect | None:
         """Where an order's ticket is drawn on this page (None: not on it)."""
-        for placed in self.placed:
+        for placed in self._current():
             if placed.order_id == order_id:
                 return placed.rect
         return None
@@ -202,7 +218,7 @@ class TicketGrid(QWidget):
         return None
 
     def placed_at(self, pos: QPoint) -> Placed | None:
-        for placed in self.placed:
+        for placed in self._current():
             if placed.rect.contains(pos):
                 return placed
         return None
@@ -220,10 +236,11 @@ class TicketGrid(QWidget):
 
     def _connect(self, proxy: TicketProxy) -> None:
         for signal in self._signals(proxy):
-            signal.connect(self._schedule)
-        self._schedule()
+            signal.connect(self.lay_out_soon)
+        self.lay_out_soon()
 
-    def _schedule(self, *_: object) -> None:
+    def lay_out_soon(self, *_: object) -> None:
+        """Lay the page out once the current burst of changes is over."""
         self._relayout.start()
 
     def _columns(self) -> tuple[int, int]:
@@ -255,6 +272,7 @@ class TicketGrid(QWidget):
     def lay_out(self) -> None:
         """Lay the page out again (after a change, a resize, a zoom or a selection)."""
         self._relayout.stop()
+        self._laid_out_at = self.size()
         count = self.proxy.rowCount()
         self._starts = [0]
         row = self._follow_selection(count)
@@ -293,6 +311,11 @@ class TicketGrid(QWidget):
         super().resizeEvent(event)
         self.lay_out()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        # Laid out while hidden (at no height): again at the size it is shown at.
+        super().showEvent(event)
+        self.lay_out_soon()
+
     # -- painting -----------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -300,7 +323,7 @@ class TicketGrid(QWidget):
         option = QStyleOptionViewItem()
         option.font = self.font()
         option.widget = self
-        for placed in self.placed:
+        for placed in self._current():
             if not placed.rect.intersects(event.rect()):
                 continue
             option.rect = placed.rect

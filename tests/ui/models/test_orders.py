@@ -105,9 +105,10 @@ def test_old_finished_orders_are_pruned_row_by_row(model: OrdersModel) -> None:
     assert model.position("order-4") is None
 
 
-def test_each_column_shows_its_stage(checked: Check, model: OrdersModel) -> None:
+def test_each_stage_proxy_shows_its_stage(checked: Check, model: OrdersModel) -> None:
     columns = {stage: checked(StageProxy(model, stage)) for stage in Stage}
     assert {stage: numbers(p) for stage, p in columns.items()} == {
+        Stage.PAYMENT: [],
         Stage.NEW: [1],
         Stage.KITCHEN: [2],
         Stage.READY: [3],
@@ -170,6 +171,6 @@ def test_an_order_from_the_api() -> None:
         ],
     }
     row = OrderRow.of(data, seq=7)
-    assert row.stage is Stage.NEW
+    assert row.stage is Stage.PAYMENT  # its own lane
     assert row.items == (OrderLine("Margherita", 2, 1200, "no basil"),)
     assert (row.seq, row.updated_at - row.created_at) == (7, timedelta(minutes=1))
