@@ -67,6 +67,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "Mutation.reprintKitchenTicket": _STAFF,
     "Mutation.completeOrder": _STAFF,
     "Mutation.cancelOrder": _STAFF,
+    "Mutation.recallOrder": _STAFF,
     "Mutation.retryPayment": _STAFF,
     "Mutation.takeCash": _STAFF,
     "Mutation.setMenuItemAvailable": _STAFF_HANDLER,

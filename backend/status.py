@@ -55,6 +55,7 @@ class OrderAction(StrEnum):
     TAKE_CASH = "take_cash"  # staff: the customer paid a declined order in cash
     SEND_TO_KITCHEN = "send_to_kitchen"
     MARK_READY = "mark_ready"
+    RECALL = "recall"  # staff: a ticket bumped ready goes back to the kitchen
     DISPATCH = "dispatch"
     COMPLETE = "complete"
     CANCEL = "cancel"
@@ -84,6 +85,8 @@ ORDER_TRANSITIONS: dict[OrderAction, Transition] = {
     OrderAction.TAKE_CASH: _t(S.PAID, E.ORDER_PAID, S.PAYMENT_FAILED),
     OrderAction.SEND_TO_KITCHEN: _t(S.IN_KITCHEN, E.ORDER_IN_KITCHEN, S.PAID),
     OrderAction.MARK_READY: _t(S.READY, E.ORDER_READY, S.PAID, S.IN_KITCHEN),
+    # Only from READY: once out for delivery or handed over, the ticket has moved on.
+    OrderAction.RECALL: _t(S.IN_KITCHEN, E.ORDER_RECALLED, S.READY),
     OrderAction.DISPATCH: _t(S.OUT_FOR_DELIVERY, E.ORDER_OUT_FOR_DELIVERY, S.READY),
     OrderAction.COMPLETE: _t(S.COMPLETED, E.ORDER_COMPLETED, S.READY, S.OUT_FOR_DELIVERY),
     OrderAction.CANCEL: _t(

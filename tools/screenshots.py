@@ -33,6 +33,7 @@ from main import restaurant_backend
 from ui.app import application
 from ui.client import GraphQLClient
 from ui.main_window import MainWindow
+from ui.models.stages import Action, Status
 from ui.sound import Chime
 from ui.tasks import spawn
 
@@ -258,6 +259,22 @@ async def shoot(window: MainWindow, out: Path) -> None:
     window.board.view.grid.turn(1)
     await save(window, out, "board-page-2")
     window.board.view.grid.turn(-1)
+    # A bump: the Undo toast, and the Recall list (Ctrl+Z).
+    view = window.board.view
+    bumped = next(
+        p.order_id
+        for p in view.grid.placed
+        if (order := window.board.model.get(p.order_id)) is not None
+        and order.status is Status.IN_KITCHEN
+        and order.fulfillment != "DELIVERY"  # a driver would take it at once
+    )
+    view.select(bumped)
+    window.board.act(bumped, Action.MARK_READY)
+    await until(view.toast.isVisible)
+    await save(window, out, "board-bump-undo")
+    recall = window.board.ask_recall()
+    await save(recall, out, "recall")
+    recall.reject()
     window.board.view.set_done_visible(True)
     await save(window, out, "board-with-done")
     window.board.view.set_done_visible(False)

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         )
         orders.addAction(self.new_order_action)
         orders.addAction(self._action("&Reload board", shortcuts.REFRESH, self._reload))
+        orders.addAction(self._action("Re&call a ticket…", shortcuts.RECALL, self.board.ask_recall))
         orders.addAction(self._action("&Confirm orders over…", None, self.ask_confirm_amount))
         orders.addSeparator()
         orders.addAction(self._action("&Quit", shortcuts.QUIT, self.close))

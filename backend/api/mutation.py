@@ -57,6 +57,14 @@ class OrderMutation:
     async def mark_ready(self, info: Info, order_id: strawberry.ID) -> Order:
         return await _transition(info, str(order_id), OrderAction.MARK_READY)
 
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="READY -> IN_KITCHEN: a ticket bumped ready by mistake goes back to the "
+        "kitchen (order_recalled); INVALID_TRANSITION once it has moved on.",
+    )
+    async def recall_order(self, info: Info, order_id: strawberry.ID) -> Order:
+        return await _transition(info, str(order_id), OrderAction.RECALL)
+
     @strawberry.mutation(permission_classes=GUARDED)
     async def complete_order(self, info: Info, order_id: strawberry.ID) -> Order:
         return await _transition(info, str(order_id), OrderAction.COMPLETE)

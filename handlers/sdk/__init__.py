@@ -47,6 +47,7 @@ class EventType(StrEnum):
     PAYMENT_FAILED = "payment_failed"  # VALIDATED -> PAYMENT_FAILED, with why (failPayment)
     ORDER_IN_KITCHEN = "order_in_kitchen"  # PAID -> IN_KITCHEN (markInKitchen)
     ORDER_READY = "order_ready"  # PAID or IN_KITCHEN -> READY (markReady, staff)
+    ORDER_RECALLED = "order_recalled"  # READY -> IN_KITCHEN: a bump taken back (recallOrder)
     ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery"  # READY -> OUT_FOR_DELIVERY, the driver
     ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
     ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
@@ -137,6 +138,10 @@ class OrderReadyPayload(TypedDict):
     order: OrderSnapshot
 
 
+class OrderRecalledPayload(TypedDict):
+    order: OrderSnapshot  # back in the kitchen
+
+
 class OrderOutForDeliveryPayload(TypedDict):
     order: OrderSnapshot
     driver: DriverSnapshot
@@ -167,6 +172,7 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.PAYMENT_FAILED: PaymentFailedPayload,
     EventType.ORDER_IN_KITCHEN: OrderInKitchenPayload,
     EventType.ORDER_READY: OrderReadyPayload,
+    EventType.ORDER_RECALLED: OrderRecalledPayload,
     EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,
     EventType.ORDER_COMPLETED: OrderCompletedPayload,
     EventType.ORDER_CANCELLED: OrderCancelledPayload,

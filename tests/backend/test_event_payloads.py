@@ -111,6 +111,8 @@ async def test_every_event_type_carries_its_documented_payload(
     as_handler(idle, KITCHEN, id=delivered["id"])
     await staff.data("mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }", delivered)
     await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
+    await staff.data("mutation($id: ID!) { recallOrder(orderId: $id) { id } }", delivered)
+    await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
     as_handler(idle, DISPATCH, id=delivered["id"])
     await staff.data("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", delivered)
 

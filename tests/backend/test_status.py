@@ -17,6 +17,7 @@ EXPECTED: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (OrderStatus.PAID, OrderAction.SEND_TO_KITCHEN): OrderStatus.IN_KITCHEN,
     (OrderStatus.PAID, OrderAction.MARK_READY): OrderStatus.READY,
     (OrderStatus.IN_KITCHEN, OrderAction.MARK_READY): OrderStatus.READY,
+    (OrderStatus.READY, OrderAction.RECALL): OrderStatus.IN_KITCHEN,
     (OrderStatus.READY, OrderAction.DISPATCH): OrderStatus.OUT_FOR_DELIVERY,
     (OrderStatus.READY, OrderAction.COMPLETE): OrderStatus.COMPLETED,
     (OrderStatus.OUT_FOR_DELIVERY, OrderAction.COMPLETE): OrderStatus.COMPLETED,

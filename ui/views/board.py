@@ -18,6 +18,7 @@ from ui.models.orders import OpenProxy, OrdersModel, StageProxy
 from ui.models.stages import Stage
 from ui.views.order_card import FLASH_SECONDS, CardDelegate
 from ui.views.ticket_grid import TICKET_WIDTH, TicketGrid
+from ui.views.toast import UndoToast
 
 AGE_TICK_MS = 1000
 FLASH_TICK_MS = 250
@@ -80,6 +81,7 @@ class BoardView(QWidget):
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.toast = UndoToast(self)
         for proxy in self.proxies.values():
             for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
                 signal.connect(self._count)
@@ -100,6 +102,7 @@ class BoardView(QWidget):
         """The failed payments: work for a person, in a lane of their own left of the grid."""
         lane = TicketGrid(self.proxies[Stage.PAYMENT], self.delegate)
         lane.setObjectName("paymentLane")
+        lane.numbered = False  # the numbers are the main grid's
         lane.actionRequested.connect(self.actionRequested)
         lane.detailRequested.connect(self.detailRequested)
         lane.paged.connect(self._show_lane)
@@ -160,6 +163,7 @@ class BoardView(QWidget):
         super().resizeEvent(event)
         self._show_hint()
         self._show_lane()
+        self.toast.place()
 
     # -- attributes down --------------------------------------------------------------------
 

@@ -35,11 +35,16 @@ from ui.views.order_card import (
     DEFAULT_COLORS,
     MARGIN_X,
     MARGIN_Y,
+    PAD,
     CardColors,
     CardDelegate,
+    header_height,
 )
 
 TICKET_WIDTH = 300  # pixels at zoom 1.0, with the margins around the card
+# Space bumps the selected ticket on: ready from the kitchen, complete once ready.
+BUMPS = (Action.MARK_READY, Action.COMPLETE)
+POSITION_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 KEY_ACTIONS: dict[int, Action] = {
     Qt.Key.Key_R: Action.MARK_READY,
     Qt.Key.Key_C: Action.COMPLETE,
@@ -130,6 +135,7 @@ class TicketGrid(QWidget):
         self.card_colors = DEFAULT_COLORS
         self.delegate = delegate
         self.ticket_width = TICKET_WIDTH
+        self.numbered = True  # wears the bump-bar numbers 1-9 (one grid of a screen does)
         self.page = 0
         self.placed: tuple[Placed, ...] = ()
         self.before = 0  # tickets on the pages before this one
@@ -334,6 +340,18 @@ class TicketGrid(QWidget):
             painter.setClipRect(placed.rect)
             self.delegate.paint(painter, option, self.proxy.index(placed.row, 0))
             painter.restore()
+        # The bump-bar number of the first nine tickets, on the right of their header band.
+        if not self.numbered:
+            painter.end()
+            return
+        painter.setPen(QColor("#ffffff"))
+        painter.setFont(self.delegate.fonts(self.font()).small_bold)
+        band = header_height(self.delegate.fonts(self.font()))
+        for position, placed in enumerate(self.placed[:9], start=1):
+            rect = placed.rect.adjusted(MARGIN_X, MARGIN_Y, -MARGIN_X - PAD, 0)
+            rect.setHeight(band)
+            align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(rect, align, f"[{position}]")
         painter.end()
 
     # -- intents up ---------------------------------------------------------------------------
@@ -377,7 +395,20 @@ class TicketGrid(QWidget):
         if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right):
             self._move(key)
             return
+        position = POSITION_KEYS.get(key) if self.numbered else None
+        if position is not None:
+            # Bump-bar keys: 1-9 pick the ticket wearing that number on this page.
+            if position <= len(self.placed):
+                picked = self.placed[position - 1]
+                self.selected, self._selected_row = picked.order_id, picked.row
+                self.update()
+            return
         order = self.current_order()
+        if order is not None and key == Qt.Key.Key_Space:
+            bump = next((a for a in BUMPS if a in ACTIONS_OF[order.status]), None)
+            if bump is not None:
+                self.actionRequested.emit(order.id, bump)
+            return
         if order is not None:
             action = KEY_ACTIONS.get(key)
             if action is not None and action in ACTIONS_OF[order.status]:
