@@ -275,6 +275,7 @@ async def shoot(window: MainWindow, out: Path) -> None:
     recall = window.board.ask_recall()
     await save(recall, out, "recall")
     recall.reject()
+    view.toast.hide()
     window.board.view.set_done_visible(True)
     await save(window, out, "board-with-done")
     window.board.view.set_done_visible(False)

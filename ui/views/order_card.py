@@ -46,6 +46,26 @@ BUTTON_GAP = 8
 AMBER_AFTER_SECONDS = 10 * 60.0
 RED_AFTER_SECONDS = 20 * 60.0
 HEADER_PAD = 4  # above and below the stage's name in a ticket's header band
+# The header band's colour says the order's type (the stage is the pill on it), so that
+# a takeaway reads apart from a delivery across the kitchen.
+FULFILLMENT_COLORS: dict[str, str] = {
+    "DINE_IN": "#0f766e",
+    "TAKEAWAY": "#92400e",
+    "DELIVERY": "#1e3a8a",
+}
+NUMBER_TEXT = "[9]"  # the widest bump-bar number the grid draws at the band's right end
+# The stage pill's word: short, so that the type, the channel and the stage fit the band.
+PILL_OF: dict[Stage, str] = {
+    Stage.PAYMENT: "DECLINED",
+    Stage.NEW: "NEW",
+    Stage.KITCHEN: "KITCHEN",
+    Stage.READY: "READY",
+    Stage.OUT: "OUT",
+    Stage.DONE: "DONE",
+}
+BADGE_PAD = 6
+# A stage says the status of these already; the others get a line saying it.
+SAID_BY_STAGE = frozenset({Status.IN_KITCHEN, Status.READY, Status.OUT_FOR_DELIVERY})
 WIDE_BUTTONS = 3  # this many buttons take a row of their own
 FLASH_SECONDS = 4.0
 FLASH_PERIOD_SECONDS = 0.5
@@ -218,10 +238,12 @@ REASON_OF = {
 
 
 def card_lines(order: OrderRow) -> list[TextLine]:
-    """The card's text below the ticket number, line by line."""
+    """The card's text below the ticket number, line by line (the header band carries
+    the type, the channel and the stage)."""
     alert = order.status in (Status.PAYMENT_FAILED, Status.REJECTED)
-    meta = f"{_title(order.channel)} · {_title(order.fulfillment)} · {LABEL_OF[order.status]}"
-    lines = [TextLine(meta, Style.ALERT if alert else Style.META)]
+    lines = []
+    if order.status not in SAID_BY_STAGE:
+        lines.append(TextLine(LABEL_OF[order.status], Style.ALERT if alert else Style.META))
     who = " · ".join(part for part in (order.customer_name, order.phone) if part)
     if who:
         lines.append(TextLine(who, Style.WHO))
@@ -307,6 +329,38 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
     total = QRect(PAD, y, max(40, right - PAD), fonts.button_h)
     y += fonts.button_h + PAD
     return CardLayout(QSize(width, y), header, number, age, tuple(lines), total, tuple(buttons))
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLayout:
+    """The header band's parts, in the card's coordinates."""
+
+    color: str  # the fulfillment's
+    kind: QRect
+    kind_text: str  # DINE IN, TAKEAWAY, DELIVERY
+    badge: QRect
+    badge_text: str  # the channel
+    pill: QRect
+    pill_text: str  # the stage
+
+
+def header_layout(order: OrderRow, card: CardLayout, fonts: Fonts) -> HeaderLayout:
+    band = card.header
+    metrics = QFontMetrics(fonts.small_bold)
+    kind_text = _title(order.fulfillment).upper()
+    kind = QRect(PAD, band.top(), metrics.horizontalAdvance(kind_text), band.height())
+    inset = band.adjusted(0, 3, 0, -3)
+    channel = order.channel.upper()
+    badge_w = metrics.horizontalAdvance(channel) + 2 * BADGE_PAD
+    badge = QRect(kind.right() + 1 + 2 * BADGE_PAD, inset.top(), badge_w, inset.height())
+    stage = PILL_OF[order.stage]
+    pill_w = metrics.horizontalAdvance(stage) + 2 * BADGE_PAD
+    right = band.right() - PAD - metrics.horizontalAdvance(NUMBER_TEXT) - BADGE_PAD
+    pill = QRect(
+        max(badge.right() + BADGE_PAD, right - pill_w), inset.top(), pill_w, inset.height()
+    )
+    color = FULFILLMENT_COLORS.get(order.fulfillment, "#374151")
+    return HeaderLayout(color, kind, kind_text, badge, channel, pill, stage)
 
 
 def age_text(seconds: float) -> str:
@@ -449,15 +503,7 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(colors.accent if selected else colors.border, 3 if selected else 1))
         painter.drawRoundedRect(frame, 8, 8)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        # The header band: the frame's rounded top, filled with the stage's colour.
-        painter.save()
-        painter.setClipRect(card.header)
-        painter.setBrush(QColor(STAGE_COLORS[order.stage]))
-        painter.drawRoundedRect(frame, 8, 8)
-        painter.restore()
-        painter.setFont(fonts.small_bold)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(card.header.adjusted(PAD, 0, -PAD, 0), left, order.stage.value.upper())
+        self._paint_header(painter, order, card, fonts, frame)
         painter.setPen(colors.text)
         painter.setFont(fonts.number)
         painter.drawText(card.number, left, f"#{order.number}")
@@ -475,6 +521,31 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(button, 6, 6)
             painter.setPen(colors.button_text)
             painter.drawText(button, Qt.AlignmentFlag.AlignCenter, action.value)
+
+    @staticmethod
+    def _paint_header(
+        painter: QPainter, order: OrderRow, card: CardLayout, fonts: Fonts, frame: QRect
+    ) -> None:
+        """The band: the frame's rounded top in the fulfillment's colour, its name, the
+        channel as a badge, and the stage as a pill in the stage's colour."""
+        header = header_layout(order, card, fonts)
+        painter.save()
+        painter.setClipRect(card.header)
+        painter.setBrush(QColor(header.color))
+        painter.drawRoundedRect(frame, 8, 8)
+        painter.restore()
+        white = QColor("#ffffff")
+        centre = Qt.AlignmentFlag.AlignCenter
+        painter.setFont(fonts.small_bold)
+        painter.setPen(white)
+        painter.drawText(header.kind, centre, header.kind_text)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(white, 1))
+        painter.drawRoundedRect(header.badge, 4, 4)
+        painter.drawText(header.badge, centre, header.badge_text)
+        painter.setBrush(QColor(STAGE_COLORS[order.stage]))
+        painter.drawRoundedRect(header.pill, 4, 4)
+        painter.drawText(header.pill, centre, header.pill_text)
 
     def _static(self, text: str, kind: str, font: QFont) -> QStaticText:
         """The age as a QStaticText: laid out once, drawn each second far cheaper."""
