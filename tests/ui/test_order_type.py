@@ -24,7 +24,7 @@ from ui.views.order_card import (
     header_layout,
 )
 
-ORDERS = (
+ORDERS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("KIOSK", "DINE_IN", {}),
     ("PHONE", "TAKEAWAY", {}),
     ("WEB", "DELIVERY", {"address": "1 Quay"}),

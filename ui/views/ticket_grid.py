@@ -144,6 +144,8 @@ class TicketGrid(QWidget):
         self._selected_row = 0  # where it was, for when it leaves the grid
         self._starts = [0]  # the first row of each page, as far as laid out
         self._laid_out_at = QSize()  # the size the page was laid out for
+        self._drawn: dict[str, tuple[int, QRect, OrderRow]] = {}  # order id -> as drawn
+        self._shape: tuple[int, int, int, int] | None = None  # page, before, more, shown
         # Changes come in bursts (a listing, a rush): lay the page out once per burst.
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
@@ -175,6 +177,7 @@ class TicketGrid(QWidget):
             return False
         self.selected, self._selected_row = order_id, row
         self.lay_out()
+        self.update()  # the selection's frame, on a ticket that may not have moved
         return True
 
     def turn(self, pages: int) -> None:
@@ -290,13 +293,30 @@ class TicketGrid(QWidget):
         while self.page > 0 and self._start_of(self.page) >= count:
             self.page -= 1
         first = self._start_of(self.page)
-        self.placed = tuple(
-            Placed(row, self.proxy.order_at(row).id, rect) for row, rect in self._pack(first)
-        )
+        drawn = {}
+        for row, rect in self._pack(first):
+            order = self.proxy.order_at(row)
+            drawn[order.id] = (row, rect, order)
+        self.placed = tuple(Placed(row, key, rect) for key, (row, rect, _) in drawn.items())
         self.before = first
         self.more = count - (self.placed[-1].row + 1 if self.placed else first)
-        self.update()
-        self.paged.emit()
+        self._repaint_changes(drawn)
+        shape = (self.page, self.before, self.more, len(self.placed))
+        if shape != self._shape:
+            self._shape = shape
+            self.paged.emit()
+
+    def _repaint_changes(self, drawn: dict[str, tuple[int, QRect, OrderRow]]) -> None:
+        """Repaint only the tickets that changed, moved, came or went: most changes of a
+        busy restaurant concern tickets on other pages, and cost no painting at all."""
+        for key, (_, rect, order) in drawn.items():
+            old = self._drawn.get(key)
+            if old is None or old[1] != rect or old[2] is not order:
+                self.update(rect)
+        for key, (_, rect, _) in self._drawn.items():
+            if key not in drawn:
+                self.update(rect)
+        self._drawn = drawn
 
     def _follow_selection(self, count: int) -> int | None:
         """The selected ticket's row now; a ticket that left hands the selection on to
