@@ -16,6 +16,7 @@ from backend.states import OrderAction
 from handlers.sdk import PaymentSnapshot
 
 RECORD_PAYMENT = "recordPayment"
+TAKE_CASH = "takeCash"
 
 
 class PaymentMethod(StrEnum):
@@ -52,28 +53,7 @@ def record_payment(
     """Record the payment of a VALIDATED order's total and move it to PAID."""
 
     def record() -> orders.Order:
-        order = orders.require_order(tx.conn, order_id)
-        orders.check_transition(order, OrderAction.RECORD_PAYMENT)
-        if amount_cents != order.total_cents:
-            raise BadUserInput(
-                f"amountCents {amount_cents} is not the total of order #{order.number} "
-                f"({order.total_cents}); record the order's total",
-                field="amountCents",
-            )
-        payment = Payment(uuid7(), order_id, amount_cents, method, reference)
-        tx.execute(
-            SQL.insert_payment,
-            {
-                "id": payment.id,
-                "order_id": order_id,
-                "amount_cents": amount_cents,
-                "method": method.value,
-                "reference": reference,
-                "created_at": tx.now.isoformat(),
-            },
-        )
-        details = {"payment": payment.snapshot()}
-        return orders.transition(tx, order_id, OrderAction.RECORD_PAYMENT, details=details)
+        return _pay(tx, order_id, amount_cents, method, reference, OrderAction.RECORD_PAYMENT)
 
     return once(
         tx,
@@ -88,6 +68,57 @@ def record_payment(
             "reference": reference,
         },
     )
+
+
+def take_cash(
+    tx: Tx, order_id: str, amount_cents: int, idempotency_key: IdempotencyKey | None
+) -> orders.Order:
+    """Staff took the total of an order whose card was declined in cash: PAID, and on to
+    the kitchen through ``order_paid`` like any payment."""
+
+    def record() -> orders.Order:
+        return _pay(tx, order_id, amount_cents, PaymentMethod.CASH, None, OrderAction.TAKE_CASH)
+
+    return once(
+        tx,
+        TAKE_CASH,
+        idempotency_key,
+        record,
+        orders.ORDER_SNAPSHOT,
+        request={"orderId": order_id, "amountCents": amount_cents},
+    )
+
+
+def _pay(
+    tx: Tx,
+    order_id: str,
+    amount_cents: int,
+    method: PaymentMethod,
+    reference: str | None,
+    action: OrderAction,
+) -> orders.Order:
+    order = orders.require_order(tx.conn, order_id)
+    orders.check_transition(order, action)
+    if amount_cents != order.total_cents:
+        raise BadUserInput(
+            f"amountCents {amount_cents} is not the total of order #{order.number} "
+            f"({order.total_cents}); record the order's total",
+            field="amountCents",
+        )
+    payment = Payment(uuid7(), order_id, amount_cents, method, reference)
+    tx.execute(
+        SQL.insert_payment,
+        {
+            "id": payment.id,
+            "order_id": order_id,
+            "amount_cents": amount_cents,
+            "method": method.value,
+            "reference": reference,
+            "created_at": tx.now.isoformat(),
+        },
+    )
+    details = {"payment": payment.snapshot()}
+    return orders.transition(tx, order_id, action, details=details)
 
 
 def payment_of(conn: sqlite3.Connection, order_id: str) -> Payment | None:

@@ -21,7 +21,9 @@ class OrderStatus(StrEnum):
     VALIDATED = "VALIDATED"  # items and totals checked; waiting for payment
     REJECTED = "REJECTED"  # validation failed (final)
     PAID = "PAID"  # payment recorded; going to the kitchen
-    PAYMENT_FAILED = "PAYMENT_FAILED"  # the charge was declined (final unless cancelled)
+    PAYMENT_FAILED = (
+        "PAYMENT_FAILED"  # the charge was declined: staff charge again, take cash or cancel
+    )
     IN_KITCHEN = "IN_KITCHEN"  # the ticket is with the kitchen
     READY = "READY"  # staff marked it ready for pick-up, serving or a driver
     OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"  # a driver has it
@@ -49,8 +51,11 @@ class OrderAction(StrEnum):
     REJECT = "reject"
     RECORD_PAYMENT = "record_payment"
     FAIL_PAYMENT = "fail_payment"
+    RETRY_PAYMENT = "retry_payment"  # staff: charge a declined order again
+    TAKE_CASH = "take_cash"  # staff: the customer paid a declined order in cash
     SEND_TO_KITCHEN = "send_to_kitchen"
     MARK_READY = "mark_ready"
+    RECALL = "recall"  # staff: a ticket bumped ready goes back to the kitchen
     DISPATCH = "dispatch"
     COMPLETE = "complete"
     CANCEL = "cancel"
@@ -74,8 +79,14 @@ ORDER_TRANSITIONS: dict[OrderAction, Transition] = {
     OrderAction.REJECT: _t(S.REJECTED, E.ORDER_REJECTED, S.PLACED),
     OrderAction.RECORD_PAYMENT: _t(S.PAID, E.ORDER_PAID, S.VALIDATED),
     OrderAction.FAIL_PAYMENT: _t(S.PAYMENT_FAILED, E.PAYMENT_FAILED, S.VALIDATED),
+    # Validated again, with its event: charge_payment runs again through the pipeline.
+    OrderAction.RETRY_PAYMENT: _t(S.VALIDATED, E.ORDER_VALIDATED, S.PAYMENT_FAILED),
+    # Paid, with order_paid as any payment: the kitchen gets the order as usual.
+    OrderAction.TAKE_CASH: _t(S.PAID, E.ORDER_PAID, S.PAYMENT_FAILED),
     OrderAction.SEND_TO_KITCHEN: _t(S.IN_KITCHEN, E.ORDER_IN_KITCHEN, S.PAID),
     OrderAction.MARK_READY: _t(S.READY, E.ORDER_READY, S.PAID, S.IN_KITCHEN),
+    # Only from READY: once out for delivery or handed over, the ticket has moved on.
+    OrderAction.RECALL: _t(S.IN_KITCHEN, E.ORDER_RECALLED, S.READY),
     OrderAction.DISPATCH: _t(S.OUT_FOR_DELIVERY, E.ORDER_OUT_FOR_DELIVERY, S.READY),
     OrderAction.COMPLETE: _t(S.COMPLETED, E.ORDER_COMPLETED, S.READY, S.OUT_FOR_DELIVERY),
     OrderAction.CANCEL: _t(

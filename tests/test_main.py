@@ -128,7 +128,10 @@ def test_torn_sandbox_journals_are_repaired_at_start_and_said_so(tmp_path: Path)
     the backend starts, keeps the whole charges, and says what it dropped."""
     sandbox = tmp_path / "sandbox"
     sandbox.mkdir()
-    whole = b'{"amountCents":700,"id":"ch_1","orderId":"order-1","status":"APPROVED"}'
+    whole = (
+        b'{"amountCents":700,"id":"ch_1","idempotencyKey":"e1:charge_payment",'
+        b'"orderId":"order-1","status":"APPROVED"}'
+    )
     (sandbox / "charges.jsonl").write_bytes(b'{"amountCents":700,"id":"ch_0","ord' + whole + b"\n")
     (sandbox / "sms-outbox.jsonl").write_bytes(b'{"key":"a","phone":"+1 555 0100","te')
     process = start(tmp_path / "passline.db", "--log-level", "WARNING")

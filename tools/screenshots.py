@@ -28,10 +28,12 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 from backend.settings import Settings
+from handlers.adapters import SandboxGateway
 from main import restaurant_backend
 from ui.app import application
 from ui.client import GraphQLClient
 from ui.main_window import MainWindow
+from ui.models.stages import Action, Status
 from ui.sound import Chime
 from ui.tasks import spawn
 
@@ -92,8 +94,9 @@ class Api:
         raise TimeoutError(f"order {order_id} never reached {wanted}")
 
 
-def seed(api: Api) -> None:
-    """An afternoon: orders in every column, some done, a paused handler, dead receipts."""
+def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
+    """An afternoon and a dinner rush: 40 open orders in every stage, some done, a paused
+    handler, dead receipts."""
     kitchen = [
         api.place(
             "PHONE",
@@ -152,6 +155,9 @@ def seed(api: Api) -> None:
     )
     api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
     time.sleep(AGE_STEP_SECONDS)
+    rush(api)
+    if gateway is not None:
+        decline_two(api, gateway)
     # Validation paused: the next orders wait in New.
     api('mutation { pauseHandler(name: "validate_order") { name } }')
     api.place(
@@ -173,6 +179,56 @@ def seed(api: Api) -> None:
     )
 
 
+RUSH_ORDERS = 29  # with the afternoon's nine and two declined cards, 40 open: a dinner rush
+RUSH_LINES = (
+    ("margherita", 2, None),
+    ("fries", 1, None),
+    ("carbonara", 1, "no pepper"),
+    ("cola", 3, None),
+    ("burger", 1, "medium"),
+    ("caesar", 1, None),
+    ("diavola", 1, None),
+    ("onion-rings", 2, None),
+    ("tiramisu", 1, None),
+    ("wings", 1, None),
+)
+RUSH_ORDER = (
+    ("KIOSK", "DINE_IN"),
+    ("WEB", "DELIVERY"),
+    ("PHONE", "TAKEAWAY"),
+    ("COUNTER", "DINE_IN"),
+    ("WEB", "TAKEAWAY"),
+)
+
+
+def decline_two(api: Api, gateway: SandboxGateway) -> None:
+    """Two cards declined: they wait in the failed payments' lane."""
+    gateway.failure_rate, gateway.decline_share = 1.0, 1.0
+    declined = [
+        api.place("WEB", "DELIVERY", ("diavola", 2, None), customerName="Ines", address="5 Quay"),
+        api.place("KIOSK", "TAKEAWAY", ("burger", 1, None), ("cola", 1, None)),
+    ]
+    for order_id in declined:
+        api.wait_status(order_id, "PAYMENT_FAILED")
+    gateway.failure_rate = 0.0
+
+
+def rush(api: Api) -> None:
+    """More orders of one to three lines, most in the kitchen, some ready."""
+    placed = []
+    for n in range(RUSH_ORDERS):
+        channel, fulfillment = RUSH_ORDER[n % len(RUSH_ORDER)]
+        lines = [RUSH_LINES[(n + k * 3) % len(RUSH_LINES)] for k in range(1 + n % 3)]
+        extra = {"address": f"{n + 1} Market Street"} if fulfillment == "DELIVERY" else {}
+        placed.append(
+            api.place(channel, fulfillment, *lines, customerName=f"Guest {n + 1}", **extra)
+        )
+    for order_id in placed:
+        api.wait_status(order_id, "IN_KITCHEN")
+    for order_id in placed[::5]:
+        api("mutation($id: ID!) { markReady(orderId: $id) { id } }", {"id": order_id})
+
+
 async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
     """Wait (on the qasync loop) until ``condition()`` holds."""
     deadline = time.monotonic() + seconds
@@ -192,13 +248,34 @@ async def save(widget: QWidget, out: Path, name: str) -> Path:
 
 
 async def shoot(window: MainWindow, out: Path) -> None:
-    await until(lambda: window.board.is_loaded and len(window.board.model.orders) >= 11)
+    await until(lambda: window.board.is_loaded and window.board.view.open.rowCount() >= 38)
+    await until(lambda: window.board.view.lane.proxy.rowCount() == 2)
     # Fresh seed data is seconds old; show the age colours at that scale: the oldest
     # orders red, the next amber, the newest plain.
     window.board.view.set_thresholds(AGE_STEP_SECONDS * 0.9, AGE_STEP_SECONDS * 1.8)
     await until(lambda: window.backlog.figures is not None)
     await asyncio.sleep(0.3)  # let late deliveries settle their figures
     await save(window, out, "board")
+    window.board.view.grid.turn(1)
+    await save(window, out, "board-page-2")
+    window.board.view.grid.turn(-1)
+    # A bump: the Undo toast, and the Recall list (Ctrl+Z).
+    view = window.board.view
+    bumped = next(
+        p.order_id
+        for p in view.grid.placed
+        if (order := window.board.model.get(p.order_id)) is not None
+        and order.status is Status.IN_KITCHEN
+        and order.fulfillment != "DELIVERY"  # a driver would take it at once
+    )
+    view.select(bumped)
+    window.board.act(bumped, Action.MARK_READY)
+    await until(view.toast.isVisible)
+    await save(window, out, "board-bump-undo")
+    recall = window.board.ask_recall()
+    await save(recall, out, "recall")
+    recall.reject()
+    view.toast.hide()
     window.board.view.set_done_visible(True)
     await save(window, out, "board-with-done")
     window.board.view.set_done_visible(False)
@@ -245,7 +322,9 @@ def main(argv: list[str]) -> int:
         )
         backend.start()
         try:
-            seed(Api(backend.url))
+            gateway = backend.adapters.payment
+            assert isinstance(gateway, SandboxGateway)
+            seed(Api(backend.url), gateway)
             app = application([])
             app.setQuitOnLastWindowClosed(False)
             settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)

@@ -138,15 +138,18 @@ class MainWindow(QMainWindow):
         )
         orders.addAction(self.new_order_action)
         orders.addAction(self._action("&Reload board", shortcuts.REFRESH, self._reload))
+        orders.addAction(self._action("Re&call a ticket…", shortcuts.RECALL, self.board.ask_recall))
         orders.addAction(self._action("&Confirm orders over…", None, self.ask_confirm_amount))
         orders.addAction(self._action("C&ustomer page…", None, self.open_customer_page))
         orders.addSeparator()
         orders.addAction(self._action("&Quit", shortcuts.QUIT, self.close))
 
         view = bar.addMenu("&View")
-        self.show_done_action = self._action("Show &Done column", shortcuts.SHOW_DONE, self._done)
+        self.show_done_action = self._action("Show &Done tickets", shortcuts.SHOW_DONE, self._done)
         self.show_done_action.setCheckable(True)
         view.addAction(self.show_done_action)
+        view.addAction(self._action("&Larger tickets", shortcuts.ZOOM_IN, self.zoom_in))
+        view.addAction(self._action("&Smaller tickets", shortcuts.ZOOM_OUT, self.zoom_out))
         view.addAction(self._action("&Dark theme", shortcuts.TOGGLE_THEME, self.toggle_theme))
         view.addAction(self._action("Order &age colours…", None, self._thresholds))
         self.sound_action = self._action("&Sound on new orders", None, self._sound)
@@ -222,6 +225,7 @@ class MainWindow(QMainWindow):
         done = str(s.value("board/showDone", "false")).lower() == "true"
         self.show_done_action.setChecked(done)
         self.board.view.set_done_visible(done)
+        self.board.view.set_zoom(_float(s.value("board/zoom"), self.board.view.zoom))
         self.set_thresholds(
             _int(s.value("board/amberMinutes"), self.amber_minutes),
             _int(s.value("board/redMinutes"), self.red_minutes),
@@ -241,6 +245,7 @@ class MainWindow(QMainWindow):
         s.setValue("view/theme", self.theme)
         s.setValue("board/showDone", self.board.view.done_visible)
         s.setValue("board/amberMinutes", self.amber_minutes)
+        s.setValue("board/zoom", self.board.view.zoom)
         s.setValue("orders/confirmAboveCents", self.confirm_above_cents)
         s.setValue("board/redMinutes", self.red_minutes)
         s.setValue("alerts/sound", self.chime.enabled)
@@ -329,6 +334,14 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
+    def zoom_in(self) -> None:
+        """Ctrl+=: larger tickets (fewer on a page)."""
+        self.board.view.zoom_by(1)
+
+    def zoom_out(self) -> None:
+        """Ctrl+-: smaller tickets (more on a page)."""
+        self.board.view.zoom_by(-1)
+
     def _done(self, checked: bool) -> None:
         self.board.view.set_done_visible(checked)
 
@@ -384,5 +397,12 @@ def _settle_heap() -> None:
 def _int(value: object, default: int) -> int:
     try:
         return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value: object, default: float) -> float:
+    try:
+        return float(str(value))
     except (TypeError, ValueError):
         return default

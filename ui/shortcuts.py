@@ -13,7 +13,10 @@ class Shortcut:
 
 
 NEW_ORDER = Shortcut("F2", "New order (phone or counter)")
-SHOW_DONE = Shortcut("Ctrl+D", "Show or hide the Done column")
+SHOW_DONE = Shortcut("Ctrl+D", "Show the Done tickets, or the open ones again")
+ZOOM_IN = Shortcut("Ctrl+=", "Larger tickets (remembered)")
+ZOOM_OUT = Shortcut("Ctrl+-", "Smaller tickets (remembered)")
+RECALL = Shortcut("Ctrl+Z", "Recall: the last 20 tickets bumped ready, back to the kitchen")
 REFRESH = Shortcut("F5", "Reload the board from the backend")
 TOGGLE_THEME = Shortcut("Ctrl+T", "Switch between the light and dark theme")
 SHOW_SHORTCUTS = Shortcut("F1", "This list of shortcuts")
@@ -23,8 +26,11 @@ TAB_KEYS = tuple(
 )
 
 BOARD = (
-    Shortcut("Tab / arrows", "Move between columns and cards"),
-    Shortcut("R", "Mark the selected order ready"),
+    Shortcut("Arrows", "Move between tickets (Up/Down in order, Left/Right across)"),
+    Shortcut("PgDn / PgUp", 'The next or previous page of tickets ("+N more")'),
+    Shortcut("1 … 9", "Pick the ticket wearing that number on the page"),
+    Shortcut("Space", "Bump the selected ticket: ready, or complete once ready"),
+    Shortcut("R", "Mark the selected order ready (Undo for 5 s)"),
     Shortcut("C", "Complete the selected order"),
     Shortcut("Del", "Cancel the selected order (asks why)"),
     Shortcut("Enter", "Open the order's details (or double-click)"),
@@ -38,7 +44,17 @@ NEW_ORDER_DIALOG = (
     Shortcut("Esc", "Close without placing"),
 )
 
-WINDOW = (NEW_ORDER, SHOW_DONE, REFRESH, TOGGLE_THEME, SHOW_SHORTCUTS, QUIT)
+WINDOW = (
+    NEW_ORDER,
+    RECALL,
+    SHOW_DONE,
+    ZOOM_IN,
+    ZOOM_OUT,
+    REFRESH,
+    TOGGLE_THEME,
+    SHOW_SHORTCUTS,
+    QUIT,
+)
 SECTIONS: tuple[tuple[str, tuple[Shortcut, ...]], ...] = (
     ("Window", (*WINDOW, *TAB_KEYS[:1])),
     ("Orders board", BOARD),

@@ -6,7 +6,7 @@ import math
 
 import strawberry
 
-from backend import menu, orders
+from backend import menu, orders, payments
 from backend.api.arguments import check_id
 from backend.api.permissions import GUARDED
 from backend.api.types import Info, MenuItem, Order, PlaceOrderInput, PlaceOrderPayload
@@ -77,6 +77,14 @@ class OrderMutation:
     async def mark_ready(self, info: Info, order_id: strawberry.ID) -> Order:
         return await _transition(info, str(order_id), OrderAction.MARK_READY)
 
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="READY -> IN_KITCHEN: a ticket bumped ready by mistake goes back to the "
+        "kitchen (order_recalled); INVALID_TRANSITION once it has moved on.",
+    )
+    async def recall_order(self, info: Info, order_id: strawberry.ID) -> Order:
+        return await _transition(info, str(order_id), OrderAction.RECALL)
+
     @strawberry.mutation(permission_classes=GUARDED)
     async def complete_order(self, info: Info, order_id: strawberry.ID) -> Order:
         return await _transition(info, str(order_id), OrderAction.COMPLETE)
@@ -87,6 +95,35 @@ class OrderMutation:
         if text is None:
             raise BadUserInput("say why the order is cancelled (reason is empty)", field="reason")
         return await _transition(info, str(order_id), OrderAction.CANCEL, reason=text)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="PAYMENT_FAILED -> VALIDATED: charge the order again (charge_payment "
+        "runs again on its order_validated event).",
+    )
+    async def retry_payment(self, info: Info, order_id: strawberry.ID) -> Order:
+        return await _transition(info, str(order_id), OrderAction.RETRY_PAYMENT)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="PAYMENT_FAILED -> PAID: the order's total taken in cash (amountCents "
+        "must be the total); the kitchen gets it through order_paid.",
+    )
+    async def take_cash(
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        amount_cents: int,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        found = check_id(str(order_id), "orderId")
+        key = IdempotencyKey.of(
+            info.context.principal, check_text(idempotency_key, "idempotencyKey")
+        )
+        order = await info.context.services.db.write(
+            lambda tx: payments.take_cash(tx, found, amount_cents, key)
+        )
+        return Order.of(order)
 
     @strawberry.mutation(
         permission_classes=GUARDED,

@@ -17,12 +17,16 @@ DECLINE_SHARE = 0.5
 class SandboxGateway:
     """A local gateway: charges in ``path`` (JSON lines), with simulated latency and failures.
 
-    A failure happens on ``failure_rate`` of the first charges of an order: a share
-    ``decline_share`` of them are declined cards (recorded: the order's later charges
-    return the same decline), the others are gateway errors (nothing recorded: the
-    next call rolls again). Orders in ``fail_orders`` always get a gateway error and
-    orders in ``decline_orders`` are always declined, so that a test or a demo can
-    break one order's payment and later remove the cause.
+    An order's card is charged at most once: once approved, every later call returns that
+    charge. A call is one attempt, named by its idempotency key (the charge_payment
+    delivery's): the same key gets the same answer, so a retry after a crash takes no
+    money twice. A failure happens on ``failure_rate`` of the new attempts: a share
+    ``decline_share`` of them are declined cards (recorded: the same key gets the same
+    decline; a new key, as staff's "Charge again" makes, tries the card again), the
+    others are gateway errors (nothing recorded: the next call rolls again). Orders in
+    ``fail_orders`` always get a gateway error and orders in ``decline_orders`` are always
+    declined, so that a test or a demo can break one order's payment and later remove
+    the cause.
     """
 
     def __init__(
@@ -45,7 +49,13 @@ class SandboxGateway:
         self.decline_orders: set[str] = set()
         self._random = random.Random(seed)
         self.path = path
-        self._journal = Journal(path, key_field="orderId")
+        self._journal = Journal(path, key_field="idempotencyKey")
+        self._approved = {
+            str(record["orderId"]): record
+            for record in self._journal.records()
+            if record["status"] == ChargeStatus.APPROVED.value
+        }
+        self._orders: dict[str, asyncio.Lock] = {}  # one attempt of an order at a time
 
     async def charge(self, order_id: str, amount_cents: int, idempotency_key: str) -> Charge:
         async def attempt() -> Record:
@@ -54,12 +64,19 @@ class SandboxGateway:
             status = self._outcome(order_id)
             return {
                 "id": f"ch_{self._random.getrandbits(64):016x}",
+                "orderId": order_id,
                 "amountCents": amount_cents,
                 "status": status.value,
-                "idempotencyKey": idempotency_key,
             }
 
-        return _charge(await self._journal.once(order_id, attempt))
+        lock = self._orders.setdefault(order_id, asyncio.Lock())
+        async with lock:
+            record = self._approved.get(order_id)
+            if record is None:
+                record = await self._journal.once(idempotency_key, attempt)
+                if record["status"] == ChargeStatus.APPROVED.value:
+                    self._approved[order_id] = record
+        return _charge(record)
 
     def charges(self) -> list[Charge]:
         """Every charge made, oldest first."""

@@ -39,12 +39,15 @@ class EventType(StrEnum):
     """
 
     ORDER_PLACED = "order_placed"  # placeOrder saved a new order (PLACED)
-    ORDER_VALIDATED = "order_validated"  # PLACED -> VALIDATED (markValidated)
+    # PLACED -> VALIDATED (markValidated); PAYMENT_FAILED -> VALIDATED (retryPayment, staff)
+    ORDER_VALIDATED = "order_validated"
     ORDER_REJECTED = "order_rejected"  # PLACED -> REJECTED, with the reason (rejectOrder)
-    ORDER_PAID = "order_paid"  # VALIDATED -> PAID, with the payment (recordPayment)
+    # VALIDATED -> PAID (recordPayment), PAYMENT_FAILED -> PAID (takeCash, staff); the payment
+    ORDER_PAID = "order_paid"
     PAYMENT_FAILED = "payment_failed"  # VALIDATED -> PAYMENT_FAILED, with why (failPayment)
     ORDER_IN_KITCHEN = "order_in_kitchen"  # PAID -> IN_KITCHEN (markInKitchen)
     ORDER_READY = "order_ready"  # PAID or IN_KITCHEN -> READY (markReady, staff)
+    ORDER_RECALLED = "order_recalled"  # READY -> IN_KITCHEN: a bump taken back (recallOrder)
     ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery"  # READY -> OUT_FOR_DELIVERY, the driver
     ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
     ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
@@ -138,6 +141,10 @@ class OrderReadyPayload(TypedDict):
     order: OrderSnapshot
 
 
+class OrderRecalledPayload(TypedDict):
+    order: OrderSnapshot  # back in the kitchen
+
+
 class OrderOutForDeliveryPayload(TypedDict):
     order: OrderSnapshot
     driver: DriverSnapshot
@@ -175,6 +182,7 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.PAYMENT_FAILED: PaymentFailedPayload,
     EventType.ORDER_IN_KITCHEN: OrderInKitchenPayload,
     EventType.ORDER_READY: OrderReadyPayload,
+    EventType.ORDER_RECALLED: OrderRecalledPayload,
     EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,
     EventType.ORDER_COMPLETED: OrderCompletedPayload,
     EventType.ORDER_CANCELLED: OrderCancelledPayload,

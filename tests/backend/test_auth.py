@@ -55,6 +55,9 @@ STAFF_MUTATIONS = {
     "markReady": MARK_READY,
     "completeOrder": COMPLETE,
     "cancelOrder": CANCEL,
+    "recallOrder": "mutation($id: ID!) { recallOrder(orderId: $id) { status } }",
+    "retryPayment": "mutation($id: ID!) { retryPayment(orderId: $id) { status } }",
+    "takeCash": "mutation($id: ID!) { takeCash(orderId: $id, amountCents: 100) { status } }",
     "setMenuItemAvailable": SET_AVAILABLE,
 }
 # A step of the pipeline: only the handlers, in-process, may take it (docs/api.md).

@@ -49,10 +49,11 @@ async def staff_of(idle: Backend) -> AsyncIterator[GraphQLHTTP]:
         yield GraphQLHTTP(client, idle.url, STAFF_TOKEN)
 
 
-def as_handler(backend: Backend, mutation: str, **variables: Any) -> None:
+def as_handler(backend: Backend, mutation: str, key: str = "", **variables: Any) -> None:
+    """A pipeline step as a handler takes it; ``key`` tells a second delivery's apart."""
     assert backend.services is not None
     run = InProcessGraphQL(backend.schema, backend.services)
-    backend.call(run(mutation, {**variables, "key": f"key-{mutation}-{variables}"}))
+    backend.call(run(mutation, {**variables, "key": f"key-{mutation}-{variables}-{key}"}))
 
 
 VALIDATE = (
@@ -119,6 +120,8 @@ async def test_every_event_type_carries_its_documented_payload(
     as_handler(idle, KITCHEN, id=delivered["id"])
     await staff.data("mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }", delivered)
     await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
+    await staff.data("mutation($id: ID!) { recallOrder(orderId: $id) { id } }", delivered)
+    await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
     await resolve_the_jammed_reprint(staff)
     as_handler(idle, DISPATCH, id=delivered["id"])
     await staff.data("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", delivered)
@@ -128,6 +131,13 @@ async def test_every_event_type_carries_its_documented_payload(
     declined = (await staff.place())["order"]
     as_handler(idle, VALIDATE, id=declined["id"])
     as_handler(idle, FAIL, id=declined["id"])
+    # Staff charge it again (order_validated again), it is declined again, they take cash.
+    await staff.data("mutation($id: ID!) { retryPayment(orderId: $id) { id } }", declined)
+    as_handler(idle, FAIL, id=declined["id"], key="declined again")
+    await staff.data(
+        "mutation($id: ID!, $cents: Int!) { takeCash(orderId: $id, amountCents: $cents) { id } }",
+        {"id": declined["id"], "cents": declined["totalCents"]},
+    )
     cancelled = (await staff.place())["order"]
     await staff.data(
         'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "changed mind") { id } }',

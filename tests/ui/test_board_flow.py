@@ -3,15 +3,13 @@ New order dialog with keys and clicks, moved by the handlers, then by staff."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from ui.main_window import MainWindow
 from ui.models.orders import OrderRow
 from ui.models.stages import Action, Stage, Status
-from ui.views.board import BoardColumn
-from ui.views.order_card import MARGIN_X, MARGIN_Y
 
 WAIT_MS = 10_000
 
@@ -34,18 +32,10 @@ def stages_seen(window: MainWindow) -> dict[str, list[Stage]]:
 
 
 def click_button(qtbot: QtBot, window: MainWindow, order: OrderRow, action: Action) -> None:
-    found = window.board.view.card_center(order.id)
-    assert found is not None, f"order #{order.number} is not on the board"
-    column, _ = found
-    assert isinstance(column, BoardColumn)
-    row = next(r for r in range(column.proxy.rowCount()) if column.proxy.order_at(r).id == order.id)
-    item = column.visualRect(column.proxy.index(row, 0))
-    card = column.delegate.layout(order, item.width() - 2 * MARGIN_X, column.font())
-    button = dict(card.buttons)[action]
-    pos = item.topLeft() + QPoint(MARGIN_X, MARGIN_Y) + button.center()
-    QTest.mouseClick(
-        column.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos
-    )
+    grid = window.board.view.grid
+    pos = grid.button_center(order.id, action)
+    assert pos is not None, f"order #{order.number} has no {action.value} button on the page"
+    QTest.mouseClick(grid, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
 
 
 def test_an_order_placed_in_the_dialog_goes_through_the_board(
@@ -93,7 +83,7 @@ def test_an_order_placed_in_the_dialog_goes_through_the_board(
 
     # The keyboard: select the card in Ready, press C.
     assert window.board.view.select(order.id)
-    QTest.keyClick(window.board.view.columns[Stage.READY], Qt.Key.Key_C)
+    QTest.keyClick(window.board.view.grid, Qt.Key.Key_C)
     qtbot.waitUntil(lambda: model.orders[0].status is Status.COMPLETED, timeout=WAIT_MS)
     assert seen[order.id] == [Stage.NEW, Stage.KITCHEN, Stage.READY, Stage.DONE]
     assert window.board.view.proxies[Stage.DONE].rowCount() == 1

@@ -38,8 +38,7 @@ def test_delete_on_a_card_asks_why_then_cancels(
     model = window.board.model
     qtbot.waitUntil(lambda: model.get(order_id) is not None, timeout=WAIT_MS)
     assert window.board.view.select(order_id)
-    column = window.board.view.columns[model.get(order_id).stage]  # type: ignore[union-attr]
-    QTest.keyClick(column, Qt.Key.Key_Delete)
+    QTest.keyClick(window.board.view.grid, Qt.Key.Key_Delete)
     dialog = window.board.cancel_dialog
     assert dialog is not None and dialog.isVisible() and not dialog.confirm.isEnabled()
     reason = dialog.reason.lineEdit()
@@ -71,10 +70,8 @@ def test_double_click_opens_the_order_with_its_history(
     )
     found = window.board.view.card_center(order_id)
     assert found is not None
-    column, center = found
-    QTest.mouseDClick(
-        column.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, center
-    )
+    grid, center = found
+    QTest.mouseDClick(grid, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, center)
     detail = window.details[order_id]
     qtbot.waitUntil(lambda: detail.history.rowCount() >= 8, timeout=WAIT_MS)
     assert detail.view.isVisible()
@@ -150,7 +147,7 @@ def test_the_window_remembers_its_layout(
     close_window(qtbot, first)
     second = open_window(qtbot, backend.url, STAFF_TOKEN, settings)
     try:
-        # As left, unless the Done column now shown needs more room than that.
+        # As left, unless the window needs more room than that.
         assert second.height() == size[1]
         assert second.width() == max(size[0], second.minimumSizeHint().width())
         assert second.theme == "dark"

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox
 
 from ui.client import GraphQLClient, GraphQLError, Subscription
+from ui.models.bumps import Bump, BumpsModel
 from ui.models.orders import ORDER_FIELDS, OrderRow, OrdersModel
 from ui.models.stages import FINISHED, Action, Status
 from ui.tasks import spawn
 from ui.views.board import BoardView
 from ui.views.cancel_dialog import CancelDialog
+from ui.views.recall_dialog import RecallDialog
 
 log = logging.getLogger(__name__)
 
 PAGE = 500  # the API's largest page
-RECENT_FINISHED = 200  # finished orders the Done column keeps
+RECENT_FINISHED = 200  # finished orders the Done view keeps
 MAX_GRAPHQL_INT = 2**31 - 1
 RETRY_LOAD_SECONDS = 1.0
 
@@ -46,12 +50,16 @@ subscription OrderChanges($afterSeq: Int) {{
 }}
 """
 MUTATIONS: dict[Action, str] = {
+    Action.RETRY_PAYMENT: "mutation($id: ID!) { retryPayment(orderId: $id) { id } }",
+    Action.TAKE_CASH: "mutation($id: ID!, $cents: Int!) "
+    "{ takeCash(orderId: $id, amountCents: $cents) { id } }",
     Action.MARK_READY: "mutation($id: ID!) { markReady(orderId: $id) { id } }",
     Action.COMPLETE: "mutation($id: ID!) { completeOrder(orderId: $id) { id } }",
     Action.CANCEL: "mutation($id: ID!, $reason: String!) "
     "{ cancelOrder(orderId: $id, reason: $reason) { id } }",
 }
 REPRINT = "mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }"
+RECALL = "mutation($id: ID!) { recallOrder(orderId: $id) { id } }"
 ACTIVE = [status.value for status in Status if status not in FINISHED]
 
 
@@ -70,6 +78,10 @@ class BoardController(QObject):
         self.cursor: int | None = None  # the seq of the last change seen
         self.subscription: Subscription | None = None
         self.cancel_dialog: CancelDialog | None = None
+        self.cash_dialog: QMessageBox | None = None
+        self.recall_dialog: RecallDialog | None = None
+        self.bumps = BumpsModel(self)  # this terminal's last bumps, for Undo and Recall
+        self.view.toast.undoRequested.connect(lambda order_id: spawn(self.recall(order_id)))
         self.is_loaded = False
         self._select: str | None = None  # an order to select once the feed brings it
         self.view.actionRequested.connect(self.act)
@@ -147,7 +159,32 @@ class BoardController(QObject):
         if action is Action.CANCEL:
             self.ask_cancel(order_id)
             return
+        if action is Action.TAKE_CASH:
+            self.ask_take_cash(order_id)
+            return
         spawn(self._mutate(action, {"id": order_id}))
+
+    def ask_take_cash(self, order_id: str) -> None:
+        """Money changes hands: say how much, and take it only once staff confirm."""
+        order = self.model.get(order_id)
+        if order is None:
+            return
+        amount = f"{order.total_cents / 100:,.2f}"
+        dialog = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Take cash",
+            f"Take {amount} in cash for order #{order.number}?\n\n"
+            "The order is then paid and goes to the kitchen.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self.view,
+        )
+        dialog.button(QMessageBox.StandardButton.Yes).setText(f"Took {amount}")
+        dialog.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        variables = {"id": order_id, "cents": order.total_cents}
+        dialog.accepted.connect(lambda: spawn(self._mutate(Action.TAKE_CASH, variables)))
+        dialog.finished.connect(dialog.deleteLater)
+        self.cash_dialog = dialog
+        dialog.open()
 
     def ask_cancel(self, order_id: str) -> None:
         order = self.model.get(order_id)
@@ -173,9 +210,36 @@ class BoardController(QObject):
         self.errorOccurred.emit(f"The kitchen ticket of {number} is printing again")
 
     async def _mutate(self, action: Action, variables: dict[str, Any]) -> None:
+        order_id = str(variables["id"])
         try:
             await self.client.execute(MUTATIONS[action], variables)
         except GraphQLError as exc:
-            order = self.model.get(str(variables["id"]))
-            number = f"#{order.number}" if order is not None else "the order"
-            self.errorOccurred.emit(f"{action.value} {number}: {exc.message}")
+            self.errorOccurred.emit(f"{action.value} {self._number(order_id)}: {exc.message}")
+            return
+        order = self.model.get(order_id)
+        if action is Action.MARK_READY and order is not None:
+            self.bumps.add(Bump(order_id, order.number, order.customer_name, datetime.now()))
+            self.view.toast.show_for(order_id, f"#{order.number} is ready")
+
+    def ask_recall(self) -> RecallDialog:
+        """Ctrl+Z: the last tickets bumped ready here; Enter brings one back."""
+        dialog = RecallDialog(self.bumps, self.view)
+        dialog.recallRequested.connect(lambda order_id: spawn(self.recall(order_id)))
+        dialog.finished.connect(dialog.deleteLater)
+        self.recall_dialog = dialog
+        dialog.open()
+        return dialog
+
+    async def recall(self, order_id: str) -> None:
+        """Undo a bump: the ticket goes back to the kitchen (refused once it moved on)."""
+        try:
+            await self.client.execute(RECALL, {"id": order_id})
+        except GraphQLError as exc:
+            self.errorOccurred.emit(f"Recall {self._number(order_id)}: {exc.message}")
+            return
+        self.bumps.remove(order_id)
+        self.errorOccurred.emit(f"{self._number(order_id)} is back in the kitchen")
+
+    def _number(self, order_id: str) -> str:
+        order = self.model.get(order_id)
+        return f"#{order.number}" if order is not None else "the order"

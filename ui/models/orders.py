@@ -1,4 +1,5 @@
-"""The orders on the board: plain rows, one list model over them, one proxy per column."""
+"""The orders on the board: plain rows, one list model over them, proxies for the grid
+(the open tickets) and for each stage (its count; the Done tickets)."""
 
 from __future__ import annotations
 
@@ -225,3 +226,38 @@ class StageProxy(QSortFilterProxyModel):
 
     def order_at(self, row: int) -> OrderRow:
         return self._orders.order_at(self.mapToSource(self.index(row, 0)).row())
+
+    def row_of(self, order_id: str) -> int | None:
+        """Where an order is in this proxy (None: not here)."""
+        return _row_of(self, self._orders, order_id)
+
+
+class OpenProxy(QSortFilterProxyModel):
+    """The grid's tickets, oldest first as a kitchen reads them: every stage but Done and
+    the failed payments (those have a lane of their own)."""
+
+    def __init__(self, source: OrdersModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._orders = source
+        self.setSourceModel(source)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        return self._orders.order_at(source_row).stage not in LANES
+
+    def order_at(self, row: int) -> OrderRow:
+        return self._orders.order_at(self.mapToSource(self.index(row, 0)).row())
+
+    def row_of(self, order_id: str) -> int | None:
+        """Where an order is in this proxy (None: not here)."""
+        return _row_of(self, self._orders, order_id)
+
+
+LANES = frozenset({Stage.DONE, Stage.PAYMENT})  # stages shown elsewhere than the grid
+
+
+def _row_of(proxy: QSortFilterProxyModel, source: OrdersModel, order_id: str) -> int | None:
+    position = source.position(order_id)
+    if position is None:
+        return None
+    row = proxy.mapFromSource(source.index(position, 0)).row()
+    return None if row < 0 else row

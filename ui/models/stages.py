@@ -17,7 +17,7 @@ class Status(StrEnum):
     VALIDATED = "VALIDATED"  # checked; waiting for the payment
     REJECTED = "REJECTED"  # validation failed (final)
     PAID = "PAID"  # paid; on its way to the kitchen
-    PAYMENT_FAILED = "PAYMENT_FAILED"  # the charge was declined: staff call or cancel
+    PAYMENT_FAILED = "PAYMENT_FAILED"  # the charge was declined: charge again, take cash, cancel
     IN_KITCHEN = "IN_KITCHEN"  # the kitchen has the ticket
     READY = "READY"  # ready for pick-up, serving or a driver
     OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"  # a driver has it
@@ -26,9 +26,10 @@ class Status(StrEnum):
 
 
 class Stage(Enum):
-    """A column of the board; the value is its title."""
+    """Where an order shows on the board; the value is its title."""
 
-    NEW = "New"  # placed, validated, or stuck on a failed payment
+    PAYMENT = "Payment failed"  # work for a person: a lane of its own over the grid
+    NEW = "New"  # placed or validated: the pipeline is on it
     KITCHEN = "In kitchen"  # paid, or with the kitchen
     READY = "Ready"
     OUT = "Out for delivery"
@@ -38,6 +39,8 @@ class Stage(Enum):
 class Action(Enum):
     """A staff action on an order; the value is its button label."""
 
+    RETRY_PAYMENT = "Charge again"
+    TAKE_CASH = "Take cash"
     MARK_READY = "Ready"
     COMPLETE = "Complete"
     CANCEL = "Cancel"
@@ -46,7 +49,7 @@ class Action(Enum):
 STAGE_OF: dict[Status, Stage] = {
     Status.PLACED: Stage.NEW,
     Status.VALIDATED: Stage.NEW,
-    Status.PAYMENT_FAILED: Stage.NEW,
+    Status.PAYMENT_FAILED: Stage.PAYMENT,
     Status.PAID: Stage.KITCHEN,
     Status.IN_KITCHEN: Stage.KITCHEN,
     Status.READY: Stage.READY,
@@ -61,7 +64,7 @@ STAGE_OF: dict[Status, Stage] = {
 ACTIONS_OF: dict[Status, tuple[Action, ...]] = {
     Status.PLACED: (Action.CANCEL,),
     Status.VALIDATED: (Action.CANCEL,),
-    Status.PAYMENT_FAILED: (Action.CANCEL,),
+    Status.PAYMENT_FAILED: (Action.RETRY_PAYMENT, Action.TAKE_CASH, Action.CANCEL),
     Status.PAID: (Action.MARK_READY, Action.CANCEL),
     Status.IN_KITCHEN: (Action.MARK_READY, Action.CANCEL),
     Status.READY: (Action.COMPLETE, Action.CANCEL),

@@ -1,4 +1,5 @@
-"""The orders board: one column a stage, each a list of order cards.
+"""The orders board: the open tickets tiled over the window (a grid, a page at a time),
+a line above them with each stage's count and the page marker; Done on Ctrl+D.
 
 A view: it shows what the orders model says and emits what staff want
 (``actionRequested(order_id, Action)``, ``detailRequested(order_id)``); the board
@@ -8,34 +9,23 @@ controller turns those into mutations.
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from PySide6.QtCore import Property, QEvent, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPixmapCache, QResizeEvent
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPixmapCache, QResizeEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ui.models.orders import OrderRow, OrdersModel, StageProxy
-from ui.models.stages import ACTIONS_OF, Action, Stage
-from ui.views.order_card import (
-    COLOR_FIELDS,
-    DEFAULT_COLORS,
-    FLASH_SECONDS,
-    CardColors,
-    CardDelegate,
-)
+from ui.models.orders import OpenProxy, OrdersModel, StageProxy
+from ui.models.stages import Stage
+from ui.views.order_card import FLASH_SECONDS, CardDelegate
+from ui.views.ticket_grid import TICKET_WIDTH, TicketGrid
+from ui.views.toast import UndoToast
 
 AGE_TICK_MS = 1000
 FLASH_TICK_MS = 250
 CARD_CACHE_KB = 64 * 1024
+# The zoom steps of Ctrl+= / Ctrl+-: a factor on the tickets' font and width.
+ZOOMS = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)
+DEFAULT_ZOOM = 1.0
 EMPTY_HINT = (
     "<p style='font-size:15pt'><b>No open orders</b></p>"
     "<p>Press <b>F2</b> to take a phone or counter order.<br>"
@@ -47,148 +37,12 @@ EMPTY_HINT = (
 )
 HINT_WIDTH = 640  # the empty board's hint, at most; it wraps within the board
 HINT_MARGIN = 16
-KEY_ACTIONS: dict[int, Action] = {
-    Qt.Key.Key_R: Action.MARK_READY,
-    Qt.Key.Key_C: Action.COMPLETE,
-    Qt.Key.Key_Delete: Action.CANCEL,
-    Qt.Key.Key_Backspace: Action.CANCEL,
-}
-
-
-def _color_property(field: str) -> Any:
-    """A Qt property the theme's style sheet sets, e.g. ``qproperty-cardColor: #fff``."""
-
-    def get(self: BoardColumn) -> QColor:
-        return QColor(getattr(self.card_colors, field))
-
-    def set_(self: BoardColumn, value: QColor) -> None:
-        self.card_colors = _replace_color(self.card_colors, field, QColor(value))
-        self.viewport().update()
-
-    return Property(QColor, get, set_)
-
-
-def _replace_color(colors: CardColors, field: str, value: QColor) -> CardColors:
-    values = {name: getattr(colors, name) for name in COLOR_FIELDS}
-    values[field] = value
-    return CardColors(**values)
-
-
-class BoardColumn(QTableView):
-    """The cards of one stage; clicks on card buttons and keys become intents.
-
-    A one-column table rather than a list view: each row's height is set once, when
-    its order arrives, and Qt keeps the heights in C++ from then on. A QListView with
-    cards of varying height lays every item out again (a Python sizeHint each) on any
-    row change, which is a quarter of a second with 10,000 orders on the board.
-    """
-
-    actionRequested = Signal(str, object)  # order id, Action
-    detailRequested = Signal(str)
-
-    cardColor = _color_property("card")
-    cardBorderColor = _color_property("border")
-    cardTextColor = _color_property("text")
-    mutedColor = _color_property("muted")
-    accentColor = _color_property("accent")
-    amberColor = _color_property("amber")
-    redColor = _color_property("red")
-    flashColor = _color_property("flash")
-    buttonColor = _color_property("button")
-    buttonTextColor = _color_property("button_text")
-
-    def __init__(self, proxy: StageProxy, delegate: CardDelegate, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.card_colors = DEFAULT_COLORS
-        self.proxy = proxy
-        self.setObjectName(f"column-{proxy.stage.name.lower()}")
-        self.setModel(proxy)
-        self.setItemDelegate(delegate)
-        self.delegate = delegate
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setCornerButtonEnabled(False)
-        self.horizontalHeader().setVisible(False)
-        self.horizontalHeader().setStretchLastSection(True)
-        rows = self.verticalHeader()
-        rows.setVisible(False)
-        rows.setMinimumSectionSize(1)
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.verticalScrollBar().setSingleStep(24)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setTabKeyNavigation(False)
-        proxy.rowsInserted.connect(lambda _parent, first, last: self._size_rows(first, last))
-        proxy.dataChanged.connect(
-            lambda top, bottom, _roles: self._size_rows(top.row(), bottom.row())
-        )
-        proxy.layoutChanged.connect(self._size_all)
-        proxy.modelReset.connect(self._size_all)
-        self._size_all()
-
-    def _size_rows(self, first: int, last: int) -> None:
-        font = self.font()
-        for row in range(first, last + 1):
-            self.setRowHeight(row, self.delegate.row_height(self.proxy.order_at(row), font))
-
-    def _size_all(self) -> None:
-        if self.proxy.rowCount():
-            self._size_rows(0, self.proxy.rowCount() - 1)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
-            self._size_all()
-
-    def order_at(self, index: QModelIndex) -> OrderRow | None:
-        if not index.isValid():
-            return None
-        return self.proxy.order_at(index.row())
-
-    def current_order(self) -> OrderRow | None:
-        return self.order_at(self.currentIndex())
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        pos = event.position().toPoint()
-        index = self.indexAt(pos)
-        order = self.order_at(index)
-        if order is not None and event.button() == Qt.MouseButton.LeftButton:
-            action = self.delegate.button_at(order, self.visualRect(index), pos, self.font())
-            if action is not None:
-                self.setCurrentIndex(index)
-                self.actionRequested.emit(order.id, action)
-                event.accept()
-                return
-        super().mouseReleaseEvent(event)
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        order = self.order_at(self.indexAt(event.position().toPoint()))
-        if order is not None:
-            self.detailRequested.emit(order.id)
-            event.accept()
-            return
-        super().mouseDoubleClickEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        order = self.current_order()
-        if order is not None and event.modifiers() == Qt.KeyboardModifier.NoModifier:
-            action = KEY_ACTIONS.get(event.key())
-            if action is not None and action in ACTIONS_OF[order.status]:
-                self.actionRequested.emit(order.id, action)
-                event.accept()
-                return
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.detailRequested.emit(order.id)
-                event.accept()
-                return
-        super().keyPressEvent(event)
+OPEN_STAGES = tuple(stage for stage in Stage if stage not in (Stage.DONE, Stage.PAYMENT))
+LANE_TITLE = "Payment failed  ·  {count}"
 
 
 class BoardView(QWidget):
-    """The columns side by side; Done is hidden until asked for."""
+    """The stage counts and page marker over the grid of tickets."""
 
     actionRequested = Signal(str, object)  # order id, Action
     detailRequested = Signal(str)
@@ -198,23 +52,46 @@ class BoardView(QWidget):
         self.setObjectName("board")
         self.model = model
         self.delegate = CardDelegate(self)
-        self.proxies: dict[Stage, StageProxy] = {}
-        self.columns: dict[Stage, BoardColumn] = {}
-        self.frames: dict[Stage, QFrame] = {}
-        self.headers: dict[Stage, QLabel] = {}
+        self.open = OpenProxy(model, self)
+        self.proxies = {stage: StageProxy(model, stage, self) for stage in Stage}
+        self.zoom = DEFAULT_ZOOM
+        self.grid = TicketGrid(self.open, self.delegate)
+        self.grid.actionRequested.connect(self.actionRequested)
+        self.grid.detailRequested.connect(self.detailRequested)
+        self.grid.paged.connect(self._show_marker)
+        self.lane, self.lane_title, self.lane_box = self._lane()
+        self.counts = QLabel()
+        self.counts.setObjectName("columnHeader")
+        # "+N more": the tickets past this page, and the key that shows them.
+        self.marker = QLabel()
+        self.marker.setObjectName("moreMarker")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.counts, 1)
+        bar.addWidget(self.marker)
+        main = QVBoxLayout()
+        main.setContentsMargins(0, 0, 0, 0)
+        main.setSpacing(4)
+        main.addLayout(bar)
+        main.addWidget(self.grid, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.lane_box)
+        layout.addLayout(main, 1)
         # What to do first, over the empty board of a new restaurant (or a quiet hour).
         self.hint = QLabel(EMPTY_HINT, self)
         self.hint.setObjectName("emptyHint")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hint.setWordWrap(True)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(8)
-        for stage in Stage:
-            layout.addWidget(self._column(stage), 1)
-        self.frames[Stage.DONE].setVisible(False)
-        self._show_hint()
+        self.toast = UndoToast(self)
+        for proxy in self.proxies.values():
+            for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
+                signal.connect(self._count)
+        self._count()
+        self.set_zoom(DEFAULT_ZOOM)
+        self._show_lane()
         # Room for every card on a large screen (~300 KB each) in the picture cache.
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), CARD_CACHE_KB))
         self._ages = QTimer(self)
@@ -225,38 +102,63 @@ class BoardView(QWidget):
         self._flash.setInterval(FLASH_TICK_MS)
         self._flash.timeout.connect(self._flash_tick)
 
-    def _column(self, stage: Stage) -> QFrame:
-        proxy = StageProxy(self.model, stage, self)
-        column = BoardColumn(proxy, self.delegate)
-        column.actionRequested.connect(self.actionRequested)
-        column.detailRequested.connect(self.detailRequested)
-        header = QLabel()
-        header.setObjectName("columnHeader")
-        frame = QFrame()
-        frame.setObjectName("boardColumn")
-        box = QVBoxLayout(frame)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(4)
-        box.addWidget(header)
-        box.addWidget(column, 1)
-        self.proxies[stage], self.columns[stage] = proxy, column
-        self.frames[stage], self.headers[stage] = frame, header
-        for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
-            signal.connect(lambda *_, stage=stage: self._count(stage))
-        self._count(stage)
-        return frame
+    def _lane(self) -> tuple[TicketGrid, QLabel, QWidget]:
+        """The failed payments: work for a person, in a lane of their own left of the grid."""
+        lane = TicketGrid(self.proxies[Stage.PAYMENT], self.delegate)
+        lane.setObjectName("paymentLane")
+        lane.numbered = False  # the numbers are the main grid's
+        lane.actionRequested.connect(self.actionRequested)
+        lane.detailRequested.connect(self.detailRequested)
+        lane.paged.connect(self._show_lane)
+        title = QLabel()
+        title.setObjectName("laneHeader")
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(title)
+        column.addWidget(lane, 1)
+        return lane, title, box
 
-    def _count(self, stage: Stage) -> None:
-        self.headers[stage].setText(f"{stage.value}  ·  {self.proxies[stage].rowCount()}")
+    def _count(self, *_: object) -> None:
+        if self.done_visible:
+            text = f"Done  ·  {self.proxies[Stage.DONE].rowCount()}    (Ctrl+D: the open tickets)"
+        else:
+            text = "    ".join(
+                f"{stage.value}  {self.proxies[stage].rowCount()}" for stage in OPEN_STAGES
+            )
+        self.counts.setText(text)
         self._show_hint()
+
+    def _show_lane(self) -> None:
+        """The lane is one ticket wide, shown while a payment has failed."""
+        lane = self.lane
+        count = lane.proxy.rowCount()
+        shown = count > 0 and not self.done_visible
+        self.lane_box.setVisible(shown)
+        if not shown:
+            return
+        if self.lane_box.width() != lane.ticket_width:
+            self.lane_box.setFixedWidth(lane.ticket_width)
+            lane.lay_out_soon()  # a lane shown again may get no resize event of its own
+        more = f"   +{lane.more} (PgDn)" if lane.more else ""
+        self.lane_title.setText(LANE_TITLE.format(count=count) + more)
+
+    def _show_marker(self) -> None:
+        grid = self.grid
+        parts = []
+        if grid.before:
+            parts.append(f"PgUp: {grid.before} before")
+        if grid.more:
+            parts.append(f"+{grid.more} more  ·  PgDn")
+        self.marker.setText("    ".join(parts))
+        self.marker.setVisible(bool(parts))
 
     def _show_hint(self) -> None:
         hint = self.hint
-        open_orders = sum(
-            proxy.rowCount() for stage, proxy in self.proxies.items() if stage is not Stage.DONE
-        )
-        hint.setVisible(open_orders == 0)
-        if open_orders == 0:
+        empty = not self.done_visible and self.open.rowCount() == 0
+        hint.setVisible(empty)
+        if empty:
             hint.setFixedWidth(max(1, min(self.width() - 2 * HINT_MARGIN, HINT_WIDTH)))
             hint.setFixedHeight(hint.heightForWidth(hint.width()))
             hint.move((self.width() - hint.width()) // 2, (self.height() - hint.height()) // 3)
@@ -265,60 +167,71 @@ class BoardView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._show_hint()
+        self._show_lane()
+        self.toast.place()
 
     # -- attributes down --------------------------------------------------------------------
 
     @property
     def done_visible(self) -> bool:
-        return not self.frames[Stage.DONE].isHidden()
+        return self.grid.proxy is self.proxies[Stage.DONE]
 
     def set_done_visible(self, visible: bool) -> None:
-        self.frames[Stage.DONE].setVisible(visible)
+        """Ctrl+D: the Done tickets (newest first) in place of the open ones, or back."""
+        self.grid.set_proxy(self.proxies[Stage.DONE] if visible else self.open)
+        self._count()
+        self._show_lane()
+
+    def set_zoom(self, zoom: float) -> None:
+        """The tickets' size: a factor on their font and width (Ctrl+= / Ctrl+-)."""
+        self.zoom = min(ZOOMS[-1], max(ZOOMS[0], zoom))
+        font = QFont(QApplication.font())
+        font.setPointSizeF(font.pointSizeF() * self.zoom)
+        for grid in (self.grid, self.lane):
+            grid.setFont(font)
+            grid.set_ticket_width(round(TICKET_WIDTH * self.zoom))
+        self._show_lane()
+
+    def zoom_by(self, steps: int) -> None:
+        nearest = min(range(len(ZOOMS)), key=lambda i: abs(ZOOMS[i] - self.zoom))
+        self.set_zoom(ZOOMS[max(0, min(len(ZOOMS) - 1, nearest + steps))])
 
     def set_thresholds(self, amber_seconds: float, red_seconds: float) -> None:
         self.delegate.amber_after, self.delegate.red_after = amber_seconds, red_seconds
         self._repaint()
 
     def flash(self, order_id: str) -> None:
-        """Make a new order's card blink for a few seconds."""
+        """Make a new order's ticket blink for a few seconds."""
         self.delegate.flash_until[order_id] = time.monotonic() + FLASH_SECONDS
         self._flash.start()
         self._repaint()
 
     def select(self, order_id: str) -> bool:
-        """Put the keyboard focus on an order's card; whether it is on the board."""
+        """Put the keyboard focus on an order's ticket; whether it is on the board."""
         order = self.model.get(order_id)
         if order is None:
             return False
-        if order.stage is Stage.DONE:
-            self.set_done_visible(True)
-        column = self.columns[order.stage]
-        for row in range(column.proxy.rowCount()):
-            if column.proxy.order_at(row).id == order_id:
-                index = column.proxy.index(row, 0)
-                column.setCurrentIndex(index)
-                column.scrollTo(index)
-                column.setFocus()
-                return True
-        return False
+        self.set_done_visible(order.stage is Stage.DONE)
+        grid = self.lane if order.stage is Stage.PAYMENT else self.grid
+        if not grid.select(order_id):
+            return False
+        grid.setFocus()
+        return True
 
-    def card_center(self, order_id: str) -> tuple[BoardColumn, QPoint] | None:
-        """Where an order's card is drawn (for tests and tooltips)."""
-        order = self.model.get(order_id)
-        if order is None:
-            return None
-        column = self.columns[order.stage]
-        for row in range(column.proxy.rowCount()):
-            if column.proxy.order_at(row).id == order_id:
-                return column, column.visualRect(column.proxy.index(row, 0)).center()
+    def grid_of(self, order_id: str) -> TicketGrid | None:
+        """The grid (the lane or the main one) an order's ticket is drawn in, if any."""
+        for grid in (self.lane, self.grid):
+            if grid.isVisible() and grid.ticket_rect(order_id) is not None:
+                return grid
         return None
 
-    # -- timers ---------------------------------------------------------------------------------
+    def card_center(self, order_id: str) -> tuple[TicketGrid, QPoint] | None:
+        """Where an order's ticket is drawn on this page (for tests and tooltips)."""
+        grid = self.grid_of(order_id)
+        rect = None if grid is None else grid.ticket_rect(order_id)
+        return None if grid is None or rect is None else (grid, rect.center())
 
-    def _repaint(self) -> None:
-        for column in self.columns.values():
-            if column.isVisible():
-                column.viewport().update()
+    # -- timers ---------------------------------------------------------------------------------
 
     def _flash_tick(self) -> None:
         now = time.monotonic()
@@ -328,3 +241,8 @@ class BoardView(QWidget):
         if not self.delegate.flash_until:
             self._flash.stop()
         self._repaint()
+
+    def _repaint(self) -> None:
+        self.grid.update()
+        if self.lane.isVisible():
+            self.lane.update()

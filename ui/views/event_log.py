@@ -35,6 +35,7 @@ EVENT_TYPES = (
     "payment_failed",
     "order_in_kitchen",
     "order_ready",
+    "order_recalled",
     "order_out_for_delivery",
     "order_completed",
     "order_cancelled",

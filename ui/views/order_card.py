@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.orders import ORDER_ROLE, OrderRow
-from ui.models.stages import ACTIONS_OF, FINISHED, LABEL_OF, Action, Status
+from ui.models.stages import ACTIONS_OF, FINISHED, LABEL_OF, Action, Stage, Status
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -45,9 +45,41 @@ BUTTON_GAP = 8
 # The ages past which a card's timer turns amber, then red; staff can change them.
 AMBER_AFTER_SECONDS = 10 * 60.0
 RED_AFTER_SECONDS = 20 * 60.0
+HEADER_PAD = 4  # above and below the stage's name in a ticket's header band
+# The header band's colour says the order's type (the stage is the pill on it), so that
+# a takeaway reads apart from a delivery across the kitchen.
+FULFILLMENT_COLORS: dict[str, str] = {
+    "DINE_IN": "#0f766e",
+    "TAKEAWAY": "#92400e",
+    "DELIVERY": "#1e3a8a",
+}
+NUMBER_TEXT = "[9]"  # the widest bump-bar number the grid draws at the band's right end
+# The stage pill's word: short, so that the type, the channel and the stage fit the band.
+PILL_OF: dict[Stage, str] = {
+    Stage.PAYMENT: "DECLINED",
+    Stage.NEW: "NEW",
+    Stage.KITCHEN: "KITCHEN",
+    Stage.READY: "READY",
+    Stage.OUT: "OUT",
+    Stage.DONE: "DONE",
+}
+BADGE_PAD = 6
+# A stage says the status of these already; the others get a line saying it.
+SAID_BY_STAGE = frozenset({Status.IN_KITCHEN, Status.READY, Status.OUT_FOR_DELIVERY})
+WIDE_BUTTONS = 3  # this many buttons take a row of their own
 FLASH_SECONDS = 4.0
 FLASH_PERIOD_SECONDS = 0.5
 MAX_STATIC_TEXTS = 5000
+# The band across a ticket's top names its stage: the same colour in both themes, so that
+# a stage reads the same on every screen of the kitchen (white text on each).
+STAGE_COLORS: dict[Stage, str] = {
+    Stage.PAYMENT: "#b91c1c",
+    Stage.NEW: "#2563eb",
+    Stage.KITCHEN: "#c2410c",
+    Stage.READY: "#15803d",
+    Stage.OUT: "#7c3aed",
+    Stage.DONE: "#6b7280",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +138,7 @@ class Fonts:
     small: QFont
     italic: QFont
     bold: QFont
+    small_bold: QFont
     number_h: int
     base_h: int
     small_h: int
@@ -121,12 +154,15 @@ class Fonts:
         italic.setItalic(True)
         bold = QFont(base)
         bold.setBold(True)
+        small_bold = QFont(small)
+        small_bold.setBold(True)
         return cls(
             QFont(base),
             number,
             small,
             italic,
             bold,
+            small_bold,
             QFontMetrics(number).height(),
             QFontMetrics(base).height(),
             QFontMetrics(small).height(),
@@ -178,6 +214,7 @@ class CardLayout:
     """Everything of a card in its own coordinates (0, 0 is the card's top left)."""
 
     size: QSize
+    header: QRect  # the band with the stage's name
     number: QRect
     age: QRect
     lines: tuple[Line, ...]
@@ -201,10 +238,12 @@ REASON_OF = {
 
 
 def card_lines(order: OrderRow) -> list[TextLine]:
-    """The card's text below the ticket number, line by line."""
+    """The card's text below the ticket number, line by line (the header band carries
+    the type, the channel and the stage)."""
     alert = order.status in (Status.PAYMENT_FAILED, Status.REJECTED)
-    meta = f"{_title(order.channel)} · {_title(order.fulfillment)} · {LABEL_OF[order.status]}"
-    lines = [TextLine(meta, Style.ALERT if alert else Style.META)]
+    lines = []
+    if order.status not in SAID_BY_STAGE:
+        lines.append(TextLine(LABEL_OF[order.status], Style.ALERT if alert else Style.META))
     who = " · ".join(part for part in (order.customer_name, order.phone) if part)
     if who:
         lines.append(TextLine(who, Style.WHO))
@@ -229,17 +268,30 @@ def card_lines(order: OrderRow) -> list[TextLine]:
     return lines
 
 
+def own_button_row(order: OrderRow) -> bool:
+    """Whether the buttons take a row of their own under the total: three do not fit
+    beside it on a ticket ("Charge again", "Take cash", "Cancel")."""
+    return len(ACTIONS_OF[order.status]) >= WIDE_BUTTONS
+
+
 def card_height(order: OrderRow, fonts: Fonts) -> int:
     """The card's height (without the margins around it): cheap, for 10,000 rows."""
-    y = PAD + fonts.number_h + GAP
+    y = header_height(fonts) + PAD + fonts.number_h + GAP
     for line in card_lines(order):
         y += line.gap_before + fonts.of_style(line.style)[1] + GAP
+    if own_button_row(order):
+        y += fonts.button_h + GAP
     return y + GAP + fonts.button_h + PAD
+
+
+def header_height(fonts: Fonts) -> int:
+    return fonts.small_h + 2 * HEADER_PAD
 
 
 def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
     inner = max(60, width - 2 * PAD)
-    y = PAD
+    header = QRect(0, 0, width, header_height(fonts))
+    y = header.height() + PAD
     number = QRect(PAD, y, inner // 2, fonts.number_h)
     age = QRect(PAD + inner // 2, y, inner - inner // 2, fonts.number_h)
     y += fonts.number_h + GAP
@@ -253,15 +305,62 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
         y += height + GAP
     y += GAP
     buttons: list[tuple[Action, QRect]] = []
+    actions = ACTIONS_OF[order.status]
+    if own_button_row(order):
+        # The total on its line, the buttons sharing the row under it: each as wide as
+        # its label, and the room to spare shared out.
+        total = QRect(PAD, y, inner, fonts.button_h)
+        y += fonts.button_h + GAP
+        metrics = QFontMetrics(fonts.base)
+        labels = [metrics.horizontalAdvance(action.value) for action in actions]
+        spare = (inner - BUTTON_GAP * (len(actions) - 1) - sum(labels)) // len(actions)
+        x = PAD
+        for action, label in zip(actions, labels, strict=True):
+            buttons.append((action, QRect(x, y, label + spare, fonts.button_h)))
+            x += label + spare + BUTTON_GAP
+        y += fonts.button_h + PAD
+        return CardLayout(QSize(width, y), header, number, age, tuple(lines), total, tuple(buttons))
     right = PAD + inner
     base_metrics = QFontMetrics(fonts.base)
-    for action in reversed(ACTIONS_OF[order.status]):
+    for action in reversed(actions):
         label_w = base_metrics.horizontalAdvance(action.value) + 2 * BUTTON_PAD_X
         buttons.insert(0, (action, QRect(right - label_w, y, label_w, fonts.button_h)))
         right -= label_w + BUTTON_GAP
     total = QRect(PAD, y, max(40, right - PAD), fonts.button_h)
     y += fonts.button_h + PAD
-    return CardLayout(QSize(width, y), number, age, tuple(lines), total, tuple(buttons))
+    return CardLayout(QSize(width, y), header, number, age, tuple(lines), total, tuple(buttons))
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLayout:
+    """The header band's parts, in the card's coordinates."""
+
+    color: str  # the fulfillment's
+    kind: QRect
+    kind_text: str  # DINE IN, TAKEAWAY, DELIVERY
+    badge: QRect
+    badge_text: str  # the channel
+    pill: QRect
+    pill_text: str  # the stage
+
+
+def header_layout(order: OrderRow, card: CardLayout, fonts: Fonts) -> HeaderLayout:
+    band = card.header
+    metrics = QFontMetrics(fonts.small_bold)
+    kind_text = _title(order.fulfillment).upper()
+    kind = QRect(PAD, band.top(), metrics.horizontalAdvance(kind_text), band.height())
+    inset = band.adjusted(0, 3, 0, -3)
+    channel = order.channel.upper()
+    badge_w = metrics.horizontalAdvance(channel) + 2 * BADGE_PAD
+    badge = QRect(kind.right() + 1 + 2 * BADGE_PAD, inset.top(), badge_w, inset.height())
+    stage = PILL_OF[order.stage]
+    pill_w = metrics.horizontalAdvance(stage) + 2 * BADGE_PAD
+    right = band.right() - PAD - metrics.horizontalAdvance(NUMBER_TEXT) - BADGE_PAD
+    pill = QRect(
+        max(badge.right() + BADGE_PAD, right - pill_w), inset.top(), pill_w, inset.height()
+    )
+    color = FULFILLMENT_COLORS.get(order.fulfillment, "#374151")
+    return HeaderLayout(color, kind, kind_text, badge, channel, pill, stage)
 
 
 def age_text(seconds: float) -> str:
@@ -404,6 +503,7 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(colors.accent if selected else colors.border, 3 if selected else 1))
         painter.drawRoundedRect(frame, 8, 8)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        self._paint_header(painter, order, card, fonts, frame)
         painter.setPen(colors.text)
         painter.setFont(fonts.number)
         painter.drawText(card.number, left, f"#{order.number}")
@@ -421,6 +521,31 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(button, 6, 6)
             painter.setPen(colors.button_text)
             painter.drawText(button, Qt.AlignmentFlag.AlignCenter, action.value)
+
+    @staticmethod
+    def _paint_header(
+        painter: QPainter, order: OrderRow, card: CardLayout, fonts: Fonts, frame: QRect
+    ) -> None:
+        """The band: the frame's rounded top in the fulfillment's colour, its name, the
+        channel as a badge, and the stage as a pill in the stage's colour."""
+        header = header_layout(order, card, fonts)
+        painter.save()
+        painter.setClipRect(card.header)
+        painter.setBrush(QColor(header.color))
+        painter.drawRoundedRect(frame, 8, 8)
+        painter.restore()
+        white = QColor("#ffffff")
+        centre = Qt.AlignmentFlag.AlignCenter
+        painter.setFont(fonts.small_bold)
+        painter.setPen(white)
+        painter.drawText(header.kind, centre, header.kind_text)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(white, 1))
+        painter.drawRoundedRect(header.badge, 4, 4)
+        painter.drawText(header.badge, centre, header.badge_text)
+        painter.setBrush(QColor(STAGE_COLORS[order.stage]))
+        painter.drawRoundedRect(header.pill, 4, 4)
+        painter.drawText(header.pill, centre, header.pill_text)
 
     def _static(self, text: str, kind: str, font: QFont) -> QStaticText:
         """The age as a QStaticText: laid out once, drawn each second far cheaper."""

@@ -28,6 +28,7 @@ STATUS_AFTER = {
     "payment_failed": Status.PAYMENT_FAILED,
     "order_in_kitchen": Status.IN_KITCHEN,
     "order_ready": Status.READY,
+    "order_recalled": Status.IN_KITCHEN,
     "order_out_for_delivery": Status.OUT_FOR_DELIVERY,
     "order_completed": Status.COMPLETED,
     "order_cancelled": Status.CANCELLED,

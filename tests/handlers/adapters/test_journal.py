@@ -18,7 +18,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def record(order_id: str) -> bytes:
     """A charge's line, as the gateway writes it."""
-    charge = {"amountCents": 700, "id": f"ch_{order_id}", "orderId": order_id, "status": "APPROVED"}
+    charge = {
+        "amountCents": 700,
+        "id": f"ch_{order_id}",
+        "idempotencyKey": f"{order_id}:charge_payment",
+        "orderId": order_id,
+        "status": "APPROVED",
+    }
     return json.dumps(charge, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
 

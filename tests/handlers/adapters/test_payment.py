@@ -119,3 +119,17 @@ async def test_latency_is_added_to_each_new_charge(path: Path) -> None:
 def test_a_failure_rate_outside_0_to_1_is_refused(path: Path, rate: float) -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         SandboxGateway(path, failure_rate=rate)
+
+
+async def test_a_declined_card_is_tried_again_under_a_new_key_only(path: Path) -> None:
+    gateway = SandboxGateway(path)
+    gateway.decline_orders.add("order-1")
+    declined = await gateway.charge("order-1", 900, "key-1")
+    gateway.decline_orders.discard("order-1")  # the customer's bank lets it through now
+    assert await gateway.charge("order-1", 900, "key-1") == declined  # a retry: same answer
+    again = await gateway.charge("order-1", 900, "key-2")  # staff: charge again
+    assert (declined.status, again.status) == (ChargeStatus.DECLINED, ChargeStatus.APPROVED)
+    # Once approved, no key takes the money again, after a restart too.
+    assert await gateway.charge("order-1", 900, "key-3") == again
+    assert await SandboxGateway(path).charge("order-1", 900, "key-4") == again
+    assert gateway.charges() == [declined, again]

@@ -1,5 +1,5 @@
-"""The board's model: rows in ticket order, changed row by row, never a step back; one
-proxy per column."""
+"""The board's model: rows in ticket order, changed row by row, never a step back; the
+open tickets' proxy for the grid, one proxy per stage."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from tests.ui.models.signals import Signals
-from ui.models.orders import ORDER_ROLE, OrderLine, OrderRow, OrdersModel, StageProxy
+from ui.models.orders import (
+    ORDER_ROLE,
+    OpenProxy,
+    OrderLine,
+    OrderRow,
+    OrdersModel,
+    StageProxy,
+)
 from ui.models.stages import Stage, Status
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -98,9 +105,10 @@ def test_old_finished_orders_are_pruned_row_by_row(model: OrdersModel) -> None:
     assert model.position("order-4") is None
 
 
-def test_each_column_shows_its_stage(checked: Check, model: OrdersModel) -> None:
+def test_each_stage_proxy_shows_its_stage(checked: Check, model: OrdersModel) -> None:
     columns = {stage: checked(StageProxy(model, stage)) for stage in Stage}
     assert {stage: numbers(p) for stage, p in columns.items()} == {
+        Stage.PAYMENT: [],
         Stage.NEW: [1],
         Stage.KITCHEN: [2],
         Stage.READY: [3],
@@ -113,6 +121,20 @@ def test_each_column_shows_its_stage(checked: Check, model: OrdersModel) -> None
     assert numbers(columns[Stage.READY]) == [2, 3]
     assert kitchen.ranges == [("rowsRemoved", 0, 0)]
     assert ready.ranges == [("rowsInserted", 0, 0)]
+
+
+def test_the_grid_shows_the_open_tickets_oldest_first_row_by_row(
+    checked: Check, model: OrdersModel
+) -> None:
+    grid = checked(OpenProxy(model))
+    assert numbers(grid) == [1, 2, 3]
+    signals = Signals(grid)
+    model.upsert(order(2, Status.COMPLETED, seq=5, minutes=1))
+    model.upsert(order(4, Status.PLACED, seq=6, minutes=1))
+    assert numbers(grid) == [1, 3, 4]
+    assert signals.ranges == [("rowsRemoved", 1, 1), ("rowsInserted", 2, 2)]
+    assert (grid.row_of("order-3"), grid.row_of("order-2"), grid.row_of("nope")) == (1, None, None)
+    assert grid.order_at(2).number == 4
 
 
 def test_done_reads_newest_first(checked: Check, model: OrdersModel) -> None:
@@ -149,6 +171,6 @@ def test_an_order_from_the_api() -> None:
         ],
     }
     row = OrderRow.of(data, seq=7)
-    assert row.stage is Stage.NEW
+    assert row.stage is Stage.PAYMENT  # its own lane
     assert row.items == (OrderLine("Margherita", 2, 1200, "no basil"),)
     assert (row.seq, row.updated_at - row.created_at) == (7, timedelta(minutes=1))

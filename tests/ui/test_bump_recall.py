@@ -1,0 +1,110 @@
+"""Bump and recall on the real window against a real backend: number keys pick a ticket,
+Space bumps it, the Undo toast and the Recall list bring it back (on every screen), and
+a ticket that moved on is not brought back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from backend.embedded import Backend
+from tests.conftest import STAFF_TOKEN
+from tests.graphql_client import PLACE_ORDER, order_input
+from tests.ui.conftest import WAIT_MS, close_window, open_window
+from tests.ui.test_board_grid import in_kitchen, rush
+from ui.main_window import MainWindow
+from ui.models.stages import Status
+
+
+def status_of(window: MainWindow, order_id: str) -> Status | None:
+    order = window.board.model.get(order_id)
+    return None if order is None else order.status
+
+
+def test_space_bumps_the_picked_ticket_and_undo_brings_it_back_on_every_screen(
+    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+) -> None:
+    ids = rush(backend, 3)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    second = open_window(
+        qtbot,
+        backend.url,
+        STAFF_TOKEN,
+        QSettings(str(tmp_path / "second.ini"), QSettings.Format.IniFormat),
+    )
+    try:
+        grid = window.board.view.grid
+        qtbot.waitUntil(lambda: len(grid.placed) == 3, timeout=WAIT_MS)
+        grid.setFocus()
+        QTest.keyClick(grid, Qt.Key.Key_2)  # the ticket wearing [2]
+        assert grid.selected == grid.placed[1].order_id == ids[1]
+        QTest.keyClick(grid, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: status_of(second, ids[1]) is Status.READY, timeout=WAIT_MS)
+        toast = window.board.view.toast
+        qtbot.waitUntil(toast.isVisible, timeout=WAIT_MS)
+        number = window.board.model.get(ids[1]).number  # type: ignore[union-attr]
+        assert toast.text.text() == f"#{number} is ready"
+        QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
+        # Back to the stage it left, on the other screen too.
+        qtbot.waitUntil(lambda: status_of(second, ids[1]) is Status.IN_KITCHEN, timeout=WAIT_MS)
+        assert status_of(window, ids[1]) is Status.IN_KITCHEN
+        assert not toast.isVisible()
+        assert status_of(window, ids[0]) is status_of(window, ids[2]) is Status.IN_KITCHEN
+    finally:
+        close_window(qtbot, second)
+
+
+def test_recall_lists_the_last_bumps_and_brings_the_chosen_one_back(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = rush(backend, 2)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    grid = window.board.view.grid
+    for order_id in ids:
+        assert window.board.view.select(order_id)
+        QTest.keyClick(grid, Qt.Key.Key_R)
+
+        def ready(bumped: str = order_id) -> bool:
+            return status_of(window, bumped) is Status.READY
+
+        qtbot.waitUntil(ready, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.board.bumps.rowCount() == 2, timeout=WAIT_MS)
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.board.recall_dialog
+    assert dialog is not None and dialog.isVisible()
+    # Newest first: Enter recalls the last bump.
+    assert [window.board.bumps.bump_at(r).order_id for r in range(2)] == [ids[1], ids[0]]
+    QTest.keyClick(dialog.list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: status_of(window, ids[1]) is Status.IN_KITCHEN, timeout=WAIT_MS)
+    assert status_of(window, ids[0]) is Status.READY
+    qtbot.waitUntil(lambda: window.board.bumps.rowCount() == 1, timeout=WAIT_MS)
+
+
+def test_a_ticket_that_moved_on_is_not_recalled(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    body = {
+        "query": PLACE_ORDER,
+        "variables": {
+            "input": order_input(("margherita", 1), fulfillment="DELIVERY", address="1 Quay")
+        },
+    }
+    answer = httpx.post(
+        backend.url, json=body, headers={"Authorization": f"Bearer {STAFF_TOKEN}"}
+    ).json()
+    order_id = answer["data"]["placeOrder"]["order"]["id"]
+    qtbot.waitUntil(lambda: in_kitchen(window, [order_id]), timeout=WAIT_MS)
+    assert window.board.view.select(order_id)
+    QTest.keyClick(window.board.view.grid, Qt.Key.Key_Space)
+    # A driver takes it as soon as it is ready (assign_driver): it has moved on.
+    qtbot.waitUntil(lambda: status_of(window, order_id) is Status.OUT_FOR_DELIVERY, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.board.errorOccurred, timeout=WAIT_MS) as said:
+        QTest.mouseClick(window.board.view.toast.undo, Qt.MouseButton.LeftButton)
+    assert said.args is not None
+    assert str(said.args[0]).startswith("Recall #")
+    assert "OUT_FOR_DELIVERY" in str(said.args[0])
+    assert status_of(window, order_id) is Status.OUT_FOR_DELIVERY
