@@ -28,7 +28,7 @@ ASSETS_PREFIX = "/web"
 PAGES = {
     "": "order.html",
     "/order": "order.html",
-    "/kiosk": "kiosk.html",
+    "/kiosk": "order.html",  # order.js turns it into the kiosk
     "/pickup": "pickup.html",
 }
 STATUS_PAGE = "status.html"

@@ -23,7 +23,7 @@ def base(backend: Backend) -> str:
         ("/", 'data-channel="WEB"'),
         ("/order", 'data-channel="WEB"'),
         ("/order/", 'data-channel="WEB"'),
-        ("/kiosk", 'data-channel="KIOSK"'),
+        ("/kiosk", "/web/js/order.js"),  # the order page, which turns itself into the kiosk
         ("/pickup", "Ready for pickup"),
         ("/orders/0193abcd-0000-7000-8000-000000000000", "/web/js/status.js"),
     ],

@@ -3,7 +3,15 @@
 // never makes two orders.
 import { ApiError, follow, h, liveClient, money, newKey, request } from "./api.js";
 
-const KIOSK = document.body.dataset.channel === "KIOSK";
+// One page, two uses: at /kiosk it is the counter's tablet (channel KIOSK, large
+// targets), everywhere else a customer's phone (channel WEB).
+const KIOSK = location.pathname.replace(/\/+$/, "") === "/kiosk";
+if (KIOSK) {
+  document.body.classList.add("kiosk");
+  document.body.dataset.channel = "KIOSK";
+  document.title = "Order here";
+  document.querySelector("h1").textContent = "Order here";
+}
 const params = new URLSearchParams(location.search);
 const TABLE = /^[A-Za-z0-9-]{1,10}$/.test(params.get("table") || "") ? params.get("table") : null;
 // The kiosk goes back to its start after a minute without a touch (?idle= seconds, for tests).
