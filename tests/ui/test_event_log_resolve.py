@@ -26,7 +26,7 @@ from tests.ui.panels import (
 from ui.controllers.event_log import EventLogController
 from ui.main_window import MainWindow
 from ui.models.events import DeliveryStatus
-from ui.views.resolve_dialog import ResolveDialog
+from ui.views.reason_dialog import ReasonDialog
 
 DEAD, RESOLVED = DeliveryStatus.DEAD, DeliveryStatus.RESOLVED
 SUCCEEDED = DeliveryStatus.SUCCEEDED
@@ -71,7 +71,7 @@ def test_a_dead_delivery_is_resolved_with_a_reason_and_the_status_bar_calms_down
     assert detail.resolve_button.isEnabled()
     click(detail.resolve_button)
     dialog = detail.resolve_dialog
-    assert isinstance(dialog, ResolveDialog) and dialog.isVisible()
+    assert isinstance(dialog, ReasonDialog) and dialog.isVisible()
     assert not dialog.confirm.isEnabled()  # no reason, no resolving
     dialog.reason.setCurrentText("Paid cash at the counter")
     click(dialog.confirm)
@@ -131,9 +131,9 @@ def test_retry_all_dead_then_resolve_all_dead_act_on_the_filtered_log_only(
     view.handler_filter.setCurrentIndex(view.handler_filter.findData("charge_payment"))
     wait_for(qtbot, lambda: log.filter.handler == "charge_payment" and log.backlog is None)
     click(view.resolve_all_button)
-    wait_for(qtbot, lambda: isinstance(view.bulk_dialog, ResolveDialog))
+    wait_for(qtbot, lambda: isinstance(view.bulk_dialog, ReasonDialog))
     resolving = view.bulk_dialog
-    assert isinstance(resolving, ResolveDialog)
+    assert isinstance(resolving, ReasonDialog)
     assert "Settle 1 dead delivery to charge_payment?" in resolving.question.text()
     assert resolving.confirm.text() == "Resolve 1"
     resolving.reason.setCurrentText("Test order")

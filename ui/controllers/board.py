@@ -23,7 +23,7 @@ from ui.models.orders import ORDER_FIELDS, OrderRow, OrdersModel
 from ui.models.stages import FINISHED, Action, Status
 from ui.tasks import spawn
 from ui.views.board import BoardView
-from ui.views.cancel_dialog import CancelDialog
+from ui.views.reason_dialog import ReasonDialog, cancel_dialog
 from ui.views.recall_dialog import RecallDialog
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class BoardController(QObject):
         self.view = BoardView(self.model)
         self.cursor: int | None = None  # the seq of the last change seen
         self.subscription: Subscription | None = None
-        self.cancel_dialog: CancelDialog | None = None
+        self.cancel_dialog: ReasonDialog | None = None
         self.cash_dialog: QMessageBox | None = None
         self.recall_dialog: RecallDialog | None = None
         self.bumps = BumpsModel(self)  # this terminal's last bumps, for Undo and Recall
@@ -190,7 +190,7 @@ class BoardController(QObject):
         order = self.model.get(order_id)
         if order is None:
             return
-        dialog = CancelDialog(order.number, self.view)
+        dialog = cancel_dialog(order.number, self.view)
         dialog.reasonChosen.connect(
             lambda reason: spawn(self._mutate(Action.CANCEL, {"id": order_id, "reason": reason}))
         )

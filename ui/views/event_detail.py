@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ui.models.deliveries import DeliveryModel, InvocationModel
 from ui.models.events import Delivery, DeliveryStatus, EventRow, local_time
 from ui.views._widgets import row_table, section_title
-from ui.views.resolve_dialog import ResolveDialog
+from ui.views.reason_dialog import ReasonDialog, resolve_dialog
 
 
 class ReplayDialog(QDialog):
@@ -91,7 +91,7 @@ class EventDetail(QWidget):
         super().__init__(parent)
         self.row: EventRow | None = None
         self.replay_dialog: ReplayDialog | None = None
-        self.resolve_dialog: ResolveDialog | None = None
+        self.resolve_dialog: ReasonDialog | None = None
         self.deliveries = DeliveryModel(self)
         self.invocations = InvocationModel(self)
 
@@ -223,7 +223,7 @@ class EventDetail(QWidget):
         if self.row is None or delivery is None or delivery.status is not DeliveryStatus.DEAD:
             return
         seq, handler = self.row.seq, delivery.handler
-        dialog = ResolveDialog(
+        dialog = resolve_dialog(
             f"Resolve event #{seq} for {handler}",
             f"Settle the dead delivery of <b>{self.row.type}</b> #{seq} to <b>{handler}</b>? "
             "It will not run again (a replay still can).",

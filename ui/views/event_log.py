@@ -23,7 +23,7 @@ from ui.models.events import DeliveryStatus, EventFilter, EventFilterProxy, Even
 from ui.views._chips import TONES, DeliveryChipsDelegate
 from ui.views._widgets import StatusLine, row_table, split, stacked
 from ui.views.event_detail import EventDetail
-from ui.views.resolve_dialog import ResolveDialog
+from ui.views.reason_dialog import ReasonDialog, resolve_dialog
 
 # The API's event types (docs/api.md), held to the backend's by tests/test_contract.py;
 # types seen live are added to the list.
@@ -108,7 +108,7 @@ class EventLogView(QWidget):
         self.detail.retryRequested.connect(self.retryRequested)
         self.detail.replayRequested.connect(self.replayRequested)
         self.detail.resolveRequested.connect(self.resolveRequested)
-        self.bulk_dialog: ResolveDialog | QMessageBox | None = None
+        self.bulk_dialog: ReasonDialog | QMessageBox | None = None
         self.detail.orderFilterRequested.connect(self._filter_order)
 
         self.counts = QLabel()
@@ -248,9 +248,9 @@ class EventLogView(QWidget):
             self.status.show_message(f"No dead deliveries {scope}")
             return
         many = f"{count:,} dead deliver{'y' if count == 1 else 'ies'} {scope}"
-        dialog: ResolveDialog | QMessageBox
+        dialog: ReasonDialog | QMessageBox
         if action == self.RESOLVE_ALL:
-            dialog = ResolveDialog(
+            dialog = resolve_dialog(
                 "Resolve dead deliveries",
                 f"Settle {many}? They will not run again (a replay still can).",
                 f"Resolve {count:,}",
