@@ -66,10 +66,13 @@ class Subscription:
         yield Order.of(found)
 
         async def load(cursor: int) -> list[EventRecord]:
-            return await services.db.read(lambda conn: events.page_after(conn, cursor))
+            return await services.db.read(
+                lambda conn: events.order_page_after(conn, order_id, cursor)
+            )
 
-        async for event in tail(services.notifier.events, event_key, seen, load):
-            if event.order_id == order_id:
+        # Its order's own feed: other orders' changes do not wake this reader.
+        with services.notifier.following(order_id) as feed:
+            async for event in tail(feed, event_key, seen, load):
                 yield _order_of(event)
 
     @strawberry.subscription(permission_classes=GUARDED)

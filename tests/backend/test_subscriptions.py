@@ -249,3 +249,31 @@ async def test_a_slow_reader_gets_every_event_in_order_while_many_are_committed(
     assert len(want[0]) == len(want[1]) == 140  # handlers paused: an entry an event
     assert reads.count > 2  # it went back to the database, more than once
     await ws.close()
+
+
+async def test_an_order_change_wakes_only_the_subscribers_of_that_order(
+    backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """30 customers follow their own orders; cancelling one wakes one subscription, not
+    30 (each used to wake on every order's events and filter them out itself)."""
+    placed = [await public.place() for _ in range(30)]
+    query = "subscription($id: ID!) { order(id: $id) { id status } }"
+    sockets = []
+    for n, order in enumerate(placed):
+        ws = await GraphQLWS.connect(staff.url, order["accessToken"])
+        await ws.subscribe(f"o{n}", query, {"id": order["order"]["id"]})
+        assert (await ws.next_data(f"o{n}"))["order"]["status"] == "PLACED"
+        sockets.append(ws)
+    assert backend.notifier is not None
+    wakeups = backend.notifier.wakeups
+    before = wakeups.count
+    target = placed[7]["order"]["id"]
+    for reason in ("out of dough", "closing early"):
+        await staff.run(
+            "mutation($id: ID!, $r: String!) { cancelOrder(orderId: $id, reason: $r) { status } }",
+            {"id": target, "r": reason},
+        )
+    assert (await sockets[7].next_data("o7"))["order"] == {"id": target, "status": "CANCELLED"}
+    assert wakeups.count - before == 1  # the second cancel is refused: no event
+    for ws in sockets:
+        await ws.close()
