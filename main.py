@@ -31,6 +31,7 @@ from backend.settings import (
     Settings,
     default_data_dir,
     feed_memory_from_env,
+    shared_subscriptions_from_env,
 )
 from clients.demo import (
     DEFAULT_ORDERS_PER_MINUTE,
@@ -519,6 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         phone_region=args.phone_region,
         metrics_token=args.metrics_token,
         feed_memory=args.feed_memory,
+        shared_subscriptions=shared_subscriptions_from_env(),
     )
     if args.reset:
         reset_demo(settings.db_path)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from backend import events, menu
 from backend.api.context import Services
 from backend.api.schema import build_schema
+from backend.api.streams import Streams
 from backend.auth import Tokens, staff_token
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
@@ -169,6 +170,7 @@ class Backend:
             backups=self.backups,
             phone_region=self.settings.phone_region,
             metrics=self.metrics,
+            streams=Streams() if self.settings.shared_subscriptions else None,
         )
         self.schema = build_schema(loop_budget_seconds=self.settings.loop_budget_seconds)
         # The handlers call the API in-process; the API's staff commands reach the

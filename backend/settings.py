@@ -85,6 +85,9 @@ class Settings:
     feed_memory: int = FEED_MEMORY
     # Time one request may hold the event loop (REQUEST_LOOP_BUDGET_SECONDS).
     loop_budget_seconds: float = REQUEST_LOOP_BUDGET_SECONDS
+    # Subscriptions alike share one execution (api/streams.py); False: each its own
+    # (``PASSLINE_SHARED_SUBSCRIPTIONS=0``, to compare in bench.fanout).
+    shared_subscriptions: bool = True
 
     @property
     def backup_folder(self) -> Path:
@@ -123,3 +126,13 @@ def default_data_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "passline"
+
+
+SHARED_SUBSCRIPTIONS_ENV = "PASSLINE_SHARED_SUBSCRIPTIONS"
+
+
+def shared_subscriptions_from_env() -> bool:
+    """Whether subscriptions alike share an execution: yes unless the variable is 0."""
+    import os
+
+    return os.environ.get(SHARED_SUBSCRIPTIONS_ENV, "").strip() != "0"

@@ -38,12 +38,14 @@ class Subscription:
         services = info.context.services
         feed = services.notifier.events
         start = feed.last_key if after_seq is None else max(after_seq, 0)
+        info.context.position = start
 
         async def load(cursor: int) -> list[EventRecord]:
             return await services.db.read(lambda conn: events.page_after(conn, cursor))
 
         async for event in tail(feed, event_key, start, load):
             if event.order_id is not None:
+                info.context.position = event.seq
                 yield OrderChange(seq=event.seq, type=event.type, order=_order_of(event))
 
     @strawberry.subscription(name="order", permission_classes=GUARDED)
@@ -63,6 +65,7 @@ class Subscription:
                 f"there is no order with id {order_id!r}; use the id placeOrder returned",
                 field="id",
             )
+        info.context.position = seen
         yield Order.of(found)
 
         async def load(cursor: int) -> list[EventRecord]:
@@ -73,6 +76,7 @@ class Subscription:
         # Its order's own feed: other orders' changes do not wake this reader.
         with services.notifier.following(order_id) as feed:
             async for event in tail(feed, event_key, seen, load):
+                info.context.position = event.seq
                 yield _order_of(event)
 
     @strawberry.subscription(permission_classes=GUARDED)
@@ -90,6 +94,7 @@ class Subscription:
         services = info.context.services
         feed = services.notifier.log
         start = feed.last_key if after is None else parse_cursor(after, "after")
+        info.context.position = start
         wanted = None if types is None else frozenset(types)
 
         async def load(cursor: int) -> list[LogEntry]:
@@ -97,6 +102,7 @@ class Subscription:
 
         async for entry in tail(feed, log_key, start, load):
             if wanted is None or entry.event.type in wanted:
+                info.context.position = entry.cursor
                 yield EventLogEntry(cursor=str(entry.cursor), event=Event.of(entry.event))
 
     @strawberry.subscription(permission_classes=GUARDED)
