@@ -170,7 +170,11 @@ class Backend:
             backups=self.backups,
             phone_region=self.settings.phone_region,
             metrics=self.metrics,
-            streams=Streams() if self.settings.shared_subscriptions else None,
+            streams=(
+                Streams(self.settings.subscriber_backlog)
+                if self.settings.shared_subscriptions
+                else None
+            ),
         )
         self.schema = build_schema(loop_budget_seconds=self.settings.loop_budget_seconds)
         # The handlers call the API in-process; the API's staff commands reach the

@@ -17,6 +17,11 @@ last one it sent. Two executions of one subscription yield the same results at t
 same positions, in increasing order: the subscriber gets every result after its
 cursor once, in order, whichever execution it came from. A subscription
 whose resolver gives no position (``handlerStats``) is never shared.
+
+A subscriber that does not read keeps its results in its sink, up to a bound
+(:data:`~backend.settings.SUBSCRIBER_BACKLOG`); past it, the sink lets them go and the
+subscriber is cut off (:class:`FellBehind`), to resume from its cursor: one slow
+reader costs the others nothing, and memory stays bounded.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from strawberry.types.execution import ExecutionResult
+
+from backend.settings import SUBSCRIBER_BACKLOG
 
 if TYPE_CHECKING:  # context.py holds the Streams of the process
     from backend.api.context import Context
@@ -63,18 +70,37 @@ class Shared:
     payload: str  # the JSON of the ``next`` payload, serialized once for every sink
 
 
+class FellBehind(Exception):
+    """A subscriber left more shared results unsent than its sink may hold."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"you fell behind: more than {limit} messages unread; "
+            "reconnect and resume from your cursor"
+        )
+        self.reason = str(self)
+
+
 class Sink:
     """One subscriber of a pump: the results it has not sent yet, in order."""
 
-    def __init__(self, pump: Pump) -> None:
+    def __init__(self, pump: Pump, limit: int) -> None:
         self.pump = pump
+        self.limit = limit
+        self.overflowed = False
         # What the pump covered when this sink joined (None: not known yet).
         self.coverage = pump.coverage
         self.items: deque[Shared | None] = deque()  # None: the stream ended
         self._ready = asyncio.Event()
 
     def put(self, item: Shared | None) -> None:
-        self.items.append(item)
+        if self.overflowed:
+            return
+        if item is not None and len(self.items) >= self.limit:
+            self.overflowed = True
+            self.items.clear()  # what a reader that stopped would hold on to
+        else:
+            self.items.append(item)
         self._ready.set()
 
     def covered(self) -> int | None:
@@ -89,9 +115,12 @@ class Sink:
         return bool(self.items) and self.items[-1] is None
 
     async def get(self) -> Shared | None:
-        while not self.items:
+        """The next result, None once the stream ended; raises :class:`FellBehind`."""
+        while not self.items and not self.overflowed:
             self._ready.clear()
             await self._ready.wait()
+        if self.overflowed:
+            raise FellBehind(self.limit)
         return self.items.popleft()
 
 
@@ -144,7 +173,8 @@ class Pump:
 class Streams:
     """The pumps of one backend process, by :data:`Key`."""
 
-    def __init__(self) -> None:
+    def __init__(self, backlog: int = SUBSCRIBER_BACKLOG) -> None:
+        self.backlog = backlog  # shared results one subscriber may leave unsent
         self._pumps: dict[Key, Pump] = {}
         self.executions = 0  # results executed, shared or not (what sharing saves)
 
@@ -155,11 +185,11 @@ class Streams:
         pump = self._pumps.get(key)
         if pump is None:
             pump = self._pumps[key] = Pump(key, context())
-            sink = Sink(pump)
+            sink = Sink(pump, self.backlog)
             pump.sinks.add(sink)
             pump.task = start(pump)
         else:
-            sink = Sink(pump)
+            sink = Sink(pump, self.backlog)
             pump.sinks.add(sink)
         return sink
 

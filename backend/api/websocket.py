@@ -48,8 +48,9 @@ from strawberry.utils.aio import aclosing
 
 from backend.api.context import Context
 from backend.api.operation import unchosen_operation
-from backend.api.streams import Key, Pump, Shared, Sink, Streams, stream_key
+from backend.api.streams import FellBehind, Key, Pump, Shared, Sink, Streams, stream_key
 from backend.errors import ErrorCode
+from backend.settings import FELL_BEHIND_CLOSE_CODE
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +239,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     continue  # sent from its own execution
                 last = item.position
                 await self._send_shared(operation, item, socket)
+        except FellBehind as behind:
+            await socket.close(FELL_BEHIND_CLOSE_CODE, behind.reason)
+            raise _OperationStreamClosed from behind
         finally:
             if sink is not None:
                 streams.leave(key, sink)
@@ -268,8 +272,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     first = False
                     streams.executions += 1
                     position = context.position
-                    if sink is not None and sink.ended:
-                        # The shared execution stopped: this one goes on alone.
+                    if sink is not None and (sink.ended or sink.overflowed):
+                        # The shared execution stopped, or got too far ahead while this
+                        # one caught up: it goes on alone, at its own pace.
                         streams.leave(key, sink)
                         sink, shareable = None, False
                     if sink is not None and _beyond(position, sink.covered()):

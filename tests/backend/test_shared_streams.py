@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from backend.api.streams import Streams
 from backend.embedded import Backend
-from tests.conftest import running
-from tests.graphql_client import GraphQLHTTP, GraphQLWS
+from backend.settings import FELL_BEHIND_CLOSE_CODE
+from tests.conftest import STAFF_TOKEN, running
+from tests.graphql_client import GraphQLHTTP, GraphQLWS, until_closed
 
 ORDER_CHANGES = """
 subscription Changes($after: Int) {
@@ -21,6 +24,10 @@ subscription Changes($after: Int) {
 }
 """
 ORDER = "subscription($id: ID!) { order(id: $id) { id status } }"
+
+
+# 50 lines an order: each message is about 60 KB.
+LINES = [("margherita", 1)] * 50
 
 
 @pytest.fixture
@@ -173,3 +180,62 @@ async def test_a_late_joiner_and_a_reconnect_get_exactly_the_events_after_their_
     assert [c["order"]["id"] for c in got_now] == [p["order"]["id"] for p in after_join]
     for ws in (early, late, *again, now, watcher):
         await ws.close()
+
+
+# Large messages, so that a reader that stops fills the socket's buffers in a few.
+WIDE_CHANGES = (
+    "subscription Wide($after: Int) { orderChanges(afterSeq: $after) { seq "
+    + " ".join(f"o{n}: order {{ id number status items {{ name quantity }} }}" for n in range(30))
+    + " } }"
+)
+
+
+async def test_a_reader_that_stops_is_cut_off_and_the_others_keep_up(db_path: Path) -> None:
+    with running(db_path, subscriber_backlog=10) as backend:
+        assert backend.delivery_commands is not None
+        for definition in backend.registry:
+            backend.call(backend.delivery_commands.set_paused(definition.name, True))
+        async with httpx.AsyncClient(timeout=30) as http:
+            staff = GraphQLHTTP(http, backend.url, STAFF_TOKEN)
+            public = GraphQLHTTP(http, backend.url, None)
+            slow = await GraphQLWS.connect(staff.url, staff.token, slow_reader=True)
+            brisk = await GraphQLWS.connect(staff.url, staff.token)
+            await slow.subscribe("s", WIDE_CHANGES)
+            await brisk.subscribe("b", WIDE_CHANGES)
+            got: list[int] = []
+            for _ in range(2):  # both on the shared execution
+                await public.place()
+                got.append((await slow.next_data("s"))["orderChanges"]["seq"])
+                await brisk.next_data("b")
+            # The slow one stops reading; the other gets each change at once. Changes
+            # go on until the slow one's sends have filled the socket's buffers and its
+            # backlog overflowed.
+            (pump,) = streams_of(backend)._pumps.values()
+            latencies: list[float] = []
+            while not any(sink.overflowed for sink in pump.sinks):
+                assert len(latencies) < 200, "the slow reader was never cut off"
+                started = time.monotonic()
+                await public.place(*LINES)
+                await brisk.next_data("b")
+                latencies.append(time.monotonic() - started)
+            for _ in range(5):  # and after it
+                started = time.monotonic()
+                await public.place()
+                await brisk.next_data("b")
+                latencies.append(time.monotonic() - started)
+            assert max(latencies) < 2.0, latencies
+            messages, code = await until_closed(slow.connection, 20)
+            assert code == FELL_BEHIND_CLOSE_CODE
+            assert slow.connection.close_reason is not None
+            assert "reconnect and resume from your cursor" in slow.connection.close_reason
+            got += [m["payload"]["data"]["orderChanges"]["seq"] for m in messages]
+            want = stored_order_seqs(db_path)
+            assert len(got) < len(want)
+            assert got == want[: len(got)]  # what it got has no gap
+            # Resuming from its cursor: exactly the rest.
+            again = await GraphQLWS.connect(staff.url, staff.token)
+            await again.subscribe("r", WIDE_CHANGES, {"after": got[-1]})
+            rest = [(await again.next_data("r"))["orderChanges"]["seq"] for _ in want[len(got) :]]
+            assert got + rest == want
+            for ws in (brisk, again):
+                await ws.close()
