@@ -281,8 +281,12 @@ def restaurant_backend(
 def run_headless(
     settings: Settings, demo: DemoSettings | None = None, until_stdin_closes: bool = False
 ) -> int:
+    from backend.descriptors import raise_open_files_limit
     from backend.embedded import tune_collector
 
+    # Each subscriber holds a descriptor: before the server accepts any.
+    raised, line = raise_open_files_limit()
+    logging.getLogger("passline").log(logging.INFO if raised else logging.WARNING, line)
     try:
         backend = restaurant_backend(settings)
         backend.start()
