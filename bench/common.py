@@ -279,18 +279,23 @@ def client_pool(processes: int = 1) -> ProcessPoolExecutor:
 
 @contextlib.contextmanager
 def running_backend(
-    folder: Path, *, handlers: bool = False, shared_subscriptions: bool = True
+    folder: Path,
+    *,
+    handlers: bool = False,
+    shared_subscriptions: bool = True,
+    loop_budget_seconds: float | None = None,
 ) -> Iterator[Backend]:
     """A started :class:`Backend` on ``folder/passline.db``, any free port, the staff token.
 
     ``shared_subscriptions=False`` gives each subscription its own execution (the path
-    before subscriptions alike shared one), to compare.
+    before subscriptions alike shared one), to compare; ``loop_budget_seconds`` replaces
+    the request loop budget (limits.py) when given.
 
     Every handler is paused (see :func:`pause_handlers`) unless ``handlers``. With
     ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread is profiled while the
     backend runs, and the top functions are printed when it stops.
     """
-    from backend.settings import Settings
+    from backend.settings import REQUEST_LOOP_BUDGET_SECONDS, Settings
     from main import restaurant_backend
 
     backend = restaurant_backend(
@@ -299,6 +304,9 @@ def running_backend(
             port=0,
             staff_token=STAFF_TOKEN,
             shared_subscriptions=shared_subscriptions,
+            loop_budget_seconds=(
+                REQUEST_LOOP_BUDGET_SECONDS if loop_budget_seconds is None else loop_budget_seconds
+            ),
         )
     )
     backend.start()
