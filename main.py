@@ -32,6 +32,7 @@ from backend.settings import (
     Settings,
     default_data_dir,
     feed_memory_from_env,
+    shared_subscriptions_from_env,
 )
 from clients.demo import (
     DEFAULT_ORDERS_PER_MINUTE,
@@ -295,8 +296,12 @@ def restaurant_backend(
 def run_headless(
     settings: Settings, demo: DemoSettings | None = None, until_stdin_closes: bool = False
 ) -> int:
+    from backend.descriptors import raise_open_files_limit
     from backend.embedded import tune_collector
 
+    # Each subscriber holds a descriptor: before the server accepts any.
+    raised, line = raise_open_files_limit()
+    logging.getLogger("passline").log(logging.INFO if raised else logging.WARNING, line)
     try:
         backend = restaurant_backend(settings)
         backend.start()
@@ -536,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         feed_memory=args.feed_memory,
         # The demo's customers all order from this machine, faster than any one phone.
         public_orders_per_window=0 if args.demo else args.public_order_limit,
+        shared_subscriptions=shared_subscriptions_from_env(),
     )
     if args.reset:
         reset_demo(settings.db_path)

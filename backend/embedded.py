@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from backend import events, menu
 from backend.api.context import Services
 from backend.api.schema import build_schema
+from backend.api.streams import Streams
 from backend.auth import Tokens, staff_token
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database, Tx
@@ -178,6 +179,11 @@ class Backend:
             public_orders=(
                 RateLimiter(self.settings.public_orders_per_window, PUBLIC_ORDER_WINDOW_SECONDS)
                 if self.settings.public_orders_per_window > 0
+                else None
+            ),
+            streams=(
+                Streams(self.settings.subscriber_backlog)
+                if self.settings.shared_subscriptions
                 else None
             ),
         )

@@ -119,6 +119,14 @@ def events_of_order(conn: sqlite3.Connection, order_id: str) -> list[EventRecord
     ]
 
 
+def order_page_after(conn: sqlite3.Connection, order_id: str, after_seq: int) -> list[EventRecord]:
+    """The next page of one order's events after ``after_seq``."""
+    rows = conn.execute(
+        SQL.order_events_after, {"order_id": order_id, "after_seq": after_seq, "limit": MAX_PAGE}
+    )
+    return [event_from_row(row) for row in rows]
+
+
 def get_event(conn: sqlite3.Connection, seq: int) -> EventRecord | None:
     row = conn.execute(SQL.get_event, {"seq": seq}).fetchone()
     return None if row is None else event_from_row(row)

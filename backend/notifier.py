@@ -5,15 +5,20 @@ A :class:`Feed` keeps the most recent items of one ordered stream in memory
 :func:`tail`: from the database while the cursor is older than what memory holds,
 then from memory, then live; by key order, so there is no gap and no duplicate at
 the boundary, whatever commits meanwhile.
+
+Events are also routed by order: a reader that follows one order waits on that
+order's own feed (:meth:`Notifier.following`), so a change wakes the readers of its
+order only, not every reader of every order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from backend.events import EventRecord, LogEntry
@@ -21,12 +26,28 @@ from backend.settings import FEED_MEMORY
 
 T = TypeVar("T")
 
+# Events a followed order's own feed keeps in memory: an order has about ten in its
+# life, and a reader further behind reads the database.
+ORDER_FEED_MEMORY = 32
+
+
+@dataclass(slots=True)
+class Wakeups:
+    """How many times a reader waiting on a feed was woken (what routing saves)."""
+
+    count: int = 0
+
 
 class Feed(Generic[T]):
     """The last ``capacity`` items of a stream with increasing integer keys."""
 
     def __init__(
-        self, key: Callable[[T], int], *, last_key: int, capacity: int = FEED_MEMORY
+        self,
+        key: Callable[[T], int],
+        *,
+        last_key: int,
+        capacity: int = FEED_MEMORY,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self._key = key
         self._items: deque[T] = deque()
@@ -36,6 +57,7 @@ class Feed(Generic[T]):
         self._floor = last_key
         self.last_key = last_key
         self._changed: asyncio.Future[None] | None = None
+        self._wakeups = Wakeups() if wakeups is None else wakeups
 
     def publish(self, items: list[T]) -> None:
         for item in items:
@@ -64,6 +86,7 @@ class Feed(Generic[T]):
             if self._changed is None:
                 self._changed = asyncio.get_running_loop().create_future()
             await asyncio.shield(self._changed)
+            self._wakeups.count += 1
 
 
 async def tail(
@@ -103,15 +126,26 @@ def log_key(entry: LogEntry) -> int:
     return entry.cursor
 
 
+@dataclass(slots=True)
+class _Followed:
+    feed: Feed[EventRecord]
+    readers: int = 0
+
+
 class Notifier:
     """Receives what each commit published and hands it to the feeds and listeners."""
 
     def __init__(self, *, last_seq: int, last_cursor: int, memory: int = FEED_MEMORY) -> None:
-        self.events: Feed[EventRecord] = Feed(event_key, last_key=last_seq, capacity=memory)
-        self.log: Feed[LogEntry] = Feed(log_key, last_key=last_cursor, capacity=memory)
+        self.wakeups = Wakeups()
+        self.events: Feed[EventRecord] = Feed(
+            event_key, last_key=last_seq, capacity=memory, wakeups=self.wakeups
+        )
+        self.log: Feed[LogEntry] = Feed(
+            log_key, last_key=last_cursor, capacity=memory, wakeups=self.wakeups
+        )
+        # Order id -> the feed of that order's events, while someone follows it.
+        self._followed: dict[str, _Followed] = {}
         self._listeners: list[Callable[[list[EventRecord]], None]] = []
-        # order id -> the queues of the subscriptions following that one order.
-        self._order_watchers: dict[str, set[asyncio.Queue[EventRecord]]] = {}
         # Bumped by every commit that published something, and by handler changes
         # that write no event (pause/resume): what the handler figures follow.
         self.version = 0
@@ -121,38 +155,51 @@ class Notifier:
         """Call ``listener`` with the events of every commit (the runner's wake-up)."""
         self._listeners.append(listener)
 
-    @contextmanager
-    def watch_order(self, order_id: str) -> Iterator[asyncio.Queue[EventRecord]]:
-        """A queue of the events of one order committed from now on, while in the block.
-
-        What a customer's ``order(id)`` follows: waking only the subscriptions of the
-        order an event concerns, not every one on every event (bench/RESULTS.md, 8).
-        """
-        queue: asyncio.Queue[EventRecord] = asyncio.Queue()
-        watchers = self._order_watchers.setdefault(order_id, set())
-        watchers.add(queue)
-        try:
-            yield queue
-        finally:
-            watchers.discard(queue)
-            if not watchers:
-                del self._order_watchers[order_id]
-
     def on_commit(self, facts: list[object]) -> None:
         events = [fact for fact in facts if isinstance(fact, EventRecord)]
         entries = [fact for fact in facts if isinstance(fact, LogEntry)]
         if events:
             self.events.publish(events)
+            if self._followed:
+                self._route(events)
             for listener in self._listeners:
                 listener(events)
-            if self._order_watchers:
-                for event in events:
-                    for queue in self._order_watchers.get(event.order_id or "", ()):
-                        queue.put_nowait(event)
         if entries:
             self.log.publish(entries)
         if facts:
             self.handlers_changed()
+
+    def _route(self, events: list[EventRecord]) -> None:
+        by_order: dict[str, list[EventRecord]] = {}
+        for event in events:
+            if event.order_id is not None and event.order_id in self._followed:
+                by_order.setdefault(event.order_id, []).append(event)
+        for order_id, own in by_order.items():
+            self._followed[order_id].feed.publish(own)
+
+    @contextlib.contextmanager
+    def following(self, order_id: str) -> Iterator[Feed[EventRecord]]:
+        """The feed of one order's events, published from now on while it is held.
+
+        What was committed before is below the feed's floor (read the database for
+        it, as :func:`tail` does), so nothing falls between the two.
+        """
+        followed = self._followed.get(order_id)
+        if followed is None:
+            feed = Feed(
+                event_key,
+                last_key=self.events.last_key,
+                capacity=ORDER_FEED_MEMORY,
+                wakeups=self.wakeups,
+            )
+            followed = self._followed[order_id] = _Followed(feed)
+        followed.readers += 1
+        try:
+            yield followed.feed
+        finally:
+            followed.readers -= 1
+            if followed.readers == 0:
+                del self._followed[order_id]
 
     def handlers_changed(self) -> None:
         self.version += 1

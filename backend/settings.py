@@ -41,6 +41,10 @@ MAX_PAGE = 500
 # How many committed events and log entries subscribers can catch up on from memory
 # before they read the database instead (a reader further behind reads it page by page).
 FEED_MEMORY = 10_000
+# Shared subscription results one subscriber may leave unsent before it is closed with
+# FELL_BEHIND_CLOSE_CODE (api/streams.py): a reader that stopped costs the others nothing.
+SUBSCRIBER_BACKLOG = 1_000
+FELL_BEHIND_CLOSE_CODE = 4413
 # Hidden, for tests and load reproductions: a smaller feed memory makes every lagging
 # subscriber take the database path (``PASSLINE_FEED_MEMORY=50 main.py --headless``).
 FEED_MEMORY_ENV = "PASSLINE_FEED_MEMORY"
@@ -93,6 +97,10 @@ class Settings:
     # placeOrder without the staff token, per client address and minute (0: no limit;
     # --demo's customers all come from this machine).
     public_orders_per_window: int = PUBLIC_ORDERS_PER_WINDOW
+    # Subscriptions alike share one execution (api/streams.py); False: each its own
+    # (``PASSLINE_SHARED_SUBSCRIPTIONS=0``, to compare in bench.fanout).
+    shared_subscriptions: bool = True
+    subscriber_backlog: int = SUBSCRIBER_BACKLOG
 
     @property
     def backup_folder(self) -> Path:
@@ -131,3 +139,13 @@ def default_data_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "passline"
+
+
+SHARED_SUBSCRIPTIONS_ENV = "PASSLINE_SHARED_SUBSCRIPTIONS"
+
+
+def shared_subscriptions_from_env() -> bool:
+    """Whether subscriptions alike share an execution: yes unless the variable is 0."""
+    import os
+
+    return os.environ.get(SHARED_SUBSCRIPTIONS_ENV, "").strip() != "0"

@@ -196,12 +196,19 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def rss_bytes() -> int:
+    """This process's resident memory now (``/proc/self/statm``), bytes."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
 class CpuSampler:
     """Samples this process's CPU time on a thread, to tell how much of it fell into a
     window that another process timed (on the shared monotonic clock)."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.samples: list[tuple[float, float]] = []
+        self.rss: list[int] = []  # this process's resident memory at each sample, bytes
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-cpu-sampler", daemon=True)
@@ -216,6 +223,7 @@ class CpuSampler:
 
     def _run(self) -> None:
         while True:
+            self.rss.append(rss_bytes())
             self.samples.append((now(), cpu_seconds()))
             if self._stop.wait(self._interval):
                 return
@@ -228,6 +236,11 @@ class CpuSampler:
             return self.samples[-1][1]
         (t0, c0), (t1, c1) = self.samples[index - 1], self.samples[index]
         return c0 + (c1 - c0) * (moment - t0) / (t1 - t0) if t1 > t0 else c1
+
+    def rss_at(self, moment: float) -> int:
+        """This process's resident memory at the sample nearest ``moment``, bytes."""
+        index = bisect.bisect_left(self.samples, (moment, -math.inf))
+        return self.rss[min(index, len(self.rss) - 1)]
 
     def between(self, start: float, end: float) -> float:
         """CPU seconds this process used from ``start`` to ``end`` (``now()`` times)."""
@@ -265,14 +278,24 @@ def client_pool(processes: int = 1) -> ProcessPoolExecutor:
 
 
 @contextlib.contextmanager
-def running_backend(folder: Path, *, handlers: bool = False) -> Iterator[Backend]:
+def running_backend(
+    folder: Path,
+    *,
+    handlers: bool = False,
+    shared_subscriptions: bool = True,
+    loop_budget_seconds: float | None = None,
+) -> Iterator[Backend]:
     """A started :class:`Backend` on ``folder/passline.db``, any free port, the staff token.
+
+    ``shared_subscriptions=False`` gives each subscription its own execution (the path
+    before subscriptions alike shared one), to compare; ``loop_budget_seconds`` replaces
+    the request loop budget (limits.py) when given.
 
     Every handler is paused (see :func:`pause_handlers`) unless ``handlers``. With
     ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread is profiled while the
     backend runs, and the top functions are printed when it stops.
     """
-    from backend.settings import Settings
+    from backend.settings import REQUEST_LOOP_BUDGET_SECONDS, Settings
     from main import restaurant_backend
 
     backend = restaurant_backend(
@@ -281,6 +304,10 @@ def running_backend(folder: Path, *, handlers: bool = False) -> Iterator[Backend
             port=0,
             staff_token=STAFF_TOKEN,
             public_orders_per_window=0,  # the bench's customers all order from here
+            shared_subscriptions=shared_subscriptions,
+            loop_budget_seconds=(
+                REQUEST_LOOP_BUDGET_SECONDS if loop_budget_seconds is None else loop_budget_seconds
+            ),
         )
     )
     backend.start()
@@ -300,6 +327,38 @@ def running_backend(folder: Path, *, handlers: bool = False) -> Iterator[Backend
 
 async def _on_loop(fn: Callable[[], None]) -> None:
     fn()
+
+
+SUBSCRIPTIONS_ACTIVE = "passline_subscriptions_active"
+
+
+async def wait_for_subscriptions(
+    url: str, field: str, count: int, seconds: float, *, at_most: bool = False
+) -> None:
+    """Return once the backend serves ``count`` subscriptions of ``field`` or more
+    (``at_most``: or fewer), as its metrics say.
+
+    A subscription "from now" starts at the commit the server reached when it ran the
+    subscribe: a change made before that is not for it. Waiting for all of them keeps a
+    benchmark's first change from racing its own subscribers (and waiting for none
+    first, from counting the previous run's that are still closing).
+    """
+    parts = urlsplit(url)
+    metrics_url = f"{parts.scheme}://{parts.netloc}/metrics"
+    wanted = f'{SUBSCRIPTIONS_ACTIVE}{{field="{field}"}} '
+    deadline = now() + seconds
+    async with httpx.AsyncClient(headers=bearer(STAFF_TOKEN), **LOOPBACK) as http:
+        while True:
+            text = (await http.get(metrics_url)).text
+            active = next(
+                (float(line.split()[-1]) for line in text.splitlines() if line.startswith(wanted)),
+                0.0,
+            )
+            if (active <= count) if at_most else (active >= count):
+                return
+            if now() > deadline:
+                raise TimeoutError(f"only {active:.0f} of {count} {field} subscriptions started")
+            await asyncio.sleep(0.2)
 
 
 def pause_handlers(url: str) -> list[str]:

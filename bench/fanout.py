@@ -1,4 +1,4 @@
-"""One change -> 100 and 1,000 WebSocket subscribers: time until the last one has it.
+"""One change -> 100, 1,000 and 10,000 WebSocket subscribers: time until the last one has it.
 
 One client process opens N staff connections over ``graphql-transport-ws``, each
 subscribed to ``orderChanges``, then places orders one after another over HTTP. For
@@ -8,15 +8,24 @@ the machine's monotonic clock; the next order is placed only when all N have it.
 The timestamps are taken by the client's reader tasks, so they include the client's
 own work of receiving N messages in one process.
 
-Run alone: ``python -m bench.fanout`` (``python -m bench.fanout 10000`` for other sizes).
+Idle memory per subscriber: the backend's resident memory (it runs in this process;
+the clients in another) once the N subscribers are connected and idle, less what it
+was before they connected, over N.
+
+Both paths in one run by default: ``shared`` (subscriptions alike share one
+execution, api/streams.py) and ``today`` (each its own, as before).
+
+Run alone: ``python -m bench.fanout`` (``python -m bench.fanout 100 1000 --path shared``
+for some sizes or one path).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import dataclasses
-import sys
+import functools
 from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection
@@ -37,14 +46,19 @@ from bench.common import (
     running_backend,
     subscribe,
     temp_dir,
+    wait_for_subscriptions,
 )
 
-SIZES = (100, 1_000)
+SIZES = (100, 1_000, 10_000)
+PATHS = {"shared": True, "today": False}
 CHANGES = 50
+# A subscriber runs its own execution until the shared one covers it: two changes.
 WARMUP_CHANGES = 3
 BUDGET_SECONDS = 40.0  # per size: fewer changes are measured if they are slow
 CONNECT_CONCURRENCY = 50
 ARRIVAL_TIMEOUT_SECONDS = 60.0
+KEEP_ALIVE_SECONDS = 4.0  # an HTTP connection idle longer is replaced before it is used
+IDLE_SECONDS = 3.0  # connected and subscribed, nothing happening: then memory is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +76,11 @@ class FanoutRun:
     client_cpu_seconds: float  # while measuring
     measuring_started: float
     measuring_seconds: float
+    before_connect: float  # the moment before the first connection, on now()'s clock
+    idle: float  # a moment with every subscriber connected and idle
     server_cpu_seconds: float = 0.0  # the backend's process, while measuring
+    idle_bytes_per_subscriber: float = 0.0
+    path: str = "shared"
 
 
 def fanout_worker(url: str, subscribers: int, changes: int, budget: float) -> FanoutRun:
@@ -90,6 +108,39 @@ class _Arrivals:
             self.complete.set()
 
 
+async def _settled(url: str, subscribers: int) -> float:
+    """A moment when every subscription has started and stays idle (for its memory)."""
+    await wait_for_subscriptions(url, "orderChanges", subscribers, ARRIVAL_TIMEOUT_SECONDS)
+    await asyncio.sleep(IDLE_SECONDS)
+    return now()
+
+
+async def _fresh(http: RawHTTP, url: str, last_exchange: float) -> RawHTTP:
+    """``http``, or a new connection if the server may have closed it meanwhile: it
+    closes an idle HTTP connection after 5 s (uvicorn's default), and at 10,000
+    subscribers a change can take longer than that to reach them all."""
+    if now() - last_exchange <= KEEP_ALIVE_SECONDS:
+        return http
+    with contextlib.suppress(OSError):
+        await http.close()
+    return await RawHTTP.connect(url)
+
+
+async def _arrived(arrivals: _Arrivals, readers: list[asyncio.Task[None]]) -> None:
+    """Return once every subscriber has the change; raise if a reader failed or timed out."""
+    waiting = asyncio.create_task(arrivals.complete.wait())
+    done, _ = await asyncio.wait(
+        [waiting, *readers], timeout=ARRIVAL_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+    )
+    if waiting not in done:
+        waiting.cancel()
+        for task in done:
+            task.result()  # a reader that failed raises here
+        raise TimeoutError(
+            f"only {len(arrivals.times)} of {arrivals.subscribers} subscribers got the change"
+        )
+
+
 async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> FanoutRun:
     arrivals = _Arrivals(subscribers)
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -105,14 +156,17 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
             # Cheap: the full parse is done after the change, off the clock.
             if '"order_placed"' in text:
                 arrivals.arrived(at, text)
-            elif '"next"' not in text:
+            else:  # handlers are paused: every change is an order placed
                 raise RuntimeError(f"unexpected message: {text[:300]}")
 
-    started = now()
+    await wait_for_subscriptions(url, "orderChanges", 0, ARRIVAL_TIMEOUT_SECONDS, at_most=True)
+    started = before_connect = now()
     connections = await asyncio.gather(*(connect() for _ in range(subscribers)))
     connect_seconds = now() - started
     readers = [asyncio.create_task(reader(connection)) for connection in connections]
+    idle = await _settled(url, subscribers)
     http = await RawHTTP.connect(url)
+    last_exchange = now()
     request = RawHTTP.request(url, PLACE_ORDER_BODY)
     measured: list[Change] = []
     cpu0 = started = 0.0
@@ -125,22 +179,11 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
             elif index > WARMUP_CHANGES and now() > deadline:
                 break
             arrivals.reset()
+            http = await _fresh(http, url, last_exchange)
             sent = now()
             order_id = placed_order_id(*await http.exchange(request))
-            acked = now()
-            waiting = asyncio.create_task(arrivals.complete.wait())
-            done, _ = await asyncio.wait(
-                [waiting, *readers],
-                timeout=ARRIVAL_TIMEOUT_SECONDS,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if waiting not in done:
-                waiting.cancel()
-                for task in done:
-                    task.result()  # a reader that failed raises here
-                raise TimeoutError(
-                    f"only {len(arrivals.times)} of {subscribers} subscribers got the change"
-                )
+            acked = last_exchange = now()
+            await _arrived(arrivals, readers)
             if any(order_id not in message for message in arrivals.messages):
                 raise RuntimeError("a subscriber got another order's change than expected")
             if index >= WARMUP_CHANGES:
@@ -156,18 +199,32 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
         for task in readers:
             task.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
-        await http.close()
+        with contextlib.suppress(OSError):
+            await http.close()
         with contextlib.suppress(Exception):
             await asyncio.gather(*(connection.close() for connection in connections))
-    return FanoutRun(subscribers, connect_seconds, measured, client_cpu, started, measuring)
+    return FanoutRun(
+        subscribers,
+        connect_seconds,
+        measured,
+        client_cpu,
+        started,
+        measuring,
+        before_connect,
+        idle,
+    )
 
 
-def measure(sizes: tuple[int, ...] = SIZES) -> list[FanoutRun]:
+def measure(
+    sizes: tuple[int, ...] = SIZES, path: str = "shared", loop_budget: float | None = None
+) -> list[FanoutRun]:
     raise_fd_limit(max(sizes) + 256)
     runs = []
     with (
         temp_dir() as folder,
-        running_backend(folder) as backend,
+        running_backend(
+            folder, shared_subscriptions=PATHS[path], loop_budget_seconds=loop_budget
+        ) as backend,
         client_pool() as pool,
         CpuSampler() as sampler,
     ):
@@ -176,7 +233,15 @@ def measure(sizes: tuple[int, ...] = SIZES) -> list[FanoutRun]:
             run_ = result.result()
             end = run_.measuring_started + run_.measuring_seconds
             server_cpu = sampler.between(run_.measuring_started, end)
-            runs.append(dataclasses.replace(run_, server_cpu_seconds=server_cpu))
+            grown = sampler.rss_at(run_.idle) - sampler.rss_at(run_.before_connect)
+            runs.append(
+                dataclasses.replace(
+                    run_,
+                    server_cpu_seconds=server_cpu,
+                    idle_bytes_per_subscriber=grown / size,
+                    path=path,
+                )
+            )
     return runs
 
 
@@ -189,6 +254,7 @@ def figures(runs: list[FanoutRun]) -> list[Figure]:
         messages = max(1, len(run_.changes) * run_.subscribers)
         per_message_us = 1e6 * run_.server_cpu_seconds / messages
         note = (
+            f"idle memory {run_.idle_bytes_per_subscriber / 1024:.1f} KiB a subscriber; "
             f"{len(run_.changes)} changes; first subscriber p50 {percentile(first, 50):.1f} ms; "
             f"HTTP ack p50 {percentile(ack, 50):.1f} ms, p99 {percentile(ack, 99):.1f} ms; "
             f"{run_.subscribers:,} connections opened in {run_.connect_seconds:.1f} s; while "
@@ -200,7 +266,8 @@ def figures(runs: list[FanoutRun]) -> list[Figure]:
         for p in (50, 99):
             result.append(
                 Figure(
-                    f"fanout: {run_.subscribers:,} subscribers, send -> last has it, p{p}",
+                    f"fanout ({run_.path}): {run_.subscribers:,} subscribers, "
+                    f"send -> last has it, p{p}",
                     percentile(last, p),
                     "ms",
                     note=note if p == 99 else "",
@@ -210,15 +277,40 @@ def figures(runs: list[FanoutRun]) -> list[Figure]:
 
 
 def run() -> list[Figure]:
-    return figures(measure())
+    return [figure for path in PATHS for figure in figures(measure(SIZES, path))]
 
 
 TITLE = "fanout: one change -> N subscribers"
 
 
 def main() -> None:
-    sizes = tuple(int(arg) for arg in sys.argv[1:]) or SIZES
-    run_section(TITLE, lambda: figures(measure(sizes)))
+    parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
+    parser.add_argument("sizes", nargs="*", type=int, help=f"subscribers (default {SIZES})")
+    parser.add_argument(
+        "--path",
+        choices=[*PATHS, "both"],
+        default="both",
+        help="shared executions, each subscription its own (today), or both (default)",
+    )
+    parser.add_argument(
+        "--loop-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="the backend's loop budget per request or event (default: the backend's own); "
+        "10,000 executions of one event at once exceed the default 1 s",
+    )
+    args = parser.parse_args()
+    sizes = tuple(args.sizes) or SIZES
+    paths = list(PATHS) if args.path == "both" else [args.path]
+    for path in paths:
+        run_section(
+            f"{TITLE} ({path})", functools.partial(_measured, sizes, path, args.loop_budget)
+        )
+
+
+def _measured(sizes: tuple[int, ...], path: str, loop_budget: float | None) -> list[Figure]:
+    return figures(measure(sizes, path, loop_budget))
 
 
 if __name__ == "__main__":

@@ -112,7 +112,9 @@ async def slow_reader_options(http_url: str) -> dict[str, Any]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
-    return {"sock": sock, "ping_interval": None, "max_queue": 1}
+    # Uncompressed: repetitive messages compress a hundredfold, and the buffers would
+    # take thousands of them before the sends stall.
+    return {"sock": sock, "ping_interval": None, "max_queue": 1, "compression": None}
 
 
 async def until_closed(

@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from backend import events
+from backend.api.streams import Streams
 from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
 from backend.database import Database
@@ -33,6 +34,8 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     # placeOrder by callers without the staff token, per client address (None: no limit).
     public_orders: RateLimiter | None = None
+    # Shared subscription executions (api/streams.py); None: each runs its own.
+    streams: Streams | None = None
 
 
 @dataclass(slots=True)
@@ -46,6 +49,10 @@ class Context:
     # connection's context is shared by its operations: these say nothing there).
     operation_type: str = NO_OPERATION
     outcome: str = OK
+    # The cursor of the item a subscription resolver yielded last (an event's seq, a
+    # log entry's cursor), set before it yields: streams.py matches executions by it.
+    # Each WebSocket operation has a context of its own, so it is the operation's.
+    position: int | None = None
     # Made on first use (most operations load no deliveries), then batched per event
     # loop tick only (cache=False): a WebSocket connection lives long and must never
     # see stale delivery states.

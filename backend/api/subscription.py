@@ -58,9 +58,11 @@ class Subscription:
         services = info.context.services
         feed = services.notifier.events
         start = feed.last_key if after_seq is None else max(after_seq, 0)
+        info.context.position = start
 
         async for event in tail(feed, event_key, start, _all_events_after(info)):
             if event.order_id is not None:
+                info.context.position = event.seq
                 yield OrderChange(seq=event.seq, type=event.type, order=_order_of(event))
 
     @strawberry.subscription(name="order", permission_classes=GUARDED)
@@ -74,21 +76,25 @@ class Subscription:
         def current(conn: sqlite3.Connection) -> tuple[orders.Order | None, int]:
             return orders.load_order(conn, order_id), events.last_seq_of_order(conn, order_id)
 
-        # Watching before reading: an event committed in between is both in the queue
-        # and (perhaps) in what is read; its seq tells which, so none is missed or doubled.
-        with services.notifier.watch_order(order_id) as queue:
-            found, seen = await services.db.read(current)
-            if found is None:
-                raise NotFound(
-                    f"there is no order with id {order_id!r}; use the id placeOrder returned",
-                    field="id",
-                )
-            yield Order.of(found)
-            while True:
-                event = await queue.get()
-                if event.seq > seen:
-                    seen = event.seq
-                    yield _order_of(event)
+        found, seen = await services.db.read(current)
+        if found is None:
+            raise NotFound(
+                f"there is no order with id {order_id!r}; use the id placeOrder returned",
+                field="id",
+            )
+        info.context.position = seen
+        yield Order.of(found)
+
+        async def load(cursor: int) -> list[EventRecord]:
+            return await services.db.read(
+                lambda conn: events.order_page_after(conn, order_id, cursor)
+            )
+
+        # Its order's own feed: other orders' changes do not wake this reader.
+        with services.notifier.following(order_id) as feed:
+            async for event in tail(feed, event_key, seen, load):
+                info.context.position = event.seq
+                yield _order_of(event)
 
     @strawberry.subscription(
         name="pickupBoard",
@@ -145,6 +151,7 @@ class Subscription:
         services = info.context.services
         feed = services.notifier.log
         start = feed.last_key if after is None else parse_cursor(after, "after")
+        info.context.position = start
         wanted = None if types is None else frozenset(types)
 
         async def load(cursor: int) -> list[LogEntry]:
@@ -152,6 +159,7 @@ class Subscription:
 
         async for entry in tail(feed, log_key, start, load):
             if wanted is None or entry.event.type in wanted:
+                info.context.position = entry.cursor
                 yield EventLogEntry(cursor=str(entry.cursor), event=Event.of(entry.event))
 
     @strawberry.subscription(permission_classes=GUARDED)

@@ -12,30 +12,47 @@ crashed it (the socket dropped with 1006 and a traceback). Here:
   ``pong`` carries the ``ping``'s payload;
 - a close reason fits the 123 bytes a close frame has, and is UTF-8 whatever the
   client sent (a lone surrogate or a 300-character id used to crash the close).
+
+Each operation runs with a context of its own; a subscription that others with the
+same document, variables and scope follow too goes on with their shared execution
+once its own has caught up with it (streams.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import dataclasses
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
+from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
+    _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     Message,
     PingMessage,
     SubscribeMessage,
 )
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.utils.aio import aclosing
 
 from backend.api.context import Context
 from backend.api.operation import unchosen_operation
+from backend.api.streams import FellBehind, Key, Pump, Shared, Sink, Streams, stream_key
 from backend.errors import ErrorCode
+from backend.settings import FELL_BEHIND_CLOSE_CODE
+
+log = logging.getLogger(__name__)
 
 # RFC 6455 5.5: a control frame's payload is at most 125 bytes, 2 of them the code.
 MAX_CLOSE_REASON_BYTES = 123
@@ -106,6 +123,13 @@ class ClosingAdapter(ASGIWebSocketAdapter):
     async def close(self, code: int, reason: str) -> None:
         await super().close(code, close_reason(reason))
 
+    async def send_text(self, text: str) -> None:
+        """A message already serialized (a shared result's, written to many sockets)."""
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_message(self, message: Message) -> None:
@@ -164,3 +188,144 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             # `complete` and the log a traceback.
             self.schema.process_errors([error])
             await operation.send_initial_errors([error])
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        streams = self.context.services.streams
+        if streams is None or not isinstance(self.websocket, ClosingAdapter):
+            await super().run_operation(operation)
+            return
+        try:
+            await self._run_sharing(operation, streams, self.websocket)
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            # As strawberry's run_operation: log, complete, forget the operation.
+            await self.handle_task_exception(error)
+            with suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
+
+    async def _open(self, operation: Operation[Context, None], context: Context) -> Any:
+        return await self.schema.stream(
+            operation.query,
+            variable_values=operation.variables,
+            context_value=context,
+            root_value=self.root_value,
+            operation_name=operation.operation_name,
+        )
+
+    def _start_pump(
+        self, pump: Pump, operation: Operation[Context, None], streams: Streams
+    ) -> asyncio.Task[None]:
+        async def open_source(context: Context) -> AsyncIterator[Any]:
+            source: AsyncIterator[Any] = await self._open(operation, context)
+            return source
+
+        encode = self.view.encode_json
+        task = asyncio.create_task(
+            pump.run(open_source, lambda payload: str(encode(payload)), streams)
+        )
+        task.add_done_callback(_pump_done)
+        return task
+
+    async def _run_sharing(
+        self, operation: Operation[Context, None], streams: Streams, socket: ClosingAdapter
+    ) -> None:
+        """Its own execution until the shared one covers the rest, then the shared."""
+        context = dataclasses.replace(self.context, position=None)
+        key = stream_key(operation.query, operation.operation_name, operation.variables, context)
+        sink: Sink | None = None
+        try:
+            sink, last = await self._run_own(operation, context, streams, key)
+            if sink is None:
+                return
+            while (item := await sink.get()) is not None:
+                if last is not None and item.position <= last:
+                    continue  # sent from its own execution
+                last = item.position
+                await self._send_shared(operation, item, socket)
+        except FellBehind as behind:
+            await socket.close(FELL_BEHIND_CLOSE_CODE, behind.reason)
+            raise _OperationStreamClosed from behind
+        finally:
+            if sink is not None:
+                streams.leave(key, sink)
+
+    async def _run_own(
+        self,
+        operation: Operation[Context, None],
+        context: Context,
+        streams: Streams,
+        key: Key,
+    ) -> tuple[Sink | None, int | None]:
+        """Sends its own results; a sink to go on with, and the last position sent."""
+        sink: Sink | None = None
+        last: int | None = None
+        shareable = True
+        handed_over = False
+        try:
+            source = await self._open(operation, context)
+            async with aclosing(source):
+                first = True
+                async for result in source:
+                    if first and isinstance(result, PreExecutionError):
+                        await self._handle_pre_execution_error(operation, result)
+                        return None, None
+                    if not isinstance(result, ExecutionResult):
+                        await self._reject_incremental_delivery(operation)
+                        return None, None
+                    first = False
+                    streams.executions += 1
+                    position = context.position
+                    if sink is not None and (sink.ended or sink.overflowed):
+                        # The shared execution stopped, or got too far ahead while this
+                        # one caught up: it goes on alone, at its own pace.
+                        streams.leave(key, sink)
+                        sink, shareable = None, False
+                    if sink is not None and _beyond(position, sink.covered()):
+                        # Nothing is left between what it sent and what the shared
+                        # execution covers: this result and the next come from it.
+                        handed_over = True
+                        return sink, last
+                    await operation.send_next(result)
+                    last = position
+                    if shareable and sink is None and position is not None:
+                        sink = streams.join(
+                            key,
+                            lambda: dataclasses.replace(self.context, position=None),
+                            lambda pump: self._start_pump(pump, operation, streams),
+                        )
+                    if sink is not None and _beyond(last, sink.covered(), or_at=True):
+                        handed_over = True
+                        return sink, last
+            return None, None  # the stream ended on its own
+        except GraphQLError as error:
+            # As _send_result_stream: a parser extension raised instead of returning.
+            self.schema.process_errors([error])
+            await operation.send_initial_errors([error])
+            return None, None
+        finally:
+            if sink is not None and not handed_over:
+                streams.leave(key, sink)
+
+    async def _send_shared(
+        self, operation: Operation[Context, None], item: Shared, socket: ClosingAdapter
+    ) -> None:
+        if operation.completed:
+            return
+        await socket.send_text(
+            f'{{"id": {json.dumps(operation.id)}, "type": "next", "payload": {item.payload}}}'
+        )
+
+
+def _beyond(position: int | None, coverage: int | None, *, or_at: bool = False) -> bool:
+    if position is None or coverage is None:
+        return False
+    return position >= coverage if or_at else position > coverage
+
+
+def _pump_done(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a shared subscription stream failed", exc_info=task.exception())

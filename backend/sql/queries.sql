@@ -196,6 +196,12 @@ ORDER BY seq LIMIT :limit;
 SELECT seq, id, type, order_id, payload, created_at, causation_id
 FROM events WHERE order_id = :order_id ORDER BY seq;
 
+-- name: order_events_after
+-- One order's next page after a seq (events_by_order), for a reader of that order.
+SELECT seq, id, type, order_id, payload, created_at, causation_id
+FROM events WHERE order_id = :order_id AND seq > :after_seq
+ORDER BY seq LIMIT :limit;
+
 -- name: last_seq_of_order
 SELECT coalesce(max(seq), 0) FROM events WHERE order_id = :order_id;
 

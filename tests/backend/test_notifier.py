@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from backend.events import EventRecord
-from backend.notifier import Feed, Notifier, tail
+from backend.notifier import Feed, Notifier, event_key, tail
 
 
 def ident(value: int) -> int:
@@ -96,17 +96,56 @@ async def test_tail_never_reads_storage_again_until_something_is_committed() -> 
     assert received == [5]
 
 
-def event(seq: int, order_id: str | None) -> EventRecord:
-    return EventRecord(seq, f"e{seq}", "order_paid", order_id, {}, datetime.now(UTC), None)
+def order_event(seq: int, order_id: str) -> EventRecord:
+    return EventRecord(seq, f"e{seq}", "order_changed", order_id, {}, datetime.now(UTC), None)
 
 
-async def test_an_order_watch_gets_that_orders_events_only_while_watching() -> None:
+async def test_a_change_wakes_only_the_readers_of_its_order() -> None:
+    """100 readers follow 100 orders; 10 changes to one order wake its reader 10 times,
+    not the 100 readers 10 times each (each used to wake on every order's events)."""
     notifier = Notifier(last_seq=0, last_cursor=0)
-    with notifier.watch_order("a") as queue_a, notifier.watch_order("b") as queue_b:
-        notifier.on_commit([event(1, "a"), event(2, "b"), event(3, None), event(4, "a")])
-        assert [queue_a.get_nowait().seq for _ in range(queue_a.qsize())] == [1, 4]
-        assert [queue_b.get_nowait().seq for _ in range(queue_b.qsize())] == [2]
-    # Nothing is kept for orders no one follows any more.
-    assert notifier._order_watchers == {}
-    notifier.on_commit([event(5, "a")])
-    assert queue_a.empty()
+    got: dict[str, list[int]] = {f"o{n}": [] for n in range(100)}
+
+    async def nothing_stored(cursor: int) -> list[EventRecord]:
+        return []
+
+    async def follow(order_id: str) -> None:
+        with notifier.following(order_id) as feed:
+            async for event in tail(feed, event_key, 0, nothing_stored):
+                got[order_id].append(event.seq)
+
+    readers = [asyncio.create_task(follow(order_id)) for order_id in got]
+    for _ in range(5):
+        await asyncio.sleep(0)  # every reader waits on its feed
+    before = notifier.wakeups.count
+    for seq in range(1, 11):
+        notifier.on_commit([order_event(seq, "o7")])
+        for _ in range(3):
+            await asyncio.sleep(0)
+    assert got["o7"] == list(range(1, 11))
+    assert notifier.wakeups.count - before == 10
+    assert all(not seqs for order_id, seqs in got.items() if order_id != "o7")
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    assert not notifier._followed  # the last reader of an order lets its feed go
+
+
+async def test_an_order_feed_starts_at_the_commit_it_is_taken_on() -> None:
+    """What an order had before its feed was taken is below the feed's floor: the reader
+    reads it from the database, then the feed's, once each."""
+    notifier = Notifier(last_seq=0, last_cursor=0)
+    notifier.on_commit([order_event(1, "a"), order_event(2, "b"), order_event(3, "a")])
+    stored = [order_event(1, "a"), order_event(3, "a")]
+
+    async def load(cursor: int) -> list[EventRecord]:
+        return [event for event in stored if event.seq > cursor]
+
+    with notifier.following("a") as feed:
+        notifier.on_commit([order_event(4, "a"), order_event(5, "b")])
+        seqs: list[int] = []
+        async for event in tail(feed, event_key, 0, load):
+            seqs.append(event.seq)
+            if event.seq == 4:
+                break
+    assert seqs == [1, 3, 4]

@@ -251,20 +251,31 @@ async def test_a_slow_reader_gets_every_event_in_order_while_many_are_committed(
     await ws.close()
 
 
-async def test_a_customer_subscription_that_ends_leaves_no_watch_behind(
+async def test_an_order_change_wakes_only_the_subscribers_of_that_order(
     backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
 ) -> None:
-    placed = await public.place(("tiramisu", 1))
-    ws = await GraphQLWS.connect(staff.url, placed["accessToken"])
-    query = "subscription($id: ID!) { order(id: $id) { status } }"
-    await ws.subscribe("w", query, {"id": placed["order"]["id"]})
-    assert (await ws.next_data("w"))["order"]["status"] == "PLACED"
-    notifier = backend.notifier
-    assert notifier is not None
-    assert placed["order"]["id"] in notifier._order_watchers
-    await ws.close()
-    for _ in range(200):
-        if not notifier._order_watchers:
-            break
-        await asyncio.sleep(0.01)
-    assert notifier._order_watchers == {}
+    """30 customers follow their own orders; cancelling one wakes one subscription, not
+    30 (each used to wake on every order's events and filter them out itself)."""
+    placed = [await public.place() for _ in range(30)]
+    query = "subscription($id: ID!) { order(id: $id) { id status } }"
+    sockets = []
+    for n, order in enumerate(placed):
+        ws = await GraphQLWS.connect(staff.url, order["accessToken"])
+        await ws.subscribe(f"o{n}", query, {"id": order["order"]["id"]})
+        assert (await ws.next_data(f"o{n}"))["order"]["status"] == "PLACED"
+        sockets.append(ws)
+    assert backend.notifier is not None
+    wakeups = backend.notifier.wakeups
+    before = wakeups.count
+    target = placed[7]["order"]["id"]
+    for reason in ("out of dough", "closing early"):
+        await staff.run(
+            "mutation($id: ID!, $r: String!) { cancelOrder(orderId: $id, reason: $r) { status } }",
+            {"id": target, "r": reason},
+        )
+    assert (await sockets[7].next_data("o7"))["order"] == {"id": target, "status": "CANCELLED"}
+    # The second cancel is refused (no event). The one change woke this subscriber's
+    # own execution and the shared one it goes on with (streams.py), no other.
+    assert wakeups.count - before == 2
+    for ws in sockets:
+        await ws.close()

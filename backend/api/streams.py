@@ -1,0 +1,210 @@
+"""Shared subscription streams: one execution per event for every subscriber alike.
+
+Subscriptions with the same document, operation name, variables and authorization
+scope (the role, and a customer's order) get the same results, so one execution of
+them (a :class:`Pump`) serves them all: each result is executed once and serialized
+once, and that text is written to each subscriber's socket.
+
+A subscriber never starts on a shared stream: it runs its own execution first (its
+cursor, its current state), and joins the shared one (a :class:`Sink`, which keeps
+every shared result from then on). Results are ordered by their *position*, the
+cursor of the item the resolver yielded (``Context.position``: an event's ``seq``, a
+log entry's ``cursor``; set to the start cursor before the first item). When it
+joins, the shared execution will still send every result after its position
+then, its *coverage*: so once its own execution has sent everything up to the
+coverage, the subscriber drops it and goes on with the shared results after the
+last one it sent. Two executions of one subscription yield the same results at the
+same positions, in increasing order: the subscriber gets every result after its
+cursor once, in order, whichever execution it came from. A subscription
+whose resolver gives no position (``handlerStats``) is never shared.
+
+A subscriber that does not read keeps its results in its sink, up to a bound
+(:data:`~backend.settings.SUBSCRIBER_BACKLOG`); past it, the sink lets them go and the
+subscriber is cut off (:class:`FellBehind`), to resume from its cursor: one slow
+reader costs the others nothing, and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from strawberry.types.execution import ExecutionResult
+
+from backend.settings import SUBSCRIBER_BACKLOG
+
+if TYPE_CHECKING:  # context.py holds the Streams of the process
+    from backend.api.context import Context
+
+# query, operationName, variables (canonical JSON), role, the customer's order
+Key = tuple[str, str | None, str, str, str | None]
+
+
+def stream_key(
+    query: str, operation_name: str | None, variables: dict[str, object] | None, context: Context
+) -> Key:
+    principal = context.principal
+    canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+    return (query, operation_name, canonical, principal.role.value, principal.order_id)
+
+
+def next_payload(result: ExecutionResult) -> dict[str, object]:
+    """The ``payload`` of a ``next`` message, as strawberry's ``Operation.send_next``."""
+    payload: dict[str, object] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions
+    return payload
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """One result of a shared execution: where it is in the stream, and its text."""
+
+    position: int
+    payload: str  # the JSON of the ``next`` payload, serialized once for every sink
+
+
+class FellBehind(Exception):
+    """A subscriber left more shared results unsent than its sink may hold."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"you fell behind: more than {limit} messages unread; "
+            "reconnect and resume from your cursor"
+        )
+        self.reason = str(self)
+
+
+class Sink:
+    """One subscriber of a pump: the results it has not sent yet, in order."""
+
+    def __init__(self, pump: Pump, limit: int) -> None:
+        self.pump = pump
+        self.limit = limit
+        self.overflowed = False
+        # What the pump covered when this sink joined (None: not known yet).
+        self.coverage = pump.coverage
+        self.items: deque[Shared | None] = deque()  # None: the stream ended
+        self._ready = asyncio.Event()
+
+    def put(self, item: Shared | None) -> None:
+        if self.overflowed:
+            return
+        if item is not None and len(self.items) >= self.limit:
+            self.overflowed = True
+            self.items.clear()  # what a reader that stopped would hold on to
+        else:
+            self.items.append(item)
+        self._ready.set()
+
+    def covered(self) -> int | None:
+        """A position after which every shared result is in this sink or still to come."""
+        if self.coverage is None:
+            # Nothing was sent before the pump's resolver started: its sinks have all.
+            self.coverage = self.pump.coverage
+        return self.coverage
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.items) and self.items[-1] is None
+
+    async def get(self) -> Shared | None:
+        """The next result, None once the stream ended; raises :class:`FellBehind`."""
+        while not self.items and not self.overflowed:
+            self._ready.clear()
+            await self._ready.wait()
+        if self.overflowed:
+            raise FellBehind(self.limit)
+        return self.items.popleft()
+
+
+@dataclass(slots=True)
+class Pump:
+    """One execution of a subscription, feeding its results to every sink."""
+
+    key: Key
+    context: Context
+    sinks: set[Sink] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def coverage(self) -> int | None:
+        """Every result after this position is still to be sent (None: not started).
+
+        The resolver sets the position before it yields an item, so the result of
+        that item may still be on its way: it is after the coverage's results, not
+        before."""
+        return self.context.position
+
+    async def run(
+        self,
+        open_source: Callable[[Context], Awaitable[AsyncIterator[Any]]],
+        encode: Callable[[object], str],
+        streams: Streams,
+    ) -> None:
+        source: AsyncIterator[Any] | None = None
+        try:
+            context = self.context
+            source = await open_source(context)
+            position = -1
+            async for result in source:
+                streams.executions += 1
+                if not isinstance(result, ExecutionResult):
+                    break  # a refusal: each subscriber got it from its own execution
+                position = context.position if context.position is not None else position
+                shared = Shared(position, encode(next_payload(result)))
+                for sink in self.sinks:
+                    sink.put(shared)
+        finally:
+            streams.forget(self)
+            for sink in self.sinks:
+                sink.put(None)
+            aclose = None if source is None else getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+class Streams:
+    """The pumps of one backend process, by :data:`Key`."""
+
+    def __init__(self, backlog: int = SUBSCRIBER_BACKLOG) -> None:
+        self.backlog = backlog  # shared results one subscriber may leave unsent
+        self._pumps: dict[Key, Pump] = {}
+        self.executions = 0  # results executed, shared or not (what sharing saves)
+
+    def join(
+        self, key: Key, context: Callable[[], Context], start: Callable[[Pump], asyncio.Task[None]]
+    ) -> Sink:
+        """A sink on the pump of ``key``, started with ``start`` if there is none."""
+        pump = self._pumps.get(key)
+        if pump is None:
+            pump = self._pumps[key] = Pump(key, context())
+            sink = Sink(pump, self.backlog)
+            pump.sinks.add(sink)
+            pump.task = start(pump)
+        else:
+            sink = Sink(pump, self.backlog)
+            pump.sinks.add(sink)
+        return sink
+
+    def leave(self, key: Key, sink: Sink) -> None:
+        pump = self._pumps.get(key)
+        if pump is None or sink not in pump.sinks:
+            return
+        pump.sinks.discard(sink)
+        if not pump.sinks and pump.task is not None:
+            self.forget(pump)
+            pump.task.cancel()
+
+    def forget(self, pump: Pump) -> None:
+        if self._pumps.get(pump.key) is pump:
+            del self._pumps[pump.key]
+
+    def __len__(self) -> int:
+        return len(self._pumps)
