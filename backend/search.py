@@ -45,9 +45,14 @@ def _term(word: str, *, alone: bool) -> str:
         if word.startswith("#") or len(digits) < PHONE_DIGITS:
             return number
         return f'({number} OR "{digits}"*)'
-    # A quoted string is one phrase of whatever words the tokenizer finds in it
-    # ("garlic-bread" -> garlic bread), so no character of it is FTS5 syntax.
-    return '"' + word.replace('"', '""') + '"*'
+    return _quoted(word) + "*"
+
+
+def _quoted(value: str) -> str:
+    """``value`` as an FTS5 string: one phrase of whatever words the tokenizer finds in
+    it ("garlic-bread" -> garlic bread), so no character of it is FTS5 syntax. A NUL
+    would end the query's C string inside the quotes ("unterminated string"): it goes."""
+    return '"' + value.replace("\x00", "").replace('"', '""') + '"'
 
 
 def narrowed(query: str, *, type: str | None, handler: str | None) -> str:
@@ -61,5 +66,5 @@ def narrowed(query: str, *, type: str | None, handler: str | None) -> str:
     parts = [f"({query})"]
     for column, value in (("body", type), ("deliveries", handler)):
         if value is not None and any(c.isalnum() for c in value):
-            parts.append(f"{column} : " + '"' + value.replace('"', '""') + '"')
+            parts.append(f"{column} : {_quoted(value)}")
     return " AND ".join(parts)

@@ -186,3 +186,11 @@ async def test_a_bad_search_is_refused(
     extensions = await refusal(staff, staff, SEARCH, variables)
     assert extensions["code"] == "BAD_USER_INPUT"
     assert extensions["field"] == field
+
+
+async def test_a_nul_in_a_search_or_a_filter_is_no_internal_error(staff: GraphQLHTTP) -> None:
+    # A NUL ended FTS5's query string inside its quotes: "unterminated string", masked.
+    await place(staff, "Nul")
+    assert await found(staff, "Nu\x00l") == await found(staff, "Nul")
+    answer = await staff.run(SEARCH, {"search": "Nul", "type": "order_\x00placed"})
+    assert "errors" not in answer, answer
