@@ -76,6 +76,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "Mutation.retryPayment": _STAFF,
     "Mutation.takeCash": _STAFF,
     "Mutation.setMenuItemAvailable": _STAFF_HANDLER,
+    "Mutation.setMenuItemStock": _STAFF,
     "Subscription.orderChanges": _STAFF_HANDLER,
     "Subscription.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),
     "Subscription.eventLog": _STAFF_HANDLER,

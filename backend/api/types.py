@@ -31,6 +31,9 @@ class MenuItem:
     category: str
     price_cents: int
     available: bool
+    stock: int | None = strawberry.field(
+        description="How many are left; null: this item's stock is not counted."
+    )
 
     @classmethod
     def of(cls, row: MenuRow) -> MenuItem:
@@ -40,6 +43,7 @@ class MenuItem:
             category=row.category,
             price_cents=row.price_cents,
             available=row.available,
+            stock=row.stock,
         )
 
 
