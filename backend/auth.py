@@ -67,6 +67,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "Query.handlers": _STAFF_HANDLER,
     "Query.handlerActivity": _STAFF,
     "Query.backupStatus": _STAFF,
+    "Query.ticketTimes": _STAFF,
     "Mutation.placeOrder": _ANY,
     "Mutation.markReady": _STAFF,
     "Mutation.reprintKitchenTicket": _STAFF,

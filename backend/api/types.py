@@ -292,6 +292,14 @@ class HandlerLifetime:
         return cls(attempts=row.attempts, succeeded=row.succeeded, failed=row.failed)
 
 
+@strawberry.type(description="The kitchen's ticket times over the last hour (the board).")
+class TicketTimes:
+    count: int = strawberry.field(description="Orders made ready in the last hour.")
+    average_seconds: float | None = strawberry.field(
+        description="Their average time from payment to ready; null when there were none."
+    )
+
+
 @strawberry.type(description="What happened in one minute (the Handlers tab's chart).")
 class MinuteActivity:
     minute: datetime = strawberry.field(description="Its start, UTC.")
