@@ -136,6 +136,10 @@ class MenuModel(Headers, QAbstractItemModel):
             return item.availability
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int((RIGHT if column in (self.PRICE, self.STOCK) else LEFT).value)
+        if role == Qt.ItemDataRole.FontRole and column == self.STOCK and self.is_low(item):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.FontRole and column == self.NAME and not item.available:
             font = QFont()
             font.setStrikeOut(True)

@@ -23,6 +23,7 @@ TOGGLE_SHORTCUT = "Ctrl+Shift+A"
 NAME_WIDTH = 360
 PRICE_WIDTH = 90
 STATUS_WIDTH = 120
+STOCK_WIDTH = 110
 MAX_STOCK = 99_999
 
 
@@ -45,12 +46,13 @@ class MenuView(QWidget):
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setItemDelegate(ChipDelegate(self.tree))
         header = self.tree.header()
-        # Name, price and status close together: the eye does not cross the screen.
-        header.setStretchLastSection(True)
+        # Name, price, status and stock close together: the eye does not cross the screen.
+        header.setStretchLastSection(False)
         for column, width in (
             (MenuModel.NAME, NAME_WIDTH),
             (MenuModel.PRICE, PRICE_WIDTH),
             (MenuModel.STATUS, STATUS_WIDTH),
+            (MenuModel.STOCK, STOCK_WIDTH),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
