@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from backend.database import Tx
-from backend.errors import NotFound
+from backend.errors import BadUserInput, NotFound
 from backend.outbox import emit
 from backend.sql_blocks import SQL
 from handlers.sdk import EventType, MenuItemChangedPayload, MenuItemSnapshot
@@ -55,22 +55,45 @@ def items_by_id(conn: sqlite3.Connection, ids: list[str]) -> dict[str, MenuItem]
     return {row["id"]: item_from_row(row) for row in rows}
 
 
-def set_available(tx: Tx, menu_item_id: str, available: bool) -> MenuItem:
-    """Mark an item (un)available; a real change writes ``menu_item_changed``."""
+def require_item(tx: Tx, menu_item_id: str) -> MenuItem:
     row = tx.one(SQL.get_menu_item, {"id": menu_item_id})
     if row is None:
         raise NotFound(
             f"there is no menu item with id {menu_item_id!r}; query `menu` for the ids",
             field="menuItemId",
         )
-    item = item_from_row(row)
+    return item_from_row(row)
+
+
+def set_available(tx: Tx, menu_item_id: str, available: bool) -> MenuItem:
+    """Mark an item (un)available; a real change writes ``menu_item_changed``."""
+    item = require_item(tx, menu_item_id)
     if item.available == available:
         return item
     tx.execute(SQL.set_menu_item_available, {"id": menu_item_id, "available": int(available)})
-    changed = MenuItem(item.id, item.name, item.category, item.price_cents, available, item.stock)
-    payload: MenuItemChangedPayload = {"menuItem": changed.snapshot()}
+    return _changed(tx, replace(item, available=available))
+
+
+def set_stock(tx: Tx, menu_item_id: str, stock: int | None) -> MenuItem:
+    """Count an item's stock from ``stock`` on (None: stop counting it); a real change
+    writes ``menu_item_changed``. Availability is left to staff: a count is not a
+    promise that the kitchen can make the item now."""
+    if stock is not None and stock < 0:
+        raise BadUserInput(
+            f"stock must be 0 or more (it was {stock}); send null to stop counting the item",
+            field="stock",
+        )
+    item = require_item(tx, menu_item_id)
+    if item.stock == stock:
+        return item
+    tx.execute(SQL.set_menu_item_stock, {"id": menu_item_id, "stock": stock})
+    return _changed(tx, replace(item, stock=stock))
+
+
+def _changed(tx: Tx, item: MenuItem) -> MenuItem:
+    payload: MenuItemChangedPayload = {"menuItem": item.snapshot()}
     emit(tx, EventType.MENU_ITEM_CHANGED, payload)
-    return changed
+    return item
 
 
 def seed_rows(path: Path) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 The demo afternoon of :mod:`tools.screenshots`, plus one card payment the sandbox
 gateway refuses until it is dead (handlers give up after two quick tries here), then
 the real window offscreen: the event log with that dead delivery selected, the handlers
-with the payment handler selected and live throughput, the menu with an item sold out.
+with the payment handler selected and live throughput, the menu with an item sold out
+and one low on stock.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ async def shoot(window: MainWindow, api: Api, order_id: str, out: Path) -> None:
         api.place("COUNTER", "TAKEAWAY", ("fries", 1 + n % 2, None))
         await asyncio.sleep(0.4)
     api('mutation { setMenuItemAvailable(menuItemId: "salmon", available: false) { id } }')
+    api('mutation { setMenuItemStock(menuItemId: "funghi", stock: 3) { id } }')  # low: amber
 
     def dead_event() -> int | None:
         return next(
@@ -102,6 +104,7 @@ async def shoot(window: MainWindow, api: Api, order_id: str, out: Path) -> None:
 
     window.tabs.setCurrentWidget(menu.view)
     await until(lambda: not (menu.model.get("salmon") or _NONE).available)
+    await until(lambda: (menu.model.get("funghi") or _NONE).stock == 3)
     menu.view.select("salmon")
     await save(window, out, "menu")
 
@@ -109,6 +112,7 @@ async def shoot(window: MainWindow, api: Api, order_id: str, out: Path) -> None:
 class _None:
     dead = 0
     available = True
+    stock: int | None = None
 
 
 _NONE = _None()

@@ -35,6 +35,7 @@ from ui.controllers.menu import MenuController
 from ui.controllers.new_order import NewOrderController
 from ui.controllers.order_detail import OrderDetailController
 from ui.customer_page import lan_address
+from ui.models.menu import MenuModel
 from ui.resources import app_icon
 from ui.sound import Chime
 from ui.tasks import spawn
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         view.addAction(self._action("&Smaller tickets", shortcuts.ZOOM_OUT, self.zoom_out))
         view.addAction(self._action("&Dark theme", shortcuts.TOGGLE_THEME, self.toggle_theme))
         view.addAction(self._action("Order &age colours…", None, self._thresholds))
+        view.addAction(self._action("Low stoc&k level…", None, self.ask_low_stock))
         self.sound_action = self._action("&Sound on new orders", None, self._sound)
         self.sound_action.setCheckable(True)
         self.sound_action.setChecked(True)
@@ -233,6 +235,7 @@ class MainWindow(QMainWindow):
         self.confirm_above_cents = _int(
             s.value("orders/confirmAboveCents"), self.confirm_above_cents
         )
+        self.menu_model.set_low_stock(_int(s.value("menu/lowStock"), self.menu_model.low_stock))
         sound = str(s.value("alerts/sound", "true")).lower() == "true"
         self.sound_action.setChecked(sound)
         self.chime.enabled = sound
@@ -247,6 +250,7 @@ class MainWindow(QMainWindow):
         s.setValue("board/amberMinutes", self.amber_minutes)
         s.setValue("board/zoom", self.board.view.zoom)
         s.setValue("orders/confirmAboveCents", self.confirm_above_cents)
+        s.setValue("menu/lowStock", self.menu_model.low_stock)
         s.setValue("board/redMinutes", self.red_minutes)
         s.setValue("alerts/sound", self.chime.enabled)
         s.sync()
@@ -307,6 +311,25 @@ class MainWindow(QMainWindow):
         dialog.doubleValueSelected.connect(
             lambda value: setattr(self, "confirm_above_cents", round(value * 100))
         )
+        dialog.open()
+        return dialog
+
+    @property
+    def menu_model(self) -> MenuModel:
+        panel = self.panels["Menu"]
+        assert isinstance(panel, MenuController)
+        return panel.model
+
+    def ask_low_stock(self) -> QInputDialog:
+        """View ▸ Low stock level…: at or below how many left an item's stock shows amber."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Low stock")
+        dialog.setLabelText("Show an item's stock amber at or below this many left:")
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(0, 99_999)
+        dialog.setIntValue(self.menu_model.low_stock)
+        dialog.intValueSelected.connect(self.menu_model.set_low_stock)
+        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
 

@@ -144,3 +144,15 @@ class OrderMutation:
             lambda tx: menu.set_available(tx, item_id, available)
         )
         return MenuItem.of(item)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Count a menu item's stock from this number on (null: stop counting it); "
+        "orders paid take their quantities off it.",
+    )
+    async def set_menu_item_stock(
+        self, info: Info, menu_item_id: strawberry.ID, stock: int | None
+    ) -> MenuItem:
+        item_id = check_id(str(menu_item_id), "menuItemId")
+        item = await info.context.services.db.write(lambda tx: menu.set_stock(tx, item_id, stock))
+        return MenuItem.of(item)

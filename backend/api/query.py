@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend import activity, events, handler_stats, menu, orders, pickup, states
+from backend import activity, events, handler_stats, menu, orders, pickup, states, ticket_times
 from backend.api.arguments import check_first, check_id, parse_cursor
 from backend.api.permissions import GUARDED
 from backend.api.types import (
@@ -22,6 +22,7 @@ from backend.api.types import (
     Order,
     OrderStatus,
     PickupEntry,
+    TicketTimes,
 )
 from backend.auth import authorize_order
 from backend.database import utc_now
@@ -189,6 +190,16 @@ class Query:
             lambda conn: activity.per_minute(conn, wanted, now)
         )
         return [MinuteActivity(minute=m.start, events=m.events, failures=m.failures) for m in found]
+
+    @strawberry.field(
+        permission_classes=GUARDED,
+        description="The average time from payment to ready of the orders made ready in "
+        "the last hour, and how many they were (staff).",
+    )
+    async def ticket_times(self, info: Info) -> TicketTimes:
+        now = utc_now()
+        found = await info.context.services.db.read(lambda conn: ticket_times.last_hour(conn, now))
+        return TicketTimes(count=found.count, average_seconds=found.average_seconds)
 
     @strawberry.field(
         permission_classes=GUARDED,

@@ -31,6 +31,9 @@ class MenuItem:
     category: str
     price_cents: int
     available: bool
+    stock: int | None = strawberry.field(
+        description="How many are left; null: this item's stock is not counted."
+    )
 
     @classmethod
     def of(cls, row: MenuRow) -> MenuItem:
@@ -40,6 +43,7 @@ class MenuItem:
             category=row.category,
             price_cents=row.price_cents,
             available=row.available,
+            stock=row.stock,
         )
 
 
@@ -286,6 +290,14 @@ class HandlerLifetime:
     @classmethod
     def of(cls, row: activity.Lifetime) -> HandlerLifetime:
         return cls(attempts=row.attempts, succeeded=row.succeeded, failed=row.failed)
+
+
+@strawberry.type(description="The kitchen's ticket times over the last hour (the board).")
+class TicketTimes:
+    count: int = strawberry.field(description="Orders made ready in the last hour.")
+    average_seconds: float | None = strawberry.field(
+        description="Their average time from payment to ready; null when there were none."
+    )
 
 
 @strawberry.type(description="What happened in one minute (the Handlers tab's chart).")

@@ -258,3 +258,21 @@ SELECT name FROM handler_state WHERE paused = 1;
 SELECT number, status FROM orders
 WHERE status IN ('PAID', 'IN_KITCHEN', 'READY') AND fulfillment != 'DELIVERY'
 ORDER BY number;
+
+-- name: ticket_times
+-- The orders made ready since :since (ISO UTC, as events.created_at is written): each
+-- one's time from its first payment to its last ready (a recalled order counts once,
+-- to when it was last bumped). Seconds, from SQLite's julian days.
+WITH ready AS (
+    SELECT order_id, max(created_at) AS at FROM events
+    WHERE type = 'order_ready' AND created_at >= :since
+    GROUP BY order_id
+), paid AS (
+    SELECT events.order_id, min(events.created_at) AS at
+    FROM events JOIN ready ON ready.order_id = events.order_id
+    WHERE events.type = 'order_paid'
+    GROUP BY events.order_id
+)
+SELECT count(*) AS count,
+       avg((julianday(ready.at) - julianday(paid.at)) * 86400.0) AS average_seconds
+FROM ready JOIN paid ON paid.order_id = ready.order_id;

@@ -59,6 +59,7 @@ STAFF_MUTATIONS = {
     "retryPayment": "mutation($id: ID!) { retryPayment(orderId: $id) { status } }",
     "takeCash": "mutation($id: ID!) { takeCash(orderId: $id, amountCents: 100) { status } }",
     "setMenuItemAvailable": SET_AVAILABLE,
+    "setMenuItemStock": 'mutation { setMenuItemStock(menuItemId: "cola", stock: 7) { stock } }',
 }
 # A step of the pipeline: only the handlers, in-process, may take it (docs/api.md).
 HANDLER_ONLY = 'mutation($id: ID!) { markValidated(orderId: $id, idempotencyKey: "k") { id } }'

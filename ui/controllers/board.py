@@ -14,10 +14,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from ui.client import GraphQLClient, GraphQLError, Subscription
+from ui.controllers._rerun import Rerun
 from ui.models.bumps import Bump, BumpsModel
 from ui.models.orders import ORDER_FIELDS, OrderRow, OrdersModel
 from ui.models.stages import FINISHED, Action, Status
@@ -32,6 +33,9 @@ PAGE = 500  # the API's largest page
 RECENT_FINISHED = 200  # finished orders the Done view keeps
 MAX_GRAPHQL_INT = 2**31 - 1
 RETRY_LOAD_SECONDS = 1.0
+# The last hour slides on even when nothing is bumped: read the average again this often.
+TICKET_TIMES_MS = 60_000
+TICKET_TIMES = "{ ticketTimes { count averageSeconds } }"
 
 LAST_SEQ = """
 query LastSeq($before: Int!) {
@@ -85,6 +89,19 @@ class BoardController(QObject):
         self.is_loaded = False
         self._select: str | None = None  # an order to select once the feed brings it
         self.view.actionRequested.connect(self.act)
+        self.read_times = Rerun(self._read_times)
+        self._times_timer = QTimer(self)
+        self._times_timer.setInterval(TICKET_TIMES_MS)
+        self._times_timer.timeout.connect(lambda: spawn(self.read_times()))
+
+    async def _read_times(self) -> None:
+        try:
+            data = await self.client.execute(TICKET_TIMES)
+        except GraphQLError as exc:
+            log.info("cannot read the ticket times: %s", exc.message)
+            return
+        times = data["ticketTimes"]
+        self.view.set_ticket_times(times["averageSeconds"], int(times["count"]))
 
     async def start(self) -> None:
         while True:
@@ -98,6 +115,8 @@ class BoardController(QObject):
             ORDER_CHANGES, lambda: {"afterSeq": self.cursor}, self._changed
         )
         self.is_loaded = True
+        self._times_timer.start()
+        spawn(self.read_times())
         self.loaded.emit()
 
     async def reload(self) -> None:
@@ -111,6 +130,7 @@ class BoardController(QObject):
         self._select = order_id
 
     def stop(self) -> None:
+        self._times_timer.stop()
         if self.subscription is not None:
             self.subscription.cancel()
             self.subscription = None
@@ -143,6 +163,8 @@ class BoardController(QObject):
         self.cursor = seq
         order = OrderRow.of(change["order"], seq)
         fresh = self.model.get(order.id) is None
+        if change["type"] == "order_ready":
+            spawn(self.read_times())
         if self.model.upsert(order):
             if fresh and change["type"] == "order_placed":
                 self.view.flash(order.id)

@@ -1,4 +1,4 @@
-"""Wires the menu panel: the menu, its live changes from the log, availability changes."""
+"""Wires the menu panel: the menu, its live changes from the log, availability and stock."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ui.controllers._panel import LogFollower
 from ui.models.menu import MenuItemRow, MenuModel
 from ui.views.menu import MenuView
 
-MENU = "query Menu { menu { id name category priceCents available } }"
+MENU = "query Menu { menu { id name category priceCents available stock } }"
 # menu_item_changed events carry the item's new state: {"menuItem": {...}}.
 MENU_CHANGES = """
 subscription MenuChanges($after: String) {
@@ -21,7 +21,14 @@ subscription MenuChanges($after: String) {
 SET_AVAILABLE = """
 mutation SetAvailable($id: ID!, $available: Boolean!) {
   setMenuItemAvailable(menuItemId: $id, available: $available) {
-    id name category priceCents available
+    id name category priceCents available stock
+  }
+}
+"""
+SET_STOCK = """
+mutation SetStock($id: ID!, $stock: Int) {
+  setMenuItemStock(menuItemId: $id, stock: $stock) {
+    id name category priceCents available stock
   }
 }
 """
@@ -35,6 +42,7 @@ def menu_item(data: dict[str, Any]) -> MenuItemRow:
         category=data["category"],
         price_cents=data["priceCents"],
         available=data["available"],
+        stock=data.get("stock"),
     )
 
 
@@ -53,6 +61,9 @@ class MenuController(LogFollower):
         self.backlog: list[MenuItemRow] | None = []
         self.view.availabilityRequested.connect(
             lambda item_id, available: self.tasks.spawn(self.set_available(item_id, available))
+        )
+        self.view.stockRequested.connect(
+            lambda item_id, stock: self.tasks.spawn(self.set_stock(item_id, stock))
         )
 
     async def read(self) -> None:
@@ -79,3 +90,10 @@ class MenuController(LogFollower):
         self.model.upsert(item)
         state = "available again" if item.available else "sold out"
         self.status.show_message(f"{item.name} is {state}")
+
+    async def set_stock(self, item_id: str, stock: int | None) -> None:
+        data = await self.client.execute(SET_STOCK, {"id": item_id, "stock": stock})
+        item = menu_item(data["setMenuItemStock"])
+        self.model.upsert(item)
+        left = "not counted" if item.stock is None else f"{item.stock} left"
+        self.status.show_message(f"{item.name}: {left}")

@@ -24,7 +24,7 @@ from ui.models.cart import CartLine, CartModel
 from ui.tasks import spawn
 from ui.views.new_order import NewOrderDialog
 
-MENU = "query Menu { menu { id name category priceCents available } phoneRegion }"
+MENU = "query Menu { menu { id name category priceCents available stock } phoneRegion }"
 MENU_CHANGES = """
 subscription MenuChanges($after: String) { eventLog(after: $after) { cursor event { type } } }
 """

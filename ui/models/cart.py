@@ -42,6 +42,7 @@ class CartLine:
     category: str
     price_cents: int
     available: bool
+    stock: int | None = None  # how many are left; None: not counted
     quantity: int = 0
     notes: str = ""
 
@@ -57,6 +58,7 @@ class CartLine:
             category=str(item["category"]),
             price_cents=int(item["priceCents"]),
             available=bool(item["available"]),
+            stock=None if item.get("stock") is None else int(item["stock"]),
         )
 
 
@@ -113,7 +115,12 @@ class CartModel(QAbstractTableModel):
 
     def _text(self, line: CartLine, column: int, editing: bool) -> Any:
         if column == self.ITEM:
-            return line.name if line.available or editing else f"{line.name} (sold out)"
+            if editing:
+                return line.name
+            if not line.available:
+                return f"{line.name} (sold out)"
+            # What is left, so the till can warn the customer before the kitchen runs out.
+            return line.name if line.stock is None else f"{line.name} ({line.stock} left)"
         if column == self.PRICE:
             return money(line.price_cents)
         if column == self.QUANTITY:

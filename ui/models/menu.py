@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
 from ui.models._table import LEFT, RIGHT, ROW_ROLE, STATUS_ROLE, Headers, Index
 
@@ -28,6 +28,7 @@ class MenuItemRow:
     category: str
     price_cents: int
     available: bool
+    stock: int | None = None  # how many are left; None: not counted
 
     @property
     def availability(self) -> Availability:
@@ -45,6 +46,12 @@ def price(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
+# At or below this many left an item's stock shows amber; staff can change it.
+LOW_STOCK = 5
+LOW_STOCK_COLOR = QColor("#b26b00")
+NOT_COUNTED = "not counted"
+
+
 class MenuModel(Headers, QAbstractItemModel):
     """Categories in menu order at the top level; each item under its category.
 
@@ -52,13 +59,28 @@ class MenuModel(Headers, QAbstractItemModel):
     carries 0.
     """
 
-    NAME, PRICE, STATUS = range(3)
-    headers = ("Item", "Price", "Status")
+    NAME, PRICE, STATUS, STOCK = range(4)
+    headers = ("Item", "Price", "Status", "Stock")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._categories: list[_Category] = []
         self._uids = itertools.count(1)
+        self.low_stock = LOW_STOCK
+
+    def set_low_stock(self, level: int) -> None:
+        """Show amber the items with ``level`` or fewer left."""
+        self.low_stock = level
+        for position, category in enumerate(self._categories):
+            if category.items:
+                parent = self.createIndex(position, 0, 0)
+                last = len(category.items) - 1
+                self.dataChanged.emit(
+                    self.index(0, self.STOCK, parent), self.index(last, self.STOCK, parent)
+                )
+
+    def is_low(self, item: MenuItemRow) -> bool:
+        return item.stock is not None and item.stock <= self.low_stock
 
     # -- structure ------------------------------------------------------------------------
 
@@ -102,13 +124,22 @@ class MenuModel(Headers, QAbstractItemModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (item.name, price(item.price_cents), item.availability.value)[column]
+            stock = NOT_COUNTED if item.stock is None else str(item.stock)
+            return (item.name, price(item.price_cents), item.availability.value, stock)[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.STOCK and self.is_low(item):
+            return LOW_STOCK_COLOR
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.STOCK and self.is_low(item):
+            return f"Low stock: {item.stock} left (amber at {self.low_stock} or fewer)"
         if role == ROW_ROLE:
             return item
         if role == STATUS_ROLE and column == self.STATUS:
             return item.availability
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int((RIGHT if column == self.PRICE else LEFT).value)
+            return int((RIGHT if column in (self.PRICE, self.STOCK) else LEFT).value)
+        if role == Qt.ItemDataRole.FontRole and column == self.STOCK and self.is_low(item):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.FontRole and column == self.NAME and not item.available:
             font = QFont()
             font.setStrikeOut(True)

@@ -65,9 +65,11 @@ class BoardView(QWidget):
         # "+N more": the tickets past this page, and the key that shows them.
         self.marker = QLabel()
         self.marker.setObjectName("moreMarker")
+        self.ticket_times = self._ticket_times_label()
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.counts, 1)
+        bar.addWidget(self.ticket_times)
         bar.addWidget(self.marker)
         main = QVBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
@@ -101,6 +103,14 @@ class BoardView(QWidget):
         self._flash = QTimer(self)
         self._flash.setInterval(FLASH_TICK_MS)
         self._flash.timeout.connect(self._flash_tick)
+
+    @staticmethod
+    def _ticket_times_label() -> QLabel:
+        """How the kitchen keeps up: the last hour's average ticket, paid to ready."""
+        label = QLabel()
+        label.setObjectName("columnHeader")
+        label.setToolTip("Average time from payment to ready, last hour")
+        return label
 
     def _lane(self) -> tuple[TicketGrid, QLabel, QWidget]:
         """The failed payments: work for a person, in a lane of their own left of the grid."""
@@ -195,6 +205,16 @@ class BoardView(QWidget):
     def zoom_by(self, steps: int) -> None:
         nearest = min(range(len(ZOOMS)), key=lambda i: abs(ZOOMS[i] - self.zoom))
         self.set_zoom(ZOOMS[max(0, min(len(ZOOMS) - 1, nearest + steps))])
+
+    def set_ticket_times(self, average_seconds: float | None, count: int) -> None:
+        if average_seconds is None or not count:
+            self.ticket_times.setText("No ticket ready in the last hour")
+            return
+        minutes, seconds = divmod(round(average_seconds), 60)
+        tickets = "ticket" if count == 1 else "tickets"
+        self.ticket_times.setText(
+            f"Avg ticket {minutes}:{seconds:02d} · {count} {tickets} in the last hour"
+        )
 
     def set_thresholds(self, amber_seconds: float, red_seconds: float) -> None:
         self.delegate.amber_after, self.delegate.red_after = amber_seconds, red_seconds

@@ -1,4 +1,4 @@
-"""The menu panel: items by category; mark one sold out, or available again."""
+"""The menu panel: items by category; mark one sold out or available again, set its stock."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QPushButton,
+    QSpinBox,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -21,12 +22,17 @@ from ui.views._widgets import StatusLine
 TOGGLE_SHORTCUT = "Ctrl+Shift+A"
 NAME_WIDTH = 360
 PRICE_WIDTH = 90
+STATUS_WIDTH = 120
+STOCK_WIDTH = 110
+MAX_STOCK = 99_999
 
 
 class MenuView(QWidget):
-    """Shows a :class:`MenuModel`; emits ``availabilityRequested(item id, available)``."""
+    """Shows a :class:`MenuModel`; emits ``availabilityRequested(item id, available)`` and
+    ``stockRequested(item id, stock)`` (stock None: stop counting it)."""
 
     availabilityRequested = Signal(str, bool)
+    stockRequested = Signal(str, object)
 
     def __init__(self, model: MenuModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,9 +46,14 @@ class MenuView(QWidget):
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.setItemDelegate(ChipDelegate(self.tree))
         header = self.tree.header()
-        # Name, price and status close together: the eye does not cross the screen.
-        header.setStretchLastSection(True)
-        for column, width in ((MenuModel.NAME, NAME_WIDTH), (MenuModel.PRICE, PRICE_WIDTH)):
+        # Name, price, status and stock close together: the eye does not cross the screen.
+        header.setStretchLastSection(False)
+        for column, width in (
+            (MenuModel.NAME, NAME_WIDTH),
+            (MenuModel.PRICE, PRICE_WIDTH),
+            (MenuModel.STATUS, STATUS_WIDTH),
+            (MenuModel.STOCK, STOCK_WIDTH),
+        ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -54,9 +65,20 @@ class MenuView(QWidget):
         )
         self.toggle_button.clicked.connect(self.toggle_selected)
         QShortcut(QKeySequence(TOGGLE_SHORTCUT), self, self.toggle_selected)
+        # -1 is "not counted": the API's null, so one box sets either.
+        self.stock_box = QSpinBox()
+        self.stock_box.setRange(-1, MAX_STOCK)
+        self.stock_box.setSpecialValueText("Not counted")
+        self.stock_box.setToolTip("How many are left of the selected item (Not counted: below 0)")
+        self.stock_button = QPushButton("Set stock")
+        self.stock_button.setToolTip("Count the selected item's stock from this number on")
+        self.stock_button.clicked.connect(self.set_selected_stock)
+        self.stock_box.editingFinished.connect(self._stock_entered)
         self.status = StatusLine()
         buttons = QHBoxLayout()
         buttons.addWidget(self.toggle_button)
+        buttons.addWidget(self.stock_box)
+        buttons.addWidget(self.stock_button)
         buttons.addWidget(self.status, 1)
 
         layout = QVBoxLayout(self)
@@ -87,6 +109,16 @@ class MenuView(QWidget):
         if item is not None:
             self.availabilityRequested.emit(item.id, not item.available)
 
+    def set_selected_stock(self) -> None:
+        item = self.selected
+        if item is not None:
+            value = self.stock_box.value()
+            self.stockRequested.emit(item.id, None if value < 0 else value)
+
+    def _stock_entered(self) -> None:
+        if self.stock_box.hasFocus():  # Enter in the box, not focus leaving it
+            self.set_selected_stock()
+
     def _activated(self, index: QModelIndex) -> None:
         if self.model.item(index) is None:  # a category: open or close it
             self.tree.setExpanded(index, not self.tree.isExpanded(index))
@@ -101,10 +133,15 @@ class MenuView(QWidget):
 
     def _selection_changed(self, *_: QItemSelection) -> None:
         self._update_button()
+        item = self.selected
+        if item is not None:
+            self.stock_box.setValue(-1 if item.stock is None else item.stock)
 
     def _update_button(self, *_: QModelIndex | QPersistentModelIndex | object) -> None:
         item = self.selected
         self.toggle_button.setEnabled(item is not None)
+        self.stock_box.setEnabled(item is not None)
+        self.stock_button.setEnabled(item is not None)
         if item is None:
             self.toggle_button.setText("Mark sold out")
         elif item.available:
