@@ -127,7 +127,9 @@ async def converse(url: str, token: str | None, sent: list[Any]) -> None:
             if (op_id := _answers(message)) is not None:
                 pending.add(op_id)
             elif isinstance(message, dict) and message.get("type") == "complete":
-                pending.discard(message.get("id"))
+                op = message.get("id")
+                if isinstance(op, str):  # a drawn id may be any JSON value, a list too
+                    pending.discard(op)
         await connection.send(json.dumps({"type": "ping"}))
     ponged = False
     with contextlib.suppress(ConnectionClosed):
