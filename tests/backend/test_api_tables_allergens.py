@@ -12,6 +12,11 @@ mutation Place($input: PlaceOrderInput!) {
   }
 }
 """
+PLACE_KEYED = """
+mutation Place($input: PlaceOrderInput!, $key: String) {
+  placeOrder(input: $input, idempotencyKey: $key) { order { id } }
+}
+"""
 READ = "query($id: ID!) { order(id: $id) { table allergens items { name allergens } } }"
 
 
@@ -46,3 +51,16 @@ async def test_an_allergen_off_the_list_is_refused(staff: GraphQLHTTP, public: G
     extensions = await refusal(staff, public, PLACE, {"input": order})
     # GraphQL's own check of the enum: no field is named, the message lists the values.
     assert extensions["code"] == "BAD_USER_INPUT"
+
+
+async def test_the_same_key_with_table_and_allergens_gives_the_first_order(
+    staff: GraphQLHTTP,
+) -> None:
+    extra = {"table": 3, "allergens": ["SESAME"], "fulfillment": "DINE_IN"}
+    first = await staff.place(("fries", 1), key="dine-1", **extra)
+    again = await staff.place(("fries", 1), key="dine-1", **extra)
+    assert again["order"]["id"] == first["order"]["id"]
+    other = await staff.error(
+        PLACE_KEYED, {"input": order_input(("fries", 1), **{**extra, "table": 4}), "key": "dine-1"}
+    )
+    assert other["extensions"] == {"code": "BAD_USER_INPUT", "field": "idempotencyKey"}
