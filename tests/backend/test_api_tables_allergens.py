@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.backend._api import refusal
 from tests.graphql_client import GraphQLHTTP, order_input
 
@@ -56,11 +58,15 @@ async def test_an_allergen_off_the_list_is_refused(staff: GraphQLHTTP, public: G
 async def test_the_same_key_with_table_and_allergens_gives_the_first_order(
     staff: GraphQLHTTP,
 ) -> None:
-    extra = {"table": 3, "allergens": ["SESAME"], "fulfillment": "DINE_IN"}
-    first = await staff.place(("fries", 1), key="dine-1", **extra)
-    again = await staff.place(("fries", 1), key="dine-1", **extra)
+    extra: dict[str, Any] = {"table": 3, "allergens": ["SESAME"]}
+    first = await staff.place(("fries", 1), key="dine-1", fulfillment="DINE_IN", **extra)
+    again = await staff.place(("fries", 1), key="dine-1", fulfillment="DINE_IN", **extra)
     assert again["order"]["id"] == first["order"]["id"]
     other = await staff.error(
-        PLACE_KEYED, {"input": order_input(("fries", 1), **{**extra, "table": 4}), "key": "dine-1"}
+        PLACE_KEYED,
+        {
+            "input": order_input(("fries", 1), fulfillment="DINE_IN", **{**extra, "table": 4}),
+            "key": "dine-1",
+        },
     )
     assert other["extensions"] == {"code": "BAD_USER_INPUT", "field": "idempotencyKey"}
