@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -21,11 +21,13 @@ from backend.settings import (
     MAX_PAGE,
     MAX_QUANTITY,
     MAX_STRING_CHARS,
+    MAX_TABLE,
     MIN_QUANTITY,
 )
 from backend.sql_blocks import SQL
 from backend.states import (
     ORDER_TRANSITIONS,
+    Allergen,
     Channel,
     Fulfillment,
     OrderAction,
@@ -44,6 +46,7 @@ class OrderLine:
     quantity: int
     unit_price_cents: int
     notes: str | None
+    allergens: tuple[Allergen, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ class Order:
     total_cents: int
     created_at: datetime
     updated_at: datetime
+    table: int | None = None
+    allergens: tuple[Allergen, ...] = ()
 
     def snapshot(self) -> OrderSnapshot:
         """The order as carried in its events' payloads (camelCase, like the API)."""
@@ -74,6 +79,8 @@ class Order:
             "phone": self.phone,
             "address": self.address,
             "notes": self.notes,
+            "table": self.table,
+            "allergens": [a.value for a in self.allergens],
             "items": [
                 {
                     "menuItemId": line.menu_item_id,
@@ -81,6 +88,7 @@ class Order:
                     "quantity": line.quantity,
                     "unitPriceCents": line.unit_price_cents,
                     "notes": line.notes,
+                    "allergens": [a.value for a in line.allergens],
                 }
                 for line in self.items
             ],
@@ -108,13 +116,23 @@ class Order:
                     line["quantity"],
                     line["unitPriceCents"],
                     line["notes"],
+                    _allergens(line.get("allergens", [])),
                 )
                 for line in data["items"]
             ),
             total_cents=data["totalCents"],
             created_at=datetime.fromisoformat(data["createdAt"]),
             updated_at=datetime.fromisoformat(data["updatedAt"]),
+            # Snapshots stored before schema 5 have neither.
+            table=data.get("table"),
+            allergens=_allergens(data.get("allergens", [])),
         )
+
+
+def _allergens(names: Iterable[str]) -> tuple[Allergen, ...]:
+    """Each allergen once, in the list's own order (as a ticket prints them)."""
+    found = {Allergen(name) for name in names}
+    return tuple(a for a in Allergen if a in found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +140,7 @@ class LineRequest:
     menu_item_id: str
     quantity: int
     notes: str | None = None
+    allergens: tuple[Allergen, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +152,9 @@ class OrderRequest:
     phone: str | None = None
     address: str | None = None
     notes: str | None = None
+    # A DINE_IN order's table (required for DINE_IN, refused for the others).
+    table: int | None = None
+    allergens: tuple[Allergen, ...] = ()
     # The restaurant's region, for phone numbers given without their country code.
     phone_region: str | None = None
 
@@ -172,10 +194,17 @@ def check_request(request: OrderRequest) -> OrderRequest:
                 "that menu item id is too long; query `menu` for the ids",
                 field=f"items.{index}.menuItemId",
             )
-        lines.append(replace(line, notes=check_text(line.notes, f"items.{index}.notes")))
+        lines.append(
+            replace(
+                line,
+                notes=check_text(line.notes, f"items.{index}.notes"),
+                allergens=_allergens(line.allergens),
+            )
+        )
     checked = replace(
         request,
         lines=tuple(lines),
+        allergens=_allergens(request.allergens),
         customer_name=check_text(request.customer_name, "customerName"),
         phone=_phone(check_text(request.phone, "phone"), request.phone_region),
         address=check_text(request.address, "address"),
@@ -183,7 +212,25 @@ def check_request(request: OrderRequest) -> OrderRequest:
     )
     if checked.fulfillment is Fulfillment.DELIVERY and checked.address is None:
         raise BadUserInput("a DELIVERY order needs the delivery address", field="address")
+    _check_table(checked)
     return checked
+
+
+def _check_table(request: OrderRequest) -> None:
+    if request.fulfillment is not Fulfillment.DINE_IN:
+        if request.table is not None:
+            raise BadUserInput(
+                f"a table is only for DINE_IN orders, this one is {request.fulfillment.value}; "
+                "leave `table` out",
+                field="table",
+            )
+        return
+    if request.table is None:
+        raise BadUserInput("a DINE_IN order needs its table number; set `table`", field="table")
+    if not 1 <= request.table <= MAX_TABLE:
+        raise BadUserInput(
+            f"table {request.table} is out of range; use 1 to {MAX_TABLE}", field="table"
+        )
 
 
 def _phone(value: str | None, region: str | None) -> str | None:
@@ -229,7 +276,11 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
                 f"{item.name} is not available right now; remove it or choose another item",
                 field=f"items.{index}.menuItemId",
             )
-        lines.append(OrderLine(item.id, item.name, line.quantity, item.price_cents, line.notes))
+        lines.append(
+            OrderLine(
+                item.id, item.name, line.quantity, item.price_cents, line.notes, line.allergens
+            )
+        )
     order = Order(
         id=uuid7(),
         number=tx.scalar(SQL.next_order_number),
@@ -244,6 +295,8 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
         total_cents=sum(line.quantity * line.unit_price_cents for line in lines),
         created_at=tx.now,
         updated_at=tx.now,
+        table=request.table,
+        allergens=request.allergens,
     )
     tx.execute(
         SQL.insert_order,
@@ -257,6 +310,8 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
             "phone": order.phone,
             "address": order.address,
             "notes": order.notes,
+            "table_number": order.table,
+            "allergens": json.dumps([a.value for a in order.allergens]),
             "total_cents": order.total_cents,
             "created_at": order.created_at.isoformat(),
             "updated_at": order.updated_at.isoformat(),
@@ -273,6 +328,7 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
                 "quantity": line.quantity,
                 "unit_price_cents": line.unit_price_cents,
                 "notes": line.notes,
+                "allergens": json.dumps([a.value for a in line.allergens]),
             }
             for index, line in enumerate(order.items)
         ],
@@ -374,7 +430,12 @@ def check_transition(order: Order, action: OrderAction) -> Transition:
 
 def _line_from_row(row: sqlite3.Row) -> OrderLine:
     return OrderLine(
-        row["menu_item_id"], row["name"], row["quantity"], row["unit_price_cents"], row["notes"]
+        row["menu_item_id"],
+        row["name"],
+        row["quantity"],
+        row["unit_price_cents"],
+        row["notes"],
+        _allergens(json.loads(row["allergens"])),
     )
 
 
@@ -393,6 +454,8 @@ def _order_from_row(row: sqlite3.Row, items: tuple[OrderLine, ...]) -> Order:
         total_cents=row["total_cents"],
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        table=row["table_number"],
+        allergens=_allergens(json.loads(row["allergens"])),
     )
 
 

@@ -37,6 +37,8 @@ MAX_ORDER_LINES = 50
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
 MAX_PAGE = 500
+# Table numbers a DINE_IN order may carry (orders.table_number's CHECK says the same).
+MAX_TABLE = 999
 
 # How many committed events and log entries subscribers can catch up on from memory
 # before they read the database instead (a reader further behind reads it page by page).

@@ -44,6 +44,25 @@ class Fulfillment(StrEnum):
     DELIVERY = "DELIVERY"
 
 
+class Allergen(StrEnum):
+    """The 14 allergens EU law (Regulation 1169/2011, Annex II) makes a kitchen declare."""
+
+    GLUTEN = "GLUTEN"
+    CRUSTACEANS = "CRUSTACEANS"
+    EGGS = "EGGS"
+    FISH = "FISH"
+    PEANUTS = "PEANUTS"
+    SOY = "SOY"
+    MILK = "MILK"
+    TREE_NUTS = "TREE_NUTS"
+    CELERY = "CELERY"
+    MUSTARD = "MUSTARD"
+    SESAME = "SESAME"
+    SULPHITES = "SULPHITES"
+    LUPIN = "LUPIN"
+    MOLLUSCS = "MOLLUSCS"
+
+
 class OrderAction(StrEnum):
     """Something that moves an order; each writes the event of the same purpose."""
 

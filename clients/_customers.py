@@ -19,6 +19,7 @@ FULFILLMENTS = {
     "KIOSK": {"DINE_IN": 60, "TAKEAWAY": 40},
     "COUNTER": {"DINE_IN": 55, "TAKEAWAY": 45},
 }
+TABLES = 30  # a DINE_IN party sits at one of tables 1 to 30
 PARTY_SIZES = {1: 40, 2: 35, 3: 15, 4: 10}
 MAINS = ("Pizza", "Mains")
 # (category, chance per person) ordered on top of a main; shared ones once per party.
@@ -54,6 +55,7 @@ class PlaceOrderInput(TypedDict):
     phone: NotRequired[str]
     address: NotRequired[str]
     notes: NotRequired[str]
+    table: NotRequired[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,8 @@ def random_order(rng: random.Random, menu: Sequence[MenuChoice]) -> PlaceOrderIn
     }
     if channel in ("WEB", "PHONE") or fulfillment == "DELIVERY":
         order["phone"] = phone_number(rng)
+    if fulfillment == "DINE_IN":
+        order["table"] = rng.randint(1, TABLES)
     if fulfillment == "DELIVERY":
         order["address"] = f"{rng.randint(1, 220)} {rng.choice(STREETS)}, {CITY}"
     if rng.random() < ORDER_NOTE_CHANCE:

@@ -19,7 +19,8 @@ ORDER_QUERY = """
 query CurrentOrder($id: ID!) {
   order(id: $id) {
     id number status channel fulfillment customerName phone address notes totalCents
-    items { menuItemId name quantity unitPriceCents notes }
+    table allergens
+    items { menuItemId name quantity unitPriceCents notes allergens }
   }
 }
 """
@@ -61,6 +62,7 @@ class Line:
     quantity: int
     unit_price_cents: int
     notes: str | None
+    allergens: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ class Order:
     notes: str | None
     total_cents: int
     items: tuple[Line, ...]
+    table: int | None = None
+    allergens: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Order:
@@ -97,9 +101,12 @@ class Order:
                     line["quantity"],
                     line["unitPriceCents"],
                     line["notes"],
+                    tuple(line.get("allergens", ())),
                 )
                 for line in data["items"]
             ),
+            table=data.get("table"),
+            allergens=tuple(data.get("allergens", ())),
         )
 
 

@@ -56,11 +56,14 @@ REPRINTABLE = frozenset({OrderStatus.PAID, OrderStatus.IN_KITCHEN, OrderStatus.R
 
 
 def render_ticket(order: Order, *, reprint: bool = False) -> str:
-    """The kitchen ticket: what to make, how it leaves, and every note."""
+    """The kitchen ticket: allergies first, what to make, how it leaves, and every note."""
     head = [
         f"ORDER #{order.number}" + ("  (REPRINT)" if reprint else ""),
         f"{order.fulfillment.replace('_', ' ')} - {order.channel}",
     ]
+    if order.table is not None:
+        head.append(f"TABLE {order.table}")
+    head.extend(_allergy(name) for name in order.allergens)
     if order.customer_name:
         head.append(f"for {order.customer_name}")
     if order.address and order.fulfillment == "DELIVERY":
@@ -68,8 +71,14 @@ def render_ticket(order: Order, *, reprint: bool = False) -> str:
     lines = []
     for line in order.items:
         lines.append(f"{line.quantity:>3} x {line.name}")
+        lines.extend(f"      {_allergy(name)}" for name in line.allergens)
         if line.notes:
             lines.append(f"        ! {line.notes}")
     tail = [f"NOTE: {order.notes}"] if order.notes else []
     rule = "-" * 32
     return "\n".join([*head, rule, *lines, rule, *tail]) + "\n"
+
+
+def _allergy(name: str) -> str:
+    # Shouted, so that no cook reads past it: "!! ALLERGY: TREE NUTS".
+    return f"!! ALLERGY: {name.replace('_', ' ')}"

@@ -47,6 +47,8 @@ def order_input(
     **extra: Any,
 ) -> dict[str, Any]:
     items = [{"menuItemId": item, "quantity": quantity} for item, quantity in lines]
+    if fulfillment == "DINE_IN":
+        extra.setdefault("table", 7)  # the API requires one for DINE_IN
     return {
         "items": items or [{"menuItemId": "margherita", "quantity": 1}],
         "channel": channel,

@@ -22,7 +22,7 @@ from backend.backups import STALL_ENV, check_copy, list_backups
 from tests.headless import headers, listening_url, start
 
 PLACE = (
-    "mutation { placeOrder(input: {channel: COUNTER, fulfillment: DINE_IN,"
+    "mutation { placeOrder(input: {channel: COUNTER, fulfillment: DINE_IN, table: 4,"
     ' items: [{menuItemId: "burger", quantity: 1}]}) { order { number } } }'
 )
 

@@ -27,7 +27,7 @@ def headless(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
 
 def place_order(url: str) -> dict[str, object]:
     query = (
-        "mutation { placeOrder(input: {channel: COUNTER, fulfillment: DINE_IN,"
+        "mutation { placeOrder(input: {channel: COUNTER, fulfillment: DINE_IN, table: 4,"
         ' items: [{menuItemId: "burger", quantity: 1}]}) { order { number status } } }'
     )
     response = httpx.post(url, json={"query": query}, headers={"Authorization": f"Bearer {TOKEN}"})

@@ -55,7 +55,9 @@ class OrderMutation:
         )
         request = OrderRequest(
             lines=tuple(
-                LineRequest(str(line.menu_item_id), line.quantity, line.notes)
+                LineRequest(
+                    str(line.menu_item_id), line.quantity, line.notes, tuple(line.allergens)
+                )
                 for line in input.items
             ),
             channel=input.channel,
@@ -64,6 +66,8 @@ class OrderMutation:
             phone=input.phone,
             address=input.address,
             notes=input.notes,
+            table=input.table,
+            allergens=tuple(input.allergens),
             phone_region=info.context.services.phone_region,
         )
         orders.check_request(request)  # fail before queueing for the writer

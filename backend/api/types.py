@@ -19,6 +19,11 @@ OrderStatus = strawberry.enum(states.OrderStatus, name="OrderStatus")
 DeliveryStatus = strawberry.enum(states.DeliveryStatus, name="DeliveryStatus")
 Channel = strawberry.enum(states.Channel, name="Channel")
 Fulfillment = strawberry.enum(states.Fulfillment, name="Fulfillment")
+Allergen = strawberry.enum(
+    states.Allergen,
+    name="Allergen",
+    description="The 14 allergens EU law makes a kitchen declare.",
+)
 PickupState = strawberry.enum(pickup.PickupState, name="PickupState")
 
 Info = strawberry.Info[Context, None]
@@ -54,6 +59,7 @@ class OrderItem:
     quantity: int
     unit_price_cents: int
     notes: str | None
+    allergens: list[Allergen]  # type: ignore[valid-type]
 
 
 @strawberry.type
@@ -208,6 +214,10 @@ class Order:
     phone: str | None
     address: str | None
     notes: str | None
+    table: int | None = strawberry.field(description="A DINE_IN order's table number.")
+    allergens: list[Allergen] = strawberry.field(  # type: ignore[valid-type]
+        description="Allergens the guest named for the whole order (each line has its own)."
+    )
     items: list[OrderItem]
     total_cents: int
     created_at: datetime
@@ -225,6 +235,8 @@ class Order:
             phone=order.phone,
             address=order.address,
             notes=order.notes,
+            table=order.table,
+            allergens=list(order.allergens),
             items=[
                 OrderItem(
                     menu_item_id=strawberry.ID(line.menu_item_id),
@@ -232,6 +244,7 @@ class Order:
                     quantity=line.quantity,
                     unit_price_cents=line.unit_price_cents,
                     notes=line.notes,
+                    allergens=list(line.allergens),
                 )
                 for line in order.items
             ],
@@ -379,6 +392,9 @@ class OrderLineInput:
     menu_item_id: strawberry.ID
     quantity: int
     notes: str | None = None
+    allergens: list[Allergen] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Allergens the guest named for this line."
+    )
 
 
 @strawberry.input
@@ -390,3 +406,13 @@ class PlaceOrderInput:
     phone: str | None = None
     address: str | None = None
     notes: str | None = None
+    table: int | None = strawberry.field(
+        default=None,
+        description="The table of a DINE_IN order, 1 to 999: required for DINE_IN, "
+        "refused for the others (BAD_USER_INPUT, field `table`).",
+    )
+    allergens: list[Allergen] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list,
+        description="Allergens the guest named for the whole order; the kitchen ticket "
+        "shows them first.",
+    )

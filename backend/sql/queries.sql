@@ -35,23 +35,27 @@ SELECT coalesce(max(number), 0) + 1 FROM orders;
 
 -- name: insert_order
 INSERT INTO orders (id, number, status, channel, fulfillment, customer_name, phone,
-                    address, notes, total_cents, created_at, updated_at)
+                    address, notes, table_number, allergens, total_cents, created_at,
+                    updated_at)
 VALUES (:id, :number, :status, :channel, :fulfillment, :customer_name, :phone,
-        :address, :notes, :total_cents, :created_at, :updated_at);
+        :address, :notes, :table_number, :allergens, :total_cents, :created_at,
+        :updated_at);
 
 -- name: insert_order_item
-INSERT INTO order_items (order_id, line, menu_item_id, name, quantity, unit_price_cents, notes)
-VALUES (:order_id, :line, :menu_item_id, :name, :quantity, :unit_price_cents, :notes);
+INSERT INTO order_items (order_id, line, menu_item_id, name, quantity, unit_price_cents, notes,
+                         allergens)
+VALUES (:order_id, :line, :menu_item_id, :name, :quantity, :unit_price_cents, :notes,
+        :allergens);
 
 -- name: get_order
 SELECT id, number, status, channel, fulfillment, customer_name, phone, address, notes,
-       total_cents, created_at, updated_at
+       table_number, allergens, total_cents, created_at, updated_at
 FROM orders WHERE id = :id;
 
 -- name: list_orders
 -- :statuses is a JSON array, or NULL for all; :after_number pages forward.
 SELECT id, number, status, channel, fulfillment, customer_name, phone, address, notes,
-       total_cents, created_at, updated_at
+       table_number, allergens, total_cents, created_at, updated_at
 FROM orders
 WHERE (:statuses IS NULL OR status IN (SELECT value FROM json_each(:statuses)))
   AND number > :after_number
@@ -59,12 +63,12 @@ ORDER BY number
 LIMIT :limit;
 
 -- name: items_of_order
-SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens
 FROM order_items WHERE order_id = :order_id ORDER BY line;
 
 -- name: items_of_orders
 -- :order_ids is a JSON array of ids.
-SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens
 FROM order_items WHERE order_id IN (SELECT value FROM json_each(:order_ids))
 ORDER BY order_id, line;
 

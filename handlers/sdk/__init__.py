@@ -68,6 +68,7 @@ class OrderLineSnapshot(TypedDict):
     quantity: int
     unitPriceCents: int
     notes: str | None
+    allergens: list[str]  # Allergen names of the API
 
 
 class OrderSnapshot(TypedDict):
@@ -82,6 +83,8 @@ class OrderSnapshot(TypedDict):
     phone: str | None
     address: str | None
     notes: str | None
+    table: int | None  # a DINE_IN order's table
+    allergens: list[str]  # Allergen names of the API, for the whole order
     items: list[OrderLineSnapshot]
     totalCents: int
     createdAt: str  # ISO 8601, UTC

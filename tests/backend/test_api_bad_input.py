@@ -246,6 +246,12 @@ async def test_two_mutation_fields_in_one_document_are_refused(
             "address",
             id="DELIVERY with a blank address",
         ),
+        pytest.param(
+            order_input(fulfillment="DINE_IN", table=None), "table", id="DINE_IN without table"
+        ),
+        pytest.param(order_input(fulfillment="DINE_IN", table=0), "table", id="table 0"),
+        pytest.param(order_input(fulfillment="DINE_IN", table=1000), "table", id="table 1000"),
+        pytest.param(order_input(table=3), "table", id="a table on a TAKEAWAY"),
     ],
 )
 async def test_a_bad_order_is_refused_with_its_field(

@@ -127,7 +127,7 @@ def place(backend: Backend, count: int) -> None:
     with httpx.Client(headers={"Authorization": f"Bearer {STAFF_TOKEN}"}) as http:
         for _ in range(count):
             query = (
-                "mutation { placeOrder(input: {channel: COUNTER, fulfillment: DINE_IN,"
+                "mutation { placeOrder(input: {channel: COUNTER, fulfillment: DINE_IN, table: 4,"
                 ' items: [{menuItemId: "burger", quantity: 1}]}) { order { number } } }'
             )
             assert "errors" not in http.post(backend.url, json={"query": query}).json()

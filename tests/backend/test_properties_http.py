@@ -133,6 +133,8 @@ def order_inputs(draw: st.DrawFn, known_items: list[str]) -> Any:
     for name in ("customerName", "phone", "address", "notes"):
         if draw(st.booleans()):
             order[name] = usually(draw, plain_texts)
+    if order["fulfillment"] == "DINE_IN" or draw(st.booleans()):
+        order["table"] = usually(draw, st.integers(1, 999))
     return usually(draw, st.just(order))
 
 

@@ -111,6 +111,7 @@ def test_random_orders_are_valid_and_varied() -> None:
         assert all(1 <= line["quantity"] <= 99 for line in order["items"])
         assert len({line["menuItemId"] for line in order["items"]}) == len(order["items"])
         assert ("address" in order) == (order["fulfillment"] == "DELIVERY")
+        assert ("table" in order) == (order["fulfillment"] == "DINE_IN")
         if order["fulfillment"] == "DELIVERY":
             assert "phone" in order
     assert {o["channel"] for o in made} == {"WEB", "KIOSK", "PHONE", "COUNTER"}

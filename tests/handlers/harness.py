@@ -25,7 +25,7 @@ from backend.embedded import Backend
 from backend.inprocess import InProcessGraphQL
 from backend.registry import Registry
 from backend.settings import Settings
-from backend.states import Channel, Fulfillment, OrderAction, OrderStatus
+from backend.states import Allergen, Channel, Fulfillment, OrderAction, OrderStatus
 from handlers.adapters import SandboxGateway, SandboxSms
 from handlers.pipeline import adapters
 from handlers.sdk import Context, Event
@@ -97,14 +97,25 @@ class Kitchen:
         channel: Channel = Channel.PHONE,
         fulfillment: Fulfillment = Fulfillment.DELIVERY,
         phone: str | None = PHONE,
+        table: int | None = None,
+        allergens: tuple[Allergen, ...] = (),
+        line_allergens: Sequence[tuple[Allergen, ...]] = (),
     ) -> str:
+        """A new order; a DINE_IN one sits at table 7 unless ``table`` says otherwise;
+        ``line_allergens`` are the first lines' allergens, in order."""
+        line_allergens = [*line_allergens, *([()] * len(lines))]
         request = orders.OrderRequest(
-            lines=tuple(orders.LineRequest(item, quantity) for item, quantity in lines),
+            lines=tuple(
+                orders.LineRequest(item, quantity, allergens=named)
+                for (item, quantity), named in zip(lines, line_allergens, strict=False)
+            ),
             channel=channel,
             fulfillment=fulfillment,
             customer_name="Ada",
             phone=phone,
             address=ADDRESS if fulfillment is Fulfillment.DELIVERY else None,
+            table=table or (7 if fulfillment is Fulfillment.DINE_IN else None),
+            allergens=allergens,
         )
         order = self.call(self.backend.db.write(lambda tx: orders.place_order(tx, request)))
         return order.id

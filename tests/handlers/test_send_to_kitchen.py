@@ -6,7 +6,7 @@ import pytest
 
 from backend import orders
 from backend.errors import InvalidTransition
-from backend.states import Fulfillment, OrderAction, OrderStatus
+from backend.states import Allergen, Fulfillment, OrderAction, OrderStatus
 from tests.handlers.harness import Kitchen
 
 
@@ -28,6 +28,34 @@ def test_a_paid_order_gets_one_ticket_and_goes_in_the_kitchen(kitchen: Kitchen) 
     ]
     assert kitchen.order(order_id).status is OrderStatus.IN_KITCHEN
     assert kitchen.types(order_id).count("order_in_kitchen") == 1
+
+
+def test_the_ticket_shouts_each_allergy_and_names_the_table(kitchen: Kitchen) -> None:
+    order_id = kitchen.paid(
+        ("margherita", 1),
+        ("cola", 2),
+        fulfillment=Fulfillment.DINE_IN,
+        table=12,
+        allergens=(Allergen.TREE_NUTS, Allergen.PEANUTS),
+        line_allergens=[(Allergen.MILK,)],
+    )
+    kitchen.handle(order_id, "order_paid", "send_to_kitchen")
+    number = kitchen.order(order_id).number
+    (ticket,) = kitchen.tickets()
+    assert ticket.read_text().splitlines() == [
+        f"ORDER #{number}",
+        "DINE IN - PHONE",
+        "TABLE 12",
+        # In the EU list's order, whatever order the guest named them in.
+        "!! ALLERGY: PEANUTS",
+        "!! ALLERGY: TREE NUTS",
+        "for Ada",
+        "-" * 32,
+        "  1 x Margherita",
+        "      !! ALLERGY: MILK",
+        "  2 x Cola",
+        "-" * 32,
+    ]
 
 
 def test_a_retry_after_a_crash_between_print_and_mutation_prints_nothing_new(

@@ -10,10 +10,12 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
+from backend.states import Allergen
 from tests.conftest import STAFF_TOKEN
 from tests.ui.conftest import WAIT_MS, run
 from ui.controllers.new_order import NewOrderController
 from ui.main_window import MainWindow
+from ui.views.new_order import ALLERGENS
 
 
 def set_available(backend: Backend, item: str, available: bool) -> None:
@@ -198,3 +200,30 @@ def test_a_phone_number_is_checked_as_it_is_typed(qtbot: QtBot, window: MainWind
     dialog.request_place()
     qtbot.waitUntil(lambda: len(window.board.model.orders) == 1, timeout=WAIT_MS)
     assert window.board.model.orders[0].phone == "+442079460000"
+
+
+def test_dine_in_needs_its_table_and_the_allergies_reach_the_order(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    controller = opened(qtbot, window)
+    dialog = controller.view
+    controller.cart.add("burger")
+    dialog.fulfillment.setCurrentIndex(dialog.fulfillment.findData("DINE_IN"))
+    assert dialog.table.isEnabled()
+    QTest.mouseClick(dialog.place, Qt.MouseButton.LeftButton)
+    # Said before anything is sent, next to the field.
+    assert dialog.errors["table"].isVisibleTo(dialog)
+    assert "table number" in dialog.errors["table"].text()
+    assert dialog.place.isEnabled()
+    QTest.keyClicks(dialog.table, "12")
+    dialog.allergy_actions["PEANUTS"].trigger()
+    dialog.allergy_actions["MILK"].trigger()
+    assert dialog.allergies.text() == "Peanuts, Milk"
+    QTest.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(window.board.model.orders) == 1, timeout=WAIT_MS)
+    order = window.board.model.orders[0]
+    assert (order.fulfillment, order.table, order.allergens) == ("DINE_IN", 12, ("PEANUTS", "MILK"))
+
+
+def test_the_dialog_offers_the_api_s_allergens() -> None:
+    assert list(ALLERGENS) == [allergen.value for allergen in Allergen]

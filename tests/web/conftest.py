@@ -66,7 +66,7 @@ class Api:
 
     def order(self, order_id: str) -> dict[str, Any]:
         query = "query($id: ID!) { order(id: $id) { id number status channel fulfillment "
-        query += "customerName phone notes items { menuItemId quantity notes } } }"
+        query += "customerName phone notes table items { menuItemId quantity notes } } }"
         found: dict[str, Any] = self.call(query, {"id": order_id})["order"]
         return found
 

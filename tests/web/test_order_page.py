@@ -102,7 +102,7 @@ def test_a_table_qr_code_orders_dine_in_for_that_table(
     page.get_by_role("button", name="Place order").click()
     wait_for_status_page(page)
     order = api.order(api.orders()[0]["id"])
-    assert (order["fulfillment"], order["notes"]) == ("DINE_IN", "Table 12")
+    assert (order["fulfillment"], order["table"], order["notes"]) == ("DINE_IN", 12, None)
 
 
 def test_the_servers_objection_is_shown_next_to_its_field(
@@ -170,3 +170,22 @@ def test_past_the_order_limit_the_page_says_when_to_try_again(
         re.compile(r"Too many orders from this device just now\. Please try again in \d+ seconds\.")
     )
     assert len(api.orders()) == PUBLIC_ORDERS_PER_WINDOW
+
+
+def test_eating_in_at_the_kiosk_asks_for_the_table_number(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(viewport={"width": 1024, "height": 768})
+    page.goto(base_of(site) + "/kiosk")
+    expect(page.get_by_label("Table number")).to_be_hidden()
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Eat here").check()
+    page.get_by_role("button", name="Place order").click()
+    # The server's refusal, said next to the field it names.
+    expect(page.locator("#table-error")).to_contain_text("table number")
+    assert api.orders() == []
+    page.get_by_label("Table number").fill("9")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#placed-number")).to_have_text("1")
+    order = api.order(api.orders()[0]["id"])
+    assert (order["fulfillment"], order["table"]) == ("DINE_IN", 9)

@@ -24,9 +24,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 # What every order query and subscription of the dashboard selects; OrderRow.of reads it.
 ORDER_FIELDS = """
-  id number status channel fulfillment customerName phone address notes
+  id number status channel fulfillment customerName phone address notes table allergens
   totalCents createdAt updatedAt statusReason cancelReason
-  items { menuItemId name quantity unitPriceCents notes }
+  items { menuItemId name quantity unitPriceCents notes allergens }
 """
 
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1  # the OrderRow itself, for the card delegate
@@ -38,6 +38,7 @@ class OrderLine:
     quantity: int
     unit_price_cents: int
     notes: str | None = None
+    allergens: tuple[str, ...] = ()  # the API's Allergen names
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class OrderRow:
     # Why it was cancelled (staff's words), rejected or its payment declined; else None.
     reason: str | None = None
     seq: int = 0
+    table: int | None = None  # a DINE_IN order's table
+    allergens: tuple[str, ...] = ()  # for the whole order; each line has its own
 
     @classmethod
     def of(cls, data: dict[str, Any], seq: int = 0) -> OrderRow:
@@ -80,6 +83,7 @@ class OrderRow:
                     quantity=int(item["quantity"]),
                     unit_price_cents=int(item["unitPriceCents"]),
                     notes=item.get("notes"),
+                    allergens=tuple(item.get("allergens") or ()),
                 )
                 for item in data.get("items", ())
             ),
@@ -88,6 +92,8 @@ class OrderRow:
             updated_at=datetime.fromisoformat(data["updatedAt"]),
             reason=data.get("cancelReason") or data.get("statusReason"),
             seq=seq,
+            table=data.get("table"),
+            allergens=tuple(data.get("allergens") or ()),
         )
 
     @property

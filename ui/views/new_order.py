@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QIntValidator, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QIntValidator, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTabBar,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +54,25 @@ NOTES_LINES = 3  # the order's notes field shows this many lines
 DEFAULT_CONFIRM_ABOVE_CENTS = 15_000  # an order over this asks once before it is placed
 PLUS_KEYS = (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Return, Qt.Key.Key_Enter)
 MINUS_KEYS = (Qt.Key.Key_Minus,)
+MAX_TABLE = 999  # the API's tables are 1 to 999
+# The API's Allergen enum (the 14 EU allergens), in its order.
+ALLERGENS = (
+    "GLUTEN",
+    "CRUSTACEANS",
+    "EGGS",
+    "FISH",
+    "PEANUTS",
+    "SOY",
+    "MILK",
+    "TREE_NUTS",
+    "CELERY",
+    "MUSTARD",
+    "SESAME",
+    "SULPHITES",
+    "LUPIN",
+    "MOLLUSCS",
+)
+NO_ALLERGY = "None"
 
 
 class QuantityDelegate(QStyledItemDelegate):
@@ -176,8 +197,24 @@ class NewOrderDialog(QDialog):
         self.fulfillment.currentIndexChanged.connect(self._fulfillment)
         self.address = QLineEdit()
         self.address.setPlaceholderText("Street, number, door code")
+        self.table = QLineEdit()
+        self.table.setPlaceholderText("Table number")
+        self.table.setValidator(QIntValidator(1, MAX_TABLE, self.table))
+        # The guest's allergies: the kitchen ticket and the board shout them.
+        self.allergy_menu = QMenu(self)
+        self.allergy_actions: dict[str, QAction] = {}
+        for name in ALLERGENS:
+            action = self.allergy_menu.addAction(name.replace("_", " ").capitalize())
+            action.setCheckable(True)
+            action.toggled.connect(self._allergies_changed)
+            self.allergy_actions[name] = action
+        self.allergies = QToolButton()
+        self.allergies.setObjectName("allergies")
+        self.allergies.setMenu(self.allergy_menu)
+        self.allergies.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.allergies.setText(NO_ALLERGY)
         self.notes = QPlainTextEdit()
-        self.notes.setPlaceholderText("For the whole order (allergies, the door bell, …)")
+        self.notes.setPlaceholderText("For the whole order (the door bell, a birthday, …)")
         self.notes.setTabChangesFocus(True)
         lines = self.notes.fontMetrics().lineSpacing() * NOTES_LINES
         self.notes.setFixedHeight(lines + 2 * self.notes.frameWidth() + 8)
@@ -186,7 +223,8 @@ class NewOrderDialog(QDialog):
         self.notes.textChanged.connect(self._notes_changed)
         self._notes_changed()
         self.errors: dict[str, QLabel] = {
-            field: _error_label() for field in ("customerName", "phone", "address", "notes")
+            field: _error_label()
+            for field in ("customerName", "phone", "address", "table", "notes")
         }
         self.general_error = _error_label()
 
@@ -249,6 +287,8 @@ class NewOrderDialog(QDialog):
         channel_label.setBuddy(self.channel)
         form.addRow(channel_label, choices)
         form.addRow("&Address", self._with_error(self.address, self.errors["address"]))
+        form.addRow("&Table", self._with_error(self.table, self.errors["table"]))
+        form.addRow("A&llergies", self.allergies)
         notes = self._with_error(self.notes, self.errors["notes"])
         notes_layout = notes.layout()
         assert notes_layout is not None
@@ -325,6 +365,7 @@ class NewOrderDialog(QDialog):
             "customerName": self.customer,
             "phone": self.phone,
             "address": self.address,
+            "table": self.table,
             "notes": self.notes,
         }.get(field or "")
         if widget is not None:
@@ -352,8 +393,17 @@ class NewOrderDialog(QDialog):
             "customerName": text(self.customer),
             "phone": text(self.phone),
             "address": text(self.address) if fulfillment == "DELIVERY" else None,
+            "table": self.table_number() if fulfillment == "DINE_IN" else None,
+            "allergens": self.chosen_allergens(),
             "notes": text(self.notes),
         }
+
+    def table_number(self) -> int | None:
+        text = self.table.text().strip()
+        return int(text) if text.isdigit() else None
+
+    def chosen_allergens(self) -> list[str]:
+        return [name for name, action in self.allergy_actions.items() if action.isChecked()]
 
     def request_place(self) -> None:
         if not self.place.isEnabled():
@@ -361,6 +411,9 @@ class NewOrderDialog(QDialog):
         self.clear_errors()
         if not self.cart.ticket:
             self.show_error("items", "Add at least one item to the ticket.")
+            return
+        if self.fulfillment.currentData() == "DINE_IN" and self.table_number() is None:
+            self.show_error("table", f"Dine in: type the table number (1 to {MAX_TABLE}).")
             return
         sold_out = [line.name for line in self.cart.ticket if not line.available]
         if sold_out:
@@ -412,6 +465,14 @@ class NewOrderDialog(QDialog):
         self.address.setEnabled(delivery)
         if not delivery:
             self.errors["address"].setVisible(False)
+        dine_in = self.fulfillment.currentData() == "DINE_IN"
+        self.table.setEnabled(dine_in)
+        if not dine_in:
+            self.errors["table"].setVisible(False)
+
+    def _allergies_changed(self) -> None:
+        chosen = [self.allergy_actions[name].text() for name in self.chosen_allergens()]
+        self.allergies.setText(", ".join(chosen) if chosen else NO_ALLERGY)
 
     def _phone_changed(self) -> None:
         problem = phone_problem(self.phone.text(), self.phone_region)

@@ -169,6 +169,10 @@ class Fonts:
         )
 
     def of_style(self, style: Style) -> tuple[QFont, int]:
+        if style is Style.TABLE:
+            return self.number, self.number_h
+        if style is Style.ALLERGY:
+            return self.bold, self.base_h
         if style in (Style.META, Style.ALERT, Style.ADDRESS):
             return self.small, self.small_h
         if style is Style.NOTE:
@@ -191,6 +195,14 @@ class Style(Enum):
     ADDRESS = "address"  # small, muted
     ITEM = "item"  # quantity and name
     NOTE = "note"  # a line's or the order's note: small italic, muted
+    TABLE = "table"  # a DINE_IN order's table: as large as the ticket number
+    ALLERGY = "allergy"  # the guest's allergens: bold, red, behind a warning sign
+
+
+# These lines wrap instead of being cut short: a note or an allergy read in part is how
+# a dish goes out wrong.
+WRAPPED = frozenset({Style.NOTE, Style.ALLERGY, Style.ALERT})
+ALLERGY_SIGN = "\N{WARNING SIGN}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +254,8 @@ def card_lines(order: OrderRow) -> list[TextLine]:
     the type, the channel and the stage)."""
     alert = order.status in (Status.PAYMENT_FAILED, Status.REJECTED)
     lines = []
+    if order.table is not None:
+        lines.append(TextLine(f"Table {order.table}", Style.TABLE))
     if order.status not in SAID_BY_STAGE:
         lines.append(TextLine(LABEL_OF[order.status], Style.ALERT if alert else Style.META))
     who = " · ".join(part for part in (order.customer_name, order.phone) if part)
@@ -249,10 +263,14 @@ def card_lines(order: OrderRow) -> list[TextLine]:
         lines.append(TextLine(who, Style.WHO))
     if order.address:
         lines.append(TextLine(order.address, Style.ADDRESS))
+    if order.allergens:
+        lines.append(TextLine(_allergy(order.allergens), Style.ALLERGY, gap_before=GAP))
     for position, item in enumerate(order.items):
         gap = GAP if position == 0 else 0
         text = f"{item.quantity}\N{MULTIPLICATION SIGN}  {item.name}"
         lines.append(TextLine(text, Style.ITEM, gap_before=gap))
+        if item.allergens:
+            lines.append(TextLine(_allergy(item.allergens), Style.ALLERGY, indent=24))
         if item.notes:
             lines.append(
                 TextLine(
@@ -268,17 +286,33 @@ def card_lines(order: OrderRow) -> list[TextLine]:
     return lines
 
 
+def _allergy(names: tuple[str, ...]) -> str:
+    return f"{ALLERGY_SIGN} ALLERGY: " + ", ".join(_title(name).upper() for name in names)
+
+
+def line_height(line: TextLine, fonts: Fonts, inner: int) -> int:
+    """How tall ``line`` is on a card whose text is ``inner`` wide (wrapped lines grow)."""
+    font, height = fonts.of_style(line.style)
+    if line.style not in WRAPPED:
+        return height
+    room = QRect(0, 0, max(1, inner - line.indent), 100_000)
+    flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+    return max(height, QFontMetrics(font).boundingRect(room, flags, line.text).height())
+
+
 def own_button_row(order: OrderRow) -> bool:
     """Whether the buttons take a row of their own under the total: three do not fit
     beside it on a ticket ("Charge again", "Take cash", "Cancel")."""
     return len(ACTIONS_OF[order.status]) >= WIDE_BUTTONS
 
 
-def card_height(order: OrderRow, fonts: Fonts) -> int:
-    """The card's height (without the margins around it): cheap, for 10,000 rows."""
+def card_height(order: OrderRow, fonts: Fonts, width: int) -> int:
+    """The card's height (without the margins around it) when ``width`` wide: cheap,
+    for 10,000 rows (only notes and allergies are measured)."""
+    inner = max(60, width - 2 * PAD)
     y = header_height(fonts) + PAD + fonts.number_h + GAP
     for line in card_lines(order):
-        y += line.gap_before + fonts.of_style(line.style)[1] + GAP
+        y += line.gap_before + line_height(line, fonts, inner) + GAP
     if own_button_row(order):
         y += fonts.button_h + GAP
     return y + GAP + fonts.button_h + PAD
@@ -297,10 +331,13 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
     y += fonts.number_h + GAP
     lines: list[Line] = []
     for line in card_lines(order):
-        font, height = fonts.of_style(line.style)
+        font = fonts.of_style(line.style)[0]
+        height = line_height(line, fonts, inner)
         y += line.gap_before
         rect = QRect(PAD + line.indent, y, inner - line.indent, height)
-        text = QFontMetrics(font).elidedText(line.text, Qt.TextElideMode.ElideRight, rect.width())
+        text = line.text
+        if line.style not in WRAPPED:
+            text = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
         lines.append(Line(text, font, rect, line.style))
         y += height + GAP
     y += GAP
@@ -413,15 +450,17 @@ class CardDelegate(QStyledItemDelegate):
             width = option.rect.width()
         return max(120, width - 2 * MARGIN_X)
 
-    def row_height(self, order: OrderRow, font: QFont) -> int:
-        """The height of the row that holds ``order``'s card (the card and its margins)."""
-        return card_height(order, self.fonts(font)) + 2 * MARGIN_Y
+    def row_height(self, order: OrderRow, font: QFont, width: int) -> int:
+        """The height of the row, ``width`` wide, that holds ``order``'s card (the card
+        and its margins)."""
+        return card_height(order, self.fonts(font), width - 2 * MARGIN_X) + 2 * MARGIN_Y
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         order = index.data(ORDER_ROLE)
         if not isinstance(order, OrderRow):
             return super().sizeHint(option, index)
-        return QSize(self.card_width(option) + 2 * MARGIN_X, self.row_height(order, option.font))
+        width = self.card_width(option) + 2 * MARGIN_X
+        return QSize(width, self.row_height(order, option.font, width))
 
     def button_at(
         self, order: OrderRow, item_rect: QRect, pos: QPoint, font: QFont
@@ -507,10 +546,11 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(colors.text)
         painter.setFont(fonts.number)
         painter.drawText(card.number, left, f"#{order.number}")
+        wrapped = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         for line in card.lines:
             painter.setFont(line.font)
             painter.setPen(self._pen(line.style, colors))
-            painter.drawText(line.rect, left, line.text)
+            painter.drawText(line.rect, wrapped if line.style in WRAPPED else left, line.text)
         painter.setFont(fonts.bold)
         painter.setPen(colors.text)
         painter.drawText(card.total, left, _money(order.total_cents))
@@ -561,7 +601,7 @@ class CardDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _pen(style: Style, colors: CardColors) -> QColor:
-        if style is Style.ALERT:
+        if style in (Style.ALERT, Style.ALLERGY):
             return colors.red
         if style in (Style.META, Style.ADDRESS, Style.NOTE):
             return colors.muted

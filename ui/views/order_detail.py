@@ -24,6 +24,7 @@ from ui.models.cart import money
 from ui.models.order_detail import HistoryModel, LinesModel
 from ui.models.orders import OrderRow
 from ui.models.stages import ACTIONS_OF, LABEL_OF, Action, Status
+from ui.views.order_card import ALLERGY_SIGN
 
 NONE = "\N{EN DASH}"
 # Statuses whose order has a ticket in the kitchen, to print again.
@@ -77,6 +78,8 @@ class OrderDetailDialog(QDialog):
             ("status", "Status"),
             ("how", "Channel"),
             ("customer", "Customer"),
+            ("table", "Table"),
+            ("allergy", "Allergies"),
             ("address", "Address"),
             ("notes", "Notes"),
             ("reason", "Why"),
@@ -88,6 +91,7 @@ class OrderDetailDialog(QDialog):
             value.setWordWrap(True)
             self.fields[key] = value
             self.facts.addRow(label, value)
+        self.fields["allergy"].setObjectName("allergy")  # bold red, by the theme
         self.order_id: str | None = None
         actions = self._build_actions()
         self.lines_table = _table(lines, 1, 2)
@@ -151,6 +155,11 @@ class OrderDetailDialog(QDialog):
         self.fields["how"].setText(how)
         customer = " · ".join(part for part in (order.customer_name, order.phone) if part)
         self.fields["customer"].setText(customer or NONE)
+        self.fields["table"].setText(str(order.table))
+        self.facts.setRowVisible(self.fields["table"], order.table is not None)
+        allergy = allergy_text(order)
+        self.fields["allergy"].setText(allergy)
+        self.facts.setRowVisible(self.fields["allergy"], bool(allergy))
         self.fields["address"].setText(order.address or NONE)
         self.fields["notes"].setText(order.notes or NONE)
         self.fields["reason"].setText(order.reason or NONE)
@@ -174,3 +183,18 @@ class OrderDetailDialog(QDialog):
     def show_error(self, message: str | None) -> None:
         self.error.setText(message or "")
         self.error.setVisible(bool(message))
+
+
+def allergy_text(order: OrderRow) -> str:
+    """Every allergen of the order, the whole order's first, then each line's by name."""
+    parts = [", ".join(_upper(name) for name in order.allergens)] if order.allergens else []
+    parts += [
+        f"{line.name}: " + ", ".join(_upper(name) for name in line.allergens)
+        for line in order.items
+        if line.allergens
+    ]
+    return f"{ALLERGY_SIGN} " + "; ".join(parts) if parts else ""
+
+
+def _upper(name: str) -> str:
+    return name.replace("_", " ")

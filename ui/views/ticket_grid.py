@@ -263,7 +263,7 @@ class TicketGrid(QWidget):
         proxy = self.proxy
 
         def height_of(row: int) -> int:
-            return self.delegate.row_height(proxy.order_at(row), font)
+            return self.delegate.row_height(proxy.order_at(row), font, width)
 
         return pack(height_of, first, proxy.rowCount(), columns, width, self.height())
 

@@ -13,7 +13,8 @@ if (KIOSK) {
   document.querySelector("h1").textContent = "Order here";
 }
 const params = new URLSearchParams(location.search);
-const TABLE = /^[A-Za-z0-9-]{1,10}$/.test(params.get("table") || "") ? params.get("table") : null;
+// A table's QR code says ?table=12 (the API's tables are 1 to 999).
+const TABLE = /^[1-9][0-9]{0,2}$/.test(params.get("table") || "") ? Number(params.get("table")) : null;
 // The kiosk goes back to its start after a minute without a touch (?idle= seconds, for tests).
 const IDLE_MS = 1000 * (Number(params.get("idle")) > 0 ? Number(params.get("idle")) : 60);
 const PLACED_MS = 20_000; // how long the kiosk shows the number it gave
@@ -146,6 +147,8 @@ function fulfillment() {
 
 function showAddress() {
   $("address-field").hidden = fulfillment() !== "DELIVERY";
+  // Eating in needs the table number, unless the table's QR code gave it.
+  $("table-field").hidden = fulfillment() !== "DINE_IN" || TABLE !== null;
 }
 
 if (TABLE) {
@@ -166,7 +169,7 @@ showAddress();
 
 // ---- placing --------------------------------------------------------------------
 
-const FIELDS = ["address", "customerName", "phone", "notes", "items"];
+const FIELDS = ["address", "table", "customerName", "phone", "notes", "items"];
 
 function clearErrors() {
   for (const el of document.querySelectorAll(".field-error[role=alert], #form-error")) {
@@ -209,7 +212,8 @@ function showError(error) {
 }
 
 function orderInput() {
-  const notes = [TABLE ? `Table ${TABLE}` : null, $("notes").value.trim() || null].filter(Boolean).join(" · ");
+  const notes = $("notes").value.trim();
+  const table = TABLE ?? (Number($("table").value) || null);
   return {
     channel: KIOSK ? "KIOSK" : "WEB",
     fulfillment: fulfillment(),
@@ -217,6 +221,7 @@ function orderInput() {
     customerName: $("name").value.trim() || null,
     phone: $("phone").value.trim() || null,
     address: fulfillment() === "DELIVERY" ? $("address").value.trim() || null : null,
+    table: fulfillment() === "DINE_IN" ? table : null,
     notes: notes || null,
   };
 }
@@ -268,7 +273,7 @@ function restart() {
   clearTimeout(placedTimer);
   state.cart = [];
   state.key = newKey();
-  for (const id of ["name", "phone", "notes", "address"]) $(id).value = "";
+  for (const id of ["name", "phone", "notes", "address", "table"]) $(id).value = "";
   clearErrors();
   $("placed").hidden = true;
   $("checkout").hidden = false;
