@@ -50,6 +50,9 @@ class OrderItem:
     quantity: int
     unit_price_cents: int
     notes: str | None
+    done: bool = strawberry.field(
+        description="Struck through on the kitchen's ticket (markItemDone / markItemNotDone)."
+    )
 
 
 @strawberry.type
@@ -228,6 +231,7 @@ class Order:
                     quantity=line.quantity,
                     unit_price_cents=line.unit_price_cents,
                     notes=line.notes,
+                    done=line.done,
                 )
                 for line in order.items
             ],
