@@ -156,6 +156,11 @@ class MainWindow(QMainWindow):
         self.sound_action.setCheckable(True)
         self.sound_action.setChecked(True)
         view.addAction(self.sound_action)
+        self.ready_when_done_action = self._action(
+            "&Ready when every line is done", None, self._ready_when_done
+        )
+        self.ready_when_done_action.setCheckable(True)
+        view.addAction(self.ready_when_done_action)
         view.addSeparator()
         for number in range(1, self.tabs.count() + 1):
             tab = self._action(
@@ -236,6 +241,9 @@ class MainWindow(QMainWindow):
         sound = str(s.value("alerts/sound", "true")).lower() == "true"
         self.sound_action.setChecked(sound)
         self.chime.enabled = sound
+        ready = str(s.value("board/readyWhenDone", "false")).lower() == "true"
+        self.ready_when_done_action.setChecked(ready)
+        self.board.ready_when_done = ready
 
     def _save(self) -> None:
         s = self.settings
@@ -249,6 +257,7 @@ class MainWindow(QMainWindow):
         s.setValue("orders/confirmAboveCents", self.confirm_above_cents)
         s.setValue("board/redMinutes", self.red_minutes)
         s.setValue("alerts/sound", self.chime.enabled)
+        s.setValue("board/readyWhenDone", self.board.ready_when_done)
         s.sync()
 
     # -- commands -------------------------------------------------------------------------------
@@ -333,6 +342,9 @@ class MainWindow(QMainWindow):
         dialog.chosen.connect(self.set_thresholds)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def _ready_when_done(self, checked: bool) -> None:
+        self.board.ready_when_done = checked
 
     def zoom_in(self) -> None:
         """Ctrl+=: larger tickets (fewer on a page)."""

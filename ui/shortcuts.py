@@ -29,6 +29,10 @@ BOARD = (
     Shortcut("Arrows", "Move between tickets (Up/Down in order, Left/Right across)"),
     Shortcut("PgDn / PgUp", 'The next or previous page of tickets ("+N more")'),
     Shortcut("1 … 9", "Pick the ticket wearing that number on the page"),
+    Shortcut(
+        "Shift+1 … 9",
+        "Strike line 1-9 of the selected ticket through as made, or back (or click the line)",
+    ),
     Shortcut("Space", "Bump the selected ticket: ready, or complete once ready"),
     Shortcut("R", "Mark the selected order ready (Undo for 5 s)"),
     Shortcut("C", "Complete the selected order"),

@@ -26,7 +26,7 @@ Index = QModelIndex | QPersistentModelIndex
 ORDER_FIELDS = """
   id number status channel fulfillment customerName phone address notes
   totalCents createdAt updatedAt statusReason cancelReason
-  items { menuItemId name quantity unitPriceCents notes }
+  items { menuItemId name quantity unitPriceCents notes done }
 """
 
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1  # the OrderRow itself, for the card delegate
@@ -38,6 +38,7 @@ class OrderLine:
     quantity: int
     unit_price_cents: int
     notes: str | None = None
+    done: bool = False  # struck through by the kitchen (markItemDone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class OrderRow:
                     quantity=int(item["quantity"]),
                     unit_price_cents=int(item["unitPriceCents"]),
                     notes=item.get("notes"),
+                    done=bool(item.get("done", False)),
                 )
                 for item in data.get("items", ())
             ),

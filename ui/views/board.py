@@ -46,6 +46,7 @@ class BoardView(QWidget):
 
     actionRequested = Signal(str, object)  # order id, Action
     detailRequested = Signal(str)
+    itemToggled = Signal(str, int)  # order id, line
 
     def __init__(self, model: OrdersModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +59,7 @@ class BoardView(QWidget):
         self.grid = TicketGrid(self.open, self.delegate)
         self.grid.actionRequested.connect(self.actionRequested)
         self.grid.detailRequested.connect(self.detailRequested)
+        self.grid.itemToggled.connect(self.itemToggled)
         self.grid.paged.connect(self._show_marker)
         self.lane, self.lane_title, self.lane_box = self._lane()
         self.counts = QLabel()
