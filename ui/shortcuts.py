@@ -16,6 +16,7 @@ NEW_ORDER = Shortcut("F2", "New order (phone or counter)")
 SHOW_DONE = Shortcut("Ctrl+D", "Show the Done tickets, or the open ones again")
 ZOOM_IN = Shortcut("Ctrl+=", "Larger tickets (remembered)")
 ZOOM_OUT = Shortcut("Ctrl+-", "Smaller tickets (remembered)")
+ALL_DAY = Shortcut("F3", "All day: each item still to make across the open tickets (remembered)")
 RECALL = Shortcut("Ctrl+Z", "Recall: the last 20 tickets bumped ready, back to the kitchen")
 REFRESH = Shortcut("F5", "Reload the board from the backend")
 TOGGLE_THEME = Shortcut("Ctrl+T", "Switch between the light and dark theme")
@@ -52,6 +53,7 @@ WINDOW = (
     NEW_ORDER,
     RECALL,
     SHOW_DONE,
+    ALL_DAY,
     ZOOM_IN,
     ZOOM_OUT,
     REFRESH,

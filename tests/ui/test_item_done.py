@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from backend.embedded import Backend
 from tests.conftest import STAFF_TOKEN
 from tests.ui.conftest import WAIT_MS, close_window, open_window
-from tests.ui.test_board_grid import in_kitchen, rush
+from tests.ui.test_board_grid import in_kitchen, rush, staff
 from ui.main_window import MainWindow
 from ui.models.stages import Status
 from ui.views.order_card import MARGIN_X, MARGIN_Y
@@ -92,3 +92,46 @@ def test_with_the_setting_the_last_stroke_bumps_the_ticket_ready(
     qtbot.waitUntil(lambda: status_of(window, ids[1]) is Status.READY, timeout=WAIT_MS)
     window.close()
     assert window.settings.value("board/readyWhenDone") in (True, "true")
+
+
+def test_the_all_day_panel_counts_a_rush_and_follows_it_live(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = rush(backend, 40)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    QTest.keyClick(window, Qt.Key.Key_F3)
+    panel = window.board.view.all_day
+    assert panel.isVisible() and window.all_day_action.isChecked()
+
+    def shown() -> dict[str, int]:
+        model = panel.table.model()
+        return {
+            str(model.index(row, 0).data()): int(model.index(row, 1).data())
+            for row in range(model.rowCount())
+        }
+
+    # What rush() placed: order n has lines MENU[(n + k) % len(MENU)] x (1 + k).
+    want: dict[str, int] = {}
+    for order_id in ids:
+        for item in window.board.model.get(order_id).items:  # type: ignore[union-attr]
+            want[item.name] = want.get(item.name, 0) + item.quantity
+    assert sum(want.values()) == sum((1 + n % 3) * (2 + n % 3) // 2 for n in range(40))
+    qtbot.waitUntil(lambda: shown() == want, timeout=WAIT_MS)
+    counts = list(shown().values())
+    assert counts == sorted(counts, reverse=True)
+
+    # Another terminal strikes a line and bumps a ticket: the counts follow.
+    first = window.board.model.get(ids[0])
+    assert first is not None
+    line = first.items[0]
+    staff(backend, "mutation($id: ID!) { markItemDone(orderId: $id, line: 0) { id } }", ids[0])
+    want[line.name] -= line.quantity
+    qtbot.waitUntil(lambda: shown() == {k: v for k, v in want.items() if v}, timeout=WAIT_MS)
+    bumped = window.board.model.get(ids[2])
+    assert bumped is not None
+    staff(backend, "mutation($id: ID!) { markReady(orderId: $id) { id } }", ids[2])
+    for item in bumped.items:
+        want[item.name] -= item.quantity
+    qtbot.waitUntil(lambda: shown() == {k: v for k, v in want.items() if v}, timeout=WAIT_MS)
+    QTest.keyClick(window, Qt.Key.Key_F3)
+    assert not panel.isVisible()

@@ -14,8 +14,10 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPixmapCache, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ui.models.all_day import AllDayModel
 from ui.models.orders import OpenProxy, OrdersModel, StageProxy
 from ui.models.stages import Stage
+from ui.views.all_day import AllDayPanel
 from ui.views.order_card import FLASH_SECONDS, CardDelegate
 from ui.views.ticket_grid import TICKET_WIDTH, TicketGrid
 from ui.views.toast import UndoToast
@@ -81,6 +83,8 @@ class BoardView(QWidget):
         layout.setSpacing(8)
         layout.addWidget(self.lane_box)
         layout.addLayout(main, 1)
+        # F3: what the whole rush still needs, item by item, beside the grid.
+        layout.addWidget(self._all_day_panel(model))
         # What to do first, over the empty board of a new restaurant (or a quiet hour).
         self.hint = QLabel(EMPTY_HINT, self)
         self.hint.setObjectName("emptyHint")
@@ -103,6 +107,11 @@ class BoardView(QWidget):
         self._flash = QTimer(self)
         self._flash.setInterval(FLASH_TICK_MS)
         self._flash.timeout.connect(self._flash_tick)
+
+    def _all_day_panel(self, model: OrdersModel) -> AllDayPanel:
+        self.all_day = AllDayPanel(AllDayModel(model, self))
+        self.all_day.hide()
+        return self.all_day
 
     def _lane(self) -> tuple[TicketGrid, QLabel, QWidget]:
         """The failed payments: work for a person, in a lane of their own left of the grid."""
