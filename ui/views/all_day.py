@@ -3,6 +3,7 @@ tickets, most first (F3 shows or hides it)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from ui.models.all_day import AllDayModel
 
-PANEL_WIDTH = 260
+PANEL_WIDTH = 340  # "Chicken Caesar salad 12" whole at the panel's larger font
 TITLE = "All day  ·  to make"
 
 
@@ -34,11 +35,13 @@ class AllDayPanel(QFrame):
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A name is read whole or not at all: a long one wraps rather than ends in "…".
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         font = self.table.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
         self.table.setFont(font)
         self.empty = QLabel("Nothing to make: no paid ticket waits.")
         self.empty.setWordWrap(True)
