@@ -74,6 +74,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "Mutation.completeOrder": _STAFF,
     "Mutation.cancelOrder": _STAFF,
     "Mutation.recallOrder": _STAFF,
+    "Mutation.markItemDone": _STAFF,
+    "Mutation.markItemNotDone": _STAFF,
     "Mutation.retryPayment": _STAFF,
     "Mutation.takeCash": _STAFF,
     "Mutation.setMenuItemAvailable": _STAFF_HANDLER,

@@ -34,7 +34,7 @@ from backend.states import (
     OrderStatus,
     Transition,
 )
-from handlers.sdk import EventType, OrderPlacedPayload, OrderSnapshot
+from handlers.sdk import EventType, OrderItemPayload, OrderPlacedPayload, OrderSnapshot
 
 PLACE_ORDER = "placeOrder"
 
@@ -47,6 +47,7 @@ class OrderLine:
     unit_price_cents: int
     notes: str | None
     allergens: tuple[Allergen, ...] = ()
+    done: bool = False  # struck through on the kitchen's ticket (markItemDone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class Order:
                     "unitPriceCents": line.unit_price_cents,
                     "notes": line.notes,
                     "allergens": [a.value for a in line.allergens],
+                    "done": line.done,
                 }
                 for line in self.items
             ],
@@ -117,6 +119,8 @@ class Order:
                     line["unitPriceCents"],
                     line["notes"],
                     _allergens(line.get("allergens", [])),
+                    # Events written before the kitchen could strike lines carry no "done".
+                    bool(line.get("done", False)),
                 )
                 for line in data["items"]
             ),
@@ -411,6 +415,47 @@ def request_ticket(tx: Tx, order_id: str) -> Order:
     return order
 
 
+# The kitchen strikes lines only while the ticket is its work: paid, or cooking.
+IN_KITCHENS_HANDS = frozenset({OrderStatus.PAID, OrderStatus.IN_KITCHEN})
+
+
+def set_item_done(tx: Tx, order_id: str, line: int, done: bool) -> Order:
+    """Strike line ``line`` (0-based) of the order through, or take the stroke back,
+    writing ``order_item_done`` / ``order_item_undone``. A line already so changes
+    nothing and writes no event, so a repeated click or a retried request is harmless."""
+    order = require_order(tx.conn, order_id)
+    if not 0 <= line < len(order.items):
+        raise BadUserInput(
+            f"order #{order.number} has lines 0 to {len(order.items) - 1}, not {line}; "
+            "count the order's items from 0",
+            field="line",
+        )
+    if order.status not in IN_KITCHENS_HANDS:
+        raise InvalidTransition(
+            f"order #{order.number} is {order.status.value}: lines are struck through only "
+            "while the order is PAID or IN_KITCHEN"
+        )
+    if order.items[line].done is done:
+        return order
+    items = list(order.items)
+    items[line] = replace(items[line], done=done)
+    changed = replace(order, items=tuple(items), updated_at=tx.now)
+    tx.execute(SQL.set_item_done, {"order_id": order.id, "line": line, "done": int(done)})
+    # updated_at moves so that the orderChanges feed and its readers see a new version.
+    tx.execute(
+        SQL.update_order_status,
+        {
+            "id": order.id,
+            "status": changed.status.value,
+            "updated_at": changed.updated_at.isoformat(),
+        },
+    )
+    event_type = EventType.ORDER_ITEM_DONE if done else EventType.ORDER_ITEM_UNDONE
+    payload: OrderItemPayload = {"order": changed.snapshot(), "line": line}
+    emit(tx, event_type, payload, order_id=order.id)
+    return changed
+
+
 def check_transition(order: Order, action: OrderAction) -> Transition:
     """The rule that lets ``action`` move ``order``; else :class:`InvalidTransition`."""
     rule = ORDER_TRANSITIONS[action]
@@ -436,6 +481,7 @@ def _line_from_row(row: sqlite3.Row) -> OrderLine:
         row["unit_price_cents"],
         row["notes"],
         _allergens(json.loads(row["allergens"])),
+        bool(row["done"]),
     )
 
 

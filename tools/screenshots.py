@@ -259,6 +259,19 @@ async def shoot(window: MainWindow, out: Path) -> None:
     window.board.view.grid.turn(1)
     await save(window, out, "board-page-2")
     window.board.view.grid.turn(-1)
+    # Item bump and the all-day counts (F3): a few lines struck on the first tickets.
+    cooking = [
+        p.order_id
+        for p in window.board.view.grid.placed
+        if (order := window.board.model.get(p.order_id)) is not None
+        and order.status is Status.IN_KITCHEN
+    ]
+    for order_id in cooking[:4]:
+        await window.board.set_item_done(order_id, 0, True)
+    await until(lambda: all(window.board.model.get(i).items[0].done for i in cooking[:4]))  # type: ignore[union-attr]
+    window.all_day_action.trigger()
+    await save(window, out, "board-all-day")
+    window.all_day_action.trigger()
     # A bump: the Undo toast, and the Recall list (Ctrl+Z).
     view = window.board.view
     bumped = next(

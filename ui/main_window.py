@@ -149,6 +149,9 @@ class MainWindow(QMainWindow):
         self.show_done_action = self._action("Show &Done tickets", shortcuts.SHOW_DONE, self._done)
         self.show_done_action.setCheckable(True)
         view.addAction(self.show_done_action)
+        self.all_day_action = self._action("&All-day counts", shortcuts.ALL_DAY, self._all_day)
+        self.all_day_action.setCheckable(True)
+        view.addAction(self.all_day_action)
         view.addAction(self._action("&Larger tickets", shortcuts.ZOOM_IN, self.zoom_in))
         view.addAction(self._action("&Smaller tickets", shortcuts.ZOOM_OUT, self.zoom_out))
         view.addAction(self._action("&Dark theme", shortcuts.TOGGLE_THEME, self.toggle_theme))
@@ -158,6 +161,11 @@ class MainWindow(QMainWindow):
         self.sound_action.setCheckable(True)
         self.sound_action.setChecked(True)
         view.addAction(self.sound_action)
+        self.ready_when_done_action = self._action(
+            "&Ready when every line is done", None, self._ready_when_done
+        )
+        self.ready_when_done_action.setCheckable(True)
+        view.addAction(self.ready_when_done_action)
         view.addSeparator()
         for number in range(1, self.tabs.count() + 1):
             tab = self._action(
@@ -239,6 +247,12 @@ class MainWindow(QMainWindow):
         sound = str(s.value("alerts/sound", "true")).lower() == "true"
         self.sound_action.setChecked(sound)
         self.chime.enabled = sound
+        all_day = str(s.value("board/allDay", "false")).lower() == "true"
+        self.all_day_action.setChecked(all_day)
+        self.board.view.all_day.setVisible(all_day)
+        ready = str(s.value("board/readyWhenDone", "false")).lower() == "true"
+        self.ready_when_done_action.setChecked(ready)
+        self.board.ready_when_done = ready
 
     def _save(self) -> None:
         s = self.settings
@@ -253,6 +267,8 @@ class MainWindow(QMainWindow):
         s.setValue("menu/lowStock", self.menu_model.low_stock)
         s.setValue("board/redMinutes", self.red_minutes)
         s.setValue("alerts/sound", self.chime.enabled)
+        s.setValue("board/readyWhenDone", self.board.ready_when_done)
+        s.setValue("board/allDay", self.all_day_action.isChecked())
         s.sync()
 
     # -- commands -------------------------------------------------------------------------------
@@ -356,6 +372,12 @@ class MainWindow(QMainWindow):
         dialog.chosen.connect(self.set_thresholds)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def _all_day(self, checked: bool) -> None:
+        self.board.view.all_day.setVisible(checked)
+
+    def _ready_when_done(self, checked: bool) -> None:
+        self.board.ready_when_done = checked
 
     def zoom_in(self) -> None:
         """Ctrl+=: larger tickets (fewer on a page)."""

@@ -16,6 +16,7 @@ NEW_ORDER = Shortcut("F2", "New order (phone or counter)")
 SHOW_DONE = Shortcut("Ctrl+D", "Show the Done tickets, or the open ones again")
 ZOOM_IN = Shortcut("Ctrl+=", "Larger tickets (remembered)")
 ZOOM_OUT = Shortcut("Ctrl+-", "Smaller tickets (remembered)")
+ALL_DAY = Shortcut("F3", "All day: each item still to make across the open tickets (remembered)")
 RECALL = Shortcut("Ctrl+Z", "Recall: the last 20 tickets bumped ready, back to the kitchen")
 REFRESH = Shortcut("F5", "Reload the board from the backend")
 TOGGLE_THEME = Shortcut("Ctrl+T", "Switch between the light and dark theme")
@@ -29,6 +30,10 @@ BOARD = (
     Shortcut("Arrows", "Move between tickets (Up/Down in order, Left/Right across)"),
     Shortcut("PgDn / PgUp", 'The next or previous page of tickets ("+N more")'),
     Shortcut("1 … 9", "Pick the ticket wearing that number on the page"),
+    Shortcut(
+        "Shift+1 … 9",
+        "Strike line 1-9 of the selected ticket through as made, or back (or click the line)",
+    ),
     Shortcut("Space", "Bump the selected ticket: ready, or complete once ready"),
     Shortcut("R", "Mark the selected order ready (Undo for 5 s)"),
     Shortcut("C", "Complete the selected order"),
@@ -48,6 +53,7 @@ WINDOW = (
     NEW_ORDER,
     RECALL,
     SHOW_DONE,
+    ALL_DAY,
     ZOOM_IN,
     ZOOM_OUT,
     REFRESH,

@@ -25,6 +25,14 @@ async def _transition(info: Info, order_id: str, action: OrderAction, **details:
     return Order.of(moved)
 
 
+async def _set_item_done(info: Info, order_id: str, line: int, *, done: bool) -> Order:
+    check_id(order_id, "orderId")
+    changed = await info.context.services.db.write(
+        lambda tx: orders.set_item_done(tx, order_id, line, done)
+    )
+    return Order.of(changed)
+
+
 def _limit_public_orders(info: Info) -> None:
     """Count a placeOrder without the staff token against its client address."""
     context = info.context
@@ -88,6 +96,22 @@ class OrderMutation:
     )
     async def recall_order(self, info: Info, order_id: strawberry.ID) -> Order:
         return await _transition(info, str(order_id), OrderAction.RECALL)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Strike line `line` (from 0) of a PAID or IN_KITCHEN order through as "
+        "done (order_item_done); a line already done changes nothing.",
+    )
+    async def mark_item_done(self, info: Info, order_id: strawberry.ID, line: int) -> Order:
+        return await _set_item_done(info, str(order_id), line, done=True)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Take back the stroke on line `line` (order_item_undone); a line not "
+        "done changes nothing.",
+    )
+    async def mark_item_not_done(self, info: Info, order_id: strawberry.ID, line: int) -> Order:
+        return await _set_item_done(info, str(order_id), line, done=False)
 
     @strawberry.mutation(permission_classes=GUARDED)
     async def complete_order(self, info: Info, order_id: strawberry.ID) -> Order:

@@ -60,6 +60,9 @@ class OrderItem:
     unit_price_cents: int
     notes: str | None
     allergens: list[Allergen]  # type: ignore[valid-type]
+    done: bool = strawberry.field(
+        description="Struck through on the kitchen's ticket (markItemDone / markItemNotDone)."
+    )
 
 
 @strawberry.type
@@ -245,6 +248,7 @@ class Order:
                     unit_price_cents=line.unit_price_cents,
                     notes=line.notes,
                     allergens=list(line.allergens),
+                    done=line.done,
                 )
                 for line in order.items
             ],

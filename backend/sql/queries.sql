@@ -63,14 +63,17 @@ ORDER BY number
 LIMIT :limit;
 
 -- name: items_of_order
-SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done
 FROM order_items WHERE order_id = :order_id ORDER BY line;
 
 -- name: items_of_orders
 -- :order_ids is a JSON array of ids.
-SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done
 FROM order_items WHERE order_id IN (SELECT value FROM json_each(:order_ids))
 ORDER BY order_id, line;
+
+-- name: set_item_done
+UPDATE order_items SET done = :done WHERE order_id = :order_id AND line = :line;
 
 -- name: update_order_status
 UPDATE orders SET status = :status, updated_at = :updated_at WHERE id = :id;

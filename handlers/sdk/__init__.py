@@ -48,6 +48,8 @@ class EventType(StrEnum):
     ORDER_IN_KITCHEN = "order_in_kitchen"  # PAID -> IN_KITCHEN (markInKitchen)
     ORDER_READY = "order_ready"  # PAID or IN_KITCHEN -> READY (markReady, staff)
     ORDER_RECALLED = "order_recalled"  # READY -> IN_KITCHEN: a bump taken back (recallOrder)
+    ORDER_ITEM_DONE = "order_item_done"  # a ticket's line struck through (markItemDone)
+    ORDER_ITEM_UNDONE = "order_item_undone"  # the stroke taken back (markItemNotDone)
     ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery"  # READY -> OUT_FOR_DELIVERY, the driver
     ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
     ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
@@ -69,6 +71,7 @@ class OrderLineSnapshot(TypedDict):
     unitPriceCents: int
     notes: str | None
     allergens: list[str]  # Allergen names of the API
+    done: bool  # struck through on the kitchen's ticket (markItemDone)
 
 
 class OrderSnapshot(TypedDict):
@@ -148,6 +151,11 @@ class OrderRecalledPayload(TypedDict):
     order: OrderSnapshot  # back in the kitchen
 
 
+class OrderItemPayload(TypedDict):
+    order: OrderSnapshot  # with the line's new ``done``
+    line: int  # the line's index in ``order.items``, from 0
+
+
 class OrderOutForDeliveryPayload(TypedDict):
     order: OrderSnapshot
     driver: DriverSnapshot
@@ -186,6 +194,8 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.ORDER_IN_KITCHEN: OrderInKitchenPayload,
     EventType.ORDER_READY: OrderReadyPayload,
     EventType.ORDER_RECALLED: OrderRecalledPayload,
+    EventType.ORDER_ITEM_DONE: OrderItemPayload,
+    EventType.ORDER_ITEM_UNDONE: OrderItemPayload,
     EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,
     EventType.ORDER_COMPLETED: OrderCompletedPayload,
     EventType.ORDER_CANCELLED: OrderCancelledPayload,

@@ -56,6 +56,8 @@ STAFF_MUTATIONS = {
     "completeOrder": COMPLETE,
     "cancelOrder": CANCEL,
     "recallOrder": "mutation($id: ID!) { recallOrder(orderId: $id) { status } }",
+    "markItemDone": "mutation($id: ID!) { markItemDone(orderId: $id, line: 0) { status } }",
+    "markItemNotDone": "mutation($id: ID!) { markItemNotDone(orderId: $id, line: 0) { status } }",
     "retryPayment": "mutation($id: ID!) { retryPayment(orderId: $id) { status } }",
     "takeCash": "mutation($id: ID!) { takeCash(orderId: $id, amountCents: 100) { status } }",
     "setMenuItemAvailable": SET_AVAILABLE,

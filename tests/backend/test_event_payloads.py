@@ -119,6 +119,10 @@ async def test_every_event_type_carries_its_documented_payload(
     as_handler(idle, PAY, id=delivered["id"], cents=delivered["totalCents"])
     as_handler(idle, KITCHEN, id=delivered["id"])
     await staff.data("mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }", delivered)
+    await staff.data("mutation($id: ID!) { markItemDone(orderId: $id, line: 0) { id } }", delivered)
+    await staff.data(
+        "mutation($id: ID!) { markItemNotDone(orderId: $id, line: 0) { id } }", delivered
+    )
     await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
     await staff.data("mutation($id: ID!) { recallOrder(orderId: $id) { id } }", delivered)
     await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)

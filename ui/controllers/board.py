@@ -64,6 +64,13 @@ MUTATIONS: dict[Action, str] = {
 }
 REPRINT = "mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }"
 RECALL = "mutation($id: ID!) { recallOrder(orderId: $id) { id } }"
+ITEM_DONE = {
+    True: "mutation($id: ID!, $line: Int!) { markItemDone(orderId: $id, line: $line) "
+    "{ status items { done } } }",
+    False: "mutation($id: ID!, $line: Int!) { markItemNotDone(orderId: $id, line: $line) "
+    "{ status items { done } } }",
+}
+BUMPABLE = {Status.PAID.value, Status.IN_KITCHEN.value}  # where markReady and a stroke meet
 ACTIVE = [status.value for status in Status if status not in FINISHED]
 
 
@@ -93,6 +100,9 @@ class BoardController(QObject):
         self._times_timer = QTimer(self)
         self._times_timer.setInterval(TICKET_TIMES_MS)
         self._times_timer.timeout.connect(lambda: spawn(self.read_times()))
+        self.view.itemToggled.connect(self.toggle_item)
+        # View ▸ Ready when every line is done: the last stroke bumps the ticket ready.
+        self.ready_when_done = False
 
     async def _read_times(self) -> None:
         try:
@@ -185,6 +195,27 @@ class BoardController(QObject):
             self.ask_take_cash(order_id)
             return
         spawn(self._mutate(action, {"id": order_id}))
+
+    def toggle_item(self, order_id: str, line: int) -> None:
+        """A click on a ticket's line, or Shift+its number: strike it through, or back."""
+        order = self.model.get(order_id)
+        if order is None or not 0 <= line < len(order.items):
+            return
+        spawn(self.set_item_done(order_id, line, not order.items[line].done))
+
+    async def set_item_done(self, order_id: str, line: int, done: bool) -> None:
+        try:
+            data = await self.client.execute(ITEM_DONE[done], {"id": order_id, "line": line})
+        except GraphQLError as exc:
+            what = "Strike" if done else "Unstrike"
+            self.errorOccurred.emit(
+                f"{what} line {line + 1} of {self._number(order_id)}: {exc.message}"
+            )
+            return
+        order = data["markItemDone" if done else "markItemNotDone"]
+        every = all(item["done"] for item in order["items"])
+        if done and every and self.ready_when_done and order["status"] in BUMPABLE:
+            await self._mutate(Action.MARK_READY, {"id": order_id})
 
     def ask_take_cash(self, order_id: str) -> None:
         """Money changes hands: say how much, and take it only once staff confirm."""

@@ -26,7 +26,7 @@ Index = QModelIndex | QPersistentModelIndex
 ORDER_FIELDS = """
   id number status channel fulfillment customerName phone address notes table allergens
   totalCents createdAt updatedAt statusReason cancelReason
-  items { menuItemId name quantity unitPriceCents notes allergens }
+  items { menuItemId name quantity unitPriceCents notes allergens done }
 """
 
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1  # the OrderRow itself, for the card delegate
@@ -39,6 +39,7 @@ class OrderLine:
     unit_price_cents: int
     notes: str | None = None
     allergens: tuple[str, ...] = ()  # the API's Allergen names
+    done: bool = False  # struck through by the kitchen (markItemDone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class OrderRow:
                     unit_price_cents=int(item["unitPriceCents"]),
                     notes=item.get("notes"),
                     allergens=tuple(item.get("allergens") or ()),
+                    done=bool(item.get("done", False)),
                 )
                 for item in data.get("items", ())
             ),

@@ -14,8 +14,10 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPixmapCache, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ui.models.all_day import AllDayModel
 from ui.models.orders import OpenProxy, OrdersModel, StageProxy
 from ui.models.stages import Stage
+from ui.views.all_day import AllDayPanel
 from ui.views.order_card import FLASH_SECONDS, CardDelegate
 from ui.views.ticket_grid import TICKET_WIDTH, TicketGrid
 from ui.views.toast import UndoToast
@@ -46,6 +48,7 @@ class BoardView(QWidget):
 
     actionRequested = Signal(str, object)  # order id, Action
     detailRequested = Signal(str)
+    itemToggled = Signal(str, int)  # order id, line
 
     def __init__(self, model: OrdersModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +61,7 @@ class BoardView(QWidget):
         self.grid = TicketGrid(self.open, self.delegate)
         self.grid.actionRequested.connect(self.actionRequested)
         self.grid.detailRequested.connect(self.detailRequested)
+        self.grid.itemToggled.connect(self.itemToggled)
         self.grid.paged.connect(self._show_marker)
         self.lane, self.lane_title, self.lane_box = self._lane()
         self.counts = QLabel()
@@ -81,12 +85,9 @@ class BoardView(QWidget):
         layout.setSpacing(8)
         layout.addWidget(self.lane_box)
         layout.addLayout(main, 1)
-        # What to do first, over the empty board of a new restaurant (or a quiet hour).
-        self.hint = QLabel(EMPTY_HINT, self)
-        self.hint.setObjectName("emptyHint")
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.hint.setWordWrap(True)
+        # F3: what the whole rush still needs, item by item, beside the grid.
+        layout.addWidget(self._all_day_panel(model))
+        self.hint = self._empty_hint()
         self.toast = UndoToast(self)
         for proxy in self.proxies.values():
             for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
@@ -104,6 +105,15 @@ class BoardView(QWidget):
         self._flash.setInterval(FLASH_TICK_MS)
         self._flash.timeout.connect(self._flash_tick)
 
+    def _empty_hint(self) -> QLabel:
+        """What to do first, over the empty board of a new restaurant (or a quiet hour)."""
+        hint = QLabel(EMPTY_HINT, self)
+        hint.setObjectName("emptyHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        hint.setWordWrap(True)
+        return hint
+
     @staticmethod
     def _ticket_times_label() -> QLabel:
         """How the kitchen keeps up: the last hour's average ticket, paid to ready."""
@@ -111,6 +121,11 @@ class BoardView(QWidget):
         label.setObjectName("columnHeader")
         label.setToolTip("Average time from payment to ready, last hour")
         return label
+
+    def _all_day_panel(self, model: OrdersModel) -> AllDayPanel:
+        self.all_day = AllDayPanel(AllDayModel(model, self))
+        self.all_day.hide()
+        return self.all_day
 
     def _lane(self) -> tuple[TicketGrid, QLabel, QWidget]:
         """The failed payments: work for a person, in a lane of their own left of the grid."""

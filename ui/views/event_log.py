@@ -36,6 +36,8 @@ EVENT_TYPES = (
     "order_in_kitchen",
     "order_ready",
     "order_recalled",
+    "order_item_done",
+    "order_item_undone",
     "order_out_for_delivery",
     "order_completed",
     "order_cancelled",

@@ -139,6 +139,7 @@ class Fonts:
     italic: QFont
     bold: QFont
     small_bold: QFont
+    struck: QFont  # a line the kitchen has made: struck through (same height as base)
     number_h: int
     base_h: int
     small_h: int
@@ -156,6 +157,8 @@ class Fonts:
         bold.setBold(True)
         small_bold = QFont(small)
         small_bold.setBold(True)
+        struck = QFont(base)
+        struck.setStrikeOut(True)
         return cls(
             QFont(base),
             number,
@@ -163,6 +166,7 @@ class Fonts:
             italic,
             bold,
             small_bold,
+            struck,
             QFontMetrics(number).height(),
             QFontMetrics(base).height(),
             QFontMetrics(small).height(),
@@ -211,6 +215,8 @@ class TextLine:
     style: Style
     indent: int = 0
     gap_before: int = 0
+    item: int | None = None  # the order line it shows (an ITEM line), for a click
+    done: bool = False  # struck through: the kitchen made it
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +225,8 @@ class Line:
     font: QFont
     rect: QRect
     style: Style
+    item: int | None = None
+    done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +276,7 @@ def card_lines(order: OrderRow) -> list[TextLine]:
     for position, item in enumerate(order.items):
         gap = GAP if position == 0 else 0
         text = f"{item.quantity}\N{MULTIPLICATION SIGN}  {item.name}"
-        lines.append(TextLine(text, Style.ITEM, gap_before=gap))
+        lines.append(TextLine(text, Style.ITEM, gap_before=gap, item=position, done=item.done))
         if item.allergens:
             lines.append(TextLine(_allergy(item.allergens), Style.ALLERGY, indent=24))
         if item.notes:
@@ -332,13 +340,15 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
     lines: list[Line] = []
     for line in card_lines(order):
         font = fonts.of_style(line.style)[0]
+        if line.done:
+            font = fonts.struck
         height = line_height(line, fonts, inner)
         y += line.gap_before
         rect = QRect(PAD + line.indent, y, inner - line.indent, height)
         text = line.text
         if line.style not in WRAPPED:
             text = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
-        lines.append(Line(text, font, rect, line.style))
+        lines.append(Line(text, font, rect, line.style, line.item, line.done))
         y += height + GAP
     y += GAP
     buttons: list[tuple[Action, QRect]] = []
@@ -473,6 +483,17 @@ class CardDelegate(QStyledItemDelegate):
                 return action
         return None
 
+    def item_at(self, order: OrderRow, item_rect: QRect, pos: QPoint, font: QFont) -> int | None:
+        """The order line (its index in ``order.items``) whose text is under ``pos``."""
+        origin = item_rect.topLeft() + QPoint(MARGIN_X, MARGIN_Y)
+        card = self.layout(order, item_rect.width() - 2 * MARGIN_X, font)
+        for line in card.lines:
+            # The whole width of the ticket, and the gap under the line: an easy target.
+            target = QRect(0, line.rect.y(), card.size.width(), line.rect.height() + GAP)
+            if line.item is not None and target.translated(origin).contains(pos):
+                return line.item
+        return None
+
     # -- painting ------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -549,7 +570,7 @@ class CardDelegate(QStyledItemDelegate):
         wrapped = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         for line in card.lines:
             painter.setFont(line.font)
-            painter.setPen(self._pen(line.style, colors))
+            painter.setPen(colors.muted if line.done else self._pen(line.style, colors))
             painter.drawText(line.rect, wrapped if line.style in WRAPPED else left, line.text)
         painter.setFont(fonts.bold)
         painter.setPen(colors.text)

@@ -45,6 +45,13 @@ TICKET_WIDTH = 300  # pixels at zoom 1.0, with the margins around the card
 # Space bumps the selected ticket on: ready from the kitchen, complete once ready.
 BUMPS = (Action.MARK_READY, Action.COMPLETE)
 POSITION_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
+# Shift+1..9 strike the selected ticket's lines: the digit, or the character Shift makes
+# of it on a US or UK layout (Qt reports the shifted character).
+LINE_KEYS = {
+    **POSITION_KEYS,
+    **{ord(char): n for n, char in enumerate("!@#$%^&*(", start=1)},
+    ord("\N{POUND SIGN}"): 3,
+}
 KEY_ACTIONS: dict[int, Action] = {
     Qt.Key.Key_R: Action.MARK_READY,
     Qt.Key.Key_C: Action.COMPLETE,
@@ -112,6 +119,7 @@ class TicketGrid(QWidget):
 
     actionRequested = Signal(str, object)  # order id, Action
     detailRequested = Signal(str)
+    itemToggled = Signal(str, int)  # order id, line: strike it through or back
     paged = Signal()
 
     cardColor = _color_property("card")
@@ -394,6 +402,11 @@ class TicketGrid(QWidget):
                 self.actionRequested.emit(order.id, action)
                 event.accept()
                 return
+            line = self.delegate.item_at(order, placed.rect, pos, self.font())
+            if line is not None:
+                self.itemToggled.emit(order.id, line)
+                event.accept()
+                return
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
@@ -406,6 +419,13 @@ class TicketGrid(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if modifiers == Qt.KeyboardModifier.ShiftModifier and key in LINE_KEYS:
+            # Shift+n strikes line n of the selected ticket through (or back).
+            order = self.current_order()
+            if order is not None and LINE_KEYS[key] <= len(order.items):
+                self.itemToggled.emit(order.id, LINE_KEYS[key] - 1)
+            return
         if event.modifiers() != Qt.KeyboardModifier.NoModifier:
             super().keyPressEvent(event)
             return

@@ -1,0 +1,61 @@
+"""The all-day panel beside the ticket grid: each item still to make across the open
+tickets, most first (F3 shows or hides it)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.all_day import AllDayModel
+
+PANEL_WIDTH = 340  # "Chicken Caesar salad 12" whole at the panel's larger font
+TITLE = "All day  ·  to make"
+
+
+class AllDayPanel(QFrame):
+    def __init__(self, model: AllDayModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("allDayPanel")
+        self.model = model
+        title = QLabel(TITLE)
+        title.setObjectName("columnHeader")
+        self.table = QTableView()
+        self.table.setObjectName("allDayTable")
+        self.table.setModel(model)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A name is read whole or not at all: a long one wraps rather than ends in "…".
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        font = self.table.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.table.setFont(font)
+        self.empty = QLabel("Nothing to make: no paid ticket waits.")
+        self.empty.setWordWrap(True)
+        self.empty.setObjectName("allDayEmpty")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(title)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        self.setFixedWidth(PANEL_WIDTH)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._show_empty)
+        self._show_empty()
+
+    def _show_empty(self, *_: object) -> None:
+        self.empty.setVisible(self.model.rowCount() == 0)
