@@ -11,6 +11,7 @@ panels from the same seed; ``make screenshots`` runs both into ``docs/screenshot
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 import tempfile
@@ -78,9 +79,19 @@ class Api:
         self, channel: str, fulfillment: str, *lines: tuple[str, int, str | None], **extra: str
     ) -> str:
         items = [{"menuItemId": i, "quantity": q, "notes": n} for i, q, n in lines]
+        extra_input: dict[str, object] = dict(extra)
+        if fulfillment == "DINE_IN":  # a dine-in order needs its table
+            extra_input.setdefault("table", 1 + next(TABLES) % 30)
         data = self(
             PLACE,
-            {"input": {"items": items, "channel": channel, "fulfillment": fulfillment, **extra}},
+            {
+                "input": {
+                    "items": items,
+                    "channel": channel,
+                    "fulfillment": fulfillment,
+                    **extra_input,
+                }
+            },
         )
         order_id: str = data["placeOrder"]["order"]["id"]
         return order_id
@@ -92,6 +103,9 @@ class Api:
                 return
             time.sleep(0.02)
         raise TimeoutError(f"order {order_id} never reached {wanted}")
+
+
+TABLES = itertools.count(3)
 
 
 def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
