@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from backend.database import Tx
@@ -20,7 +19,7 @@ from backend.registry import Registry
 from backend.sql_blocks import SQL
 from handlers.sdk import Context, Event, HandlerDefinition, PermanentError
 from tests.backend._api import refusal
-from tests.conftest import STAFF_TOKEN, running
+from tests.conftest import running
 from tests.graphql_client import GraphQLHTTP
 
 FAILING: set[str] = set()
@@ -42,12 +41,6 @@ def backend(db_path: Path) -> Iterator[Backend]:
     FAILING.clear()
     with running(db_path, REGISTRY) as server:
         yield server
-
-
-@pytest.fixture
-async def staff(backend: Backend) -> AsyncIterator[GraphQLHTTP]:
-    async with httpx.AsyncClient(timeout=10.0) as client:
-        yield GraphQLHTTP(client, backend.url, STAFF_TOKEN)
 
 
 def seed(backend: Backend, events: list[datetime], attempts: list[tuple[datetime, str]]) -> None:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from backend.embedded import Backend
 from backend.registry import Registry
 from handlers.sdk import Context, Event, HandlerDefinition, PermanentError
-from tests.conftest import STAFF_TOKEN, running
+from tests.conftest import running
 from tests.graphql_client import GraphQLHTTP, GraphQLWS
 
 BROKEN: set[str] = set()  # order ids whose deliveries fail, until a test fixes the cause
@@ -49,12 +48,6 @@ def backend(db_path: Path) -> Iterator[Backend]:
     BROKEN.clear()
     with running(db_path, REGISTRY) as server:
         yield server
-
-
-@pytest.fixture
-async def staff(backend: Backend) -> AsyncIterator[GraphQLHTTP]:
-    async with httpx.AsyncClient(timeout=10.0) as client:
-        yield GraphQLHTTP(client, backend.url, STAFF_TOKEN)
 
 
 async def deliveries(staff: GraphQLHTTP, seq: int) -> dict[str, dict[str, Any]]:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from backend.embedded import Backend
 from backend.registry import Registry
 from handlers.sdk import Context, Event, HandlerDefinition, PermanentError
 from tests.backend._api import refusal
-from tests.conftest import STAFF_TOKEN, running
+from tests.conftest import running
 from tests.graphql_client import GraphQLHTTP
 
 JAMMED: set[str] = set()  # order ids the printer fails on
@@ -44,12 +43,6 @@ def backend(db_path: Path) -> Iterator[Backend]:
     JAMMED.clear()
     with running(db_path, REGISTRY) as server:
         yield server
-
-
-@pytest.fixture
-async def staff(backend: Backend) -> AsyncIterator[GraphQLHTTP]:
-    async with httpx.AsyncClient(timeout=10.0) as client:
-        yield GraphQLHTTP(client, backend.url, STAFF_TOKEN)
 
 
 async def found(staff: GraphQLHTTP, search: str | None, **arguments: Any) -> list[int]:
