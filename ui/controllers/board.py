@@ -96,6 +96,7 @@ class BoardController(QObject):
         self.is_loaded = False
         self._select: str | None = None  # an order to select once the feed brings it
         self.view.actionRequested.connect(self.act)
+        self._stopped = False  # the window closed: late answers have no view to go to
         self.read_times = Rerun(self._read_times)
         self._times_timer = QTimer(self)
         self._times_timer.setInterval(TICKET_TIMES_MS)
@@ -110,6 +111,8 @@ class BoardController(QObject):
         except GraphQLError as exc:
             log.info("cannot read the ticket times: %s", exc.message)
             return
+        if self._stopped:
+            return  # answered after the window closed: its widgets may be gone
         times = data["ticketTimes"]
         self.view.set_ticket_times(times["averageSeconds"], int(times["count"]))
 
@@ -140,6 +143,7 @@ class BoardController(QObject):
         self._select = order_id
 
     def stop(self) -> None:
+        self._stopped = True
         self._times_timer.stop()
         if self.subscription is not None:
             self.subscription.cancel()
