@@ -501,3 +501,18 @@ def order_change(message: str | bytes) -> tuple[str, str] | None:
 def now() -> float:
     """The clock every benchmark uses (CLOCK_MONOTONIC: the same across processes)."""
     return time.perf_counter()
+
+
+async def wind_down(
+    readers: Sequence[asyncio.Task[object]],
+    http: RawHTTP,
+    connections: Sequence[ClientConnection],
+) -> None:
+    """End a measuring run: its reader tasks, its HTTP connection, its WebSockets."""
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    with contextlib.suppress(OSError):
+        await http.close()
+    with contextlib.suppress(Exception):
+        await asyncio.gather(*(connection.close() for connection in connections))

@@ -42,6 +42,7 @@ from bench.common import (
     run_section,
     running_backend,
     temp_dir,
+    wind_down,
 )
 from clients.graphql import Connection
 
@@ -215,12 +216,7 @@ async def _customers(url: str, customers: int, budget: float) -> CustomersRun:
         orders_placed, _ = await asyncio.gather(_new_orders(url, place, stop), staff(stop))
         client_cpu, measured = cpu_seconds() - cpu0, now() - measuring
     finally:
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
-        await http.close()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*(connection.close() for connection in connections))
+        await wind_down(readers, http, connections)
     return CustomersRun(
         customers,
         setup_seconds,

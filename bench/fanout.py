@@ -47,6 +47,7 @@ from bench.common import (
     subscribe,
     temp_dir,
     wait_for_subscriptions,
+    wind_down,
 )
 
 SIZES = (100, 1_000, 10_000)
@@ -196,13 +197,7 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
                 )
         client_cpu, measuring = cpu_seconds() - cpu0, now() - started
     finally:
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
-        with contextlib.suppress(OSError):
-            await http.close()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*(connection.close() for connection in connections))
+        await wind_down(readers, http, connections)
     return FanoutRun(
         subscribers,
         connect_seconds,
