@@ -182,6 +182,8 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.client.connectionChanged.connect(self._connection)
+        self._cursor_busy = False
+        self._closing = False
         self.client.busyChanged.connect(self._busy)
         self.board.errorOccurred.connect(self.status.show_error)
         self.board.orderArrived.connect(self._order_arrived)
@@ -204,6 +206,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save()
+        self._busy(False)
+        self._closing = True  # a request still out as it goes shows no busy cursor
         self.board.stop()
         self.backlog.stop()
         self.backup.stop()
@@ -409,12 +413,15 @@ class MainWindow(QMainWindow):
 
     def _busy(self, busy: bool) -> None:
         # An action waits on a slow backend: say so, rather than look like it was ignored.
-        if busy:
+        # The override cursor is the application's: set once, and given back by this window
+        # (here or on close), never left behind for the next window.
+        busy = busy and not self._closing
+        if busy and not self._cursor_busy:
             QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-            self.status.set_waiting(True)
-        else:
+        elif not busy and self._cursor_busy:
             QApplication.restoreOverrideCursor()
-            self.status.set_waiting(False)
+        self._cursor_busy = busy
+        self.status.set_waiting(busy)
 
     def _backup(self, view: BackupView) -> None:
         self.status.set_backup(view.text, view.tooltip, view.stale)

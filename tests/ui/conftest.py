@@ -19,6 +19,7 @@ from typing import TypeVar
 
 import pytest
 import qasync
+import shiboken6
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -33,6 +34,8 @@ from ui.tasks import spawn
 
 T = TypeVar("T")
 WAIT_MS = 10_000
+
+_open_windows: list[MainWindow] = []  # opened by open_window, closed by qloop at the latest
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -67,6 +70,11 @@ def qloop(
     try:
         yield loop
     finally:
+        # A window the test left open (it failed halfway) goes as the app lets it go.
+        while _open_windows:
+            window = _open_windows.pop()
+            if shiboken6.isValid(window):
+                close_window(qtbot, window)
         pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
         for task in pending:
             task.cancel()
@@ -93,7 +101,8 @@ def settings(tmp_path: Path) -> QSettings:
 def open_window(qtbot: QtBot, url: str, token: str | None, settings: QSettings) -> MainWindow:
     client = GraphQLClient(url, token)
     window = MainWindow(client, f"Test backend · {url}", settings, chime=Chime())
-    qtbot.addWidget(window)
+    # Not qtbot.addWidget: pytest-qt would close() it again after close_window deleted it.
+    _open_windows.append(window)
     window.show()
     run(qtbot, client.start())
     spawn(window.start())
@@ -102,8 +111,8 @@ def open_window(qtbot: QtBot, url: str, token: str | None, settings: QSettings) 
 
 
 def close_window(qtbot: QtBot, window: MainWindow) -> None:
-    """As the app does: close, disconnect, end every task, and only then let the
-    widgets go (pytest-qt deletes them after the test)."""
+    """As the app does: close, disconnect, end every task, and only then destroy the
+    window."""
     window.close()
     run(qtbot, window.client.close())
     run(qtbot, dispose(window))

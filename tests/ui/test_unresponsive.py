@@ -78,6 +78,22 @@ def test_a_frozen_backend_shows_not_responding_and_recovers_by_itself(
     assert run(qtbot, window.client.execute("{ menu { id } }"))["menu"]
 
 
+def test_a_window_closed_while_an_action_waits_gives_the_busy_cursor_back(
+    qtbot: QtBot, window: MainWindow, headless: subprocess.Popen[str]
+) -> None:
+    qtbot.waitUntil(lambda: window.client.idle)
+    headless.send_signal(signal.SIGSTOP)
+    waiting = asyncio.ensure_future(window.client.execute("{ menu { id } }"))
+    qtbot.waitUntil(lambda: QApplication.overrideCursor() is not None)
+
+    window.close()
+    assert QApplication.overrideCursor() is None
+    with pytest.raises(GraphQLError):  # the wait ends as it would have; no cursor comes back
+        run(qtbot, waiting)
+    assert QApplication.overrideCursor() is None
+    headless.send_signal(signal.SIGCONT)  # the WebSocket's goodbye is answered, not timed out
+
+
 def test_an_error_is_never_described_by_nothing() -> None:
     assert client_module.describe(TimeoutError()) == "TimeoutError"
     assert client_module.describe(OSError("refused")) == "OSError: refused"
