@@ -28,6 +28,7 @@ from backend.errors import DISK_FULL_MESSAGE, HandlersConfigError, StorageError,
 from backend.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
+    METRICS_TOKEN_ENV,
     PUBLIC_ORDERS_PER_WINDOW,
     Settings,
     default_data_dir,
@@ -413,7 +414,8 @@ def install_excepthook() -> None:
 
 
 def headless_options(args: argparse.Namespace) -> list[str]:
-    """The options the dashboard hands on to its embedded backend (``--headless``)."""
+    """The options the dashboard hands on to its embedded backend (``--headless``);
+    secrets go in :func:`headless_environment`."""
     options = ["--host", args.host, "--port", str(args.port), "--log-level", args.log_level]
     options += ["--gateway-latency", repr(args.gateway_latency)]
     if args.phone_region is not None:
@@ -422,8 +424,6 @@ def headless_options(args: argparse.Namespace) -> list[str]:
         options += ["--handlers-config", str(args.handlers_config.expanduser().resolve())]
     if args.backup_dir is not None:
         options += ["--backup-dir", str(args.backup_dir.expanduser().resolve())]
-    if args.metrics_token is not None:
-        options += ["--metrics-token", args.metrics_token]
     if args.demo:
         options.append("--demo")
     if args.demo_rate is not None:
@@ -433,16 +433,26 @@ def headless_options(args: argparse.Namespace) -> list[str]:
     return options
 
 
+def headless_environment(args: argparse.Namespace) -> dict[str, str]:
+    """What the dashboard hands on to its embedded backend in the environment: secrets,
+    which on a command line anyone on the machine could read (``ps``)."""
+    if args.metrics_token is None:
+        return {}
+    return {METRICS_TOKEN_ENV: args.metrics_token}
+
+
 def run_dashboard(
     settings: Settings,
     connect: str | None,
     token: str | None,
     options: list[str],
     *,
+    environment: dict[str, str] | None = None,
     demo: bool = False,
 ) -> int:
     """The window, against ``connect`` or against an embedded backend started here
-    as a child process with ``options`` (see backend/child.py for why a process)."""
+    as a child process with ``options`` and ``environment`` (see backend/child.py for
+    why a process)."""
     from ui import qt_libraries
 
     missing = qt_libraries.missing_libraries() if qt_libraries.uses_xcb() else []
@@ -469,7 +479,7 @@ def run_dashboard(
         return run(DashboardConfig(url, token, f"Running backend · {url}"))
 
     # Started on a worker thread once the window is up (see DashboardConfig).
-    child = ChildBackend(settings.db_path, options)
+    child = ChildBackend(settings.db_path, options, environment)
     try:
         if demo:
             label = f"Demo database · {settings.db_path}"
@@ -547,7 +557,14 @@ def main(argv: list[str] | None = None) -> int:
         reset_demo(settings.db_path)
     if args.headless:
         return run_headless(settings, demo_settings(args), args.until_stdin_closes)
-    return run_dashboard(settings, args.connect, args.token, headless_options(args), demo=args.demo)
+    return run_dashboard(
+        settings,
+        args.connect,
+        args.token,
+        headless_options(args),
+        environment=headless_environment(args),
+        demo=args.demo,
+    )
 
 
 if __name__ == "__main__":

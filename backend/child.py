@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -54,12 +55,13 @@ class ChildBackendError(RuntimeError):
 class _Launch:
     """One child process: its output followed on two threads until it ends."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], environment: dict[str, str]) -> None:
         self.url: str | None = None
         self.stderr: deque[str] = deque(maxlen=STDERR_LINES_KEPT)
         self.ready = threading.Event()
         self.process = subprocess.Popen(
             command,
+            env={**os.environ, **environment},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -141,9 +143,13 @@ class ChildBackend:
     In between, a child that dies is started again on the same address.
     """
 
-    def __init__(self, db_path: Path, options: list[str]) -> None:
+    def __init__(
+        self, db_path: Path, options: list[str], environment: dict[str, str] | None = None
+    ) -> None:
         self.db_path = db_path
         self.options = options
+        # Secrets go to the child this way: a command line is shown to every user by ps.
+        self.environment = environment or {}
         self.url: str | None = None
         self.restarts = 0
         self._launch: _Launch | None = None
@@ -170,7 +176,7 @@ class ChildBackend:
     def start(self, timeout: float = START_TIMEOUT_SECONDS) -> tuple[str, str]:
         """Start the child; its GraphQL URL and the staff token, or raise why it cannot run."""
         with self._lock:
-            self._launch = _Launch(self.command(self.options))
+            self._launch = _Launch(self.command(self.options), self.environment)
         self.url = self._launch.wait_ready(timeout)
         self._supervisor = threading.Thread(
             target=self._supervise, name="passline-backend-supervisor", daemon=True
@@ -212,7 +218,7 @@ class ChildBackend:
             with self._lock:
                 if self._stopping.is_set():
                     return
-                launch = self._launch = _Launch(self.command(options))
+                launch = self._launch = _Launch(self.command(options), self.environment)
             try:
                 launch.wait_ready(START_TIMEOUT_SECONDS)
             except ChildBackendError as exc:

@@ -39,6 +39,7 @@ from backend.auth import Role, Tokens
 from backend.database import Database
 from backend.errors import ErrorCode
 from backend.registry import Registry
+from backend.settings import METRICS_TOKEN_ENV
 from backend.sql_blocks import SQL
 from backend.states import DeliveryStatus
 
@@ -52,7 +53,6 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # (untyped upstream)
 T = TypeVar("T")
 
 METRICS_PATH = "/metrics"
-METRICS_TOKEN_ENV = "PASSLINE_METRICS_TOKEN"
 # The classic text format, which every Prometheus reads (our names need no escaping).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

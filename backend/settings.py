@@ -50,6 +50,7 @@ FELL_BEHIND_CLOSE_CODE = 4413
 # Hidden, for tests and load reproductions: a smaller feed memory makes every lagging
 # subscriber take the database path (``PASSLINE_FEED_MEMORY=50 main.py --headless``).
 FEED_MEMORY_ENV = "PASSLINE_FEED_MEMORY"
+METRICS_TOKEN_ENV = "PASSLINE_METRICS_TOKEN"  # read /metrics besides the staff token
 # Units of work committed together in one transaction at most (group commit).
 MAX_UNITS_PER_COMMIT = 256
 

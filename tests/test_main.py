@@ -206,7 +206,6 @@ def test_a_port_in_use_ends_in_one_line_and_leaves_no_task_pending(tmp_path: Pat
         ["--gateway-latency", "0.25", "--handlers-config", "hooks.toml"],
         ["--backup-dir", "copies"],
         ["--demo", "--demo-rate", "120", "--demo-failure-rate", "0.3"],
-        ["--metrics-token", "scrape-me"],
     ],
 )
 def test_the_dashboard_hands_its_backend_options_on_to_the_child(
@@ -226,6 +225,27 @@ def test_the_dashboard_hands_its_backend_options_on_to_the_child(
     for option in vars(dashboard):
         if option != "headless":
             assert value(child, option) == value(dashboard, option), option
+
+
+def test_the_dashboard_hands_the_metrics_token_on_out_of_sight_of_ps(tmp_path: Path) -> None:
+    import main
+    from backend.child import ChildBackend
+
+    dashboard = main.parse_args(["--metrics-token", "scrape-me"])
+    options = main.headless_options(dashboard)
+    assert "scrape-me" not in options  # every user on the machine can read a command line
+    child = ChildBackend(
+        tmp_path / "passline.db", ["--port", "0", *options], main.headless_environment(dashboard)
+    )
+    url, _ = child.start()
+    try:
+        assert child.process is not None
+        assert b"scrape-me" not in Path(f"/proc/{child.process.pid}/cmdline").read_bytes()
+        metrics = url.removesuffix("/graphql") + "/metrics"
+        assert httpx.get(metrics, headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+        assert httpx.get(metrics, headers={"Authorization": "Bearer other"}).status_code == 401
+    finally:
+        child.stop()
 
 
 def test_the_demo_has_its_own_database_and_reset_empties_it(
