@@ -39,6 +39,7 @@ from ui.sound import Chime
 from ui.tasks import spawn
 
 OUT = Path("docs/screenshots")
+SMALL_WINDOW_SIZE = (1280, 800)
 WINDOW_SIZE = (1600, 1000)
 TOKEN = "screenshots-staff-token"
 AGE_STEP_SECONDS = 2.5
@@ -261,6 +262,19 @@ async def save(widget: QWidget, out: Path, name: str) -> Path:
     return path
 
 
+async def shoot_rush(window: MainWindow, out: Path) -> None:
+    """The rush at 1600x1000, its second page, the failed payments' lane, and the same
+    rush on a 1280x800 screen."""
+    await save(window, out, "board")
+    await save(window.board.view.lane_box, out, "board-payment-lane")
+    window.board.view.grid.turn(1)
+    await save(window, out, "board-page-2")
+    window.board.view.grid.turn(-1)
+    window.resize(*SMALL_WINDOW_SIZE)
+    await save(window, out, "board-1280")
+    window.resize(*WINDOW_SIZE)
+
+
 async def shoot(window: MainWindow, out: Path) -> None:
     await until(lambda: window.board.is_loaded and window.board.view.open.rowCount() >= 38)
     await until(lambda: window.board.view.lane.proxy.rowCount() == 2)
@@ -269,10 +283,7 @@ async def shoot(window: MainWindow, out: Path) -> None:
     window.board.view.set_thresholds(AGE_STEP_SECONDS * 0.9, AGE_STEP_SECONDS * 1.8)
     await until(lambda: window.backlog.figures is not None)
     await asyncio.sleep(0.3)  # let late deliveries settle their figures
-    await save(window, out, "board")
-    window.board.view.grid.turn(1)
-    await save(window, out, "board-page-2")
-    window.board.view.grid.turn(-1)
+    await shoot_rush(window, out)
     # Item bump and the all-day counts (F3): a few lines struck on the first tickets.
     cooking = [
         p.order_id

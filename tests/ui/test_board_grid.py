@@ -90,6 +90,22 @@ def test_a_rush_tiles_whole_tickets_over_the_screen_and_pages_the_rest(
     assert grid.placed == first_page
 
 
+def test_a_rush_fits_a_1280_by_800_screen(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = rush(backend)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    window.board.view.all_day.show()  # the widest the board gets: the all-day counts open
+    window.resize(1280, 800)
+    # No tab, header or legend holds the window wider than the screen.
+    assert window.minimumSizeHint().width() <= 1280, window.minimumSizeHint()
+    qtbot.waitUntil(lambda: window.width() == 1280 and window.height() == 800, timeout=WAIT_MS)
+    grid = window.board.view.grid
+    qtbot.waitUntil(lambda: grid.before + len(grid.placed) + grid.more == RUSH, timeout=WAIT_MS)
+    assert len(grid.placed) >= 6
+    assert all(grid.rect().contains(p.rect) for p in grid.placed)
+
+
 def test_the_selection_stays_on_its_ticket_when_the_tickets_before_it_leave(
     qtbot: QtBot, window: MainWindow, backend: Backend
 ) -> None:

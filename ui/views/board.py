@@ -41,6 +41,7 @@ HINT_WIDTH = 640  # the empty board's hint, at most; it wraps within the board
 HINT_MARGIN = 16
 OPEN_STAGES = tuple(stage for stage in Stage if stage not in (Stage.DONE, Stage.PAYMENT))
 LANE_TITLE = "Payment failed  ·  {count}"
+NBSP = "\u00a0"
 
 
 class BoardView(QWidget):
@@ -66,6 +67,8 @@ class BoardView(QWidget):
         self.lane, self.lane_title, self.lane_box = self._lane()
         self.counts = QLabel()
         self.counts.setObjectName("columnHeader")
+        # The header wraps rather than hold the window wider than a 1280-pixel screen.
+        self.counts.setWordWrap(True)
         # "+N more": the tickets past this page, and the key that shows them.
         self.marker = QLabel()
         self.marker.setObjectName("moreMarker")
@@ -119,6 +122,7 @@ class BoardView(QWidget):
         """How the kitchen keeps up: the last hour's average ticket, paid to ready."""
         label = QLabel()
         label.setObjectName("columnHeader")
+        label.setWordWrap(True)
         label.setToolTip("Average time from payment to ready, last hour")
         return label
 
@@ -149,8 +153,10 @@ class BoardView(QWidget):
         if self.done_visible:
             text = f"Done  ·  {self.proxies[Stage.DONE].rowCount()}    (Ctrl+D: the open tickets)"
         else:
+            # A narrow window wraps the line between stages, never inside one.
             text = "    ".join(
-                f"{stage.value}  {self.proxies[stage].rowCount()}" for stage in OPEN_STAGES
+                f"{stage.value}  {self.proxies[stage].rowCount()}".replace(" ", NBSP)
+                for stage in OPEN_STAGES
             )
         self.counts.setText(text)
         self._show_hint()

@@ -68,6 +68,7 @@ def _legend() -> QLabel:
     )
     label = QLabel(chips)
     label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)  # two rows of chips on a 1280-pixel screen, not a wider window
     return label
 
 
