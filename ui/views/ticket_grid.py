@@ -129,6 +129,7 @@ class TicketGrid(QWidget):
     accentColor = _color_property("accent")
     amberColor = _color_property("amber")
     redColor = _color_property("red")
+    overdueColor = _color_property("overdue")
     flashColor = _color_property("flash")
     buttonColor = _color_property("button")
     buttonTextColor = _color_property("button_text")
