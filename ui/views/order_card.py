@@ -674,6 +674,10 @@ class CardDelegate(QStyledItemDelegate):
             return colors.amber, age_text(seconds)
         return colors.muted, age_text(seconds)
 
+    def header_ink(self, order: OrderRow) -> QColor:
+        """The colour of the text on ``order``'s header band now."""
+        return QColor(LATE_BANDS.get(self.lateness(order), ("", "#ffffff"))[1])
+
     def lateness(self, order: OrderRow) -> Lateness:
         """How late ``order``'s ticket is now (what its header shows)."""
         return self.targets.decide(order, self.now())

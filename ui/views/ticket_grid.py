@@ -373,10 +373,11 @@ class TicketGrid(QWidget):
         if not self.numbered:
             painter.end()
             return
-        painter.setPen(QColor("#ffffff"))
         painter.setFont(self.delegate.fonts(self.font()).small_bold)
         band = header_height(self.delegate.fonts(self.font()))
         for position, placed in enumerate(self.placed[:9], start=1):
+            order = self.proxy.order_at(placed.row)
+            painter.setPen(self.delegate.header_ink(order))  # dark on an amber band
             rect = placed.rect.adjusted(MARGIN_X, MARGIN_Y, -MARGIN_X - PAD, 0)
             rect.setHeight(band)
             align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
