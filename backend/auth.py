@@ -80,6 +80,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "Mutation.takeCash": _STAFF,
     "Mutation.setMenuItemAvailable": _STAFF_HANDLER,
     "Mutation.setMenuItemStock": _STAFF,
+    "Mutation.setMenuItemPrepTime": _STAFF,
     "Subscription.orderChanges": _STAFF_HANDLER,
     "Subscription.order": frozenset({Role.STAFF, Role.HANDLER, Role.CUSTOMER}),
     "Subscription.eventLog": _STAFF_HANDLER,

@@ -1,18 +1,26 @@
-"""The menu: items, prices in integer cents, availability, and the seed menu."""
+"""The menu: items, prices in integer cents, availability, stock, prep times, and the
+seed menu."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from backend.database import Tx
 from backend.errors import BadUserInput, NotFound
+from backend.idempotency import Codec, IdempotencyKey, once
 from backend.outbox import emit
+from backend.settings import MAX_PREP_SECONDS, MIN_PREP_SECONDS
 from backend.sql_blocks import SQL
 from handlers.sdk import EventType, MenuItemChangedPayload, MenuItemSnapshot
+
+SET_PREP_TIME = "setMenuItemPrepTime"
+# A seed entry without "prepSeconds" (a restaurant's own menu file) gets this.
+DEFAULT_PREP_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +31,7 @@ class MenuItem:
     price_cents: int
     available: bool
     stock: int | None
+    prep_seconds: int  # how long the kitchen takes to make one
 
     def snapshot(self) -> MenuItemSnapshot:
         return {
@@ -32,7 +41,20 @@ class MenuItem:
             "priceCents": self.price_cents,
             "available": self.available,
             "stock": self.stock,
+            "prepSeconds": self.prep_seconds,
         }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> MenuItem:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            category=data["category"],
+            price_cents=data["priceCents"],
+            available=data["available"],
+            stock=data["stock"],
+            prep_seconds=data["prepSeconds"],
+        )
 
 
 def item_from_row(row: sqlite3.Row) -> MenuItem:
@@ -43,6 +65,7 @@ def item_from_row(row: sqlite3.Row) -> MenuItem:
         price_cents=row["price_cents"],
         available=bool(row["available"]),
         stock=row["stock"],
+        prep_seconds=row["prep_seconds"],
     )
 
 
@@ -90,6 +113,48 @@ def set_stock(tx: Tx, menu_item_id: str, stock: int | None) -> MenuItem:
     return _changed(tx, replace(item, stock=stock))
 
 
+def check_prep_seconds(prep_seconds: int) -> int:
+    """``prep_seconds`` if it is a prep time the menu can hold; else BAD_USER_INPUT."""
+    if not MIN_PREP_SECONDS <= prep_seconds <= MAX_PREP_SECONDS:
+        raise BadUserInput(
+            f"prepSeconds {prep_seconds} is out of range; a prep time is {MIN_PREP_SECONDS} "
+            f"to {MAX_PREP_SECONDS} seconds (2 hours)",
+            field="prepSeconds",
+        )
+    return prep_seconds
+
+
+# A menu item as a result stored for an idempotency key: the item as it was then.
+ITEM_SNAPSHOT = Codec[MenuItem](
+    dump=lambda item: {"menuItem": item.snapshot()},
+    load=lambda stored: MenuItem.from_snapshot(stored["menuItem"]),
+)
+
+
+def set_prep_time(
+    tx: Tx, menu_item_id: str, prep_seconds: int, idempotency_key: IdempotencyKey | None
+) -> MenuItem:
+    """Set how long the kitchen takes to make an item; a real change writes
+    ``menu_item_changed``. Orders placed before keep the time they were placed with."""
+    check_prep_seconds(prep_seconds)
+
+    def change() -> MenuItem:
+        item = require_item(tx, menu_item_id)
+        if item.prep_seconds == prep_seconds:
+            return item
+        tx.execute(SQL.set_menu_item_prep, {"id": menu_item_id, "prep_seconds": prep_seconds})
+        return _changed(tx, replace(item, prep_seconds=prep_seconds))
+
+    return once(
+        tx,
+        SET_PREP_TIME,
+        idempotency_key,
+        change,
+        ITEM_SNAPSHOT,
+        request={"menuItemId": menu_item_id, "prepSeconds": prep_seconds},
+    )
+
+
 def _changed(tx: Tx, item: MenuItem) -> MenuItem:
     payload: MenuItemChangedPayload = {"menuItem": item.snapshot()}
     emit(tx, EventType.MENU_ITEM_CHANGED, payload)
@@ -109,6 +174,9 @@ def seed_rows(path: Path) -> list[dict[str, Any]]:
                     "price_cents": entry["priceCents"],
                     "available": 1,
                     "stock": entry.get("stock"),
+                    "prep_seconds": check_prep_seconds(
+                        entry.get("prepSeconds", DEFAULT_PREP_SECONDS)
+                    ),
                     "position": len(rows) + 1,
                 }
             )

@@ -14,7 +14,7 @@ from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.idempotency import Codec, IdempotencyKey, once
 from backend.ids import uuid7
-from backend.menu import items_by_id
+from backend.menu import DEFAULT_PREP_SECONDS, items_by_id
 from backend.outbox import emit
 from backend.settings import (
     MAX_ORDER_LINES,
@@ -48,6 +48,9 @@ class OrderLine:
     notes: str | None
     allergens: tuple[Allergen, ...] = ()
     done: bool = False  # struck through on the kitchen's ticket (markItemDone)
+    # The item's prep time when the order was placed: a copy, like the price, so that
+    # the ticket's target stays what it was when the kitchen got it.
+    prep_seconds: int = DEFAULT_PREP_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class Order:
                     "notes": line.notes,
                     "allergens": [a.value for a in line.allergens],
                     "done": line.done,
+                    "prepSeconds": line.prep_seconds,
                 }
                 for line in self.items
             ],
@@ -121,6 +125,8 @@ class Order:
                     _allergens(line.get("allergens", [])),
                     # Events written before the kitchen could strike lines carry no "done".
                     bool(line.get("done", False)),
+                    # Nor a prep time, before schema 7 (only old idempotent results).
+                    line.get("prepSeconds", DEFAULT_PREP_SECONDS),
                 )
                 for line in data["items"]
             ),
@@ -282,7 +288,13 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
             )
         lines.append(
             OrderLine(
-                item.id, item.name, line.quantity, item.price_cents, line.notes, line.allergens
+                item.id,
+                item.name,
+                line.quantity,
+                item.price_cents,
+                line.notes,
+                line.allergens,
+                prep_seconds=item.prep_seconds,
             )
         )
     order = Order(
@@ -333,6 +345,7 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
                 "unit_price_cents": line.unit_price_cents,
                 "notes": line.notes,
                 "allergens": json.dumps([a.value for a in line.allergens]),
+                "prep_seconds": line.prep_seconds,
             }
             for index, line in enumerate(order.items)
         ],
@@ -470,6 +483,38 @@ def check_transition(order: Order, action: OrderAction) -> Transition:
     return rule
 
 
+def recall(tx: Tx, order_id: str, bumped_to: OrderStatus | None = None) -> Order:
+    """Take a bump back, one step: READY -> IN_KITCHEN (``order_recalled``), COMPLETED
+    -> READY (``order_reopened``).
+
+    ``bumped_to`` is the status the bump being undone left the order in: when the order
+    is no longer there (another screen moved it on), nothing is taken back, so that an
+    Undo never undoes someone else's step. A delivery order that went out for delivery
+    is not reopened: the driver handed it over, there is no food at the pass.
+    """
+    order = require_order(tx.conn, order_id)
+    if bumped_to is not None and order.status is not bumped_to:
+        raise InvalidTransition(
+            f"order #{order.number} is {order.status.value}, not {bumped_to.value}: it has "
+            "moved on since that bump, so there is nothing to take back"
+        )
+    action = OrderAction.REOPEN if order.status is OrderStatus.COMPLETED else OrderAction.RECALL
+    if order.status not in ORDER_TRANSITIONS[action].sources:
+        raise InvalidTransition(
+            f"order #{order.number} is {order.status.value}; a bump is taken back only from "
+            "READY (back to the kitchen) or COMPLETED (ready again)"
+        )
+    if action is OrderAction.REOPEN and tx.scalar(
+        SQL.order_had_event,
+        {"order_id": order.id, "event_type": EventType.ORDER_OUT_FOR_DELIVERY.value},
+    ):
+        raise InvalidTransition(
+            f"order #{order.number} was delivered by a driver; a delivered order cannot be "
+            "made ready again"
+        )
+    return transition(tx, order_id, action)
+
+
 # -- reading -------------------------------------------------------------------------
 
 
@@ -482,6 +527,7 @@ def _line_from_row(row: sqlite3.Row) -> OrderLine:
         row["notes"],
         _allergens(json.loads(row["allergens"])),
         bool(row["done"]),
+        row["prep_seconds"],
     )
 
 

@@ -39,6 +39,9 @@ MAX_QUANTITY = 99
 MAX_PAGE = 500
 # Table numbers a DINE_IN order may carry (orders.table_number's CHECK says the same).
 MAX_TABLE = 999
+# A menu item's prep time (menu_items.prep_seconds's CHECK says the same): 1 s to 2 h.
+MIN_PREP_SECONDS = 1
+MAX_PREP_SECONDS = 2 * 60 * 60
 
 # How many committed events and log entries subscribers can catch up on from memory
 # before they read the database instead (a reader further behind reads it page by page).

@@ -75,6 +75,7 @@ class OrderAction(StrEnum):
     SEND_TO_KITCHEN = "send_to_kitchen"
     MARK_READY = "mark_ready"
     RECALL = "recall"  # staff: a ticket bumped ready goes back to the kitchen
+    REOPEN = "reopen"  # staff: a ticket bumped complete is ready again
     DISPATCH = "dispatch"
     COMPLETE = "complete"
     CANCEL = "cancel"
@@ -106,6 +107,9 @@ ORDER_TRANSITIONS: dict[OrderAction, Transition] = {
     OrderAction.MARK_READY: _t(S.READY, E.ORDER_READY, S.PAID, S.IN_KITCHEN),
     # Only from READY: once out for delivery or handed over, the ticket has moved on.
     OrderAction.RECALL: _t(S.IN_KITCHEN, E.ORDER_RECALLED, S.READY),
+    # A Complete bump taken back (the food is still at the pass). Not for an order that
+    # went out for delivery: orders.recall refuses that one, the driver delivered it.
+    OrderAction.REOPEN: _t(S.READY, E.ORDER_REOPENED, S.COMPLETED),
     OrderAction.DISPATCH: _t(S.OUT_FOR_DELIVERY, E.ORDER_OUT_FOR_DELIVERY, S.READY),
     OrderAction.COMPLETE: _t(S.COMPLETED, E.ORDER_COMPLETED, S.READY, S.OUT_FOR_DELIVERY),
     OrderAction.CANCEL: _t(

@@ -23,7 +23,7 @@ from backend.states import ORDER_TRANSITIONS, OrderAction, OrderStatus
 from backend.states import DeliveryStatus as BackendDeliveryStatus
 from handlers.sdk import EventType
 from tools.schema import REGENERATE, SCHEMA_FILE, printed
-from ui.controllers.board import MUTATIONS, REPRINT
+from ui.controllers.board import MUTATIONS, RECALL, REPRINT
 from ui.controllers.menu import MENU_ITEM_CHANGED
 from ui.models.cart import MAX_QUANTITY
 from ui.models.events import SEVERITY, DeliveryStatus
@@ -109,7 +109,7 @@ def test_the_board_offers_exactly_the_actions_the_transition_table_allows(
 
 def test_the_board_s_mutations_are_valid_against_the_schema(schema: GraphQLSchema) -> None:
     assert set(MUTATIONS) == set(Action)
-    for action, document in [*MUTATIONS.items(), ("reprint", REPRINT)]:
+    for action, document in [*MUTATIONS.items(), ("reprint", REPRINT), ("recall", RECALL)]:
         errors = validate(schema, parse(document))
         assert errors == [], f"{action}: {errors}"
 

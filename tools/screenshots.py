@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ SMALL_WINDOW_SIZE = (1280, 800)
 WINDOW_SIZE = (1600, 1000)
 TOKEN = "screenshots-staff-token"
 AGE_STEP_SECONDS = 2.5
+RUSH_MINUTES = 9
 PLACE = """
 mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number } } }
 """
@@ -278,9 +280,10 @@ async def shoot_rush(window: MainWindow, out: Path) -> None:
 async def shoot(window: MainWindow, out: Path) -> None:
     await until(lambda: window.board.is_loaded and window.board.view.open.rowCount() >= 38)
     await until(lambda: window.board.view.lane.proxy.rowCount() == 2)
-    # Fresh seed data is seconds old; show the age colours at that scale: the oldest
-    # orders red, the next amber, the newest plain.
-    window.board.view.set_thresholds(AGE_STEP_SECONDS * 0.9, AGE_STEP_SECONDS * 1.8)
+    # Fresh seed data is seconds old: the board's clock runs RUSH_MINUTES ahead, so the
+    # tickets read as a rush in full swing, the quick ones past their prep targets.
+    ahead = timedelta(minutes=RUSH_MINUTES)
+    window.board.view.delegate.now = lambda: datetime.now(UTC) + ahead
     await until(lambda: window.backlog.figures is not None)
     await asyncio.sleep(0.3)  # let late deliveries settle their figures
     await shoot_rush(window, out)

@@ -35,6 +35,7 @@ from ui.controllers.menu import MenuController
 from ui.controllers.new_order import NewOrderController
 from ui.controllers.order_detail import OrderDetailController
 from ui.customer_page import lan_address
+from ui.models.lateness import DEFAULT_GRACE_SECONDS, MAX_GRACE_MINUTES
 from ui.models.menu import MenuModel
 from ui.resources import app_icon
 from ui.sound import Chime
@@ -42,7 +43,6 @@ from ui.tasks import spawn
 from ui.theme import DEFAULT_THEME, THEMES, apply_theme
 from ui.views.customer_page import CustomerPageDialog
 from ui.views.new_order import DEFAULT_CONFIRM_ABOVE_CENTS
-from ui.views.order_card import AMBER_AFTER_SECONDS, RED_AFTER_SECONDS
 from ui.views.paused_banner import PausedBanner
 from ui.views.status_bar import StatusBar
 from ui.views.thresholds_dialog import ThresholdsDialog
@@ -94,8 +94,8 @@ class MainWindow(QMainWindow):
         self.details: dict[str, OrderDetailController] = {}
         self.theme = DEFAULT_THEME
         self.confirm_above_cents = DEFAULT_CONFIRM_ABOVE_CENTS  # 0: never ask
-        self.amber_minutes = int(AMBER_AFTER_SECONDS // 60)
-        self.red_minutes = int(RED_AFTER_SECONDS // 60)
+        # How long after its target a late ticket turns red (View ▸ Late tickets…).
+        self.grace_minutes = int(DEFAULT_GRACE_SECONDS // 60)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         view.addAction(self._action("&Larger tickets", shortcuts.ZOOM_IN, self.zoom_in))
         view.addAction(self._action("&Smaller tickets", shortcuts.ZOOM_OUT, self.zoom_out))
         view.addAction(self._action("&Dark theme", shortcuts.TOGGLE_THEME, self.toggle_theme))
-        view.addAction(self._action("Order &age colours…", None, self._thresholds))
+        view.addAction(self._action("Late &tickets…", None, self.ask_grace))
         view.addAction(self._action("Low stoc&k level…", None, self.ask_low_stock))
         self.sound_action = self._action("&Sound on new orders", None, self._sound)
         self.sound_action.setCheckable(True)
@@ -240,10 +240,7 @@ class MainWindow(QMainWindow):
         self.show_done_action.setChecked(done)
         self.board.view.set_done_visible(done)
         self.board.view.set_zoom(_float(s.value("board/zoom"), self.board.view.zoom))
-        self.set_thresholds(
-            _int(s.value("board/amberMinutes"), self.amber_minutes),
-            _int(s.value("board/redMinutes"), self.red_minutes),
-        )
+        self.set_grace(_int(s.value("board/graceMinutes"), self.grace_minutes))
         self.confirm_above_cents = _int(
             s.value("orders/confirmAboveCents"), self.confirm_above_cents
         )
@@ -265,11 +262,10 @@ class MainWindow(QMainWindow):
         s.setValue("window/tab", self.tabs.currentIndex())
         s.setValue("view/theme", self.theme)
         s.setValue("board/showDone", self.board.view.done_visible)
-        s.setValue("board/amberMinutes", self.amber_minutes)
+        s.setValue("board/graceMinutes", self.grace_minutes)
         s.setValue("board/zoom", self.board.view.zoom)
         s.setValue("orders/confirmAboveCents", self.confirm_above_cents)
         s.setValue("menu/lowStock", self.menu_model.low_stock)
-        s.setValue("board/redMinutes", self.red_minutes)
         s.setValue("alerts/sound", self.chime.enabled)
         s.setValue("board/readyWhenDone", self.board.ready_when_done)
         s.setValue("board/allDay", self.all_day_action.isChecked())
@@ -353,9 +349,10 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def set_thresholds(self, amber_minutes: int, red_minutes: int) -> None:
-        self.amber_minutes, self.red_minutes = amber_minutes, max(red_minutes, amber_minutes)
-        self.board.view.set_thresholds(self.amber_minutes * 60.0, self.red_minutes * 60.0)
+    def set_grace(self, minutes: int) -> None:
+        """Late tickets turn red ``minutes`` after their target (amber at it)."""
+        self.grace_minutes = max(0, min(MAX_GRACE_MINUTES, minutes))
+        self.board.view.set_grace(self.grace_minutes * 60.0)
 
     def show_shortcuts(self) -> QDialog:
         dialog = QDialog(self)
@@ -371,11 +368,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _thresholds(self) -> None:
-        dialog = ThresholdsDialog(self.amber_minutes, self.red_minutes, self)
-        dialog.chosen.connect(self.set_thresholds)
+    def ask_grace(self) -> ThresholdsDialog:
+        """View ▸ Late tickets…: the grace after a ticket's target before it turns red."""
+        dialog = ThresholdsDialog(self.grace_minutes, self)
+        dialog.chosen.connect(self.set_grace)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+        return dialog
 
     def _all_day(self, checked: bool) -> None:
         self.board.view.all_day.setVisible(checked)

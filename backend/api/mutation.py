@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import strawberry
 
 from backend import menu, orders, payments
 from backend.api.arguments import check_id
 from backend.api.permissions import GUARDED
-from backend.api.types import Info, MenuItem, Order, PlaceOrderInput, PlaceOrderPayload
+from backend.api.types import (
+    Info,
+    MenuItem,
+    Order,
+    OrderStatus,
+    PlaceOrderInput,
+    PlaceOrderPayload,
+)
 from backend.auth import Role, authorize_channel
 from backend.errors import BadUserInput, RateLimited
 from backend.idempotency import IdempotencyKey
 from backend.orders import LineRequest, OrderRequest, check_text
 from backend.states import OrderAction
+from backend.states import OrderStatus as Status
 
 
 async def _transition(info: Info, order_id: str, action: OrderAction, **details: str) -> Order:
@@ -91,11 +100,28 @@ class OrderMutation:
 
     @strawberry.mutation(
         permission_classes=GUARDED,
-        description="READY -> IN_KITCHEN: a ticket bumped ready by mistake goes back to the "
-        "kitchen (order_recalled); INVALID_TRANSITION once it has moved on.",
+        description="Take a bump back one step: READY -> IN_KITCHEN (order_recalled), "
+        "COMPLETED -> READY (order_reopened; not for an order that went out for delivery). "
+        "INVALID_TRANSITION once the order has moved on.",
     )
-    async def recall_order(self, info: Info, order_id: strawberry.ID) -> Order:
-        return await _transition(info, str(order_id), OrderAction.RECALL)
+    async def recall_order(
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        from_status: Annotated[
+            OrderStatus | None,  # type: ignore[valid-type]
+            strawberry.argument(
+                name="from",
+                description="The status the bump being taken back left the order in "
+                "(READY or COMPLETED): if the order is no longer in it, INVALID_TRANSITION "
+                "and nothing changes. Left out: one step back from where it is.",
+            ),
+        ] = None,
+    ) -> Order:
+        found = check_id(str(order_id), "orderId")
+        bumped_to = None if from_status is None else Status(from_status)
+        moved = await info.context.services.db.write(lambda tx: orders.recall(tx, found, bumped_to))
+        return Order.of(moved)
 
     @strawberry.mutation(
         permission_classes=GUARDED,
@@ -183,4 +209,26 @@ class OrderMutation:
     ) -> MenuItem:
         item_id = check_id(str(menu_item_id), "menuItemId")
         item = await info.context.services.db.write(lambda tx: menu.set_stock(tx, item_id, stock))
+        return MenuItem.of(item)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Set how long the kitchen takes to make a menu item, in seconds (1 to "
+        "7200); a change writes menu_item_changed. Orders placed before keep theirs.",
+    )
+    async def set_menu_item_prep_time(
+        self,
+        info: Info,
+        menu_item_id: strawberry.ID,
+        prep_seconds: int,
+        idempotency_key: str | None = None,
+    ) -> MenuItem:
+        item_id = check_id(str(menu_item_id), "menuItemId")
+        seconds = menu.check_prep_seconds(prep_seconds)  # fail before queueing for the writer
+        key = IdempotencyKey.of(
+            info.context.principal, check_text(idempotency_key, "idempotencyKey")
+        )
+        item = await info.context.services.db.write(
+            lambda tx: menu.set_prep_time(tx, item_id, seconds, key)
+        )
         return MenuItem.of(item)

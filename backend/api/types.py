@@ -39,6 +39,10 @@ class MenuItem:
     stock: int | None = strawberry.field(
         description="How many are left; null: this item's stock is not counted."
     )
+    prep_seconds: int = strawberry.field(
+        description="How long the kitchen takes to make it, in seconds (1 to 7200); "
+        "setMenuItemPrepTime sets it."
+    )
 
     @classmethod
     def of(cls, row: MenuRow) -> MenuItem:
@@ -49,6 +53,7 @@ class MenuItem:
             price_cents=row.price_cents,
             available=row.available,
             stock=row.stock,
+            prep_seconds=row.prep_seconds,
         )
 
 
@@ -62,6 +67,11 @@ class OrderItem:
     allergens: list[Allergen]  # type: ignore[valid-type]
     done: bool = strawberry.field(
         description="Struck through on the kitchen's ticket (markItemDone / markItemNotDone)."
+    )
+    prep_seconds: int = strawberry.field(
+        description="The item's prep time in seconds when the order was placed (a copy, "
+        "like unitPriceCents: editing the menu later does not move it). A ticket's target "
+        "is its longest line."
     )
 
 
@@ -249,6 +259,7 @@ class Order:
                     notes=line.notes,
                     allergens=list(line.allergens),
                     done=line.done,
+                    prep_seconds=line.prep_seconds,
                 )
                 for line in order.items
             ],

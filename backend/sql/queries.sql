@@ -12,23 +12,28 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 SELECT count(*) FROM menu_items;
 
 -- name: insert_menu_item
-INSERT INTO menu_items (id, name, category, price_cents, available, stock, position)
-VALUES (:id, :name, :category, :price_cents, :available, :stock, :position);
+INSERT INTO menu_items (id, name, category, price_cents, available, stock, prep_seconds,
+                        position)
+VALUES (:id, :name, :category, :price_cents, :available, :stock, :prep_seconds, :position);
 
 -- name: list_menu
-SELECT id, name, category, price_cents, available, stock
+SELECT id, name, category, price_cents, available, stock, prep_seconds
 FROM menu_items ORDER BY position;
 
 -- name: menu_items_by_ids
 -- :ids is a JSON array of ids.
-SELECT id, name, category, price_cents, available, stock
+SELECT id, name, category, price_cents, available, stock, prep_seconds
 FROM menu_items WHERE id IN (SELECT value FROM json_each(:ids));
 
 -- name: get_menu_item
-SELECT id, name, category, price_cents, available, stock FROM menu_items WHERE id = :id;
+SELECT id, name, category, price_cents, available, stock, prep_seconds
+FROM menu_items WHERE id = :id;
 
 -- name: set_menu_item_available
 UPDATE menu_items SET available = :available WHERE id = :id;
+
+-- name: set_menu_item_prep
+UPDATE menu_items SET prep_seconds = :prep_seconds WHERE id = :id;
 
 -- name: next_order_number
 SELECT coalesce(max(number), 0) + 1 FROM orders;
@@ -43,9 +48,9 @@ VALUES (:id, :number, :status, :channel, :fulfillment, :customer_name, :phone,
 
 -- name: insert_order_item
 INSERT INTO order_items (order_id, line, menu_item_id, name, quantity, unit_price_cents, notes,
-                         allergens)
+                         allergens, prep_seconds)
 VALUES (:order_id, :line, :menu_item_id, :name, :quantity, :unit_price_cents, :notes,
-        :allergens);
+        :allergens, :prep_seconds);
 
 -- name: get_order
 SELECT id, number, status, channel, fulfillment, customer_name, phone, address, notes,
@@ -63,12 +68,14 @@ ORDER BY number
 LIMIT :limit;
 
 -- name: items_of_order
-SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done,
+       prep_seconds
 FROM order_items WHERE order_id = :order_id ORDER BY line;
 
 -- name: items_of_orders
 -- :order_ids is a JSON array of ids.
-SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done
+SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done,
+       prep_seconds
 FROM order_items WHERE order_id IN (SELECT value FROM json_each(:order_ids))
 ORDER BY order_id, line;
 
@@ -217,6 +224,10 @@ SELECT coalesce(max(seq), 0) FROM events WHERE order_id = :order_id;
 SELECT json_extract(payload, '$.reason') FROM events
 WHERE order_id = :order_id AND type = :event_type
 ORDER BY seq DESC LIMIT 1;
+
+-- name: order_had_event
+-- Whether the order ever had an event of this type (events_by_order finds it).
+SELECT EXISTS (SELECT 1 FROM events WHERE order_id = :order_id AND type = :event_type);
 
 -- name: get_event
 SELECT seq, id, type, order_id, payload, created_at, causation_id

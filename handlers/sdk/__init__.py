@@ -48,12 +48,15 @@ class EventType(StrEnum):
     ORDER_IN_KITCHEN = "order_in_kitchen"  # PAID -> IN_KITCHEN (markInKitchen)
     ORDER_READY = "order_ready"  # PAID or IN_KITCHEN -> READY (markReady, staff)
     ORDER_RECALLED = "order_recalled"  # READY -> IN_KITCHEN: a bump taken back (recallOrder)
+    # COMPLETED -> READY: a Complete bump taken back (recallOrder); not for a delivered order
+    ORDER_REOPENED = "order_reopened"
     ORDER_ITEM_DONE = "order_item_done"  # a ticket's line struck through (markItemDone)
     ORDER_ITEM_UNDONE = "order_item_undone"  # the stroke taken back (markItemNotDone)
     ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery"  # READY -> OUT_FOR_DELIVERY, the driver
     ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
     ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
-    MENU_ITEM_CHANGED = "menu_item_changed"  # an item became (un)available
+    # An item's availability, stock or prep time changed
+    MENU_ITEM_CHANGED = "menu_item_changed"
     # Staff asked for the kitchen ticket again (reprintKitchenTicket); no status change.
     KITCHEN_TICKET_REQUESTED = "kitchen_ticket_requested"
     # Staff settled a DEAD delivery with a reason (resolveDelivery/resolveDeliveries):
@@ -72,6 +75,7 @@ class OrderLineSnapshot(TypedDict):
     notes: str | None
     allergens: list[str]  # Allergen names of the API
     done: bool  # struck through on the kitchen's ticket (markItemDone)
+    prepSeconds: int  # the item's prep time when the order was placed
 
 
 class OrderSnapshot(TypedDict):
@@ -114,6 +118,7 @@ class MenuItemSnapshot(TypedDict):
     priceCents: int
     available: bool
     stock: int | None  # None: this item's stock is not counted
+    prepSeconds: int  # how long the kitchen takes to make it
 
 
 class OrderPlacedPayload(TypedDict):
@@ -149,6 +154,10 @@ class OrderReadyPayload(TypedDict):
 
 class OrderRecalledPayload(TypedDict):
     order: OrderSnapshot  # back in the kitchen
+
+
+class OrderReopenedPayload(TypedDict):
+    order: OrderSnapshot  # ready again: handed over by mistake
 
 
 class OrderItemPayload(TypedDict):
@@ -194,6 +203,7 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.ORDER_IN_KITCHEN: OrderInKitchenPayload,
     EventType.ORDER_READY: OrderReadyPayload,
     EventType.ORDER_RECALLED: OrderRecalledPayload,
+    EventType.ORDER_REOPENED: OrderReopenedPayload,
     EventType.ORDER_ITEM_DONE: OrderItemPayload,
     EventType.ORDER_ITEM_UNDONE: OrderItemPayload,
     EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,

@@ -17,7 +17,7 @@ STATE = """
 {
   orders(first: 500) { id number status updatedAt items { menuItemId quantity notes } }
   events(first: 500) { seq type orderId }
-  menu { id available stock }
+  menu { id available stock prepSeconds }
 }
 """
 

@@ -65,3 +65,63 @@ async def test_an_id_that_cannot_be_one_is_bad_input(backend: Backend, staff: Gr
     extensions = await refusal(staff, staff, RECALL, {"id": "x" * 5000})
     assert extensions["code"] == "BAD_USER_INPUT"
     assert (await refusal(staff, staff, RECALL, {"id": "nope"}))["code"] == "NOT_FOUND"
+
+
+RECALL_FROM = (
+    "mutation($id: ID!, $from: OrderStatus) { recallOrder(orderId: $id, from: $from) { status } }"
+)
+
+
+@pytest.mark.parametrize("bumped_to", [None, "COMPLETED"])
+async def test_a_completed_ticket_is_ready_again_with_its_event(
+    backend: Backend, staff: GraphQLHTTP, bumped_to: str | None
+) -> None:
+    order = await in_kitchen(backend, staff)
+    await staff.data(READY, order)
+    await staff.data(COMPLETE, order)
+    again = await staff.data(RECALL_FROM, {"id": order["id"], "from": bumped_to})
+    assert again == {"recallOrder": {"status": "READY"}}
+    found = (await staff.data(EVENTS, order))["order"]
+    assert [event["type"] for event in found["events"]][-2:] == [
+        "order_completed",
+        "order_reopened",
+    ]
+    # Completed again, as the first time; and a second step back goes to the kitchen.
+    assert await staff.data(COMPLETE, order) == {"completeOrder": {"status": "COMPLETED"}}
+    await staff.data(RECALL_FROM, {"id": order["id"], "from": "COMPLETED"})
+    assert await staff.data(RECALL, order) == {"recallOrder": {"status": "IN_KITCHEN"}}
+
+
+async def test_an_undo_of_a_bump_another_screen_moved_on_changes_nothing(
+    backend: Backend, staff: GraphQLHTTP
+) -> None:
+    order = await in_kitchen(backend, staff)
+    await staff.data(READY, order)  # this screen's Ready bump…
+    await staff.data(COMPLETE, order)  # …another screen completed it meanwhile
+    extensions = await refusal(staff, staff, RECALL_FROM, {"id": order["id"], "from": "READY"})
+    assert extensions["code"] == "INVALID_TRANSITION"
+
+
+async def test_a_delivered_order_is_not_made_ready_again(
+    backend: Backend, staff: GraphQLHTTP
+) -> None:
+    order = await in_kitchen(backend, staff, fulfillment="DELIVERY", address="1 Pass Lane")
+    await staff.data(READY, order)
+    as_handler(backend, DISPATCH, id=order["id"])
+    await staff.data(COMPLETE, order)
+    variables = {"id": order["id"], "from": "COMPLETED"}
+    error = await staff.error(RECALL_FROM, variables)
+    assert "delivered" in error["message"]
+    extensions = await refusal(staff, staff, RECALL_FROM, variables)
+    assert extensions["code"] == "INVALID_TRANSITION"
+
+
+async def test_a_cancelled_order_is_not_recalled(backend: Backend, staff: GraphQLHTTP) -> None:
+    order = await in_kitchen(backend, staff)
+    await staff.data(
+        'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "guest left") { id } }', order
+    )
+    for bumped_to in (None, "COMPLETED", "READY"):
+        variables = {"id": order["id"], "from": bumped_to}
+        extensions = await refusal(staff, staff, RECALL_FROM, variables)
+        assert extensions["code"] == "INVALID_TRANSITION"

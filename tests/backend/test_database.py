@@ -355,3 +355,55 @@ async def test_a_batch_run_again_after_a_failure_publishes_each_fact_once(
     assert sorted(e.order_id or "" for e in events) == sorted(o.id for o in placed)
     assert count(database.path, "orders") == 3
     assert count(database.path, "events") == 3
+
+
+def before_prep_times(path: Path) -> None:
+    """A database as Passline left it before prep times, with a menu of a category the
+    seed does not have and an order on it."""
+    scripts = migrations()
+    mine = next(i for i, (_n, script) in enumerate(scripts) if "prep_seconds" in script)
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        for _number, script in scripts[:mine]:
+            conn.executescript("BEGIN;\n" + script + "\nCOMMIT;")
+        conn.executemany(
+            "INSERT INTO menu_items (id, name, category, price_cents, position) "
+            "VALUES (?, ?, ?, 100, ?)",
+            [
+                ("margherita", "Margherita", "Pizza", 1),
+                ("cola", "Cola", "Drinks", 2),
+                ("oysters", "Oysters", "Raw bar", 3),
+            ],
+        )
+        at = "2026-01-01T12:00:00+00:00"
+        conn.execute(
+            "INSERT INTO orders (id, number, status, channel, fulfillment, total_cents, "
+            "created_at, updated_at) VALUES ('o1', 1, 'IN_KITCHEN', 'COUNTER', 'TAKEAWAY', "
+            "300, ?, ?)",
+            (at, at),
+        )
+        conn.executemany(
+            "INSERT INTO order_items (order_id, line, menu_item_id, name, quantity, "
+            "unit_price_cents) VALUES ('o1', ?, ?, ?, 1, 100)",
+            [(0, "margherita", "Margherita"), (1, "cola", "Cola"), (2, "oysters", "Oysters")],
+        )
+    conn.close()
+
+
+async def test_the_upgrade_gives_every_item_and_order_line_a_prep_time(db_path: Path) -> None:
+    before_prep_times(db_path)
+    database = Database(db_path, subscribers=SUBSCRIBERS)
+    await database.open()
+    try:
+        assert pragma(db_path, "user_version") == len(migrations())
+        items = {item.id: item.prep_seconds for item in await database.read(menu.list_menu)}
+        assert items == {"margherita": 720, "cola": 60, "oysters": 600}  # by category
+        order = await database.read(lambda conn: orders.load_order(conn, "o1"))
+        assert order is not None
+        assert [line.prep_seconds for line in order.items] == [720, 60, 600]
+        # The database holds a prep time to the API's bounds.
+        with pytest.raises(sqlite3.IntegrityError):
+            await database.write(
+                lambda tx: tx.execute("UPDATE menu_items SET prep_seconds = 0 WHERE id = 'cola'")
+            )
+    finally:
+        await database.close()

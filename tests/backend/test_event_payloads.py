@@ -130,6 +130,16 @@ async def test_every_event_type_carries_its_documented_payload(
     as_handler(idle, DISPATCH, id=delivered["id"])
     await staff.data("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", delivered)
 
+    # A Complete bump taken back: order_reopened.
+    reopened = (await staff.place())["order"]
+    as_handler(idle, VALIDATE, id=reopened["id"])
+    as_handler(idle, PAY, id=reopened["id"], cents=reopened["totalCents"])
+    await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", reopened)
+    await staff.data("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", reopened)
+    await staff.data(
+        "mutation($id: ID!) { recallOrder(orderId: $id, from: COMPLETED) { id } }", reopened
+    )
+
     rejected = (await staff.place())["order"]
     as_handler(idle, REJECT, id=rejected["id"])
     declined = (await staff.place())["order"]
@@ -191,6 +201,7 @@ def test_the_check_finds_a_payload_that_differs() -> None:
             "priceCents": 350,
             "available": 1,
             "stock": None,
+            "prepSeconds": 60,
         }
     }
     assert problems(menu_item, PAYLOADS[EventType.MENU_ITEM_CHANGED], "m") == [

@@ -18,6 +18,7 @@ EXPECTED: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (OrderStatus.PAID, OrderAction.MARK_READY): OrderStatus.READY,
     (OrderStatus.IN_KITCHEN, OrderAction.MARK_READY): OrderStatus.READY,
     (OrderStatus.READY, OrderAction.RECALL): OrderStatus.IN_KITCHEN,
+    (OrderStatus.COMPLETED, OrderAction.REOPEN): OrderStatus.READY,
     (OrderStatus.READY, OrderAction.DISPATCH): OrderStatus.OUT_FOR_DELIVERY,
     (OrderStatus.READY, OrderAction.COMPLETE): OrderStatus.COMPLETED,
     (OrderStatus.OUT_FOR_DELIVERY, OrderAction.COMPLETE): OrderStatus.COMPLETED,
@@ -39,8 +40,11 @@ def test_transition_table(status: OrderStatus, action: OrderAction) -> None:
         assert rule.target == EXPECTED[(status, action)]
 
 
-def test_final_states_have_no_way_out() -> None:
-    for rule in ORDER_TRANSITIONS.values():
+def test_final_states_have_no_way_out_but_a_complete_bump_taken_back() -> None:
+    for action, rule in ORDER_TRANSITIONS.items():
+        if action is OrderAction.REOPEN:
+            assert rule.sources == {OrderStatus.COMPLETED}
+            continue
         assert not rule.sources & FINAL
 
 

@@ -108,3 +108,66 @@ def test_a_ticket_that_moved_on_is_not_recalled(
     assert str(said.args[0]).startswith("Recall #")
     assert "OUT_FOR_DELIVERY" in str(said.args[0])
     assert status_of(window, order_id) is Status.OUT_FOR_DELIVERY
+
+
+def test_a_complete_bump_is_undone_to_ready_on_every_screen(
+    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+) -> None:
+    (order_id,) = rush(backend, 1)
+    qtbot.waitUntil(lambda: in_kitchen(window, [order_id]), timeout=WAIT_MS)
+    second = open_window(
+        qtbot,
+        backend.url,
+        STAFF_TOKEN,
+        QSettings(str(tmp_path / "second.ini"), QSettings.Format.IniFormat),
+    )
+    try:
+        grid = window.board.view.grid
+        toast = window.board.view.toast
+        assert window.board.view.select(order_id)
+        QTest.keyClick(grid, Qt.Key.Key_Space)  # ready…
+        qtbot.waitUntil(lambda: status_of(second, order_id) is Status.READY, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: status_of(window, order_id) is Status.READY, timeout=WAIT_MS)
+        assert window.board.view.select(order_id)
+        QTest.keyClick(grid, Qt.Key.Key_Space)  # …and complete: it leaves the board
+        qtbot.waitUntil(lambda: status_of(second, order_id) is Status.COMPLETED, timeout=WAIT_MS)
+        number = window.board.model.get(order_id).number  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: toast.text.text() == f"#{number} completed", timeout=WAIT_MS)
+        assert toast.isVisible()
+        assert window.board.bumps.bump_at(0).text.startswith(f"#{number}  ·  completed at")
+        with qtbot.waitSignal(window.board.errorOccurred, timeout=WAIT_MS) as said:
+            QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
+        assert said.args == [f"#{number} is ready again"]
+        # Ready again, on the other screen too, back among the open tickets.
+        qtbot.waitUntil(lambda: status_of(second, order_id) is Status.READY, timeout=WAIT_MS)
+        assert status_of(window, order_id) is Status.READY
+        open_tickets = second.board.view.grid
+        qtbot.waitUntil(lambda: open_tickets.ticket_rect(order_id) is not None, timeout=WAIT_MS)
+        assert window.board.bumps.bump_of(order_id) is None
+    finally:
+        close_window(qtbot, second)
+
+
+def test_an_undo_does_not_take_back_another_screen_s_step(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    (order_id,) = rush(backend, 1)
+    qtbot.waitUntil(lambda: in_kitchen(window, [order_id]), timeout=WAIT_MS)
+    assert window.board.view.select(order_id)
+    QTest.keyClick(window.board.view.grid, Qt.Key.Key_Space)  # this screen: ready
+    qtbot.waitUntil(lambda: status_of(window, order_id) is Status.READY, timeout=WAIT_MS)
+    # Another till completes it before this one's Undo.
+    answer = httpx.post(
+        backend.url,
+        json={
+            "query": "mutation($id: ID!) { completeOrder(orderId: $id) { id } }",
+            "variables": {"id": order_id},
+        },
+        headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
+    ).json()
+    assert "errors" not in answer, answer
+    qtbot.waitUntil(lambda: status_of(window, order_id) is Status.COMPLETED, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.board.errorOccurred, timeout=WAIT_MS) as said:
+        QTest.mouseClick(window.board.view.toast.undo, Qt.MouseButton.LeftButton)
+    assert said.args is not None and "moved on" in str(said.args[0])
+    assert status_of(window, order_id) is Status.COMPLETED

@@ -143,7 +143,7 @@ def test_the_window_remembers_its_layout(
     size = (first.width(), first.height())
     first.toggle_theme()
     first.show_done_action.trigger()
-    first.set_thresholds(5, 9)
+    first.set_grace(9)
     close_window(qtbot, first)
     second = open_window(qtbot, backend.url, STAFF_TOKEN, settings)
     try:
@@ -152,8 +152,8 @@ def test_the_window_remembers_its_layout(
         assert second.width() == max(size[0], second.minimumSizeHint().width())
         assert second.theme == "dark"
         assert second.board.view.done_visible
-        assert (second.amber_minutes, second.red_minutes) == (5, 9)
-        assert second.board.view.delegate.amber_after == 300.0
+        assert second.grace_minutes == 9
+        assert second.board.view.delegate.targets.grace_seconds == 540.0
     finally:
         second.set_theme("light")
         close_window(qtbot, second)

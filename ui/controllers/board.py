@@ -63,7 +63,18 @@ MUTATIONS: dict[Action, str] = {
     "{ cancelOrder(orderId: $id, reason: $reason) { id } }",
 }
 REPRINT = "mutation($id: ID!) { reprintKitchenTicket(orderId: $id) { id } }"
-RECALL = "mutation($id: ID!) { recallOrder(orderId: $id) { id } }"
+RECALL = (
+    "mutation($id: ID!, $from: OrderStatus) { recallOrder(orderId: $id, from: $from) { status } }"
+)
+# What a bump said, and what taking it back says.
+BUMPED = {
+    Action.MARK_READY: ("is ready", Status.READY),
+    Action.COMPLETE: ("completed", Status.COMPLETED),
+}
+TAKEN_BACK = {
+    Status.IN_KITCHEN.value: "is back in the kitchen",
+    Status.READY.value: "is ready again",
+}
 ITEM_DONE = {
     True: "mutation($id: ID!, $line: Int!) { markItemDone(orderId: $id, line: $line) "
     "{ status items { done } } }",
@@ -274,12 +285,13 @@ class BoardController(QObject):
             self.errorOccurred.emit(f"{action.value} {self._number(order_id)}: {exc.message}")
             return
         order = self.model.get(order_id)
-        if action is Action.MARK_READY and order is not None:
-            self.bumps.add(Bump(order_id, order.number, order.customer_name, datetime.now()))
-            self.view.toast.show_for(order_id, f"#{order.number} is ready")
+        if action in BUMPED and order is not None:
+            said, to = BUMPED[action]
+            self.bumps.add(Bump(order_id, order.number, order.customer_name, datetime.now(), to))
+            self.view.toast.show_for(order_id, f"#{order.number} {said}")
 
     def ask_recall(self) -> RecallDialog:
-        """Ctrl+Z: the last tickets bumped ready here; Enter brings one back."""
+        """Ctrl+Z: the last tickets bumped here; Enter takes one back a step."""
         dialog = RecallDialog(self.bumps, self.view)
         dialog.recallRequested.connect(lambda order_id: spawn(self.recall(order_id)))
         dialog.finished.connect(dialog.deleteLater)
@@ -288,14 +300,19 @@ class BoardController(QObject):
         return dialog
 
     async def recall(self, order_id: str) -> None:
-        """Undo a bump: the ticket goes back to the kitchen (refused once it moved on)."""
+        """Undo a bump: a ticket bumped ready goes back to the kitchen, one completed is
+        ready again; refused once it moved on from where the bump left it (another
+        screen's step is never taken back)."""
+        bump = self.bumps.bump_of(order_id)
+        bumped_to = None if bump is None else bump.to.value
         try:
-            await self.client.execute(RECALL, {"id": order_id})
+            data = await self.client.execute(RECALL, {"id": order_id, "from": bumped_to})
         except GraphQLError as exc:
             self.errorOccurred.emit(f"Recall {self._number(order_id)}: {exc.message}")
             return
         self.bumps.remove(order_id)
-        self.errorOccurred.emit(f"{self._number(order_id)} is back in the kitchen")
+        now = data["recallOrder"]["status"]
+        self.errorOccurred.emit(f"{self._number(order_id)} {TAKEN_BACK.get(now, 'is back')}")
 
     def _number(self, order_id: str) -> str:
         order = self.model.get(order_id)

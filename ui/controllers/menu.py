@@ -1,4 +1,5 @@
-"""Wires the menu panel: the menu, its live changes from the log, availability and stock."""
+"""Wires the menu panel: the menu, its live changes from the log, availability, stock and
+prep times."""
 
 from __future__ import annotations
 
@@ -6,31 +7,33 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from ui.client import GraphQLClient
+from ui.client import GraphQLClient, GraphQLError
 from ui.controllers._panel import LogFollower
-from ui.models.menu import MenuItemRow, MenuModel
+from ui.models.menu import MenuItemRow, MenuModel, prep_time
 from ui.views.menu import MenuView
 
-MENU = "query Menu { menu { id name category priceCents available stock } }"
+ITEM_FIELDS = "id name category priceCents available stock prepSeconds"
+MENU = f"query Menu {{ menu {{ {ITEM_FIELDS} }} }}"
 # menu_item_changed events carry the item's new state: {"menuItem": {...}}.
 MENU_CHANGES = """
 subscription MenuChanges($after: String) {
   eventLog(after: $after, types: ["menu_item_changed"]) { cursor event { seq type payload } }
 }
 """
-SET_AVAILABLE = """
-mutation SetAvailable($id: ID!, $available: Boolean!) {
-  setMenuItemAvailable(menuItemId: $id, available: $available) {
-    id name category priceCents available stock
-  }
-}
+SET_AVAILABLE = f"""
+mutation SetAvailable($id: ID!, $available: Boolean!) {{
+  setMenuItemAvailable(menuItemId: $id, available: $available) {{ {ITEM_FIELDS} }}
+}}
 """
-SET_STOCK = """
-mutation SetStock($id: ID!, $stock: Int) {
-  setMenuItemStock(menuItemId: $id, stock: $stock) {
-    id name category priceCents available stock
-  }
-}
+SET_STOCK = f"""
+mutation SetStock($id: ID!, $stock: Int) {{
+  setMenuItemStock(menuItemId: $id, stock: $stock) {{ {ITEM_FIELDS} }}
+}}
+"""
+SET_PREP = f"""
+mutation SetPrep($id: ID!, $seconds: Int!) {{
+  setMenuItemPrepTime(menuItemId: $id, prepSeconds: $seconds) {{ {ITEM_FIELDS} }}
+}}
 """
 MENU_ITEM_CHANGED = "menu_item_changed"
 
@@ -43,6 +46,7 @@ def menu_item(data: dict[str, Any]) -> MenuItemRow:
         price_cents=data["priceCents"],
         available=data["available"],
         stock=data.get("stock"),
+        prep_seconds=int(data.get("prepSeconds") or 0),
     )
 
 
@@ -64,6 +68,9 @@ class MenuController(LogFollower):
         )
         self.view.stockRequested.connect(
             lambda item_id, stock: self.tasks.spawn(self.set_stock(item_id, stock))
+        )
+        self.view.prepRequested.connect(
+            lambda item_id, seconds: self.tasks.spawn(self.set_prep(item_id, seconds))
         )
 
     async def read(self) -> None:
@@ -97,3 +104,15 @@ class MenuController(LogFollower):
         self.model.upsert(item)
         left = "not counted" if item.stock is None else f"{item.stock} left"
         self.status.show_message(f"{item.name}: {left}")
+
+    async def set_prep(self, item_id: str, seconds: int) -> None:
+        try:
+            data = await self.client.execute(SET_PREP, {"id": item_id, "seconds": seconds})
+        except GraphQLError as exc:
+            item = self.model.get(item_id)
+            name = item.name if item is not None else "the item"
+            self.show_error(f"Cannot set the prep time of {name}: {exc.message}")
+            return
+        item = menu_item(data["setMenuItemPrepTime"])
+        self.model.upsert(item)
+        self.status.show_message(f"{item.name}: {prep_time(item.prep_seconds)} to make")

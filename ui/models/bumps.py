@@ -1,4 +1,5 @@
-"""The tickets this terminal bumped ready, newest first: what Recall can bring back."""
+"""The tickets this terminal bumped (ready, or complete), newest first: what Undo and
+Recall can take back a step."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from ui.models.stages import Status
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -20,11 +23,13 @@ class Bump:
     number: int
     who: str | None  # the customer, to tell tickets apart
     at: datetime  # local time of the bump
+    to: Status = Status.READY  # where the bump left it: READY, or COMPLETED
 
     @property
     def text(self) -> str:
         who = f"  ·  {self.who}" if self.who else ""
-        return f"#{self.number}  ·  ready at {self.at:%H:%M:%S}{who}"
+        done = "completed" if self.to is Status.COMPLETED else "ready"
+        return f"#{self.number}  ·  {done} at {self.at:%H:%M:%S}{who}"
 
 
 class BumpsModel(QAbstractListModel):
@@ -54,6 +59,10 @@ class BumpsModel(QAbstractListModel):
 
     def bump_at(self, row: int) -> Bump:
         return self._rows[row]
+
+    def bump_of(self, order_id: str) -> Bump | None:
+        """This terminal's last bump of the order, if it is still listed."""
+        return next((bump for bump in self._rows if bump.order_id == order_id), None)
 
     @property
     def bumps(self) -> tuple[Bump, ...]:

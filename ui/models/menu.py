@@ -1,8 +1,10 @@
-"""The menu as a two-level tree model: categories, and their items with availability."""
+"""The menu as a two-level tree model: categories, and their items with availability,
+stock and prep time."""
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,6 +31,7 @@ class MenuItemRow:
     price_cents: int
     available: bool
     stock: int | None = None  # how many are left; None: not counted
+    prep_seconds: int = 0  # how long the kitchen takes to make one
 
     @property
     def availability(self) -> Availability:
@@ -46,6 +49,29 @@ def price(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
+# The API's bounds of a prep time (docs/api.md, "Prep times").
+MIN_PREP_SECONDS = 1
+MAX_PREP_SECONDS = 2 * 60 * 60
+_PREP_TEXT = re.compile(r"(\d{1,3})(?::(\d{2}))?")
+
+
+def parse_prep_time(text: str) -> int | None:
+    """Seconds from "12:30" or "12" (minutes); None if it is not one."""
+    found = _PREP_TEXT.fullmatch(text.strip())
+    if found is None:
+        return None
+    seconds = int(found.group(2) or 0)
+    if seconds >= 60:
+        return None
+    return int(found.group(1)) * 60 + seconds
+
+
+def prep_time(seconds: int) -> str:
+    """A prep time as the kitchen says it: "12:00", "1:30" (minutes and seconds)."""
+    minutes, rest = divmod(max(0, seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
 # At or below this many left an item's stock shows amber; staff can change it.
 LOW_STOCK = 5
 LOW_STOCK_COLOR = QColor("#b26b00")
@@ -59,8 +85,8 @@ class MenuModel(Headers, QAbstractItemModel):
     carries 0.
     """
 
-    NAME, PRICE, STATUS, STOCK = range(4)
-    headers = ("Item", "Price", "Status", "Stock")
+    NAME, PRICE, STATUS, STOCK, PREP = range(5)
+    headers = ("Item", "Price", "Status", "Stock", "Prep")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -125,17 +151,29 @@ class MenuModel(Headers, QAbstractItemModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             stock = NOT_COUNTED if item.stock is None else str(item.stock)
-            return (item.name, price(item.price_cents), item.availability.value, stock)[column]
+            return (
+                item.name,
+                price(item.price_cents),
+                item.availability.value,
+                stock,
+                prep_time(item.prep_seconds),
+            )[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STOCK and self.is_low(item):
             return LOW_STOCK_COLOR
         if role == Qt.ItemDataRole.ToolTipRole and column == self.STOCK and self.is_low(item):
             return f"Low stock: {item.stock} left (amber at {self.low_stock} or fewer)"
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.PREP:
+            return (
+                f"Prep time (minutes:seconds): a ticket with {item.name} is late after "
+                f"{prep_time(item.prep_seconds)} unless a line takes longer"
+            )
         if role == ROW_ROLE:
             return item
         if role == STATUS_ROLE and column == self.STATUS:
             return item.availability
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int((RIGHT if column in (self.PRICE, self.STOCK) else LEFT).value)
+            numbers = (self.PRICE, self.STOCK, self.PREP)
+            return int((RIGHT if column in numbers else LEFT).value)
         if role == Qt.ItemDataRole.FontRole and column == self.STOCK and self.is_low(item):
             font = QFont()
             font.setBold(True)

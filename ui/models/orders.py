@@ -26,7 +26,7 @@ Index = QModelIndex | QPersistentModelIndex
 ORDER_FIELDS = """
   id number status channel fulfillment customerName phone address notes table allergens
   totalCents createdAt updatedAt statusReason cancelReason
-  items { menuItemId name quantity unitPriceCents notes allergens done }
+  items { menuItemId name quantity unitPriceCents notes allergens done prepSeconds }
 """
 
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1  # the OrderRow itself, for the card delegate
@@ -40,6 +40,7 @@ class OrderLine:
     notes: str | None = None
     allergens: tuple[str, ...] = ()  # the API's Allergen names
     done: bool = False  # struck through by the kitchen (markItemDone)
+    prep_seconds: int = 0  # the item's prep time when ordered (0: not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class OrderRow:
                     notes=item.get("notes"),
                     allergens=tuple(item.get("allergens") or ()),
                     done=bool(item.get("done", False)),
+                    prep_seconds=int(item.get("prepSeconds") or 0),
                 )
                 for item in data.get("items", ())
             ),
@@ -101,6 +103,11 @@ class OrderRow:
     @property
     def stage(self) -> Stage:
         return STAGE_OF[self.status]
+
+    @property
+    def target_seconds(self) -> int | None:
+        """The ticket's prep target: its longest line (None: no line has a prep time)."""
+        return max((line.prep_seconds for line in self.items), default=0) or None
 
     def is_newer_than(self, other: OrderRow) -> bool:
         """Whether this state of the order comes after ``other`` (a replayed change does not)."""

@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QPixmapCache, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.models.all_day import AllDayModel
+from ui.models.lateness import PrepTargets
 from ui.models.orders import OpenProxy, OrdersModel, StageProxy
 from ui.models.stages import Stage
 from ui.views.all_day import AllDayPanel
@@ -237,8 +238,9 @@ class BoardView(QWidget):
             f"Avg ticket {minutes}:{seconds:02d} · {count} {tickets} in the last hour"
         )
 
-    def set_thresholds(self, amber_seconds: float, red_seconds: float) -> None:
-        self.delegate.amber_after, self.delegate.red_after = amber_seconds, red_seconds
+    def set_grace(self, grace_seconds: float) -> None:
+        """How long after its target a late ticket turns from amber to red."""
+        self.delegate.targets = PrepTargets(grace_seconds)
         self._repaint()
 
     def flash(self, order_id: str) -> None:

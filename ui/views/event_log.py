@@ -36,6 +36,7 @@ EVENT_TYPES = (
     "order_in_kitchen",
     "order_ready",
     "order_recalled",
+    "order_reopened",
     "order_item_done",
     "order_item_undone",
     "order_out_for_delivery",

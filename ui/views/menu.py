@@ -1,9 +1,12 @@
-"""The menu panel: items by category; mark one sold out or available again, set its stock."""
+"""The menu panel: items by category; mark one sold out or available again, set its stock
+and its prep time."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -15,7 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models.menu import MenuItemRow, MenuModel
+from ui.models.menu import (
+    MAX_PREP_SECONDS,
+    MIN_PREP_SECONDS,
+    MenuItemRow,
+    MenuModel,
+    parse_prep_time,
+    prep_time,
+)
 from ui.views._chips import ChipDelegate
 from ui.views._widgets import StatusLine
 
@@ -24,15 +34,46 @@ NAME_WIDTH = 360
 PRICE_WIDTH = 90
 STATUS_WIDTH = 120
 STOCK_WIDTH = 110
+PREP_WIDTH = 90
 MAX_STOCK = 99_999
+PREP_STEP_SECONDS = 30
+_PARTIAL_PREP = re.compile(r"\d{0,3}(:\d{0,2})?")
+
+
+class PrepTimeBox(QSpinBox):
+    """A prep time in seconds, shown and typed as minutes:seconds ("12:30"; "12" is
+    12 minutes); the arrows step half a minute."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRange(MIN_PREP_SECONDS, MAX_PREP_SECONDS)
+        self.setSingleStep(PREP_STEP_SECONDS)
+        self.setAccelerated(True)
+
+    def textFromValue(self, value: int) -> str:
+        return prep_time(value)
+
+    def valueFromText(self, text: str) -> int:
+        seconds = parse_prep_time(text)
+        return self.value() if seconds is None else seconds
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        seconds = parse_prep_time(text)
+        if seconds is not None and MIN_PREP_SECONDS <= seconds <= MAX_PREP_SECONDS:
+            return QValidator.State.Acceptable, text, pos
+        if _PARTIAL_PREP.fullmatch(text.strip()):
+            return QValidator.State.Intermediate, text, pos
+        return QValidator.State.Invalid, text, pos
 
 
 class MenuView(QWidget):
-    """Shows a :class:`MenuModel`; emits ``availabilityRequested(item id, available)`` and
-    ``stockRequested(item id, stock)`` (stock None: stop counting it)."""
+    """Shows a :class:`MenuModel`; emits ``availabilityRequested(item id, available)``,
+    ``stockRequested(item id, stock)`` (stock None: stop counting it) and
+    ``prepRequested(item id, seconds)``."""
 
     availabilityRequested = Signal(str, bool)
     stockRequested = Signal(str, object)
+    prepRequested = Signal(str, int)
 
     def __init__(self, model: MenuModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +94,7 @@ class MenuView(QWidget):
             (MenuModel.PRICE, PRICE_WIDTH),
             (MenuModel.STATUS, STATUS_WIDTH),
             (MenuModel.STOCK, STOCK_WIDTH),
+            (MenuModel.PREP, PREP_WIDTH),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
@@ -74,11 +116,22 @@ class MenuView(QWidget):
         self.stock_button.setToolTip("Count the selected item's stock from this number on")
         self.stock_button.clicked.connect(self.set_selected_stock)
         self.stock_box.editingFinished.connect(self._stock_entered)
+        self.prep_box = PrepTimeBox()
+        self.prep_box.setToolTip(
+            "How long the kitchen takes to make the selected item (minutes:seconds); a "
+            "ticket is late once it is older than its longest item's time"
+        )
+        self.prep_button = QPushButton("Set prep time")
+        self.prep_button.setToolTip("Set the selected item's prep time (orders placed keep theirs)")
+        self.prep_button.clicked.connect(self.set_selected_prep)
+        self.prep_box.editingFinished.connect(self._prep_entered)
         self.status = StatusLine()
         buttons = QHBoxLayout()
         buttons.addWidget(self.toggle_button)
         buttons.addWidget(self.stock_box)
         buttons.addWidget(self.stock_button)
+        buttons.addWidget(self.prep_box)
+        buttons.addWidget(self.prep_button)
         buttons.addWidget(self.status, 1)
 
         layout = QVBoxLayout(self)
@@ -115,6 +168,15 @@ class MenuView(QWidget):
             value = self.stock_box.value()
             self.stockRequested.emit(item.id, None if value < 0 else value)
 
+    def set_selected_prep(self) -> None:
+        item = self.selected
+        if item is not None:
+            self.prepRequested.emit(item.id, self.prep_box.value())
+
+    def _prep_entered(self) -> None:
+        if self.prep_box.hasFocus():  # Enter in the box, not focus leaving it
+            self.set_selected_prep()
+
     def _stock_entered(self) -> None:
         if self.stock_box.hasFocus():  # Enter in the box, not focus leaving it
             self.set_selected_stock()
@@ -136,12 +198,15 @@ class MenuView(QWidget):
         item = self.selected
         if item is not None:
             self.stock_box.setValue(-1 if item.stock is None else item.stock)
+            self.prep_box.setValue(item.prep_seconds)
 
     def _update_button(self, *_: QModelIndex | QPersistentModelIndex | object) -> None:
         item = self.selected
         self.toggle_button.setEnabled(item is not None)
         self.stock_box.setEnabled(item is not None)
         self.stock_button.setEnabled(item is not None)
+        self.prep_box.setEnabled(item is not None)
+        self.prep_button.setEnabled(item is not None)
         if item is None:
             self.toggle_button.setText("Mark sold out")
         elif item.available:

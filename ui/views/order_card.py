@@ -8,6 +8,7 @@ which the theme's style sheet sets (``qproperty-cardColor`` and friends).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.models.lateness import Lateness, PrepTargets
 from ui.models.orders import ORDER_ROLE, OrderRow
 from ui.models.stages import ACTIONS_OF, FINISHED, LABEL_OF, Action, Stage, Status
 
@@ -42,9 +44,6 @@ PAD = 10  # inside a card
 GAP = 3
 BUTTON_PAD_X = 12
 BUTTON_GAP = 8
-# The ages past which a card's timer turns amber, then red; staff can change them.
-AMBER_AFTER_SECONDS = 10 * 60.0
-RED_AFTER_SECONDS = 20 * 60.0
 HEADER_PAD = 4  # above and below the stage's name in a ticket's header band
 # The header band's colour says the order's type (the stage is the pill on it), so that
 # a takeaway reads apart from a delivery across the kitchen.
@@ -80,6 +79,13 @@ STAGE_COLORS: dict[Stage, str] = {
     Stage.OUT: "#7c3aed",
     Stage.DONE: "#6b7280",
 }
+# A late ticket's whole header band: amber at its target, red past the grace (the band's
+# text in the second colour). The same in both themes, like the stages, and filled bands
+# that read across the kitchen; the red is a crimson, not the allergy warnings' red.
+LATE_BANDS: dict[Lateness, tuple[str, str]] = {
+    Lateness.LATE: ("#f59e0b", "#111827"),
+    Lateness.OVERDUE: ("#be123c", "#ffffff"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,7 @@ class CardColors:
     accent: QColor
     amber: QColor
     red: QColor
+    overdue: QColor  # the age digits of a ticket past its target and grace
     flash: QColor
     button: QColor
     button_text: QColor
@@ -109,6 +116,7 @@ COLOR_FIELDS = (
     "accent",
     "amber",
     "red",
+    "overdue",
     "flash",
     "button",
     "button_text",
@@ -123,6 +131,7 @@ DEFAULT_COLORS = CardColors(
     accent=QColor("#1f6feb"),
     amber=QColor("#b26b00"),
     red=QColor("#c62828"),
+    overdue=QColor("#be123c"),
     flash=QColor("#fff2b3"),
     button=QColor("#e8ecf1"),
     button_text=QColor("#1d232b"),
@@ -419,12 +428,13 @@ def age_text(seconds: float) -> str:
 
 
 class CardDelegate(QStyledItemDelegate):
-    """Paints an order card; attributes set by the board: thresholds and flashing orders."""
+    """Paints an order card; attributes set by the board: when tickets are late, and
+    flashing orders. ``now`` is the clock the ages and lateness are read from."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.amber_after = AMBER_AFTER_SECONDS
-        self.red_after = RED_AFTER_SECONDS
+        self.targets = PrepTargets()
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.flash_until: dict[str, float] = {}  # order id -> time.monotonic() deadline
         self._layouts: dict[tuple[str, int, datetime, int], CardLayout] = {}
         self._fonts: Fonts | None = None
@@ -510,10 +520,12 @@ class CardDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         flashing = self._flashing(order.id)
         origin = rect.topLeft() + QPoint(MARGIN_X, MARGIN_Y)
+        now = self.now()
+        late = self.targets.decide(order, now)
         if flashing:
             painter.save()
             painter.translate(origin)
-            self._paint_card(painter, order, card, fonts, colors, selected, colors.flash)
+            self._paint_card(painter, order, card, fonts, colors, selected, colors.flash, late)
             painter.restore()
         else:
             # The card without its age is the same until the order changes: painted once
@@ -521,7 +533,7 @@ class CardDelegate(QStyledItemDelegate):
             ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
             key = (
                 f"card:{order.id}:{order.seq}:{order.updated_at.timestamp()}:{card.size.width()}"
-                f":{selected}:{colors.key}:{self._font_key}:{ratio}"
+                f":{selected}:{colors.key}:{self._font_key}:{ratio}:{late.name}"
             )
             pixmap = QPixmap()
             if not QPixmapCache.find(key, pixmap):
@@ -529,11 +541,11 @@ class CardDelegate(QStyledItemDelegate):
                 pixmap.setDevicePixelRatio(ratio)
                 pixmap.fill(Qt.GlobalColor.transparent)
                 into = QPainter(pixmap)
-                self._paint_card(into, order, card, fonts, colors, selected, colors.card)
+                self._paint_card(into, order, card, fonts, colors, selected, colors.card, late)
                 into.end()
                 QPixmapCache.insert(key, pixmap)
             painter.drawPixmap(origin, pixmap)
-        age_color, age = self._age(order, colors)
+        age_color, age = self._age(order, colors, now, late)
         font = fonts.small if order.status in FINISHED else fonts.number
         text = self._static(age, "small" if order.status in FINISHED else "number", font)
         size = text.size()
@@ -555,6 +567,7 @@ class CardDelegate(QStyledItemDelegate):
         colors: CardColors,
         selected: bool,
         background: QColor,
+        late: Lateness,
     ) -> None:
         """Everything of the card but its age, at (0, 0)."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -563,7 +576,7 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(colors.accent if selected else colors.border, 3 if selected else 1))
         painter.drawRoundedRect(frame, 8, 8)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        self._paint_header(painter, order, card, fonts, frame)
+        self._paint_header(painter, order, card, fonts, frame, late)
         painter.setPen(colors.text)
         painter.setFont(fonts.number)
         painter.drawText(card.number, left, f"#{order.number}")
@@ -585,26 +598,35 @@ class CardDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _paint_header(
-        painter: QPainter, order: OrderRow, card: CardLayout, fonts: Fonts, frame: QRect
+        painter: QPainter,
+        order: OrderRow,
+        card: CardLayout,
+        fonts: Fonts,
+        frame: QRect,
+        late: Lateness,
     ) -> None:
-        """The band: the frame's rounded top in the fulfillment's colour, its name, the
-        channel as a badge, and the stage as a pill in the stage's colour."""
+        """The band: the frame's rounded top in the fulfillment's colour (amber or red,
+        the whole band, once the ticket is late), its name, the channel as a badge, and
+        the stage as a pill in the stage's colour."""
         header = header_layout(order, card, fonts)
+        band, ink = LATE_BANDS.get(late, (header.color, "#ffffff"))
         painter.save()
         painter.setClipRect(card.header)
-        painter.setBrush(QColor(header.color))
+        painter.setBrush(QColor(band))
         painter.drawRoundedRect(frame, 8, 8)
         painter.restore()
+        text = QColor(ink)
         white = QColor("#ffffff")
         centre = Qt.AlignmentFlag.AlignCenter
         painter.setFont(fonts.small_bold)
-        painter.setPen(white)
+        painter.setPen(text)
         painter.drawText(header.kind, centre, header.kind_text)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(white, 1))
+        painter.setPen(QPen(text, 1))
         painter.drawRoundedRect(header.badge, 4, 4)
         painter.drawText(header.badge, centre, header.badge_text)
         painter.setBrush(QColor(STAGE_COLORS[order.stage]))
+        painter.setPen(QPen(white, 1))
         painter.drawRoundedRect(header.pill, 4, 4)
         painter.drawText(header.pill, centre, header.pill_text)
 
@@ -638,13 +660,24 @@ class CardDelegate(QStyledItemDelegate):
             return False
         return int(left / FLASH_PERIOD_SECONDS) % 2 == 0
 
-    def _age(self, order: OrderRow, colors: CardColors) -> tuple[QColor, str]:
+    @staticmethod
+    def _age(
+        order: OrderRow, colors: CardColors, now: datetime, late: Lateness
+    ) -> tuple[QColor, str]:
         if order.status in FINISHED:
             local = order.updated_at.astimezone()
             return colors.muted, f"{_title(order.status.value)} {local:%H:%M}"
-        seconds = (datetime.now(UTC) - order.created_at).total_seconds()
-        if seconds >= self.red_after:
-            return colors.red, age_text(seconds)
-        if seconds >= self.amber_after:
+        seconds = (now - order.created_at).total_seconds()
+        if late is Lateness.OVERDUE:
+            return colors.overdue, age_text(seconds)
+        if late is Lateness.LATE:
             return colors.amber, age_text(seconds)
         return colors.muted, age_text(seconds)
+
+    def header_ink(self, order: OrderRow) -> QColor:
+        """The colour of the text on ``order``'s header band now."""
+        return QColor(LATE_BANDS.get(self.lateness(order), ("", "#ffffff"))[1])
+
+    def lateness(self, order: OrderRow) -> Lateness:
+        """How late ``order``'s ticket is now (what its header shows)."""
+        return self.targets.decide(order, self.now())

@@ -29,6 +29,7 @@ STATUS_AFTER = {
     "order_in_kitchen": Status.IN_KITCHEN,
     "order_ready": Status.READY,
     "order_recalled": Status.IN_KITCHEN,
+    "order_reopened": Status.READY,
     "order_out_for_delivery": Status.OUT_FOR_DELIVERY,
     "order_completed": Status.COMPLETED,
     "order_cancelled": Status.CANCELLED,

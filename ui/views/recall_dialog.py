@@ -1,5 +1,5 @@
-"""Recall (Ctrl+Z): the last tickets bumped ready here, newest first; Enter brings the
-selected one back to the kitchen."""
+"""Recall (Ctrl+Z): the last tickets bumped here, newest first; Enter takes the selected
+one back a step (a ready ticket to the kitchen, a completed one to ready)."""
 
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ class RecallDialog(QDialog):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.doubleClicked.connect(self._recall_index)
-        empty = "No ticket bumped ready here yet." if not bumps.rowCount() else ""
+        empty = "No ticket bumped here yet." if not bumps.rowCount() else ""
         hint = QLabel(
-            f"The last {RECALLABLE} tickets bumped ready on this screen. Enter brings the "
-            f"selected one back to the kitchen. {empty}"
+            f"The last {RECALLABLE} tickets bumped on this screen. Enter takes the selected "
+            f"one back a step: a ready ticket to the kitchen, a completed one to ready. {empty}"
         )
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -1,39 +1,55 @@
-"""Sets the ages at which a card's timer turns amber and red; opened with ``open()``."""
+"""Sets the grace after a ticket's target before it turns red; opened with ``open()``.
+
+A ticket turns amber when its age reaches its target (its longest line's prep time,
+set per item in the Menu tab), and red this many minutes later.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
-MAX_MINUTES = 240
+from ui.models.lateness import MAX_GRACE_MINUTES
+
+EXPLAINED = (
+    "A ticket's target is its longest item's prep time (set in the Menu tab). Its header "
+    "turns amber at the target, and red when it is still not ready this much later:"
+)
 
 
 class ThresholdsDialog(QDialog):
-    """Emits ``chosen(amber_minutes, red_minutes)``; red is never before amber."""
+    """Emits ``chosen(grace_minutes)``."""
 
-    chosen = Signal(int, int)
+    chosen = Signal(int)
 
-    def __init__(self, amber_minutes: int, red_minutes: int, parent: QWidget | None = None):
+    def __init__(self, grace_minutes: int, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Order age colours")
-        self.amber = QSpinBox()
-        self.red = QSpinBox()
-        for box, value in ((self.amber, amber_minutes), (self.red, red_minutes)):
-            box.setRange(1, MAX_MINUTES)
-            box.setSuffix(" min")
-            box.setValue(value)
-        self.amber.valueChanged.connect(self.red.setMinimum)
-        self.red.setMinimum(self.amber.value())
+        self.setWindowTitle("Late tickets")
+        explained = QLabel(EXPLAINED)
+        explained.setWordWrap(True)
+        self.grace = QSpinBox()
+        self.grace.setRange(0, MAX_GRACE_MINUTES)
+        self.grace.setSuffix(" min")
+        self.grace.setValue(grace_minutes)
+        self.grace.setToolTip("0: red as soon as the target is reached")
         form = QFormLayout(self)
-        form.addRow("Amber after", self.amber)
-        form.addRow("Red after", self.red)
+        form.addRow(explained)
+        form.addRow("Red after the target +", self.grace)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.setMinimumWidth(420)
 
     def _accept(self) -> None:
-        self.chosen.emit(self.amber.value(), self.red.value())
+        self.chosen.emit(self.grace.value())
         self.accept()

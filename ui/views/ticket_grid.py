@@ -129,6 +129,7 @@ class TicketGrid(QWidget):
     accentColor = _color_property("accent")
     amberColor = _color_property("amber")
     redColor = _color_property("red")
+    overdueColor = _color_property("overdue")
     flashColor = _color_property("flash")
     buttonColor = _color_property("button")
     buttonTextColor = _color_property("button_text")
@@ -372,10 +373,11 @@ class TicketGrid(QWidget):
         if not self.numbered:
             painter.end()
             return
-        painter.setPen(QColor("#ffffff"))
         painter.setFont(self.delegate.fonts(self.font()).small_bold)
         band = header_height(self.delegate.fonts(self.font()))
         for position, placed in enumerate(self.placed[:9], start=1):
+            order = self.proxy.order_at(placed.row)
+            painter.setPen(self.delegate.header_ink(order))  # dark on an amber band
             rect = placed.rect.adjusted(MARGIN_X, MARGIN_Y, -MARGIN_X - PAD, 0)
             rect.setHeight(band)
             align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
