@@ -39,6 +39,8 @@ MAX_QUANTITY = 99
 MAX_PAGE = 500
 # Table numbers a DINE_IN order may carry (orders.table_number's CHECK says the same).
 MAX_TABLE = 999
+# Modifiers one order line may name (the seed's largest item offers 8).
+MAX_LINE_MODIFIERS = 20
 
 # How many committed events and log entries subscribers can catch up on from memory
 # before they read the database instead (a reader further behind reads it page by page).
