@@ -447,9 +447,12 @@ def choose_modifiers(
         taken = [m for m in group.modifiers if m.id in wanted]
         options = ", ".join(m.name for m in group.modifiers)
         if len(taken) < group.min_choices:
-            need = "one" if group.min_choices == 1 else f"at least {group.min_choices}"
+            need = f"one {group.name} choice"
+            if group.min_choices > 1:
+                need = f"at least {group.min_choices} {group.name} choices"
             raise BadUserInput(
-                f"{item.name} needs {need} {group.name} choice ({options}); add it to the line",
+                f"{item.name} needs {need} ({options}); choose "
+                f"{'one' if group.min_choices == 1 else group.min_choices} for this line",
                 field=field,
             )
         if len(taken) > group.max_choices:

@@ -21,11 +21,28 @@ from ui.views.new_order import NewOrderDialog
 from ui.views.order_card import ALLERGY_SIGN, MARGIN_X, Style
 
 
-def add_from_menu(qtbot: QtBot, dialog: NewOrderDialog, words: str) -> LineChoicesDialog:
-    """Type ``words`` in the search and press Enter, as staff do; the chooser it opens."""
+def add_plain(dialog: NewOrderDialog, words: str) -> None:
+    """Type ``words`` in the search and press Enter, as staff do."""
     dialog.search.clear()
     QTest.keyClicks(dialog.search, words)
     QTest.keyClick(dialog.search, Qt.Key.Key_Return)
+
+
+def choices_of_line(qtbot: QtBot, dialog: NewOrderDialog, row: int) -> LineChoicesDialog:
+    """F4 on ticket line ``row``: its chooser."""
+    dialog.ticket_table.setFocus()
+    dialog.ticket_table.selectRow(row)
+    QTest.keyClick(dialog.ticket_table, Qt.Key.Key_F4)
+    qtbot.waitUntil(
+        lambda: dialog.chooser is not None and dialog.chooser.isVisible(), timeout=WAIT_MS
+    )
+    assert dialog.chooser is not None
+    return dialog.chooser
+
+
+def add_from_menu(qtbot: QtBot, dialog: NewOrderDialog, words: str) -> LineChoicesDialog:
+    """Enter on an item with a required choice: the chooser it opens."""
+    add_plain(dialog, words)
     qtbot.waitUntil(
         lambda: dialog.chooser is not None and dialog.chooser.isVisible(), timeout=WAIT_MS
     )
@@ -62,20 +79,17 @@ def test_modifiers_and_a_lines_allergies_reach_the_card(qtbot: QtBot, window: Ma
     assert not window.board.model.orders
 
     # F4 on the line: choose it there.
-    dialog.ticket_table.setFocus()
-    dialog.ticket_table.selectRow(0)
-    QTest.keyClick(dialog.ticket_table, Qt.Key.Key_F4)
-    qtbot.waitUntil(lambda: dialog.chooser is not None, timeout=WAIT_MS)
-    assert dialog.chooser is not None
-    chooser = dialog.chooser
+    chooser = choices_of_line(qtbot, dialog, 0)
     click(qtbot, chooser, "steak-rare", "steak-medium-rare")  # a single choice: the last stays
     assert chooser.modifier_ids() == ["steak-medium-rare"]
     assert not chooser.missing["steak-doneness"].isVisibleTo(chooser)
     QTest.mouseClick(chooser.confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.chooser is None, timeout=WAIT_MS)
 
-    # A burger with extra cheese and no onion, and a milk allergy on that line only.
-    chooser = add_from_menu(qtbot, dialog, "smash")
+    # A burger (its choices are optional: added at once), then F4 on its line: extra
+    # cheese and no onion, and a milk allergy on that line only.
+    add_plain(dialog, "smash")
+    chooser = choices_of_line(qtbot, dialog, 0)
     click(qtbot, chooser, "burger-extra-cheese", "burger-no-onion")
     QTest.mouseClick(chooser.allergy_boxes["MILK"], Qt.MouseButton.LeftButton)
     assert chooser.price.text() == "Each 16.00"  # 14.50 + 1.50
@@ -125,11 +139,15 @@ def test_the_same_item_chosen_two_ways_is_two_lines_of_one_order(
     qtbot: QtBot, window: MainWindow
 ) -> None:
     dialog = opened(qtbot, window).view
-    chooser = add_from_menu(qtbot, dialog, "smash")
+    add_plain(dialog, "smash")
+    chooser = choices_of_line(qtbot, dialog, 0)
+    assert chooser.confirm.text() == "Apply"
     click(qtbot, chooser, "burger-well-done")
     QTest.mouseClick(chooser.confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.chooser is None, timeout=WAIT_MS)
-    chooser = add_from_menu(qtbot, dialog, "smash")
+    # Enter again: a plain one, on a line of its own beside the well done one.
+    add_plain(dialog, "smash")
+    chooser = choices_of_line(qtbot, dialog, 1)
     click(qtbot, chooser, "burger-medium")
     QTest.mouseClick(chooser.confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.chooser is None, timeout=WAIT_MS)
@@ -138,8 +156,8 @@ def test_the_same_item_chosen_two_ways_is_two_lines_of_one_order(
         ("burger", ["burger-well-done"]),
         ("burger", ["burger-medium"]),
     ]
-    # Cancelled, the chooser adds nothing.
-    chooser = add_from_menu(qtbot, dialog, "smash")
+    # A steak's chooser cancelled adds nothing.
+    chooser = add_from_menu(qtbot, dialog, "steak")
     chooser.reject()
     qtbot.waitUntil(lambda: dialog.chooser is None, timeout=WAIT_MS)
     assert sum(line.quantity for line in dialog.cart.ticket) == 2

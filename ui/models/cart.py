@@ -317,6 +317,8 @@ class CartModel(QAbstractTableModel):
         row = self.find(item_id)
         if row is None:
             return False
+        if not self._lines[row].available:  # refused, with the reason
+            return self.set_quantity(item_id, self._lines[row].quantity + 1)
         wanted = self._lines[row].with_choices(modifiers, allergens)
         last = row
         for found in range(row, len(self._lines)):
@@ -329,10 +331,7 @@ class CartModel(QAbstractTableModel):
                 wanted.allergens,
             ):
                 return self.set_quantity(line.key, line.quantity + 1)
-        base = self._lines[row]
-        if not base.quantity:
-            if not base.available:
-                return self.set_quantity(base.key, 1)  # refused, with the reason
+        if not self._lines[row].quantity:
             return self._replace(row, replace(wanted, quantity=1, notes=""))
         variant = 1 + max(line.variant for line in self._lines[row : last + 1])
         self.beginInsertRows(QModelIndex(), last + 1, last + 1)

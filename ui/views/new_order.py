@@ -1,8 +1,8 @@
 """The New order dialog (F2), for phone and counter orders; a view over the cart model.
 
 Keyboard first: type to search the menu, Enter (or +) adds the highlighted item (one with
-modifier groups asks for its choices first), - takes one off, F4 on a ticket line changes
-its modifiers and allergies, Tab walks through the ticket and the customer fields,
+a required choice, a steak's doneness, asks for it first), - takes one off, F4 on a ticket
+line changes its modifiers and allergies, Tab walks through the ticket and the customer fields,
 Ctrl+Enter places the order. It emits ``placeRequested(input)`` with a
 ``PlaceOrderInput``; the controller sends it and reports errors back with
 :meth:`show_error` (next to the field concerned).
@@ -540,17 +540,20 @@ class NewOrderDialog(QDialog):
         if not 0 <= row < self.menu.rowCount():
             return
         line = self.menu.line(row)
-        if count > 0 and line.groups and line.available:
-            # Its choices first; the chooser adds one with them (the same choices again
-            # add to that line, others make a line of their own).
-            fresh = line.with_choices((), ())
+        if count <= 0:
+            self.cart.add(line.id, count)
+        elif line.available and any(group.required for group in line.groups):
+            # A choice it cannot go without (a steak's doneness) is asked first; the
+            # chooser adds one with it (the same choices again add to that line).
             self._open_chooser(
-                fresh,
+                line.with_choices((), ()),
                 "Add to ticket",
                 lambda ids, named: self.cart.add_chosen(line.id, ids, named),
             )
-            return
-        self.cart.add(line.id, count)
+        else:
+            # Optional choices stay out of the way of fast entry (F4 on the line): a plain
+            # one, beside a line of the item that has choices.
+            self.cart.add_chosen(line.id, (), ())
 
     def _ticket_add(self, count: int) -> None:
         row = self.ticket_table.currentIndex().row()
