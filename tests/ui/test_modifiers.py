@@ -16,9 +16,10 @@ from tests.ui.conftest import WAIT_MS
 from tests.ui.test_new_order import opened
 from ui.main_window import MainWindow
 from ui.models.modifiers import MINUS
+from ui.models.orders import OrderRow
 from ui.views.line_choices import LineChoicesDialog
 from ui.views.new_order import NewOrderDialog
-from ui.views.order_card import ALLERGY_SIGN, MARGIN_X, Style
+from ui.views.order_card import ALLERGY_SIGN, MARGIN_X, Style, card_lines
 
 
 def add_plain(dialog: NewOrderDialog, words: str) -> None:
@@ -165,3 +166,35 @@ def test_the_same_item_chosen_two_ways_is_two_lines_of_one_order(
     qtbot.waitUntil(lambda: len(window.board.model.orders) == 1, timeout=WAIT_MS)
     items = window.board.model.orders[0].items
     assert [[m.name for m in item.modifiers] for item in items] == [["well done"], ["medium"]]
+
+
+def test_a_made_lines_modifiers_are_struck_through_with_it() -> None:
+    order = OrderRow.of(
+        {
+            "id": "o1",
+            "number": 7,
+            "status": "IN_KITCHEN",
+            "channel": "COUNTER",
+            "fulfillment": "TAKEAWAY",
+            "items": [
+                {
+                    "name": "Smash burger",
+                    "quantity": 1,
+                    "unitPriceCents": 1600,
+                    "done": True,
+                    "modifiers": [{"name": "extra cheese", "priceCents": 150}],
+                },
+                {
+                    "name": "Steak frites",
+                    "quantity": 1,
+                    "unitPriceCents": 2650,
+                    "modifiers": [{"name": "well done", "priceCents": 0}],
+                },
+            ],
+            "totalCents": 4250,
+            "createdAt": "2026-12-06T12:00:00+00:00",
+            "updatedAt": "2026-12-06T12:00:00+00:00",
+        }
+    )
+    shown = [(line.text, line.done) for line in card_lines(order) if line.style is Style.MODIFIER]
+    assert shown == [("+ extra cheese", True), ("well done", False)]

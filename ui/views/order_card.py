@@ -280,8 +280,11 @@ def card_lines(order: OrderRow) -> list[TextLine]:
         lines.append(TextLine(text, Style.ITEM, gap_before=gap, item=position, done=item.done))
         if item.allergens:
             lines.append(TextLine(_allergy(item.allergens), Style.ALLERGY, indent=24))
-        # One a line, in the item's size: the cook reads them from the pass.
-        lines.extend(TextLine(m.label, Style.MODIFIER, indent=24) for m in item.modifiers)
+        # One a line, in the item's size: the cook reads them from the pass. Made with
+        # their item: struck through with it.
+        lines.extend(
+            TextLine(m.label, Style.MODIFIER, indent=24, done=item.done) for m in item.modifiers
+        )
         if item.notes:
             lines.append(
                 TextLine(
