@@ -1,11 +1,11 @@
-"""The menu: items, prices in integer cents, availability, stock, prep times, and the
-seed menu."""
+"""The menu: items, prices in integer cents, availability, stock, prep times, modifier
+groups, and the seed menu."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,55 @@ class MenuItem:
             stock=data["stock"],
             prep_seconds=data["prepSeconds"],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Modifier:
+    """One choice of a group ("extra cheese"), and what it adds to the item's price."""
+
+    id: str
+    name: str
+    price_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class ModifierGroup:
+    """Choices of a menu item ("Extras"), of which a line takes ``min_choices`` to
+    ``max_choices``: min 0 is optional, min 1 max 1 a required single choice."""
+
+    id: str
+    name: str
+    min_choices: int
+    max_choices: int
+    modifiers: tuple[Modifier, ...]
+
+
+def modifier_groups(
+    conn: sqlite3.Connection, ids: Iterable[str] | None = None
+) -> dict[str, tuple[ModifierGroup, ...]]:
+    """The modifier groups of the items ``ids`` (None: of every item), by item id, in
+    menu order; an item without groups is left out."""
+    rows = conn.execute(
+        SQL.modifiers_of_items, {"ids": None if ids is None else json.dumps(list(ids))}
+    )
+    groups: dict[str, list[ModifierGroup]] = {}
+    for row in rows:
+        item_groups = groups.setdefault(row["menu_item_id"], [])
+        modifier = Modifier(row["id"], row["name"], row["price_cents"])
+        if item_groups and item_groups[-1].id == row["group_id"]:
+            last = item_groups[-1]
+            item_groups[-1] = replace(last, modifiers=(*last.modifiers, modifier))
+        else:
+            item_groups.append(
+                ModifierGroup(
+                    row["group_id"],
+                    row["group_name"],
+                    row["min_choices"],
+                    row["max_choices"],
+                    (modifier,),
+                )
+            )
+    return {item_id: tuple(found) for item_id, found in groups.items()}
 
 
 def item_from_row(row: sqlite3.Row) -> MenuItem:
@@ -183,10 +232,56 @@ def seed_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def seed_modifier_rows(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``insert_modifier_group`` and ``insert_modifier`` parameters of a seed menu
+    file (an item's ``modifierGroups``, each with its ``modifiers``)."""
+    groups: list[dict[str, Any]] = []
+    modifiers: list[dict[str, Any]] = []
+    for category in json.loads(path.read_text(encoding="utf-8")):
+        for entry in category["items"]:
+            for position, group in enumerate(entry.get("modifierGroups", ()), start=1):
+                groups.append(
+                    {
+                        "id": group["id"],
+                        "menu_item_id": entry["id"],
+                        "name": group["name"],
+                        "min_choices": group["minChoices"],
+                        "max_choices": group["maxChoices"],
+                        "position": position,
+                    }
+                )
+                modifiers.extend(
+                    {
+                        "id": modifier["id"],
+                        "group_id": group["id"],
+                        "name": modifier["name"],
+                        "price_cents": modifier.get("priceCents", 0),
+                        "position": number,
+                    }
+                    for number, modifier in enumerate(group["modifiers"], start=1)
+                )
+    return groups, modifiers
+
+
 def seed(tx: Tx, path: Path) -> int:
-    """Load the seed menu into an empty database; how many items."""
-    if tx.scalar(SQL.count_menu_items):
-        return 0
-    rows = seed_rows(path)
-    tx.conn.executemany(SQL.insert_menu_item, rows)
-    return len(rows)
+    """Load the seed menu into an empty database; how many items.
+
+    The seed's modifier groups go into a database that has none yet, also one made
+    before there were modifiers (schema 8): its items that the seed names get their
+    groups on its first start after the upgrade.
+    """
+    count = 0
+    if not tx.scalar(SQL.count_menu_items):
+        rows = seed_rows(path)
+        tx.conn.executemany(SQL.insert_menu_item, rows)
+        count = len(rows)
+    if not tx.scalar(SQL.count_modifier_groups):
+        groups, modifiers = seed_modifier_rows(path)
+        present = set(items_by_id(tx.conn, [group["menu_item_id"] for group in groups]))
+        groups = [group for group in groups if group["menu_item_id"] in present]
+        kept = {group["id"] for group in groups}
+        tx.conn.executemany(SQL.insert_modifier_group, groups)
+        tx.conn.executemany(
+            SQL.insert_modifier, [row for row in modifiers if row["group_id"] in kept]
+        )
+    return count

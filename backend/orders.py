@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -14,9 +15,16 @@ from backend.database import Tx
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.idempotency import Codec, IdempotencyKey, once
 from backend.ids import uuid7
-from backend.menu import DEFAULT_PREP_SECONDS, items_by_id
+from backend.menu import (
+    DEFAULT_PREP_SECONDS,
+    MenuItem,
+    ModifierGroup,
+    items_by_id,
+    modifier_groups,
+)
 from backend.outbox import emit
 from backend.settings import (
+    MAX_LINE_MODIFIERS,
     MAX_ORDER_LINES,
     MAX_PAGE,
     MAX_QUANTITY,
@@ -34,9 +42,27 @@ from backend.states import (
     OrderStatus,
     Transition,
 )
-from handlers.sdk import EventType, OrderItemPayload, OrderPlacedPayload, OrderSnapshot
+from handlers.sdk import (
+    EventType,
+    LineModifierSnapshot,
+    OrderItemPayload,
+    OrderPlacedPayload,
+    OrderSnapshot,
+)
 
 PLACE_ORDER = "placeOrder"
+
+
+@dataclass(frozen=True, slots=True)
+class LineModifier:
+    """A modifier chosen for an order line, as the menu had it when the order was placed."""
+
+    modifier_id: str
+    name: str
+    price_cents: int
+
+    def snapshot(self) -> LineModifierSnapshot:
+        return {"modifierId": self.modifier_id, "name": self.name, "priceCents": self.price_cents}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +70,14 @@ class OrderLine:
     menu_item_id: str
     name: str
     quantity: int
-    unit_price_cents: int
+    unit_price_cents: int  # the item's price plus its modifiers'
     notes: str | None
     allergens: tuple[Allergen, ...] = ()
     done: bool = False  # struck through on the kitchen's ticket (markItemDone)
     # The item's prep time when the order was placed: a copy, like the price, so that
     # the ticket's target stays what it was when the kitchen got it.
     prep_seconds: int = DEFAULT_PREP_SECONDS
+    modifiers: tuple[LineModifier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +122,7 @@ class Order:
                     "allergens": [a.value for a in line.allergens],
                     "done": line.done,
                     "prepSeconds": line.prep_seconds,
+                    "modifiers": [modifier.snapshot() for modifier in line.modifiers],
                 }
                 for line in self.items
             ],
@@ -127,6 +155,11 @@ class Order:
                     bool(line.get("done", False)),
                     # Nor a prep time, before schema 7 (only old idempotent results).
                     line.get("prepSeconds", DEFAULT_PREP_SECONDS),
+                    # Nor, before schema 8, "modifiers".
+                    tuple(
+                        LineModifier(m["modifierId"], m["name"], m["priceCents"])
+                        for m in line.get("modifiers", ())
+                    ),
                 )
                 for line in data["items"]
             ),
@@ -151,6 +184,7 @@ class LineRequest:
     quantity: int
     notes: str | None = None
     allergens: tuple[Allergen, ...] = ()
+    modifier_ids: tuple[str, ...] = ()  # of the item's modifier groups (menu.ModifierGroup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +238,7 @@ def check_request(request: OrderRequest) -> OrderRequest:
                 "that menu item id is too long; query `menu` for the ids",
                 field=f"items.{index}.menuItemId",
             )
+        _check_modifier_ids(line.modifier_ids, f"items.{index}.modifierIds")
         lines.append(
             replace(
                 line,
@@ -224,6 +259,27 @@ def check_request(request: OrderRequest) -> OrderRequest:
         raise BadUserInput("a DELIVERY order needs the delivery address", field="address")
     _check_table(checked)
     return checked
+
+
+def _check_modifier_ids(ids: tuple[str, ...], field: str) -> None:
+    if len(ids) > MAX_LINE_MODIFIERS:
+        raise BadUserInput(
+            f"a line can name at most {MAX_LINE_MODIFIERS} modifiers, this one names "
+            f"{len(ids)}; choose fewer",
+            field=field,
+        )
+    for modifier_id in ids:
+        if len(modifier_id) > MAX_STRING_CHARS:
+            raise BadUserInput(
+                "that modifier id is too long; query the item's `modifierGroups` for the ids",
+                field=field,
+            )
+    repeated = sorted({modifier_id for modifier_id in ids if ids.count(modifier_id) > 1})
+    if repeated:
+        raise BadUserInput(
+            f"modifier {repeated[0]!r} is named twice on one line; name each modifier once",
+            field=field,
+        )
 
 
 def _check_table(request: OrderRequest) -> None:
@@ -266,13 +322,25 @@ def place_order(
         idempotency_key,
         lambda: _place(tx, checked),
         codec,
-        request={"order": checked},
+        request=_fingerprinted(checked),
     )
+
+
+def _fingerprinted(request: OrderRequest) -> dict[str, Any]:
+    """What a placeOrder key is held to. The lines' modifiers go beside the order, and
+    only when a line has some (in any order: they are a set), so that an order without
+    modifiers is fingerprinted as before schema 8 and a key used before the upgrade
+    still gives its order back."""
+    order = dataclasses.asdict(request)
+    chosen = [sorted(line.pop("modifier_ids")) for line in order["lines"]]
+    return {"order": order, **({"modifierIds": chosen} if any(chosen) else {})}
 
 
 def _place(tx: Tx, request: OrderRequest) -> Order:
     """Save ``request``, checked by :func:`check_request`."""
-    menu = items_by_id(tx.conn, [line.menu_item_id for line in request.lines])
+    ids = [line.menu_item_id for line in request.lines]
+    menu = items_by_id(tx.conn, ids)
+    groups = modifier_groups(tx.conn, ids)
     lines = []
     for index, line in enumerate(request.lines):
         item = menu.get(line.menu_item_id)
@@ -286,15 +354,19 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
                 f"{item.name} is not available right now; remove it or choose another item",
                 field=f"items.{index}.menuItemId",
             )
+        chosen = choose_modifiers(
+            item, groups.get(item.id, ()), line.modifier_ids, f"items.{index}.modifierIds"
+        )
         lines.append(
             OrderLine(
                 item.id,
                 item.name,
                 line.quantity,
-                item.price_cents,
+                item.price_cents + sum(modifier.price_cents for modifier in chosen),
                 line.notes,
                 line.allergens,
                 prep_seconds=item.prep_seconds,
+                modifiers=chosen,
             )
         )
     order = Order(
@@ -350,9 +422,62 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
             for index, line in enumerate(order.items)
         ],
     )
+    tx.conn.executemany(
+        SQL.insert_order_item_modifier,
+        [
+            {
+                "order_id": order.id,
+                "line": index,
+                "position": position,
+                "modifier_id": modifier.modifier_id,
+                "name": modifier.name,
+                "price_cents": modifier.price_cents,
+            }
+            for index, line in enumerate(order.items)
+            for position, modifier in enumerate(line.modifiers)
+        ],
+    )
     payload: OrderPlacedPayload = {"order": order.snapshot()}
     emit(tx, EventType.ORDER_PLACED, payload, order_id=order.id)
     return order
+
+
+def choose_modifiers(
+    item: MenuItem, groups: tuple[ModifierGroup, ...], ids: tuple[str, ...], field: str
+) -> tuple[LineModifier, ...]:
+    """The modifiers ``ids`` of ``item``, in the menu's order, once each group has as
+    many as it asks for; else BAD_USER_INPUT on ``field``."""
+    offered = {modifier.id: modifier for group in groups for modifier in group.modifiers}
+    for modifier_id in ids:
+        if modifier_id not in offered:
+            raise BadUserInput(
+                f"{item.name} has no modifier {modifier_id!r}; choose among the ids of its "
+                "`modifierGroups` in `menu`",
+                field=field,
+            )
+    wanted = set(ids)
+    chosen: list[LineModifier] = []
+    for group in groups:
+        taken = [m for m in group.modifiers if m.id in wanted]
+        options = ", ".join(m.name for m in group.modifiers)
+        if len(taken) < group.min_choices:
+            need = f"one {group.name} choice"
+            if group.min_choices > 1:
+                need = f"at least {group.min_choices} {group.name} choices"
+            raise BadUserInput(
+                f"{item.name} needs {need} ({options}); choose "
+                f"{'one' if group.min_choices == 1 else group.min_choices} for this line",
+                field=field,
+            )
+        if len(taken) > group.max_choices:
+            raise BadUserInput(
+                f"{item.name} takes at most {group.max_choices} {group.name} choice"
+                f"{'s' if group.max_choices != 1 else ''}, {len(taken)} were chosen "
+                f"({', '.join(m.name for m in taken)}); keep {group.max_choices}",
+                field=field,
+            )
+        chosen.extend(LineModifier(m.id, m.name, m.price_cents) for m in taken)
+    return tuple(chosen)
 
 
 def transition(
@@ -518,7 +643,9 @@ def recall(tx: Tx, order_id: str, bumped_to: OrderStatus | None = None) -> Order
 # -- reading -------------------------------------------------------------------------
 
 
-def _line_from_row(row: sqlite3.Row) -> OrderLine:
+def _line_from_row(
+    row: sqlite3.Row, modifiers: Mapping[tuple[str, int], tuple[LineModifier, ...]]
+) -> OrderLine:
     return OrderLine(
         row["menu_item_id"],
         row["name"],
@@ -528,7 +655,20 @@ def _line_from_row(row: sqlite3.Row) -> OrderLine:
         _allergens(json.loads(row["allergens"])),
         bool(row["done"]),
         row["prep_seconds"],
+        modifiers.get((row["order_id"], row["line"]), ()),
     )
+
+
+def _modifiers_of(
+    conn: sqlite3.Connection, order_ids: list[str]
+) -> dict[tuple[str, int], tuple[LineModifier, ...]]:
+    """The chosen modifiers of the orders' lines, by (order id, line)."""
+    found: dict[tuple[str, int], list[LineModifier]] = {}
+    for row in conn.execute(SQL.modifiers_of_orders, {"order_ids": json.dumps(order_ids)}):
+        found.setdefault((row["order_id"], row["line"]), []).append(
+            LineModifier(row["modifier_id"], row["name"], row["price_cents"])
+        )
+    return {key: tuple(value) for key, value in found.items()}
 
 
 def _order_from_row(row: sqlite3.Row, items: tuple[OrderLine, ...]) -> Order:
@@ -566,8 +706,10 @@ def load_order(conn: sqlite3.Connection, order_id: str) -> Order | None:
     row = conn.execute(SQL.get_order, {"id": order_id}).fetchone()
     if row is None:
         return None
+    modifiers = _modifiers_of(conn, [order_id])
     items = tuple(
-        _line_from_row(r) for r in conn.execute(SQL.items_of_order, {"order_id": order_id})
+        _line_from_row(r, modifiers)
+        for r in conn.execute(SQL.items_of_order, {"order_id": order_id})
     )
     return _order_from_row(row, items)
 
@@ -588,8 +730,9 @@ def list_orders(
     ).fetchall()
     ids = [row["id"] for row in rows]
     lines: dict[str, list[OrderLine]] = {order_id: [] for order_id in ids}
+    modifiers = _modifiers_of(conn, ids)
     for item in conn.execute(SQL.items_of_orders, {"order_ids": json.dumps(ids)}):
-        lines[item["order_id"]].append(_line_from_row(item))
+        lines[item["order_id"]].append(_line_from_row(item, modifiers))
     return [_order_from_row(row, tuple(lines[row["id"]])) for row in rows]
 
 

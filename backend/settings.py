@@ -42,6 +42,8 @@ MAX_TABLE = 999
 # A menu item's prep time (menu_items.prep_seconds's CHECK says the same): 1 s to 2 h.
 MIN_PREP_SECONDS = 1
 MAX_PREP_SECONDS = 2 * 60 * 60
+# Modifiers one order line may name (the seed's largest item offers 8).
+MAX_LINE_MODIFIERS = 20
 
 # How many committed events and log entries subscribers can catch up on from memory
 # before they read the database instead (a reader further behind reads it page by page).

@@ -9,7 +9,7 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NotRequired, TypedDict, TypeVar
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 # How customers reach the restaurant, and how each channel's orders are fulfilled.
 CHANNEL_WEIGHTS = {"WEB": 35, "KIOSK": 25, "PHONE": 20, "COUNTER": 20}
@@ -45,6 +45,7 @@ class OrderLineInput(TypedDict):
     menuItemId: str
     quantity: int
     notes: NotRequired[str]
+    modifierIds: NotRequired[list[str]]
 
 
 class PlaceOrderInput(TypedDict):
@@ -59,11 +60,36 @@ class PlaceOrderInput(TypedDict):
 
 
 @dataclass(frozen=True, slots=True)
+class RequiredChoice:
+    """A modifier group an item cannot be ordered without ("Doneness": pick 1)."""
+
+    count: int  # the group's minChoices
+    options: tuple[str, ...]  # its modifiers' ids
+
+
+@dataclass(frozen=True, slots=True)
 class MenuChoice:
     """An item a customer can order (from the ``menu`` query)."""
 
     id: str
     category: str
+    required: tuple[RequiredChoice, ...] = ()
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any]) -> MenuChoice:
+        """From an item of the ``menu`` query (``modifierGroups``: ``minChoices`` and
+        ``modifiers { id }``)."""
+        return cls(
+            str(item["id"]),
+            str(item["category"]),
+            tuple(
+                RequiredChoice(
+                    int(group["minChoices"]), tuple(str(m["id"]) for m in group["modifiers"])
+                )
+                for group in item.get("modifierGroups", ())
+                if group["minChoices"] > 0
+            ),
+        )
 
 
 def _weighted(rng: random.Random, weights: Mapping[K, int]) -> K:
@@ -78,6 +104,7 @@ def phone_number(rng: random.Random) -> str:
 def basket(rng: random.Random, menu: Sequence[MenuChoice]) -> list[OrderLineInput]:
     """What a party orders: a main each, drinks and sides, maybe a starter and dessert."""
     by_category: dict[str, list[str]] = {}
+    required = {choice.id: choice.required for choice in menu}
     for choice in menu:
         by_category.setdefault(choice.category, []).append(choice.id)
     mains = [item for category in MAINS for item in by_category.get(category, [])]
@@ -98,6 +125,10 @@ def basket(rng: random.Random, menu: Sequence[MenuChoice]) -> list[OrderLineInpu
         line: OrderLineInput = {"menuItemId": item, "quantity": quantity}
         if rng.random() < LINE_NOTE_CHANCE:
             line["notes"] = rng.choice(LINE_NOTES)
+        # A steak is ordered with its doneness: the API refuses it without.
+        chosen = [m for need in required[item] for m in rng.sample(need.options, need.count)]
+        if chosen:
+            line["modifierIds"] = chosen
         lines.append(line)
     return lines
 

@@ -47,7 +47,7 @@ PAGE = 200
 
 PUBLIC_CHANNELS = frozenset({"WEB", "KIOSK"})
 
-MENU = "{ menu { id category available } }"
+MENU = "{ menu { id category available modifierGroups { minChoices modifiers { id } } } }"
 PLACE_ORDER = """
 mutation Place($input: PlaceOrderInput!, $key: String) {
   placeOrder(input: $input, idempotencyKey: $key) { order { id number channel fulfillment } }
@@ -232,7 +232,7 @@ class Demo:
 
     async def _customer(self, public: HttpApi) -> None:
         menu = [
-            MenuChoice(item["id"], item["category"])
+            MenuChoice.of(item)
             for item in (await public.execute(MENU))["menu"]
             if item["available"]
         ]

@@ -20,7 +20,8 @@ query CurrentOrder($id: ID!) {
   order(id: $id) {
     id number status channel fulfillment customerName phone address notes totalCents
     table allergens
-    items { menuItemId name quantity unitPriceCents notes allergens }
+    items { menuItemId name quantity unitPriceCents notes allergens
+            modifiers { modifierId name priceCents } }
   }
 }
 """
@@ -56,13 +57,23 @@ class OrderStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Modifier:
+    """A modifier chosen for a line (the contract's ``OrderItemModifier``)."""
+
+    modifier_id: str
+    name: str
+    price_cents: int
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
     menu_item_id: str
     name: str
     quantity: int
-    unit_price_cents: int
+    unit_price_cents: int  # the item's price plus its modifiers'
     notes: str | None
     allergens: tuple[str, ...] = ()
+    modifiers: tuple[Modifier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +113,10 @@ class Order:
                     line["unitPriceCents"],
                     line["notes"],
                     tuple(line.get("allergens", ())),
+                    tuple(
+                        Modifier(m["modifierId"], m["name"], m["priceCents"])
+                        for m in line.get("modifiers", ())
+                    ),
                 )
                 for line in data["items"]
             ),

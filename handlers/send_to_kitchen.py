@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from handlers._order import (
     PIPELINE_CONCURRENCY,
+    Modifier,
     Order,
     OrderStatus,
     adapters,
@@ -72,11 +73,21 @@ def render_ticket(order: Order, *, reprint: bool = False) -> str:
     for line in order.items:
         lines.append(f"{line.quantity:>3} x {line.name}")
         lines.extend(f"      {_allergy(name)}" for name in line.allergens)
+        lines.extend(f"      {_modifier(modifier)}" for modifier in line.modifiers)
         if line.notes:
             lines.append(f"        ! {line.notes}")
     tail = [f"NOTE: {order.notes}"] if order.notes else []
     rule = "-" * 32
     return "\n".join([*head, rule, *lines, rule, *tail]) + "\n"
+
+
+def _modifier(modifier: Modifier) -> str:
+    # "- NO ONION" is left off, "+ BACON" is added (it is charged for), "WELL DONE" is
+    # how to make it: the cook reads which at a glance.
+    name = modifier.name.upper()
+    if name.startswith(("NO ", "WITHOUT ")):
+        return f"- {name}"
+    return f"+ {name}" if modifier.price_cents else name
 
 
 def _allergy(name: str) -> str:

@@ -9,7 +9,11 @@ from handlers._order import PIPELINE_CONCURRENCY, Order, OrderStatus, change, cu
 from handlers.sdk import Context, Event, EventType, handler
 
 # Only the order's items: the whole menu (30-odd items) costs several times as much.
-MENU_QUERY = "query Menu($ids: [ID!]!) { menu(ids: $ids) { id name priceCents available } }"
+MENU_QUERY = """
+query Menu($ids: [ID!]!) {
+  menu(ids: $ids) { id name priceCents available modifierGroups { modifiers { id priceCents } } }
+}
+"""
 MARK_VALIDATED = """
 mutation Validate($id: ID!, $key: String!) {
   markValidated(orderId: $id, idempotencyKey: $key) { status }
@@ -49,10 +53,20 @@ def find_problem(order: Order, menu: Mapping[str, Mapping[str, Any]]) -> str | N
             return f"{line.name} is no longer on the menu"
         if not item["available"]:
             return f"{item['name']} is sold out"
-        if item["priceCents"] != line.unit_price_cents:
+        offered = {
+            modifier["id"]: modifier["priceCents"]
+            for group in item.get("modifierGroups", ())
+            for modifier in group["modifiers"]
+        }
+        for modifier in line.modifiers:
+            if modifier.modifier_id not in offered:
+                return f"{modifier.name} is no longer offered with {item['name']}"
+        # The line's unit price is the item's plus its modifiers': both must still hold.
+        price = item["priceCents"] + sum(offered[m.modifier_id] for m in line.modifiers)
+        if price != line.unit_price_cents:
             return (
                 f"the price of {item['name']} changed from {money(line.unit_price_cents)} "
-                f"to {money(item['priceCents'])}"
+                f"to {money(price)}"
             )
     lines_total = sum(line.quantity * line.unit_price_cents for line in order.items)
     if lines_total != order.total_cents:

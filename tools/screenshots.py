@@ -26,7 +26,8 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import httpx
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from backend.settings import Settings
@@ -79,9 +80,10 @@ class Api:
         return data
 
     def place(
-        self, channel: str, fulfillment: str, *lines: tuple[str, int, str | None], **extra: str
+        self, channel: str, fulfillment: str, *lines: tuple[Any, ...], **extra: object
     ) -> str:
-        items = [{"menuItemId": i, "quantity": q, "notes": n} for i, q, n in lines]
+        """An order of ``lines``: (item, quantity, note[, modifier ids[, allergens]])."""
+        items = [line_input(*line) for line in lines]
         extra_input: dict[str, object] = dict(extra)
         if fulfillment == "DINE_IN":  # a dine-in order needs its table
             extra_input.setdefault("table", 1 + next(TABLES) % 30)
@@ -111,6 +113,22 @@ class Api:
 TABLES = itertools.count(3)
 
 
+def line_input(
+    item: str,
+    quantity: int,
+    notes: str | None,
+    modifiers: tuple[str, ...] = (),
+    allergens: tuple[str, ...] = (),
+) -> dict[str, object]:
+    return {
+        "menuItemId": item,
+        "quantity": quantity,
+        "notes": notes,
+        "modifierIds": list(modifiers),
+        "allergens": list(allergens),
+    }
+
+
 def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
     """An afternoon and a dinner rush: 40 open orders in every stage, some done, a paused
     handler, dead receipts."""
@@ -127,7 +145,13 @@ def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
         api.place(
             "COUNTER",
             "TAKEAWAY",
-            ("burger", 1, "no pickles"),
+            (
+                "burger",
+                1,
+                None,
+                ("burger-well-done", "burger-bacon", "burger-no-pickles"),
+                ("MILK",),
+            ),
             ("fries", 2, None),
             customerName="Alan T.",
         ),
@@ -154,7 +178,12 @@ def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
             phone="+1 202 555 0123",
             address="4 Mill Lane",
         ),
-        api.place("COUNTER", "DINE_IN", ("steak-frites", 2, "medium rare"), customerName="Table 7"),
+        api.place(
+            "COUNTER",
+            "DINE_IN",
+            ("steak-frites", 2, None, ("steak-medium-rare", "steak-pepper-sauce")),
+            customerName="Table 7",
+        ),
         api.place("KIOSK", "TAKEAWAY", ("veggie-burger", 1, None), ("onion-rings", 1, None)),
     ]
     done = [
@@ -202,7 +231,7 @@ RUSH_LINES = (
     ("fries", 1, None),
     ("carbonara", 1, "no pepper"),
     ("cola", 3, None),
-    ("burger", 1, "medium"),
+    ("burger", 1, None, ("burger-medium", "burger-extra-cheese")),
     ("caesar", 1, None),
     ("diavola", 1, None),
     ("onion-rings", 2, None),
@@ -321,6 +350,20 @@ async def shoot(window: MainWindow, out: Path) -> None:
     await save(window, out, "board-with-done")
     window.board.view.set_done_visible(False)
 
+    await shoot_new_order(window, out)
+
+    first = window.board.model.orders[0]
+    detail = window.open_detail(first.id)
+    await until(lambda: detail.history.rowCount() > 5)
+    await save(detail.view, out, "order-detail")
+    detail.view.reject()
+    window.set_theme("dark")
+    await save(window, out, "board-dark")
+    window.set_theme("light")
+
+
+async def shoot_new_order(window: MainWindow, out: Path) -> None:
+    """The New order dialog with a ticket, and the chooser of a steak's choices."""
     controller = window.open_new_order()
     dialog = controller.view
     await until(lambda: dialog.cart.rowCount() > 20)
@@ -331,18 +374,17 @@ async def shoot(window: MainWindow, out: Path) -> None:
     dialog.phone.setText("+1 202 555 0101")
     dialog.fulfillment.setCurrentIndex(1)
     dialog.address.setText("21 Baker Street, 2nd floor")
+    dialog.cart.add_chosen("burger", ["burger-well-done", "burger-extra-cheese"], ["SESAME"])
     dialog.search.setText("")
     await save(dialog, out, "new-order")
+    dialog.search.setText("steak")
+    QTest.keyClick(dialog.search, Qt.Key.Key_Return)  # adding a steak asks its choices
+    chooser = dialog.chooser
+    assert chooser is not None
+    chooser.choose("steak-medium-rare", "steak-pepper-sauce")
+    await save(chooser, out, "new-order-choices")
+    chooser.reject()
     dialog.reject()
-
-    first = window.board.model.orders[0]
-    detail = window.open_detail(first.id)
-    await until(lambda: detail.history.rowCount() > 5)
-    await save(detail.view, out, "order-detail")
-    detail.view.reject()
-    window.set_theme("dark")
-    await save(window, out, "board-dark")
-    window.set_theme("light")
 
 
 def main(argv: list[str]) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from backend import events
+from backend import events, menu
 from backend.api.streams import Streams
 from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
@@ -65,6 +65,9 @@ class Context:
     _resolutions: DataLoader[tuple[int, str], Resolution | None] | None = field(
         default=None, init=False, repr=False
     )
+    _modifier_groups: DataLoader[str, tuple[menu.ModifierGroup, ...]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def deliveries(self) -> DataLoader[int, list[DeliveryRow]]:
@@ -105,3 +108,17 @@ class Context:
 
             self._resolutions = DataLoader(load, cache=False)
         return self._resolutions
+
+    @property
+    def modifier_groups(self) -> DataLoader[str, tuple[menu.ModifierGroup, ...]]:
+        """The modifier groups of menu items, batched: the whole menu reads them once."""
+        if self._modifier_groups is None:
+            db = self.services.db
+
+            async def load(ids: list[str]) -> list[tuple[menu.ModifierGroup, ...]]:
+                wanted = list(ids)
+                found = await db.read(lambda conn: menu.modifier_groups(conn, wanted))
+                return [found.get(item_id, ()) for item_id in ids]
+
+            self._modifier_groups = DataLoader(load, cache=False)
+        return self._modifier_groups

@@ -73,7 +73,11 @@ class OrderMutation:
         request = OrderRequest(
             lines=tuple(
                 LineRequest(
-                    str(line.menu_item_id), line.quantity, line.notes, tuple(line.allergens)
+                    str(line.menu_item_id),
+                    line.quantity,
+                    line.notes,
+                    tuple(line.allergens),
+                    tuple(str(modifier_id) for modifier_id in line.modifier_ids),
                 )
                 for line in input.items
             ),

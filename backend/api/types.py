@@ -14,6 +14,7 @@ from backend.api.context import Context
 from backend.api.permissions import STAFF_FIELD
 from backend.events import DeliveryRow, EventRecord, InvocationRow
 from backend.menu import MenuItem as MenuRow
+from backend.menu import ModifierGroup as ModifierGroupRow
 
 OrderStatus = strawberry.enum(states.OrderStatus, name="OrderStatus")
 DeliveryStatus = strawberry.enum(states.DeliveryStatus, name="DeliveryStatus")
@@ -27,6 +28,40 @@ Allergen = strawberry.enum(
 PickupState = strawberry.enum(pickup.PickupState, name="PickupState")
 
 Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description='One choice of a modifier group ("extra cheese").')
+class Modifier:
+    id: strawberry.ID
+    name: str
+    price_cents: int = strawberry.field(
+        description="Added to the item's price when chosen (0: no charge)."
+    )
+
+
+@strawberry.type(
+    description='Choices of a menu item ("Extras"): an order line names between '
+    "minChoices and maxChoices of its modifiers in OrderLineInput.modifierIds."
+)
+class ModifierGroup:
+    id: strawberry.ID
+    name: str
+    min_choices: int = strawberry.field(description="0: optional; 1 or more: required.")
+    max_choices: int
+    modifiers: list[Modifier]
+
+    @classmethod
+    def of(cls, row: ModifierGroupRow) -> ModifierGroup:
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            min_choices=row.min_choices,
+            max_choices=row.max_choices,
+            modifiers=[
+                Modifier(id=strawberry.ID(m.id), name=m.name, price_cents=m.price_cents)
+                for m in row.modifiers
+            ],
+        )
 
 
 @strawberry.type
@@ -44,6 +79,11 @@ class MenuItem:
         "setMenuItemPrepTime sets it."
     )
 
+    @strawberry.field(description="Its modifier groups, in menu order ([]: none).")
+    async def modifier_groups(self, info: Info) -> list[ModifierGroup]:
+        groups = await info.context.modifier_groups.load(str(self.id))
+        return [ModifierGroup.of(group) for group in groups]
+
     @classmethod
     def of(cls, row: MenuRow) -> MenuItem:
         return cls(
@@ -57,12 +97,21 @@ class MenuItem:
         )
 
 
+@strawberry.type(description="A modifier chosen for an order line, as it was at order time.")
+class OrderItemModifier:
+    modifier_id: strawberry.ID
+    name: str
+    price_cents: int
+
+
 @strawberry.type
 class OrderItem:
     menu_item_id: strawberry.ID
     name: str
     quantity: int
-    unit_price_cents: int
+    unit_price_cents: int = strawberry.field(
+        description="The item's price plus its chosen modifiers' prices, at order time."
+    )
     notes: str | None
     allergens: list[Allergen]  # type: ignore[valid-type]
     done: bool = strawberry.field(
@@ -72,6 +121,9 @@ class OrderItem:
         description="The item's prep time in seconds when the order was placed (a copy, "
         "like unitPriceCents: editing the menu later does not move it). A ticket's target "
         "is its longest line."
+    )
+    modifiers: list[OrderItemModifier] = strawberry.field(
+        description="The modifiers chosen for this line, in menu order."
     )
 
 
@@ -260,6 +312,14 @@ class Order:
                     allergens=list(line.allergens),
                     done=line.done,
                     prep_seconds=line.prep_seconds,
+                    modifiers=[
+                        OrderItemModifier(
+                            modifier_id=strawberry.ID(m.modifier_id),
+                            name=m.name,
+                            price_cents=m.price_cents,
+                        )
+                        for m in line.modifiers
+                    ],
                 )
                 for line in order.items
             ],
@@ -409,6 +469,13 @@ class OrderLineInput:
     notes: str | None = None
     allergens: list[Allergen] = strawberry.field(  # type: ignore[valid-type]
         default_factory=list, description="Allergens the guest named for this line."
+    )
+    modifier_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="The modifiers chosen for this line: ids of the item's "
+        "modifierGroups, each group between its minChoices and maxChoices; each adds "
+        "its priceCents to the line's unit price. Anything else is BAD_USER_INPUT "
+        "(field `items.N.modifierIds`).",
     )
 
 

@@ -34,6 +34,25 @@ UPDATE menu_items SET available = :available WHERE id = :id;
 
 -- name: set_menu_item_prep
 UPDATE menu_items SET prep_seconds = :prep_seconds WHERE id = :id;
+-- name: count_modifier_groups
+SELECT count(*) FROM modifier_groups;
+
+-- name: insert_modifier_group
+INSERT INTO modifier_groups (id, menu_item_id, name, min_choices, max_choices, position)
+VALUES (:id, :menu_item_id, :name, :min_choices, :max_choices, :position);
+
+-- name: insert_modifier
+INSERT INTO modifiers (id, group_id, name, price_cents, position)
+VALUES (:id, :group_id, :name, :price_cents, :position);
+
+-- name: modifiers_of_items
+-- :ids is a JSON array of menu item ids, or NULL for every item. One row per modifier,
+-- with its group's columns, in menu order; a group without modifiers is never seeded.
+SELECT g.menu_item_id, g.id AS group_id, g.name AS group_name, g.min_choices,
+       g.max_choices, m.id, m.name, m.price_cents
+FROM modifier_groups g JOIN modifiers m ON m.group_id = g.id
+WHERE :ids IS NULL OR g.menu_item_id IN (SELECT value FROM json_each(:ids))
+ORDER BY g.menu_item_id, g.position, m.position;
 
 -- name: next_order_number
 SELECT coalesce(max(number), 0) + 1 FROM orders;
@@ -51,6 +70,16 @@ INSERT INTO order_items (order_id, line, menu_item_id, name, quantity, unit_pric
                          allergens, prep_seconds)
 VALUES (:order_id, :line, :menu_item_id, :name, :quantity, :unit_price_cents, :notes,
         :allergens, :prep_seconds);
+
+-- name: insert_order_item_modifier
+INSERT INTO order_item_modifiers (order_id, line, position, modifier_id, name, price_cents)
+VALUES (:order_id, :line, :position, :modifier_id, :name, :price_cents);
+
+-- name: modifiers_of_orders
+-- :order_ids is a JSON array of ids.
+SELECT order_id, line, modifier_id, name, price_cents
+FROM order_item_modifiers WHERE order_id IN (SELECT value FROM json_each(:order_ids))
+ORDER BY order_id, line, position;
 
 -- name: get_order
 SELECT id, number, status, channel, fulfillment, customer_name, phone, address, notes,

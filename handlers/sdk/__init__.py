@@ -67,15 +67,24 @@ class EventType(StrEnum):
 # -- what each event type carries (camelCase, like the API) ---------------------------
 
 
+class LineModifierSnapshot(TypedDict):
+    """A modifier chosen for an order line, as the menu had it at order time."""
+
+    modifierId: str
+    name: str
+    priceCents: int  # added to the item's price (0: no charge, e.g. "no onion")
+
+
 class OrderLineSnapshot(TypedDict):
     menuItemId: str
     name: str
     quantity: int
-    unitPriceCents: int
+    unitPriceCents: int  # the item's price plus its modifiers' prices
     notes: str | None
     allergens: list[str]  # Allergen names of the API
     done: bool  # struck through on the kitchen's ticket (markItemDone)
     prepSeconds: int  # the item's prep time when the order was placed
+    modifiers: list[LineModifierSnapshot]  # in the menu's order; [] before schema 8
 
 
 class OrderSnapshot(TypedDict):

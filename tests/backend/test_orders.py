@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ from backend.auth import STAFF
 from backend.database import Database
 from backend.errors import BadUserInput, InvalidTransition, NotFound
 from backend.events import events_of_order
-from backend.idempotency import IdempotencyKey
+from backend.idempotency import IdempotencyKey, fingerprint
 from backend.settings import resource_path
 from backend.states import Channel, Fulfillment, OrderAction, OrderStatus
 
@@ -167,3 +168,34 @@ async def test_availability_change_writes_one_event_per_real_change(db: Database
         ("menu_item_changed", 0),
         ("menu_item_changed", 1),
     ]
+
+
+async def test_a_key_used_before_modifiers_still_gives_its_order_back(db: Database) -> None:
+    """A placeOrder key stored before schema 7 fingerprinted its lines without
+    ``modifier_ids``; the same request after the upgrade must still match it."""
+    first = await place(db)
+    checked = orders.check_request(REQUEST)
+    before = {
+        "order": {
+            **dataclasses.asdict(checked),
+            "lines": [
+                {
+                    "menu_item_id": line.menu_item_id,
+                    "quantity": line.quantity,
+                    "notes": line.notes,
+                    "allergens": line.allergens,
+                }
+                for line in checked.lines
+            ],
+        }
+    }
+    with sqlite3.connect(db.path) as conn:
+        conn.execute(
+            "INSERT INTO idempotency_keys (scope, operation, key, request, result, created_at) "
+            "VALUES ('staff', 'placeOrder', 'old-key', ?, ?, '2026-01-01T00:00:00+00:00')",
+            (fingerprint(before), json.dumps({"orderId": first.id})),
+        )
+    conn.close()
+    again = await place(db, "old-key")
+    assert again.id == first.id
+    assert rows(db, "SELECT count(*) FROM orders") == [(1,)]

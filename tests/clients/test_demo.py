@@ -97,7 +97,11 @@ def test_stop_ends_the_demo_even_when_the_backend_is_gone() -> None:
 
 def seed_menu() -> list[MenuChoice]:
     categories = json.loads(resource_path("menu.json").read_text(encoding="utf-8"))
-    return [MenuChoice(item["id"], c["category"]) for c in categories for item in c["items"]]
+    return [
+        MenuChoice.of({**item, "category": c["category"]})
+        for c in categories
+        for item in c["items"]
+    ]
 
 
 def test_random_orders_are_valid_and_varied() -> None:
@@ -114,6 +118,13 @@ def test_random_orders_are_valid_and_varied() -> None:
         assert ("table" in order) == (order["fulfillment"] == "DINE_IN")
         if order["fulfillment"] == "DELIVERY":
             assert "phone" in order
+    # The steak's doneness is required (min 1, max 1): every steak line names one.
+    steaks = [line for o in made for line in o["items"] if line["menuItemId"] == "steak-frites"]
+    assert steaks
+    assert all(
+        len(line.get("modifierIds", [])) == 1 and line["modifierIds"][0].startswith("steak-")
+        for line in steaks
+    )
     assert {o["channel"] for o in made} == {"WEB", "KIOSK", "PHONE", "COUNTER"}
     assert {o["fulfillment"] for o in made} == {"DINE_IN", "TAKEAWAY", "DELIVERY"}
     assert max(sum(line["quantity"] for line in o["items"]) for o in made) > 3

@@ -100,14 +100,19 @@ class Kitchen:
         table: int | None = None,
         allergens: tuple[Allergen, ...] = (),
         line_allergens: Sequence[tuple[Allergen, ...]] = (),
+        line_modifiers: Sequence[tuple[str, ...]] = (),
     ) -> str:
         """A new order; a DINE_IN one sits at table 7 unless ``table`` says otherwise;
-        ``line_allergens`` are the first lines' allergens, in order."""
+        ``line_allergens`` and ``line_modifiers`` (modifier ids) are the first lines',
+        in order."""
         line_allergens = [*line_allergens, *([()] * len(lines))]
+        line_modifiers = [*line_modifiers, *([()] * len(lines))]
         request = orders.OrderRequest(
             lines=tuple(
-                orders.LineRequest(item, quantity, allergens=named)
-                for (item, quantity), named in zip(lines, line_allergens, strict=False)
+                orders.LineRequest(item, quantity, allergens=named, modifier_ids=chosen)
+                for (item, quantity), named, chosen in zip(
+                    lines, line_allergens, line_modifiers, strict=False
+                )
             ),
             channel=channel,
             fulfillment=fulfillment,

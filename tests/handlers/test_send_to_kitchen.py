@@ -101,3 +101,31 @@ def test_only_an_order_in_the_kitchen_s_hands_can_be_reprinted(kitchen: Kitchen)
     with pytest.raises(InvalidTransition, match="only an order that is paid and not yet"):
         kitchen.call(kitchen.backend.db.write(lambda tx: orders.request_ticket(tx, order_id)))
     assert "kitchen_ticket_requested" not in kitchen.types(order_id)
+
+
+def test_the_ticket_lists_each_lines_modifiers_under_it(kitchen: Kitchen) -> None:
+    order_id = kitchen.paid(
+        ("burger", 1),
+        ("steak-frites", 1),
+        fulfillment=Fulfillment.TAKEAWAY,
+        line_modifiers=[
+            ("burger-no-onion", "burger-extra-cheese", "burger-well-done"),
+            ("steak-medium-rare",),
+        ],
+        line_allergens=[(Allergen.MILK,)],
+    )
+    kitchen.handle(order_id, "order_paid", "send_to_kitchen")
+    (ticket,) = kitchen.tickets()
+    lines = ticket.read_text().splitlines()
+    start = lines.index("  1 x Smash burger")
+    # The allergy first; then in menu order (Cook, Extras, Without), what is left off
+    # reading "-" and what is added "+".
+    assert lines[start : start + 7] == [
+        "  1 x Smash burger",
+        "      !! ALLERGY: MILK",
+        "      WELL DONE",
+        "      + EXTRA CHEESE",
+        "      - NO ONION",
+        "  1 x Steak frites",
+        "      MEDIUM RARE",
+    ]

@@ -15,7 +15,7 @@ from tests.conftest import STAFF_TOKEN
 from tests.ui.conftest import WAIT_MS, run
 from ui.controllers.new_order import NewOrderController
 from ui.main_window import MainWindow
-from ui.views.new_order import ALLERGENS
+from ui.models.cart import ALLERGENS
 
 
 def set_available(backend: Backend, item: str, available: bool) -> None:

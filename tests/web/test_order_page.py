@@ -189,3 +189,48 @@ def test_eating_in_at_the_kiosk_asks_for_the_table_number(
     expect(page.locator("#placed-number")).to_have_text("1")
     order = api.order(api.orders()[0]["id"])
     assert (order["fulfillment"], order["table"]) == ("DINE_IN", 9)
+
+
+def test_a_steak_asks_its_doneness_before_it_is_sent_and_extras_are_priced(
+    site: Backend, api: Api, new_page: Callable[..., Page], screenshots: Path
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    expect(page.locator("[data-item=steak-frites] button.add")).to_be_visible()
+    page.get_by_role("button", name="Add Steak frites").click()
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Extras for Margherita").get_by_label("gluten-free base (+2.50)").check()
+    expect(page.locator("#total")).to_have_text("41.00")  # 26.50 + 12.00 + 2.50
+    page.get_by_role("button", name="Place order").click()
+    # Said by the steak's line, before anything is sent.
+    expect(page.locator("[id='items.0-error']")).to_have_text(
+        "Choose the doneness of your Steak frites first."
+    )
+    assert api.orders() == []
+    page.get_by_label("Doneness for Steak frites").select_option(label="medium rare")
+    expect(page.locator("[id='items.0-error']")).to_be_hidden()  # done as it asked
+    page.get_by_label("Sauce for Steak frites").select_option(label="pepper sauce (+1.50)")
+    expect(page.locator("#total")).to_have_text("42.50")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(screenshots / "web-order-modifiers.png"), full_page=True)
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    # The status page lists the choices under their line.
+    expect(page.locator("#items li").first).to_contain_text("medium rare, pepper sauce")
+    (placed,) = api.orders()
+    order = api.call(
+        "query($id: ID!) { order(id: $id) { totalCents items { modifiers { modifierId } } } }",
+        {"id": placed["id"]},
+    )["order"]
+    assert order == {
+        "totalCents": 4250,
+        "items": [
+            {
+                "modifiers": [
+                    {"modifierId": "steak-medium-rare"},
+                    {"modifierId": "steak-pepper-sauce"},
+                ]
+            },
+            {"modifiers": [{"modifierId": "margherita-gluten-free"}]},
+        ],
+    }

@@ -21,10 +21,15 @@ from ui.client import GraphQLClient, GraphQLError, Subscription
 from ui.controllers._rerun import Rerun
 from ui.controllers._tasks import Tasks
 from ui.models.cart import CartLine, CartModel
+from ui.models.modifiers import MODIFIER_GROUP_FIELDS
 from ui.tasks import spawn
 from ui.views.new_order import NewOrderDialog
 
-MENU = "query Menu { menu { id name category priceCents available stock } phoneRegion }"
+MENU = (
+    "query Menu { menu { id name category priceCents available stock "
+    + MODIFIER_GROUP_FIELDS
+    + " } phoneRegion }"
+)
 MENU_CHANGES = """
 subscription MenuChanges($after: String) { eventLog(after: $after) { cursor event { type } } }
 """
@@ -91,7 +96,8 @@ class NewOrderController(QObject):
             if not self.closed:
                 self.view.set_busy(False)
                 self.view.show_error(exc.field, exc.message)
-                if exc.field is not None and exc.field.endswith("menuItemId"):
+                # The menu changed under the dialog: read it again (sold out, or choices).
+                if exc.field is not None and exc.field.endswith(("menuItemId", "modifierIds")):
                     self.tasks.spawn(self.read_menu())
             return
         if self.closed:

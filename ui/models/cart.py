@@ -1,4 +1,9 @@
-"""The New order dialog's data: every menu item with its quantity and note on this ticket."""
+"""The New order dialog's data: every menu item with its quantity and note on this ticket.
+
+A line is a menu item with its choices (modifiers and the guest's allergens). Each item
+has one line in menu order; the same item taken again with other choices gets a line of
+its own right under it (two burgers, one well done), which the menu does not list.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from ui.models._filter import rows_filter_change
+from ui.models.modifiers import Modifier, ModifierGroup, modifier_label
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,20 +41,68 @@ def money(cents: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CartLine:
-    """A menu item, and how many of it (with what note) this ticket asks for."""
+    """A menu item, and how many of it (with what note and choices) this ticket asks for."""
 
     id: str
     name: str
     category: str
-    price_cents: int
+    price_cents: int  # the item's own price, without modifiers
     available: bool
     stock: int | None = None  # how many are left; None: not counted
     quantity: int = 0
     notes: str = ""
+    groups: tuple[ModifierGroup, ...] = ()  # the item's modifier groups, from the menu
+    modifiers: tuple[str, ...] = ()  # the chosen modifiers' ids, in menu order
+    allergens: tuple[str, ...] = ()  # the guest's, for this line (the API's names)
+    variant: int = 0  # 0: the item's own line; n: its n-th other line (other choices)
+
+    @property
+    def key(self) -> str:
+        """The line's identity on the ticket: the item's id for its own line."""
+        return self.id if not self.variant else f"{self.id}#{self.variant}"
+
+    @property
+    def chosen(self) -> tuple[Modifier, ...]:
+        ids = set(self.modifiers)
+        return tuple(m for group in self.groups for m in group.modifiers if m.id in ids)
+
+    @property
+    def unit_cents(self) -> int:
+        """One of it with its modifiers, as the server will price it."""
+        return self.price_cents + sum(modifier.price_cents for modifier in self.chosen)
 
     @property
     def total_cents(self) -> int:
-        return self.quantity * self.price_cents
+        return self.quantity * self.unit_cents
+
+    @property
+    def missing(self) -> str | None:
+        """The first required choice still to make ("choose Doneness (rare, …)"), or None."""
+        for group in self.groups:
+            found = group.missing(self.modifiers)
+            if found is not None:
+                return found
+        return None
+
+    @property
+    def choices_text(self) -> str:
+        """The line's modifiers and allergens, as the ticket shows them."""
+        parts = [modifier_label(m.name, m.price_cents) for m in self.chosen]
+        if self.allergens:
+            parts.append(
+                "\N{WARNING SIGN} " + ", ".join(a.replace("_", " ") for a in self.allergens)
+            )
+        missing = self.missing
+        if missing is not None:
+            parts.insert(0, missing[0].upper() + missing[1:])
+        return ", ".join(parts)
+
+    def with_choices(self, modifiers: Iterable[str], allergens: Iterable[str]) -> CartLine:
+        """This line with these choices: modifiers kept in menu order, only the item's."""
+        wanted = set(modifiers)
+        ids = tuple(m.id for group in self.groups for m in group.modifiers if m.id in wanted)
+        named = set(allergens)
+        return replace(self, modifiers=ids, allergens=tuple(sorted(named, key=_allergen_order)))
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> CartLine:
@@ -59,19 +113,43 @@ class CartLine:
             price_cents=int(item["priceCents"]),
             available=bool(item["available"]),
             stock=None if item.get("stock") is None else int(item["stock"]),
+            groups=tuple(ModifierGroup.of(group) for group in item.get("modifierGroups") or ()),
         )
 
 
+# The API's Allergen enum (the 14 EU allergens), in its order.
+ALLERGENS = (
+    "GLUTEN",
+    "CRUSTACEANS",
+    "EGGS",
+    "FISH",
+    "PEANUTS",
+    "SOY",
+    "MILK",
+    "TREE_NUTS",
+    "CELERY",
+    "MUSTARD",
+    "SESAME",
+    "SULPHITES",
+    "LUPIN",
+    "MOLLUSCS",
+)
+
+
+def _allergen_order(name: str) -> int:
+    return ALLERGENS.index(name) if name in ALLERGENS else len(ALLERGENS)
+
+
 class CartModel(QAbstractTableModel):
-    """Columns: item, price, quantity (editable), note (editable), line total.
+    """Columns: item, price, quantity (editable), note (editable), line total, choices.
 
     ``refused(reason)``: a change asked for could not be made (sold out, over a limit).
     """
 
     refused = Signal(str)
 
-    ITEM, PRICE, QUANTITY, NOTES, TOTAL = range(5)
-    HEADERS = ("Item", "Price", "Qty", "Note", "Total")
+    ITEM, PRICE, QUANTITY, NOTES, TOTAL, CHOICES = range(6)
+    HEADERS = ("Item", "Price", "Qty", "Note", "Total", "Choices")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -111,6 +189,16 @@ class CartModel(QAbstractTableModel):
             return SOLD_OUT
         if role == Qt.ItemDataRole.ToolTipRole and not line.available:
             return f"{line.name} has run out; it cannot be ordered now"
+        if column == self.CHOICES:
+            return self._choices(line, role)
+        return None
+
+    @staticmethod
+    def _choices(line: CartLine, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and (line.missing or line.allergens):
+            return SOLD_OUT  # a choice still to make, or an allergy: red, like the board
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Double-click or F4 to choose modifiers and allergies"
         return None
 
     def _text(self, line: CartLine, column: int, editing: bool) -> Any:
@@ -127,6 +215,8 @@ class CartModel(QAbstractTableModel):
             return line.quantity if editing else (str(line.quantity) if line.quantity else "")
         if column == self.NOTES:
             return line.notes
+        if column == self.CHOICES:
+            return line.choices_text
         return money(line.total_cents) if line.quantity else ""
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -151,7 +241,7 @@ class CartModel(QAbstractTableModel):
                 quantity = int(value)
             except (TypeError, ValueError):
                 return False
-            return self.set_quantity(line.id, quantity)
+            return self.set_quantity(line.key, quantity)
         if index.column() == self.NOTES:
             if len(str(value)) > MAX_NOTE_CHARS:
                 self.refused.emit(
@@ -165,11 +255,16 @@ class CartModel(QAbstractTableModel):
     def line(self, row: int) -> CartLine:
         return self._lines[row]
 
-    def find(self, item_id: str) -> int | None:
+    def find(self, key: str) -> int | None:
+        """The row of the line ``key`` (an item's id: its own line)."""
         for row, line in enumerate(self._lines):
-            if line.id == item_id:
+            if line.key == key:
                 return row
         return None
+
+    def quantity_of(self, item_id: str) -> int:
+        """How many of the item the ticket asks for, over all its lines."""
+        return sum(line.quantity for line in self._lines if line.id == item_id)
 
     @property
     def categories(self) -> list[str]:
@@ -188,15 +283,26 @@ class CartModel(QAbstractTableModel):
 
     def set_menu(self, items: Iterable[CartLine]) -> None:
         """Take the menu as it is now, keeping what the ticket already asks for."""
-        for position, item in enumerate(items):
-            row = self.find(item.id)
-            if row is None:
-                self.beginInsertRows(QModelIndex(), position, position)
-                self._lines.insert(position, item)
+        row = 0  # where the next item's lines are, or go
+        for item in items:
+            found = self.find(item.id)
+            if found is None:
+                self.beginInsertRows(QModelIndex(), row, row)
+                self._lines.insert(row, item)
                 self.endInsertRows()
+                row += 1
                 continue
-            current = self._lines[row]
-            self._replace(row, replace(item, quantity=current.quantity, notes=current.notes))
+            row = found
+            while row < len(self._lines) and self._lines[row].id == item.id:
+                current = self._lines[row]
+                fresh = replace(
+                    item,
+                    quantity=current.quantity,
+                    notes=current.notes,
+                    variant=current.variant,
+                ).with_choices(current.modifiers, current.allergens)
+                self._replace(row, fresh)
+                row += 1
 
     def add(self, item_id: str, count: int = 1) -> bool:
         row = self.find(item_id)
@@ -204,10 +310,47 @@ class CartModel(QAbstractTableModel):
             return False
         return self.set_quantity(item_id, self._lines[row].quantity + count)
 
-    def set_quantity(self, item_id: str, quantity: int) -> bool:
-        """Set a line's quantity; one that cannot be (over the limit, sold out) is
-        refused with ``refused(reason)``, never quietly changed."""
+    def add_chosen(self, item_id: str, modifiers: Iterable[str], allergens: Iterable[str]) -> bool:
+        """One more of the item with these choices: on the line that has the same, else
+        on the item's own line if it is not on the ticket yet, else on a new line under
+        the item's others."""
         row = self.find(item_id)
+        if row is None:
+            return False
+        if not self._lines[row].available:  # refused, with the reason
+            return self.set_quantity(item_id, self._lines[row].quantity + 1)
+        wanted = self._lines[row].with_choices(modifiers, allergens)
+        last = row
+        for found in range(row, len(self._lines)):
+            line = self._lines[found]
+            if line.id != item_id:
+                break
+            last = found
+            if line.quantity and (line.modifiers, line.allergens) == (
+                wanted.modifiers,
+                wanted.allergens,
+            ):
+                return self.set_quantity(line.key, line.quantity + 1)
+        if not self._lines[row].quantity:
+            return self._replace(row, replace(wanted, quantity=1, notes=""))
+        variant = 1 + max(line.variant for line in self._lines[row : last + 1])
+        self.beginInsertRows(QModelIndex(), last + 1, last + 1)
+        self._lines.insert(last + 1, replace(wanted, quantity=1, notes="", variant=variant))
+        self.endInsertRows()
+        return True
+
+    def set_choices(self, key: str, modifiers: Iterable[str], allergens: Iterable[str]) -> bool:
+        """Change the choices of the line ``key`` (all of its quantity)."""
+        row = self.find(key)
+        if row is None:
+            return False
+        return self._replace(row, self._lines[row].with_choices(modifiers, allergens))
+
+    def set_quantity(self, key: str, quantity: int) -> bool:
+        """Set a line's quantity; one that cannot be (over the limit, sold out) is
+        refused with ``refused(reason)``, never quietly changed. An item's other line
+        taken down to 0 goes; its own line stays in the menu."""
+        row = self.find(key)
         if row is None:
             return False
         line = self._lines[row]
@@ -221,8 +364,16 @@ class CartModel(QAbstractTableModel):
                 "place a second order for more"
             )
             return False
-        notes = line.notes if quantity else ""
-        return self._replace(row, replace(line, quantity=quantity, notes=notes))
+        if not quantity and line.variant:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._lines[row]
+            self.endRemoveRows()
+            return True
+        if not quantity:  # off the ticket: what was asked for it goes too
+            return self._replace(
+                row, replace(line, quantity=0, notes="", modifiers=(), allergens=())
+            )
+        return self._replace(row, replace(line, quantity=quantity))
 
     def _replace(self, row: int, line: CartLine) -> bool:
         if self._lines[row] == line:
@@ -252,6 +403,8 @@ class MenuFilter(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         line = self._cart.line(source_row)
+        if line.variant:  # an item's other line is on the ticket, not in the menu
+            return False
         if self.category is not None and line.category != self.category:
             return False
         name = line.name.lower()
@@ -259,6 +412,13 @@ class MenuFilter(QSortFilterProxyModel):
 
     def line(self, row: int) -> CartLine:
         return self._cart.line(self.mapToSource(self.index(row, 0)).row())
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and index.column() == CartModel.QUANTITY:
+            # The menu counts the item over all its lines (two burgers cooked two ways: 2).
+            count = self._cart.quantity_of(self.line(index.row()).id)
+            return str(count) if count else ""
+        return super().data(index, role)
 
 
 class TicketFilter(QSortFilterProxyModel):

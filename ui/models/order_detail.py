@@ -71,6 +71,7 @@ HISTORY_COLUMNS: tuple[Column[HistoryRow], ...] = (
 LINE_COLUMNS: tuple[Column[OrderLine], ...] = (
     Column("Qty", lambda line: f"{line.quantity}\N{MULTIPLICATION SIGN}", RIGHT),
     Column("Item", lambda line: line.name),
+    Column("Choices", lambda line: ", ".join(m.label for m in line.modifiers)),
     Column("Note", lambda line: line.notes or ""),
     Column("Price", lambda line: money(line.unit_price_cents), RIGHT),
     Column("Total", lambda line: money(line.quantity * line.unit_price_cents), RIGHT),

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from ui.models.modifiers import modifier_label
 from ui.models.stages import FINISHED, STAGE_OF, Stage, Status
 
 Index = QModelIndex | QPersistentModelIndex
@@ -26,21 +27,35 @@ Index = QModelIndex | QPersistentModelIndex
 ORDER_FIELDS = """
   id number status channel fulfillment customerName phone address notes table allergens
   totalCents createdAt updatedAt statusReason cancelReason
-  items { menuItemId name quantity unitPriceCents notes allergens done prepSeconds }
+  items { menuItemId name quantity unitPriceCents notes allergens done prepSeconds
+          modifiers { name priceCents } }
 """
 
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1  # the OrderRow itself, for the card delegate
 
 
 @dataclass(frozen=True, slots=True)
+class LineModifier:
+    """A modifier chosen for the line (the API's ``OrderItemModifier``)."""
+
+    name: str
+    price_cents: int = 0
+
+    @property
+    def label(self) -> str:
+        return modifier_label(self.name, self.price_cents)
+
+
+@dataclass(frozen=True, slots=True)
 class OrderLine:
     name: str
     quantity: int
-    unit_price_cents: int
+    unit_price_cents: int  # with its modifiers
     notes: str | None = None
     allergens: tuple[str, ...] = ()  # the API's Allergen names
     done: bool = False  # struck through by the kitchen (markItemDone)
     prep_seconds: int = 0  # the item's prep time when ordered (0: not known)
+    modifiers: tuple[LineModifier, ...] = ()  # in menu order
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +103,10 @@ class OrderRow:
                     allergens=tuple(item.get("allergens") or ()),
                     done=bool(item.get("done", False)),
                     prep_seconds=int(item.get("prepSeconds") or 0),
+                    modifiers=tuple(
+                        LineModifier(str(m["name"]), int(m["priceCents"]))
+                        for m in item.get("modifiers") or ()
+                    ),
                 )
                 for item in data.get("items", ())
             ),

@@ -1,9 +1,11 @@
 """The New order dialog (F2), for phone and counter orders; a view over the cart model.
 
-Keyboard first: type to search the menu, Enter (or +) adds the highlighted item, - takes
-one off, Tab walks through the ticket and the customer fields, Ctrl+Enter places the
-order. It emits ``placeRequested(input)`` with a ``PlaceOrderInput``; the controller
-sends it and reports errors back with :meth:`show_error` (next to the field concerned).
+Keyboard first: type to search the menu, Enter (or +) adds the highlighted item (one with
+a required choice, a steak's doneness, asks for it first), - takes one off, F4 on a ticket
+line changes its modifiers and allergies, Tab walks through the ticket and the customer fields,
+Ctrl+Enter places the order. It emits ``placeRequested(input)`` with a
+``PlaceOrderInput``; the controller sends it and reports errors back with
+:meth:`show_error` (next to the field concerned).
 """
 
 from __future__ import annotations
@@ -44,8 +46,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models.cart import MAX_NOTE_CHARS, MAX_QUANTITY, CartModel, MenuFilter, TicketFilter, money
+from ui.models.cart import (
+    ALLERGENS,
+    MAX_NOTE_CHARS,
+    MAX_QUANTITY,
+    CartLine,
+    CartModel,
+    MenuFilter,
+    TicketFilter,
+    money,
+)
 from ui.models.phone import phone_problem
+from ui.views.line_choices import LineChoicesDialog
 
 CHANNELS = (("Phone", "PHONE"), ("Counter", "COUNTER"))
 FULFILLMENTS = (("Takeaway", "TAKEAWAY"), ("Delivery", "DELIVERY"), ("Dine in", "DINE_IN"))
@@ -55,24 +67,8 @@ DEFAULT_CONFIRM_ABOVE_CENTS = 15_000  # an order over this asks once before it i
 PLUS_KEYS = (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Return, Qt.Key.Key_Enter)
 MINUS_KEYS = (Qt.Key.Key_Minus,)
 MAX_TABLE = 999  # the API's tables are 1 to 999
-# The API's Allergen enum (the 14 EU allergens), in its order.
-ALLERGENS = (
-    "GLUTEN",
-    "CRUSTACEANS",
-    "EGGS",
-    "FISH",
-    "PEANUTS",
-    "SOY",
-    "MILK",
-    "TREE_NUTS",
-    "CELERY",
-    "MUSTARD",
-    "SESAME",
-    "SULPHITES",
-    "LUPIN",
-    "MOLLUSCS",
-)
 NO_ALLERGY = "None"
+CHOICES_KEY = Qt.Key.Key_F4  # on a ticket line: its modifiers and allergies
 
 
 class QuantityDelegate(QStyledItemDelegate):
@@ -123,7 +119,8 @@ class NewOrderDialog(QDialog):
         self.cart = cart
         self.menu = MenuFilter(cart, self)
         self.ticket = TicketFilter(cart, self)
-        self._sent: list[str] = []  # item ids in the order sent, to place "items.N" errors
+        self._sent: list[str] = []  # line keys in the order sent, to place "items.N" errors
+        self.chooser: LineChoicesDialog | None = None  # a line's choices, while open
         # A total above this asks once (set from the window's settings; None: never).
         self.confirm_above_cents: int | None = DEFAULT_CONFIRM_ABOVE_CENTS
         self._confirmed_total: int | None = None
@@ -138,6 +135,7 @@ class NewOrderDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         cart.dataChanged.connect(self._totals)
         cart.rowsInserted.connect(self._totals)
+        cart.rowsRemoved.connect(self._totals)
         cart.refused.connect(lambda reason: self.show_error("items", reason))
         self._fulfillment()
         self._totals()
@@ -163,7 +161,14 @@ class NewOrderDialog(QDialog):
         self.menu_table.doubleClicked.connect(lambda index: self._add_row(index.row(), 1))
         self.menu_table.installEventFilter(self)
         self.ticket_table = self._table(
-            self.ticket, (CartModel.QUANTITY, CartModel.ITEM, CartModel.NOTES, CartModel.TOTAL)
+            self.ticket,
+            (
+                CartModel.QUANTITY,
+                CartModel.ITEM,
+                CartModel.CHOICES,
+                CartModel.NOTES,
+                CartModel.TOTAL,
+            ),
         )
         self.ticket_table.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
@@ -173,9 +178,16 @@ class NewOrderDialog(QDialog):
         self.ticket_table.horizontalHeader().setSectionResizeMode(
             CartModel.NOTES, QHeaderView.ResizeMode.Stretch
         )
-        self.ticket_table.horizontalHeader().moveSection(
-            self.ticket_table.horizontalHeader().visualIndex(CartModel.QUANTITY), 0
+        header = self.ticket_table.horizontalHeader()
+        header.moveSection(header.visualIndex(CartModel.QUANTITY), 0)
+        header.moveSection(header.visualIndex(CartModel.CHOICES), 2)
+        # A line's choices wrap rather than being cut: "no onion" read in part is wrong.
+        header.setSectionResizeMode(CartModel.CHOICES, QHeaderView.ResizeMode.Stretch)
+        self.ticket_table.setWordWrap(True)
+        self.ticket_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
         )
+        self.ticket_table.doubleClicked.connect(self._ticket_double_clicked)
         self.ticket_table.setItemDelegateForColumn(
             CartModel.QUANTITY, QuantityDelegate(self.ticket_table)
         )
@@ -263,7 +275,11 @@ class NewOrderDialog(QDialog):
         left.addWidget(self.search)
         left.addWidget(self.categories)
         left.addWidget(self.menu_table, 1)
-        hint = QLabel("Enter or + adds, - takes one off, double-click adds")
+        hint = QLabel(
+            "Enter or + adds, - takes one off, double-click adds; "
+            "F4 on a ticket line: its modifiers and allergies"
+        )
+        hint.setWordWrap(True)
         hint.setObjectName("hint")
         left.addWidget(hint)
 
@@ -356,6 +372,7 @@ class NewOrderDialog(QDialog):
             label = self.items_error
             parts = field.split(".")
             if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(self._sent):
+                # The line by its key: an item's second line keeps its place if others go.
                 row = self.cart.find(self._sent[int(parts[1])])
                 if row is not None:
                     message = f"{self.cart.line(row).name}: {message}"
@@ -376,7 +393,7 @@ class NewOrderDialog(QDialog):
     def order_input(self) -> dict[str, Any]:
         """The ``PlaceOrderInput`` the form describes now."""
         lines = self.cart.ticket
-        self._sent = [line.id for line in lines]
+        self._sent = [line.key for line in lines]
         fulfillment = self.fulfillment.currentData()
 
         def text(widget: QLineEdit | QPlainTextEdit) -> str | None:
@@ -385,7 +402,13 @@ class NewOrderDialog(QDialog):
 
         return {
             "items": [
-                {"menuItemId": line.id, "quantity": line.quantity, "notes": line.notes or None}
+                {
+                    "menuItemId": line.id,
+                    "quantity": line.quantity,
+                    "notes": line.notes or None,
+                    "modifierIds": list(line.modifiers),
+                    "allergens": list(line.allergens),
+                }
                 for line in lines
             ],
             "channel": self.channel.currentData(),
@@ -421,6 +444,15 @@ class NewOrderDialog(QDialog):
                 "items", f"Sold out now: {', '.join(sold_out)}. Take it off the ticket."
             )
             return
+        for row, line in enumerate(self.cart.ticket):
+            if line.missing is not None:
+                self.ticket_table.selectRow(row)
+                self.show_error(
+                    "items",
+                    f"{line.name}: {line.missing} before the order is sent; "
+                    "double-click the line (or F4) to choose.",
+                )
+                return
         total = self.cart.total_cents
         limit = self.confirm_above_cents
         if limit is not None and total > limit and self._confirmed_total != total:
@@ -505,14 +537,57 @@ class NewOrderDialog(QDialog):
         )
 
     def _add_row(self, row: int, count: int) -> None:
-        if 0 <= row < self.menu.rowCount():
-            self.cart.add(self.menu.line(row).id, count)
+        if not 0 <= row < self.menu.rowCount():
+            return
+        line = self.menu.line(row)
+        if count <= 0:
+            self.cart.add(line.id, count)
+        elif line.available and any(group.required for group in line.groups):
+            # A choice it cannot go without (a steak's doneness) is asked first; the
+            # chooser adds one with it (the same choices again add to that line).
+            self._open_chooser(
+                line.with_choices((), ()),
+                "Add to ticket",
+                lambda ids, named: self.cart.add_chosen(line.id, ids, named),
+            )
+        else:
+            # Optional choices stay out of the way of fast entry (F4 on the line): a plain
+            # one, beside a line of the item that has choices.
+            self.cart.add_chosen(line.id, (), ())
 
     def _ticket_add(self, count: int) -> None:
         row = self.ticket_table.currentIndex().row()
         if 0 <= row < self.ticket.rowCount():
             line = self.ticket.line(row)
-            self.cart.set_quantity(line.id, line.quantity + count)
+            self.cart.set_quantity(line.key, line.quantity + count)
+
+    def edit_choices(self, row: int) -> None:
+        """Open the chooser of ticket line ``row``: its modifiers and allergies."""
+        if not 0 <= row < self.ticket.rowCount():
+            return
+        line = self.ticket.line(row)
+        self._open_chooser(
+            line, "Apply", lambda ids, named: self.cart.set_choices(line.key, ids, named)
+        )
+
+    def _open_chooser(
+        self, line: CartLine, confirm: str, apply: Callable[[list[str], list[str]], object]
+    ) -> None:
+        if self.chooser is not None:
+            self.chooser.close()
+        self.chooser = LineChoicesDialog(line, confirm, self)
+        self.chooser.chosen.connect(apply)
+        self.chooser.finished.connect(self._chooser_closed)
+        self.chooser.open()
+
+    def _chooser_closed(self) -> None:
+        if self.chooser is not None:
+            self.chooser.deleteLater()
+            self.chooser = None
+
+    def _ticket_double_clicked(self, index: QModelIndex) -> None:
+        if index.column() in (CartModel.ITEM, CartModel.CHOICES):
+            self.edit_choices(index.row())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -553,6 +628,9 @@ class NewOrderDialog(QDialog):
     def _ticket_key(self, key: Qt.Key) -> bool:
         if self.ticket_table.state() == QAbstractItemView.State.EditingState:
             return False
+        if key == CHOICES_KEY:
+            self.edit_choices(self.ticket_table.currentIndex().row())
+            return True
         change = {Qt.Key.Key_Plus: 1, Qt.Key.Key_Equal: 1, Qt.Key.Key_Minus: -1}.get(key)
         if key == Qt.Key.Key_Delete:
             change = -MAX_QUANTITY

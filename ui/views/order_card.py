@@ -210,11 +210,12 @@ class Style(Enum):
     NOTE = "note"  # a line's or the order's note: small italic, muted
     TABLE = "table"  # a DINE_IN order's table: as large as the ticket number
     ALLERGY = "allergy"  # the guest's allergens: bold, red, behind a warning sign
+    MODIFIER = "modifier"  # a line's chosen modifier ("+ bacon"): as large as the item
 
 
 # These lines wrap instead of being cut short: a note or an allergy read in part is how
 # a dish goes out wrong.
-WRAPPED = frozenset({Style.NOTE, Style.ALLERGY, Style.ALERT})
+WRAPPED = frozenset({Style.NOTE, Style.ALLERGY, Style.ALERT, Style.MODIFIER})
 ALLERGY_SIGN = "\N{WARNING SIGN}"
 
 
@@ -288,6 +289,11 @@ def card_lines(order: OrderRow) -> list[TextLine]:
         lines.append(TextLine(text, Style.ITEM, gap_before=gap, item=position, done=item.done))
         if item.allergens:
             lines.append(TextLine(_allergy(item.allergens), Style.ALLERGY, indent=24))
+        # One a line, in the item's size: the cook reads them from the pass. Made with
+        # their item: struck through with it.
+        lines.extend(
+            TextLine(m.label, Style.MODIFIER, indent=24, done=item.done) for m in item.modifiers
+        )
         if item.notes:
             lines.append(
                 TextLine(

@@ -31,16 +31,19 @@ NONE = "\N{EN DASH}"
 REPRINTABLE = frozenset({Status.PAID, Status.IN_KITCHEN, Status.READY})
 
 
-def _table(model: HistoryModel | LinesModel, *stretch: int) -> QTableView:
+def _table(model: HistoryModel | LinesModel, *stretch: int, wrap: bool = False) -> QTableView:
     """Columns as wide as what they hold (no wrapping, which would let a column be
-    narrower than its text); ``stretch`` ones take the rest."""
+    narrower than its text); ``stretch`` ones take the rest, and with ``wrap`` their
+    text wraps, rows growing to hold it."""
     table = QTableView()
     table.setModel(model)
     table.verticalHeader().setVisible(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
+    table.setWordWrap(wrap)
+    if wrap:
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     for column in stretch:
@@ -94,7 +97,8 @@ class OrderDetailDialog(QDialog):
         self.fields["allergy"].setObjectName("allergy")  # bold red, by the theme
         self.order_id: str | None = None
         actions = self._build_actions()
-        self.lines_table = _table(lines, 1, 2)
+        # A line's modifiers and note wrap, never cut: "no onion" read in part is wrong.
+        self.lines_table = _table(lines, 1, 2, 3, wrap=True)
         self.history_table = _table(history, 5)
         self.error = QLabel()
         self.error.setObjectName("fieldError")

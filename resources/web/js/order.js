@@ -19,7 +19,8 @@ const TABLE = /^[1-9][0-9]{0,2}$/.test(params.get("table") || "") ? Number(param
 const IDLE_MS = 1000 * (Number(params.get("idle")) > 0 ? Number(params.get("idle")) : 60);
 const PLACED_MS = 20_000; // how long the kiosk shows the number it gave
 
-const MENU = `subscription Menu { menu { id name category priceCents available } }`;
+const MENU = `subscription Menu { menu { id name category priceCents available
+  modifierGroups { id name minChoices maxChoices modifiers { id name priceCents } } } }`;
 const PLACE = `mutation Place($input: PlaceOrderInput!, $key: String) {
   placeOrder(input: $input, idempotencyKey: $key) { accessToken order { id number } }
 }`;
@@ -27,7 +28,7 @@ const PLACE = `mutation Place($input: PlaceOrderInput!, $key: String) {
 const $ = (id) => document.getElementById(id);
 const state = {
   menu: new Map(), // id -> item
-  cart: [], // {id, quantity, notes}
+  cart: [], // {id, quantity, notes, modifiers: [modifier ids]}
   key: newKey(), // made when the cart opens; a new one after each order
   placing: false,
   cartInView: false, // the bar that leads down to the cart is not needed there
@@ -87,10 +88,77 @@ follow(
 // ---- the cart -------------------------------------------------------------------
 
 function add(id) {
-  const line = state.cart.find((l) => l.id === id && !l.notes);
+  // One more on a line as plain as this one; a line with a note or choices stays as it is.
+  const line = state.cart.find((l) => l.id === id && !l.notes && l.modifiers.length === 0);
   if (line) line.quantity = Math.min(99, line.quantity + 1);
-  else state.cart.push({ id, quantity: 1, notes: "" });
+  else state.cart.push({ id, quantity: 1, notes: "", modifiers: [] });
   renderCart();
+}
+
+// ---- a line's modifiers (the item's modifierGroups) ------------------------------
+
+function groupsOf(line) {
+  return state.menu.get(line.id)?.modifierGroups || [];
+}
+
+// One of the line's item, with the chosen modifiers that the menu still offers.
+function unitCents(line) {
+  const item = state.menu.get(line.id);
+  if (!item) return 0;
+  const offered = new Map(groupsOf(line).flatMap((g) => g.modifiers.map((m) => [m.id, m.priceCents])));
+  return item.priceCents + line.modifiers.reduce((sum, id) => sum + (offered.get(id) || 0), 0);
+}
+
+// The first group the line has too few of ("choose a Doneness"), or null.
+function missingChoice(line) {
+  for (const group of groupsOf(line)) {
+    const ids = new Set(group.modifiers.map((m) => m.id));
+    if (line.modifiers.filter((id) => ids.has(id)).length < group.minChoices) return group;
+  }
+  return null;
+}
+
+function choose(line, group, ids) {
+  const mine = new Set(group.modifiers.map((m) => m.id));
+  const kept = line.modifiers.filter((id) => !mine.has(id));
+  line.modifiers = [...kept, ...ids];
+  // What the line's error asked for may be done now: it goes (the server says again if not).
+  const error = document.getElementById(`items.${state.cart.indexOf(line)}-error`);
+  if (error) error.hidden = true;
+  renderPrices();
+}
+
+function priceLabel(modifier) {
+  return modifier.priceCents ? `${modifier.name} (+${money(modifier.priceCents)})` : modifier.name;
+}
+
+// A single choice is a list to pick from; more are check boxes, at most maxChoices ticked.
+function renderGroup(line, group, name) {
+  const label = `${group.name} for ${name}`;
+  if (group.maxChoices === 1) {
+    const chosen = group.modifiers.find((m) => line.modifiers.includes(m.id));
+    return h("label", { class: "choice" },
+      h("span", {}, group.minChoices ? `${group.name} (required)` : group.name),
+      h("select", { "aria-label": label, onchange: (e) => choose(line, group, e.target.value ? [e.target.value] : []) },
+        h("option", { value: "", selected: !chosen }, group.minChoices ? "Choose…" : "No preference"),
+        group.modifiers.map((m) => h("option", { value: m.id, selected: chosen?.id === m.id }, priceLabel(m))),
+      ),
+    );
+  }
+  const onchange = (e) => {
+    const boxes = [...e.target.closest("fieldset").querySelectorAll("input[type=checkbox]")];
+    if (boxes.filter((b) => b.checked).length > group.maxChoices) e.target.checked = false;
+    choose(line, group, boxes.filter((b) => b.checked).map((b) => b.value));
+  };
+  return h("fieldset", { class: "choice", "aria-label": label },
+    h("legend", {}, `${group.name} (up to ${group.maxChoices})`),
+    group.modifiers.map((m) =>
+      h("label", {},
+        h("input", { type: "checkbox", value: m.id, checked: line.modifiers.includes(m.id), onchange }),
+        ` ${priceLabel(m)}`,
+      ),
+    ),
+  );
 }
 
 function renderCart() {
@@ -101,7 +169,7 @@ function renderCart() {
     return h("li", { class: item.available ? "line" : "line sold-out", "data-line": line.id },
       h("div", { class: "line-head" },
         h("span", { class: "item-name" }, name),
-        h("span", { class: "price" }, money(item.priceCents * line.quantity)),
+        h("span", { class: "price line-price" }, money(unitCents(line) * line.quantity)),
       ),
       item.available ? null : h("p", { class: "field-error" }, `${name} has just sold out: remove it to order.`),
       h("div", { class: "line-controls" },
@@ -113,15 +181,25 @@ function renderCart() {
           value: line.notes, oninput: (e) => { line.notes = e.target.value; },
         }),
       ),
+      groupsOf(line).length ? h("div", { class: "line-choices" }, groupsOf(line).map((g) => renderGroup(line, g, name))) : null,
       h("p", { class: "field-error", id: `items.${index}-error`, role: "alert", hidden: true }),
     );
   });
   cart.replaceChildren(...lines);
   $("cart-empty").hidden = state.cart.length > 0;
-  const total = state.cart.reduce((sum, l) => sum + (state.menu.get(l.id)?.priceCents || 0) * l.quantity, 0);
+  renderPrices();
+  $("place").disabled = state.placing || state.cart.length === 0;
+}
+
+// The prices only: re-drawing the cart would take the focus from a choice being made.
+function renderPrices() {
+  const prices = $("cart").querySelectorAll(".line-price");
+  state.cart.forEach((line, index) => {
+    if (prices[index]) prices[index].textContent = money(unitCents(line) * line.quantity);
+  });
+  const total = state.cart.reduce((sum, l) => sum + unitCents(l) * l.quantity, 0);
   $("total").textContent = money(total);
   renderBar(total);
-  $("place").disabled = state.placing || state.cart.length === 0;
 }
 
 // Only the bar: re-drawing the cart would take the focus from a note being typed.
@@ -200,7 +278,8 @@ function showError(error) {
   if (target) {
     target.textContent = plain(error);
     target.hidden = false;
-    const input = document.querySelector(`[name=${field}]`);
+    // Quoted: a line's field ("items.0.modifierIds") is no bare CSS identifier.
+    const input = document.querySelector(`[name="${CSS.escape(field)}"]`);
     if (input) {
       input.setAttribute("aria-invalid", "true");
       input.focus();
@@ -217,7 +296,10 @@ function orderInput() {
   return {
     channel: KIOSK ? "KIOSK" : "WEB",
     fulfillment: fulfillment(),
-    items: state.cart.map((l) => ({ menuItemId: l.id, quantity: l.quantity, notes: l.notes.trim() || null })),
+    items: state.cart.map((l) => {
+      const offered = new Set(groupsOf(l).flatMap((g) => g.modifiers.map((m) => m.id)));
+      return { menuItemId: l.id, quantity: l.quantity, notes: l.notes.trim() || null, modifierIds: l.modifiers.filter((id) => offered.has(id)) };
+    }),
     customerName: $("name").value.trim() || null,
     phone: $("phone").value.trim() || null,
     address: fulfillment() === "DELIVERY" ? $("address").value.trim() || null : null,
@@ -232,6 +314,14 @@ async function place(event) {
   clearErrors();
   if (fulfillment() === "DELIVERY" && !$("address").value.trim()) {
     showError(new ApiError("say where to deliver: the delivery address is empty", "BAD_USER_INPUT", "address"));
+    return;
+  }
+  const unchosen = state.cart.findIndex((line) => missingChoice(line));
+  if (unchosen >= 0) {
+    const line = state.cart[unchosen];
+    const name = state.menu.get(line.id)?.name || line.id;
+    const group = missingChoice(line);
+    showError(new ApiError(`choose the ${group.name.toLowerCase()} of your ${name} first`, "BAD_USER_INPUT", `items.${unchosen}.modifierIds`));
     return;
   }
   state.placing = true;

@@ -5,7 +5,7 @@
 import { follow, h, liveClient, money, request } from "./api.js";
 
 const FIELDS = `id number status fulfillment statusReason totalCents customerName notes updatedAt
-  items { name quantity unitPriceCents notes }`;
+  items { name quantity unitPriceCents notes modifiers { name } }`;
 const LIVE = `subscription Follow($id: ID!) { order(id: $id) { ${FIELDS} } }`;
 const READ = `query Read($id: ID!) { order(id: $id) { ${FIELDS} } }`;
 
@@ -80,6 +80,7 @@ function render(order) {
           h("span", { class: "item-name" }, `${item.quantity} × ${item.name}`),
           h("span", { class: "price" }, money(item.quantity * item.unitPriceCents)),
         ),
+        item.modifiers.length ? h("p", { class: "muted" }, item.modifiers.map((m) => m.name).join(", ")) : null,
         item.notes ? h("p", { class: "muted" }, item.notes) : null,
       ),
     ),

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from tests.ui.models.signals import Signals
 from ui.models.cart import CartLine, CartModel, MenuFilter, TicketFilter
+from ui.models.modifiers import Modifier, ModifierGroup
 
 Check = Callable[[Any], Any]
 MENU = [
@@ -119,3 +120,61 @@ def test_the_ticket_shows_lines_with_a_quantity(checked: Check, cart: CartModel)
     cart.set_quantity("margherita", 0)
     assert ticket.rowCount() == 1
     assert signals.resets == 0
+
+
+DONENESS = ModifierGroup(
+    "doneness", "Doneness", 1, 1, (Modifier("rare", "rare"), Modifier("medium", "medium"))
+)
+EXTRAS = ModifierGroup(
+    "extras",
+    "Extras",
+    0,
+    2,
+    (Modifier("cheese", "extra cheese", 150), Modifier("bacon", "bacon", 200)),
+)
+WITH_GROUPS = [
+    CartLine("steak", "Steak frites", "Mains", 2650, True, groups=(DONENESS,)),
+    CartLine("burger", "Smash burger", "Mains", 1450, True, groups=(EXTRAS,)),
+    *MENU,
+]
+
+
+def test_the_same_item_with_other_choices_gets_a_line_of_its_own(checked: Check) -> None:
+    cart: CartModel = checked(CartModel())
+    cart.set_menu(WITH_GROUPS)
+    ticket = checked(TicketFilter(cart))
+    menu = checked(MenuFilter(cart))
+    assert cart.add_chosen("burger", ["bacon", "cheese"], [])
+    assert cart.add_chosen("burger", ["cheese", "bacon"], [])  # the same choices: that line
+    assert cart.add_chosen("burger", [], ["MILK"])  # other choices: a line of its own
+    lines = [ticket.line(row) for row in range(ticket.rowCount())]
+    assert [(line.key, line.quantity, line.modifiers, line.allergens) for line in lines] == [
+        ("burger", 2, ("cheese", "bacon"), ()),
+        ("burger#1", 1, (), ("MILK",)),
+    ]
+    assert lines[0].unit_cents == 1450 + 150 + 200
+    assert cart.total_cents == 2 * 1800 + 1450
+    assert lines[0].choices_text == "+ extra cheese, + bacon"
+    # The menu lists the burger once, counting all of it.
+    burger = next(row for row in range(menu.rowCount()) if menu.line(row).id == "burger")
+    assert menu.index(burger, CartModel.QUANTITY).data() == "3"
+    # A new menu keeps both lines and their choices; the second goes at 0.
+    cart.set_menu(WITH_GROUPS)
+    assert [line.key for line in cart.ticket] == ["burger", "burger#1"]
+    assert cart.set_quantity("burger#1", 0)
+    assert [line.key for line in cart.ticket] == ["burger"]
+    assert cart.rowCount() == len(WITH_GROUPS)
+
+
+def test_a_required_choice_left_open_is_said_on_the_line(cart: CartModel) -> None:
+    cart.set_menu(WITH_GROUPS)
+    assert cart.add("steak")
+    row = cart.find("steak")
+    assert row is not None
+    assert cart.line(row).missing == "choose Doneness (rare, medium)"
+    assert cart.index(row, CartModel.CHOICES).data() == "Choose Doneness (rare, medium)"
+    assert cart.set_choices("steak", ["medium"], ["GLUTEN"])
+    assert cart.line(row).missing is None
+    assert cart.index(row, CartModel.CHOICES).data() == "medium, \N{WARNING SIGN} GLUTEN"
+    assert cart.set_quantity("steak", 0)
+    assert (cart.line(row).modifiers, cart.line(row).allergens) == ((), ())

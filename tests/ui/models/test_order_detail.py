@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.ui.models.signals import Signals
 from ui.models.order_detail import HistoryModel, LinesModel, history_rows
-from ui.models.orders import OrderLine
+from ui.models.orders import LineModifier, OrderLine
 
 Check = Callable[[Any], Any]
 
@@ -48,13 +48,21 @@ def test_history_lists_each_event_then_its_deliveries(checked: Check) -> None:
     assert model.index(3, 5).data() == "declined"
 
 
-def test_lines_show_quantities_notes_and_totals(checked: Check) -> None:
+def test_lines_show_quantities_choices_notes_and_totals(checked: Check) -> None:
+    modifiers = (LineModifier("extra mozzarella", 150), LineModifier("no basil"))
     model = checked(LinesModel())
-    model.sync([OrderLine("Margherita", 2, 1200, "no basil"), OrderLine("Cola", 1, 350)])
-    assert [model.index(0, column).data() for column in range(5)] == [
+    model.sync(
+        [
+            OrderLine("Margherita", 2, 1350, "well baked", modifiers=modifiers),
+            OrderLine("Cola", 1, 350),
+        ]
+    )
+    assert [model.index(0, column).data() for column in range(6)] == [
         "2\N{MULTIPLICATION SIGN}",
         "Margherita",
-        "no basil",
-        "12.00",
-        "24.00",
+        "+ extra mozzarella, \N{MINUS SIGN} no basil",
+        "well baked",
+        "13.50",
+        "27.00",
     ]
+    assert model.index(1, 2).data() == ""
