@@ -12,6 +12,7 @@ from backend.database import Tx
 from backend.errors import BadUserInput, NotFound
 from backend.outbox import emit
 from backend.sql_blocks import SQL
+from backend.states import Station
 from handlers.sdk import EventType, MenuItemChangedPayload, MenuItemSnapshot
 
 
@@ -23,6 +24,7 @@ class MenuItem:
     price_cents: int
     available: bool
     stock: int | None
+    station: Station | None = None  # its category's (None: no station chosen)
 
     def snapshot(self) -> MenuItemSnapshot:
         return {
@@ -32,6 +34,7 @@ class MenuItem:
             "priceCents": self.price_cents,
             "available": self.available,
             "stock": self.stock,
+            "station": None if self.station is None else self.station.value,
         }
 
 
@@ -43,6 +46,7 @@ def item_from_row(row: sqlite3.Row) -> MenuItem:
         price_cents=row["price_cents"],
         available=bool(row["available"]),
         stock=row["stock"],
+        station=None if row["station"] is None else Station(row["station"]),
     )
 
 
@@ -71,7 +75,7 @@ def set_available(tx: Tx, menu_item_id: str, available: bool) -> MenuItem:
     if item.available == available:
         return item
     tx.execute(SQL.set_menu_item_available, {"id": menu_item_id, "available": int(available)})
-    return _changed(tx, replace(item, available=available))
+    return record_change(tx, replace(item, available=available))
 
 
 def set_stock(tx: Tx, menu_item_id: str, stock: int | None) -> MenuItem:
@@ -87,10 +91,10 @@ def set_stock(tx: Tx, menu_item_id: str, stock: int | None) -> MenuItem:
     if item.stock == stock:
         return item
     tx.execute(SQL.set_menu_item_stock, {"id": menu_item_id, "stock": stock})
-    return _changed(tx, replace(item, stock=stock))
+    return record_change(tx, replace(item, stock=stock))
 
 
-def _changed(tx: Tx, item: MenuItem) -> MenuItem:
+def record_change(tx: Tx, item: MenuItem) -> MenuItem:
     payload: MenuItemChangedPayload = {"menuItem": item.snapshot()}
     emit(tx, EventType.MENU_ITEM_CHANGED, payload)
     return item
@@ -115,10 +119,22 @@ def seed_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def seed_stations(path: Path) -> list[dict[str, str]]:
+    """The ``put_category_station`` parameters of a seed menu file: each category that
+    names its station."""
+    return [
+        {"category": category["category"], "station": Station(category["station"]).value}
+        for category in json.loads(path.read_text(encoding="utf-8"))
+        if category.get("station") is not None
+    ]
+
+
 def seed(tx: Tx, path: Path) -> int:
-    """Load the seed menu into an empty database; how many items."""
+    """Load the seed menu, with its categories' stations, into an empty database; how
+    many items."""
     if tx.scalar(SQL.count_menu_items):
         return 0
     rows = seed_rows(path)
     tx.conn.executemany(SQL.insert_menu_item, rows)
+    tx.conn.executemany(SQL.put_category_station, seed_stations(path))
     return len(rows)

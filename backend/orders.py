@@ -32,6 +32,7 @@ from backend.states import (
     Fulfillment,
     OrderAction,
     OrderStatus,
+    Station,
     Transition,
 )
 from handlers.sdk import EventType, OrderItemPayload, OrderPlacedPayload, OrderSnapshot
@@ -48,6 +49,8 @@ class OrderLine:
     notes: str | None
     allergens: tuple[Allergen, ...] = ()
     done: bool = False  # struck through on the kitchen's ticket (markItemDone)
+    # Where it is made: its category's station when the order was placed (None: none).
+    station: Station | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class Order:
                     "notes": line.notes,
                     "allergens": [a.value for a in line.allergens],
                     "done": line.done,
+                    "station": None if line.station is None else line.station.value,
                 }
                 for line in self.items
             ],
@@ -121,6 +125,8 @@ class Order:
                     _allergens(line.get("allergens", [])),
                     # Events written before the kitchen could strike lines carry no "done".
                     bool(line.get("done", False)),
+                    # ... nor a "station" (schema 7).
+                    _station(line.get("station")),
                 )
                 for line in data["items"]
             ),
@@ -131,6 +137,10 @@ class Order:
             table=data.get("table"),
             allergens=_allergens(data.get("allergens", [])),
         )
+
+
+def _station(name: str | None) -> Station | None:
+    return None if name is None else Station(name)
 
 
 def _allergens(names: Iterable[str]) -> tuple[Allergen, ...]:
@@ -282,7 +292,13 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
             )
         lines.append(
             OrderLine(
-                item.id, item.name, line.quantity, item.price_cents, line.notes, line.allergens
+                item.id,
+                item.name,
+                line.quantity,
+                item.price_cents,
+                line.notes,
+                line.allergens,
+                station=item.station,
             )
         )
     order = Order(
@@ -333,6 +349,7 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
                 "unit_price_cents": line.unit_price_cents,
                 "notes": line.notes,
                 "allergens": json.dumps([a.value for a in line.allergens]),
+                "station": None if line.station is None else line.station.value,
             }
             for index, line in enumerate(order.items)
         ],
@@ -482,6 +499,7 @@ def _line_from_row(row: sqlite3.Row) -> OrderLine:
         row["notes"],
         _allergens(json.loads(row["allergens"])),
         bool(row["done"]),
+        _station(row["station"]),
     )
 
 

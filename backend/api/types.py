@@ -24,6 +24,11 @@ Allergen = strawberry.enum(
     name="Allergen",
     description="The 14 allergens EU law makes a kitchen declare.",
 )
+Station = strawberry.enum(
+    states.Station,
+    name="Station",
+    description="Where in the kitchen a menu category is made; each has its own screen.",
+)
 PickupState = strawberry.enum(pickup.PickupState, name="PickupState")
 
 Info = strawberry.Info[Context, None]
@@ -39,6 +44,9 @@ class MenuItem:
     stock: int | None = strawberry.field(
         description="How many are left; null: this item's stock is not counted."
     )
+    station: Station | None = strawberry.field(  # type: ignore[valid-type]
+        description="Where its category is made (setCategoryStation); null: no station."
+    )
 
     @classmethod
     def of(cls, row: MenuRow) -> MenuItem:
@@ -49,6 +57,7 @@ class MenuItem:
             price_cents=row.price_cents,
             available=row.available,
             stock=row.stock,
+            station=row.station,
         )
 
 
@@ -62,6 +71,10 @@ class OrderItem:
     allergens: list[Allergen]  # type: ignore[valid-type]
     done: bool = strawberry.field(
         description="Struck through on the kitchen's ticket (markItemDone / markItemNotDone)."
+    )
+    station: Station | None = strawberry.field(  # type: ignore[valid-type]
+        description="The station that makes it: its category's when the order was placed "
+        "(null: none)."
     )
 
 
@@ -249,6 +262,7 @@ class Order:
                     notes=line.notes,
                     allergens=list(line.allergens),
                     done=line.done,
+                    station=line.station,
                 )
                 for line in order.items
             ],

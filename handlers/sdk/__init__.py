@@ -50,10 +50,12 @@ class EventType(StrEnum):
     ORDER_RECALLED = "order_recalled"  # READY -> IN_KITCHEN: a bump taken back (recallOrder)
     ORDER_ITEM_DONE = "order_item_done"  # a ticket's line struck through (markItemDone)
     ORDER_ITEM_UNDONE = "order_item_undone"  # the stroke taken back (markItemNotDone)
+    ORDER_STATION_DONE = "order_station_done"  # a station's lines all struck (markStationDone)
+    ORDER_STATION_UNDONE = "order_station_undone"  # taken back (markStationNotDone)
     ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery"  # READY -> OUT_FOR_DELIVERY, the driver
     ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
     ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
-    MENU_ITEM_CHANGED = "menu_item_changed"  # an item became (un)available
+    MENU_ITEM_CHANGED = "menu_item_changed"  # an item's availability, stock or station changed
     # Staff asked for the kitchen ticket again (reprintKitchenTicket); no status change.
     KITCHEN_TICKET_REQUESTED = "kitchen_ticket_requested"
     # Staff settled a DEAD delivery with a reason (resolveDelivery/resolveDeliveries):
@@ -72,6 +74,7 @@ class OrderLineSnapshot(TypedDict):
     notes: str | None
     allergens: list[str]  # Allergen names of the API
     done: bool  # struck through on the kitchen's ticket (markItemDone)
+    station: str | None  # a Station of the API: where it is made (None: no station)
 
 
 class OrderSnapshot(TypedDict):
@@ -114,6 +117,7 @@ class MenuItemSnapshot(TypedDict):
     priceCents: int
     available: bool
     stock: int | None  # None: this item's stock is not counted
+    station: str | None  # its category's Station (None: no station chosen)
 
 
 class OrderPlacedPayload(TypedDict):
@@ -156,6 +160,12 @@ class OrderItemPayload(TypedDict):
     line: int  # the line's index in ``order.items``, from 0
 
 
+class OrderStationPayload(TypedDict):
+    order: OrderSnapshot  # with the station's lines' new ``done``
+    station: str  # a Station of the API
+    lines: list[int]  # the lines that changed, indexes in ``order.items``
+
+
 class OrderOutForDeliveryPayload(TypedDict):
     order: OrderSnapshot
     driver: DriverSnapshot
@@ -196,6 +206,8 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.ORDER_RECALLED: OrderRecalledPayload,
     EventType.ORDER_ITEM_DONE: OrderItemPayload,
     EventType.ORDER_ITEM_UNDONE: OrderItemPayload,
+    EventType.ORDER_STATION_DONE: OrderStationPayload,
+    EventType.ORDER_STATION_UNDONE: OrderStationPayload,
     EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,
     EventType.ORDER_COMPLETED: OrderCompletedPayload,
     EventType.ORDER_CANCELLED: OrderCancelledPayload,
