@@ -6,31 +6,33 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from ui.client import GraphQLClient
+from ui.client import GraphQLClient, GraphQLError
 from ui.controllers._panel import LogFollower
 from ui.models.menu import MenuItemRow, MenuModel
 from ui.views.menu import MenuView
 
-MENU = "query Menu { menu { id name category priceCents available stock } }"
+FIELDS = "id name category priceCents available stock station"
+MENU = f"query Menu {{ menu {{ {FIELDS} }} }}"
 # menu_item_changed events carry the item's new state: {"menuItem": {...}}.
 MENU_CHANGES = """
 subscription MenuChanges($after: String) {
   eventLog(after: $after, types: ["menu_item_changed"]) { cursor event { seq type payload } }
 }
 """
-SET_AVAILABLE = """
-mutation SetAvailable($id: ID!, $available: Boolean!) {
-  setMenuItemAvailable(menuItemId: $id, available: $available) {
-    id name category priceCents available stock
-  }
-}
+SET_AVAILABLE = f"""
+mutation SetAvailable($id: ID!, $available: Boolean!) {{
+  setMenuItemAvailable(menuItemId: $id, available: $available) {{ {FIELDS} }}
+}}
 """
-SET_STOCK = """
-mutation SetStock($id: ID!, $stock: Int) {
-  setMenuItemStock(menuItemId: $id, stock: $stock) {
-    id name category priceCents available stock
-  }
-}
+SET_STOCK = f"""
+mutation SetStock($id: ID!, $stock: Int) {{
+  setMenuItemStock(menuItemId: $id, stock: $stock) {{ {FIELDS} }}
+}}
+"""
+SET_STATION = f"""
+mutation SetStation($category: String!, $station: Station) {{
+  setCategoryStation(category: $category, station: $station) {{ {FIELDS} }}
+}}
 """
 MENU_ITEM_CHANGED = "menu_item_changed"
 
@@ -43,6 +45,7 @@ def menu_item(data: dict[str, Any]) -> MenuItemRow:
         price_cents=data["priceCents"],
         available=data["available"],
         stock=data.get("stock"),
+        station=data.get("station"),
     )
 
 
@@ -64,6 +67,9 @@ class MenuController(LogFollower):
         )
         self.view.stockRequested.connect(
             lambda item_id, stock: self.tasks.spawn(self.set_stock(item_id, stock))
+        )
+        self.view.stationRequested.connect(
+            lambda category, station: self.tasks.spawn(self.set_station(category, station))
         )
 
     async def read(self) -> None:
@@ -97,3 +103,19 @@ class MenuController(LogFollower):
         self.model.upsert(item)
         left = "not counted" if item.stock is None else f"{item.stock} left"
         self.status.show_message(f"{item.name}: {left}")
+
+    async def set_station(self, category: str, station: str | None) -> None:
+        """Make ``category`` at ``station`` (an API Station; None: at no station)."""
+        try:
+            data = await self.client.execute(
+                SET_STATION, {"category": category, "station": station}
+            )
+        except GraphQLError as exc:
+            self.status.show_message(f"Cannot move {category}: {exc.message}", error=True)
+            return
+        for row in data["setCategoryStation"]:
+            self.model.upsert(menu_item(row))
+        where = "no station" if station is None else f"the {station.capitalize()} station"
+        self.status.show_message(
+            f"{category} is made at {where}; orders placed from now on go there"
+        )

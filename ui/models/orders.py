@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from ui.models._filter import rows_filter_change
 from ui.models.stages import FINISHED, STAGE_OF, Stage, Status
 
 Index = QModelIndex | QPersistentModelIndex
@@ -26,7 +27,7 @@ Index = QModelIndex | QPersistentModelIndex
 ORDER_FIELDS = """
   id number status channel fulfillment customerName phone address notes table allergens
   totalCents createdAt updatedAt statusReason cancelReason
-  items { menuItemId name quantity unitPriceCents notes allergens done }
+  items { menuItemId name quantity unitPriceCents notes allergens done station }
 """
 
 ORDER_ROLE = Qt.ItemDataRole.UserRole + 1  # the OrderRow itself, for the card delegate
@@ -40,6 +41,7 @@ class OrderLine:
     notes: str | None = None
     allergens: tuple[str, ...] = ()  # the API's Allergen names
     done: bool = False  # struck through by the kitchen (markItemDone)
+    station: str | None = None  # the API's Station that makes it (None: no station)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ class OrderRow:
                     notes=item.get("notes"),
                     allergens=tuple(item.get("allergens") or ()),
                     done=bool(item.get("done", False)),
+                    station=item.get("station"),
                 )
                 for item in data.get("items", ())
             ),
@@ -242,15 +245,28 @@ class StageProxy(QSortFilterProxyModel):
 
 class OpenProxy(QSortFilterProxyModel):
     """The grid's tickets, oldest first as a kitchen reads them: every stage but Done and
-    the failed payments (those have a lane of their own)."""
+    the failed payments (those have a lane of their own). A station's view (``station``,
+    an API Station name) keeps only the tickets in the kitchen with a line of that
+    station still to make: once the station bumps its lines, the ticket leaves it."""
 
     def __init__(self, source: OrdersModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._orders = source
+        self.station: str | None = None
         self.setSourceModel(source)
 
+    def set_station(self, station: str | None) -> None:
+        if station != self.station:
+            with rows_filter_change(self):
+                self.station = station
+
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        return self._orders.order_at(source_row).stage not in LANES
+        order = self._orders.order_at(source_row)
+        if self.station is None:
+            return order.stage not in LANES
+        return order.stage is Stage.KITCHEN and any(
+            line.station == self.station and not line.done for line in order.items
+        )
 
     def order_at(self, row: int) -> OrderRow:
         return self._orders.order_at(self.mapToSource(self.index(row, 0)).row())

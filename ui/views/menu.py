@@ -1,4 +1,5 @@
-"""The menu panel: items by category; mark one sold out or available again, set its stock."""
+"""The menu panel: items by category; mark one sold out or available again, set its stock,
+choose the station that makes a category."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, S
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QSpinBox,
     QTreeView,
@@ -15,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models.menu import MenuItemRow, MenuModel
+from ui.models.menu import NO_STATION, MenuItemRow, MenuModel
+from ui.models.stations import Station
 from ui.views._chips import ChipDelegate
 from ui.views._widgets import StatusLine
 
@@ -24,15 +28,18 @@ NAME_WIDTH = 360
 PRICE_WIDTH = 90
 STATUS_WIDTH = 120
 STOCK_WIDTH = 110
+STATION_WIDTH = 110
 MAX_STOCK = 99_999
 
 
 class MenuView(QWidget):
     """Shows a :class:`MenuModel`; emits ``availabilityRequested(item id, available)`` and
-    ``stockRequested(item id, stock)`` (stock None: stop counting it)."""
+    ``stockRequested(item id, stock)`` (stock None: stop counting it) and
+    ``stationRequested(category, station)`` (an API Station name; None: no station)."""
 
     availabilityRequested = Signal(str, bool)
     stockRequested = Signal(str, object)
+    stationRequested = Signal(str, object)
 
     def __init__(self, model: MenuModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +60,7 @@ class MenuView(QWidget):
             (MenuModel.PRICE, PRICE_WIDTH),
             (MenuModel.STATUS, STATUS_WIDTH),
             (MenuModel.STOCK, STOCK_WIDTH),
+            (MenuModel.STATION, STATION_WIDTH),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
@@ -74,11 +82,24 @@ class MenuView(QWidget):
         self.stock_button.setToolTip("Count the selected item's stock from this number on")
         self.stock_button.clicked.connect(self.set_selected_stock)
         self.stock_box.editingFinished.connect(self._stock_entered)
+        # The station is a category's: chosen for the selected row's category.
+        self.station_label = QLabel("Station:")
+        self.station_box = QComboBox()
+        self.station_box.addItem(NO_STATION.capitalize(), None)
+        for station in Station:
+            self.station_box.addItem(station.label, station.value)
+        self.station_box.setToolTip(
+            "Where the selected category is made: its lines go to that station's screen "
+            "(orders placed from now on)"
+        )
+        self.station_box.activated.connect(self._station_chosen)
         self.status = StatusLine()
         buttons = QHBoxLayout()
         buttons.addWidget(self.toggle_button)
         buttons.addWidget(self.stock_box)
         buttons.addWidget(self.stock_button)
+        buttons.addWidget(self.station_label)
+        buttons.addWidget(self.station_box)
         buttons.addWidget(self.status, 1)
 
         layout = QVBoxLayout(self)
@@ -115,6 +136,19 @@ class MenuView(QWidget):
             value = self.stock_box.value()
             self.stockRequested.emit(item.id, None if value < 0 else value)
 
+    @property
+    def selected_category(self) -> str | None:
+        return self.model.category_of(self.tree.currentIndex())
+
+    def choose_station(self, station: str | None) -> None:
+        """Make the selected row's category at ``station`` (None: at no station)."""
+        category = self.selected_category
+        if category is not None and station != self.model.station_of(category):
+            self.stationRequested.emit(category, station)
+
+    def _station_chosen(self, position: int) -> None:
+        self.choose_station(self.station_box.itemData(position))
+
     def _stock_entered(self) -> None:
         if self.stock_box.hasFocus():  # Enter in the box, not focus leaving it
             self.set_selected_stock()
@@ -142,6 +176,12 @@ class MenuView(QWidget):
         self.toggle_button.setEnabled(item is not None)
         self.stock_box.setEnabled(item is not None)
         self.stock_button.setEnabled(item is not None)
+        category = self.selected_category
+        self.station_box.setEnabled(category is not None)
+        self.station_label.setText("Station:" if category is None else f"{category} at:")
+        if category is not None:
+            found = self.station_box.findData(self.model.station_of(category))
+            self.station_box.setCurrentIndex(max(0, found))
         if item is None:
             self.toggle_button.setText("Mark sold out")
         elif item.available:
