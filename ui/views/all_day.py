@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from ui.models.all_day import COUNT, ITEM, STATION, AllDayModel
 
 PANEL_WIDTH = 340  # "Chicken Caesar salad 12" whole at the panel's larger font
+STATION_WIDTH = 90  # and "Fryer" beside it, when the rows are grouped by station
 TITLE = "All day  ·  to make"
 STATION_TITLE = "All day  ·  {station}  ·  to make"
 
@@ -64,7 +65,10 @@ class AllDayPanel(QFrame):
         self.empty.setVisible(model.rowCount() == 0)
         # The Station column groups the rows; on a station's screen, or with no station
         # set at all, it would say nothing.
-        self.table.setColumnHidden(STATION, model.station is not None or not model.grouped)
+        hidden = model.station is not None or not model.grouped
+        if hidden != self.table.isColumnHidden(STATION):
+            self.table.setColumnHidden(STATION, hidden)
+            self.setFixedWidth(PANEL_WIDTH + (0 if hidden else STATION_WIDTH))
         station = model.station
         self.title.setText(
             TITLE if station is None else STATION_TITLE.format(station=station.label)

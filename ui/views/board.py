@@ -172,10 +172,8 @@ class BoardView(QWidget):
         if self.station is not None and not self.done_visible:
             count = self.open.rowCount()
             tickets = "ticket" if count == 1 else "tickets"
-            self.counts.setText(
-                f"{self.station.label} station  ·  {count} {tickets} to make    "
-                "(View ▸ Station ▸ Expo: whole tickets)"
-            )
+            self.counts.setText(f"{self.station.label} station  ·  {count} {tickets} to make")
+            self.counts.setToolTip("View ▸ Station ▸ Expo shows whole tickets")
             self._show_hint()
             return
         if self.done_visible:
