@@ -16,8 +16,8 @@ from tests.ui.conftest import WAIT_MS, close_window, open_window
 from tests.ui.test_board_grid import in_kitchen, rush
 from ui.controllers.menu import MenuController
 from ui.main_window import MainWindow
-from ui.models.stages import Status
-from ui.models.stations import Station
+from ui.models.stages import Action, Status
+from ui.models.stations import Station, StationAction
 from ui.views.order_card import MARGIN_X, Style, card_lines
 from ui.views.ticket_grid import TicketGrid
 
@@ -92,10 +92,14 @@ def test_a_station_screen_shows_only_its_lines_and_its_bump_reaches_the_expo(
         QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: ids[2] in shown(grid), timeout=WAIT_MS)
         qtbot.waitUntil(lambda: chips(window, ids[2]) == "Grill  Bar", timeout=WAIT_MS)
-        # The grill's screen offers no Ready: R does nothing there.
+        # The grill's screen offers no Ready: R does nothing there; its ticket's button
+        # is the station's Bump.
         assert grid.select(ids[3])
         QTest.keyClick(grid, Qt.Key.Key_R)
-        QTest.keyClick(grid, Qt.Key.Key_Space)
+        assert grid.button_center(ids[3], Action.MARK_READY) is None
+        bump = grid.button_center(ids[3], StationAction.BUMP)
+        assert bump is not None
+        QTest.mouseClick(grid, Qt.MouseButton.LeftButton, pos=bump)
         qtbot.waitUntil(lambda: ids[3] not in shown(grid), timeout=WAIT_MS)
         order = window.board.model.get(ids[3])
         assert order is not None and order.status is Status.IN_KITCHEN

@@ -37,6 +37,7 @@ from ui.views.order_card import (
     MARGIN_X,
     MARGIN_Y,
     PAD,
+    CardAction,
     CardColors,
     CardDelegate,
     card_actions,
@@ -222,7 +223,7 @@ class TicketGrid(QWidget):
                 return placed.rect
         return None
 
-    def button_center(self, order_id: str, action: Action) -> QPoint | None:
+    def button_center(self, order_id: str, action: CardAction) -> QPoint | None:
         """The middle of a ticket's action button (for tests and the self-test)."""
         rect = self.ticket_rect(order_id)
         row = self.proxy.row_of(order_id)
