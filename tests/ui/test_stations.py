@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from backend.embedded import Backend
 from tests.conftest import STAFF_TOKEN
 from tests.ui.conftest import WAIT_MS, close_window, open_window
-from tests.ui.test_board_grid import in_kitchen, rush
+from tests.ui.test_board_grid import in_kitchen, rush, staff
 from ui.controllers.menu import MenuController
 from ui.main_window import MainWindow
 from ui.models.stages import Action, Status
@@ -217,3 +217,19 @@ def test_the_menu_tab_moves_a_category_to_another_station(
     order = window.board.model.get(ids[0])
     assert order is not None and [line.station for line in order.items] == ["COLD", "COLD"]
     assert chips(window, ids[0]) == "Cold"
+
+
+def test_the_done_tickets_are_whole_on_a_stations_screen(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = rush(backend, 3)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    staff(backend, "mutation($id: ID!) { markReady(orderId: $id) { id } }", ids[2])
+    staff(backend, "mutation($id: ID!) { completeOrder(orderId: $id) { id } }", ids[2])
+    window.station_actions[Station.BAR].trigger()
+    grid = window.board.view.grid
+    qtbot.waitUntil(lambda: shown(grid) == {}, timeout=WAIT_MS)  # the cola's ticket is done
+    window.show_done_action.trigger()
+    qtbot.waitUntil(lambda: shown(grid) == {ids[2]: ["GRILL", "GRILL", "BAR"]}, timeout=WAIT_MS)
+    window.show_done_action.trigger()
+    qtbot.waitUntil(lambda: shown(grid) == {}, timeout=WAIT_MS)

@@ -64,6 +64,7 @@ class BoardView(QWidget):
         self.open = OpenProxy(model, self)
         self.proxies = {stage: StageProxy(model, stage, self) for stage in Stage}
         self.zoom = DEFAULT_ZOOM
+        self._station: Station | None = None
         self.grid = TicketGrid(self.open, self.delegate)
         self.grid.actionRequested.connect(self.actionRequested)
         self.grid.detailRequested.connect(self.detailRequested)
@@ -154,12 +155,14 @@ class BoardView(QWidget):
     @property
     def station(self) -> Station | None:
         """The station whose lines this board shows (None: the expo's whole tickets)."""
-        return self.delegate.station
+        return self._station
 
     def set_station(self, station: Station | None) -> None:
         """View ▸ Station: one station's lines on the tickets that have some still to
         make, or (None) the expo's whole tickets with their stations' chips."""
-        self.delegate.station = station
+        self._station = station
+        # The Done tickets are history: whole, on every screen.
+        self.delegate.station = None if self.done_visible else station
         self.open.set_station(None if station is None else station.value)
         self.all_day.model.set_station(station)
         for grid in (self.grid, self.lane):
@@ -236,7 +239,9 @@ class BoardView(QWidget):
 
     def set_done_visible(self, visible: bool) -> None:
         """Ctrl+D: the Done tickets (newest first) in place of the open ones, or back."""
+        self.delegate.station = None if visible else self._station
         self.grid.set_proxy(self.proxies[Stage.DONE] if visible else self.open)
+        self.grid.lay_out()  # the same proxy again: the cards' lines may still change
         self._count()
         self._show_lane()
 
