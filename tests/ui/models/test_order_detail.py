@@ -50,11 +50,19 @@ def test_history_lists_each_event_then_its_deliveries(checked: Check) -> None:
 
 def test_lines_show_quantities_notes_and_totals(checked: Check) -> None:
     model = checked(LinesModel())
-    model.sync([OrderLine("Margherita", 2, 1200, "no basil"), OrderLine("Cola", 1, 350)])
-    assert [model.index(0, column).data() for column in range(5)] == [
+    model.sync(
+        [
+            OrderLine("Margherita", 2, 1200, "no basil", station="PIZZA", done=True),
+            OrderLine("Cola", 1, 350, station="BAR"),
+            OrderLine("Special", 1, 100),
+        ]
+    )
+    assert [model.index(0, column).data() for column in range(6)] == [
         "2\N{MULTIPLICATION SIGN}",
         "Margherita",
         "no basil",
         "12.00",
         "24.00",
+        "Pizza \N{CHECK MARK}",
     ]
+    assert [model.index(row, 5).data() for row in (1, 2)] == ["Bar", ""]
