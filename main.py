@@ -35,6 +35,7 @@ from backend.settings import (
     feed_memory_from_env,
     shared_subscriptions_from_env,
 )
+from backend.states import Station
 from clients.demo import (
     DEFAULT_ORDERS_PER_MINUTE,
     MAX_ORDERS_PER_MINUTE,
@@ -53,6 +54,10 @@ DATABASE_NAME = "passline.db"
 DEMO_FOLDER = "demo"
 DEMO_DATABASE_NAME = "demo.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+# What --station takes: the expo's whole tickets, or one station's lines.
+STATION_NAMES = ("expo", *(station.value.lower() for station in Station))
 
 
 def version() -> str:
@@ -162,6 +167,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "monitoring system need not hold the staff token (default: $PASSLINE_METRICS_TOKEN)",
     )
     parser.add_argument(
+        "--station",
+        metavar="NAME",
+        help="this dashboard is one station's screen: only its lines of each ticket, bumped "
+        f"for the station ({', '.join(STATION_NAMES)}; default: the one last chosen in "
+        "View ▸ Station, else expo, the whole tickets)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="simulated customers place orders and simulated staff move them along",
@@ -189,6 +201,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--token goes with --connect; the embedded backend has its own token")
     if args.until_stdin_closes and not args.headless:
         parser.error("--until-stdin-closes goes with --headless")
+    if args.station is not None:
+        if args.headless:
+            parser.error("--station chooses what a dashboard shows; leave it out with --headless")
+        name = args.station.strip().lower()
+        if name not in STATION_NAMES:
+            parser.error(
+                f"--station {args.station} is not a station; use one of {', '.join(STATION_NAMES)}"
+            )
+        args.station = name
     if args.log_level.upper() not in LOG_LEVELS:
         parser.error(
             f"--log-level {args.log_level} is not a level; use one of {', '.join(LOG_LEVELS)}"
@@ -449,10 +470,12 @@ def run_dashboard(
     *,
     environment: dict[str, str] | None = None,
     demo: bool = False,
+    station: str | None = None,
 ) -> int:
     """The window, against ``connect`` or against an embedded backend started here
     as a child process with ``options`` and ``environment`` (see backend/child.py for
-    why a process)."""
+    why a process); ``station``: the one station it shows (None: as last chosen in the
+    window)."""
     from ui import qt_libraries
 
     missing = qt_libraries.missing_libraries() if qt_libraries.uses_xcb() else []
@@ -467,7 +490,7 @@ def run_dashboard(
     if connect is not None:
         url = graphql_url(connect)
         token = token or os.environ.get("PASSLINE_STAFF_TOKEN")
-        return run(DashboardConfig(url, token, f"Remote backend · {url}"))
+        return run(DashboardConfig(url, token, f"Remote backend · {url}", station=station))
 
     running = already_running(settings)
     if isinstance(running, str):
@@ -476,7 +499,7 @@ def run_dashboard(
     if running is not None:
         url, token = running
         print(f"passline: Passline is already running on {url}; opening a window on it")
-        return run(DashboardConfig(url, token, f"Running backend · {url}"))
+        return run(DashboardConfig(url, token, f"Running backend · {url}", station=station))
 
     # Started on a worker thread once the window is up (see DashboardConfig).
     child = ChildBackend(settings.db_path, options, environment)
@@ -486,7 +509,11 @@ def run_dashboard(
             title = "Passline — demo (made-up orders, not the restaurant's)"
         else:
             label, title = f"Embedded backend · {settings.db_path}", "Passline"
-        return run(DashboardConfig("", None, label, start_backend=child.start, title=title))
+        return run(
+            DashboardConfig(
+                "", None, label, start_backend=child.start, title=title, station=station
+            )
+        )
     finally:
         child.stop()
 
@@ -564,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         headless_options(args),
         environment=headless_environment(args),
         demo=args.demo,
+        station=args.station,
     )
 
 

@@ -16,6 +16,7 @@ from backend.idempotency import Codec, IdempotencyKey, once
 from backend.outbox import emit
 from backend.settings import MAX_PREP_SECONDS, MIN_PREP_SECONDS
 from backend.sql_blocks import SQL
+from backend.states import Station
 from handlers.sdk import EventType, MenuItemChangedPayload, MenuItemSnapshot
 
 SET_PREP_TIME = "setMenuItemPrepTime"
@@ -32,6 +33,7 @@ class MenuItem:
     available: bool
     stock: int | None
     prep_seconds: int  # how long the kitchen takes to make one
+    station: Station | None = None  # its category's (None: no station chosen)
 
     def snapshot(self) -> MenuItemSnapshot:
         return {
@@ -42,6 +44,7 @@ class MenuItem:
             "available": self.available,
             "stock": self.stock,
             "prepSeconds": self.prep_seconds,
+            "station": None if self.station is None else self.station.value,
         }
 
     @classmethod
@@ -54,6 +57,7 @@ class MenuItem:
             available=data["available"],
             stock=data["stock"],
             prep_seconds=data["prepSeconds"],
+            station=None if data.get("station") is None else Station(data["station"]),
         )
 
 
@@ -115,6 +119,7 @@ def item_from_row(row: sqlite3.Row) -> MenuItem:
         available=bool(row["available"]),
         stock=row["stock"],
         prep_seconds=row["prep_seconds"],
+        station=None if row["station"] is None else Station(row["station"]),
     )
 
 
@@ -143,7 +148,7 @@ def set_available(tx: Tx, menu_item_id: str, available: bool) -> MenuItem:
     if item.available == available:
         return item
     tx.execute(SQL.set_menu_item_available, {"id": menu_item_id, "available": int(available)})
-    return _changed(tx, replace(item, available=available))
+    return record_change(tx, replace(item, available=available))
 
 
 def set_stock(tx: Tx, menu_item_id: str, stock: int | None) -> MenuItem:
@@ -159,7 +164,7 @@ def set_stock(tx: Tx, menu_item_id: str, stock: int | None) -> MenuItem:
     if item.stock == stock:
         return item
     tx.execute(SQL.set_menu_item_stock, {"id": menu_item_id, "stock": stock})
-    return _changed(tx, replace(item, stock=stock))
+    return record_change(tx, replace(item, stock=stock))
 
 
 def check_prep_seconds(prep_seconds: int) -> int:
@@ -192,7 +197,7 @@ def set_prep_time(
         if item.prep_seconds == prep_seconds:
             return item
         tx.execute(SQL.set_menu_item_prep, {"id": menu_item_id, "prep_seconds": prep_seconds})
-        return _changed(tx, replace(item, prep_seconds=prep_seconds))
+        return record_change(tx, replace(item, prep_seconds=prep_seconds))
 
     return once(
         tx,
@@ -204,7 +209,7 @@ def set_prep_time(
     )
 
 
-def _changed(tx: Tx, item: MenuItem) -> MenuItem:
+def record_change(tx: Tx, item: MenuItem) -> MenuItem:
     payload: MenuItemChangedPayload = {"menuItem": item.snapshot()}
     emit(tx, EventType.MENU_ITEM_CHANGED, payload)
     return item
@@ -263,8 +268,19 @@ def seed_modifier_rows(path: Path) -> tuple[list[dict[str, Any]], list[dict[str,
     return groups, modifiers
 
 
+def seed_stations(path: Path) -> list[dict[str, str]]:
+    """The ``put_category_station`` parameters of a seed menu file: each category that
+    names its station."""
+    return [
+        {"category": category["category"], "station": Station(category["station"]).value}
+        for category in json.loads(path.read_text(encoding="utf-8"))
+        if category.get("station") is not None
+    ]
+
+
 def seed(tx: Tx, path: Path) -> int:
-    """Load the seed menu into an empty database; how many items.
+    """Load the seed menu, with its categories' stations, into an empty database; how
+    many items.
 
     The seed's modifier groups go into a database that has none yet, also one made
     before there were modifiers (schema 8): its items that the seed names get their
@@ -274,6 +290,7 @@ def seed(tx: Tx, path: Path) -> int:
     if not tx.scalar(SQL.count_menu_items):
         rows = seed_rows(path)
         tx.conn.executemany(SQL.insert_menu_item, rows)
+        tx.conn.executemany(SQL.put_category_station, seed_stations(path))
         count = len(rows)
     if not tx.scalar(SQL.count_modifier_groups):
         groups, modifiers = seed_modifier_rows(path)

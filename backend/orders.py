@@ -40,6 +40,7 @@ from backend.states import (
     Fulfillment,
     OrderAction,
     OrderStatus,
+    Station,
     Transition,
 )
 from handlers.sdk import (
@@ -78,6 +79,8 @@ class OrderLine:
     # the ticket's target stays what it was when the kitchen got it.
     prep_seconds: int = DEFAULT_PREP_SECONDS
     modifiers: tuple[LineModifier, ...] = ()
+    # Where it is made: its category's station when the order was placed (None: none).
+    station: Station | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,7 @@ class Order:
                     "done": line.done,
                     "prepSeconds": line.prep_seconds,
                     "modifiers": [modifier.snapshot() for modifier in line.modifiers],
+                    "station": None if line.station is None else line.station.value,
                 }
                 for line in self.items
             ],
@@ -160,6 +164,8 @@ class Order:
                         LineModifier(m["modifierId"], m["name"], m["priceCents"])
                         for m in line.get("modifiers", ())
                     ),
+                    # ... nor a "station" (schema 9).
+                    _station(line.get("station")),
                 )
                 for line in data["items"]
             ),
@@ -170,6 +176,10 @@ class Order:
             table=data.get("table"),
             allergens=_allergens(data.get("allergens", [])),
         )
+
+
+def _station(name: str | None) -> Station | None:
+    return None if name is None else Station(name)
 
 
 def _allergens(names: Iterable[str]) -> tuple[Allergen, ...]:
@@ -367,6 +377,7 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
                 line.allergens,
                 prep_seconds=item.prep_seconds,
                 modifiers=chosen,
+                station=item.station,
             )
         )
     order = Order(
@@ -418,6 +429,7 @@ def _place(tx: Tx, request: OrderRequest) -> Order:
                 "notes": line.notes,
                 "allergens": json.dumps([a.value for a in line.allergens]),
                 "prep_seconds": line.prep_seconds,
+                "station": None if line.station is None else line.station.value,
             }
             for index, line in enumerate(order.items)
         ],
@@ -656,6 +668,7 @@ def _line_from_row(
         bool(row["done"]),
         row["prep_seconds"],
         modifiers.get((row["order_id"], row["line"]), ()),
+        _station(row["station"]),
     )
 
 

@@ -63,6 +63,16 @@ class Allergen(StrEnum):
     MOLLUSCS = "MOLLUSCS"
 
 
+class Station(StrEnum):
+    """Where in the kitchen a menu category is made; each has its own screen (--station)."""
+
+    GRILL = "GRILL"  # mains off the grill and the stove
+    FRYER = "FRYER"  # fries, rings, anything from the fryer
+    PIZZA = "PIZZA"  # the pizza oven
+    COLD = "COLD"  # cold starters, salads, desserts
+    BAR = "BAR"  # drinks
+
+
 class OrderAction(StrEnum):
     """Something that moves an order; each writes the event of the same purpose."""
 

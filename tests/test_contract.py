@@ -28,6 +28,7 @@ from ui.controllers.menu import MENU_ITEM_CHANGED
 from ui.models.cart import MAX_QUANTITY
 from ui.models.events import SEVERITY, DeliveryStatus
 from ui.models.stages import ACTIONS_OF, LABEL_OF, STAGE_OF, Action, Status
+from ui.models.stations import Station
 from ui.views.event_log import EVENT_TYPES
 from ui.views.new_order import CHANNELS, FULFILLMENTS
 from ui.views.paused_banner import STATUS_AFTER
@@ -66,6 +67,10 @@ def enum_values(schema: GraphQLSchema, name: str) -> list[str]:
 def test_the_board_knows_every_order_status(schema: GraphQLSchema) -> None:
     assert [status.value for status in Status] == enum_values(schema, "OrderStatus")
     assert set(STAGE_OF) == set(LABEL_OF) == set(ACTIONS_OF) == set(Status)
+
+
+def test_the_board_knows_every_station(schema: GraphQLSchema) -> None:
+    assert [station.value for station in Station] == enum_values(schema, "Station")
 
 
 def test_the_event_log_knows_every_delivery_status(schema: GraphQLSchema) -> None:

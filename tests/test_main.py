@@ -305,3 +305,31 @@ def test_an_unknown_log_level_is_a_usage_error_not_a_traceback(
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "--log-level LOUD is not a level; use one of DEBUG, INFO, WARNING" in err
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["--station", "wok"], "--station wok is not a station; use one of expo, grill, fryer, "),
+        (["--station", ""], "is not a station; use one of expo, grill, fryer, pizza, cold, bar"),
+        (["--headless", "--station", "grill"], "leave it out with --headless"),
+    ],
+)
+def test_a_bad_station_is_one_line_naming_the_stations(
+    given: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main.parse_args(given)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert err.splitlines()[-1].startswith("passline: error: --station")
+
+
+def test_a_station_is_named_in_any_case() -> None:
+    import main
+
+    assert main.parse_args(["--station", " Grill "]).station == "grill"
+    assert main.parse_args([]).station is None

@@ -3,9 +3,10 @@
 Starts an embedded backend on a temporary database, seeds a demo restaurant's
 afternoon through the API (orders in every stage, a paused handler, a receipt-printer
 webhook that answers 400 so its deliveries go dead), opens the real window offscreen
-and grabs each view with ``QWidget.grab()``: the board (light, dark, with Done), the
-New order dialog, an order's detail. ``tools.panel_screenshots`` renders the other
-panels from the same seed; ``make screenshots`` runs both into ``docs/screenshots/``.
+and grabs each view with ``QWidget.grab()``: the board (light, dark, with Done, the
+grill station's screen), the New order dialog, an order's detail.
+``tools.panel_screenshots`` renders the other panels from the same seed; ``make screenshots``
+runs both into ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ui.app import application
 from ui.client import GraphQLClient
 from ui.main_window import MainWindow
 from ui.models.stages import Action, Status
+from ui.models.stations import Station
 from ui.sound import Chime
 from ui.tasks import spawn
 
@@ -293,6 +295,18 @@ async def save(widget: QWidget, out: Path, name: str) -> Path:
     return path
 
 
+async def shoot_station(window: MainWindow, out: Path) -> None:
+    """The grill's screen (--station grill): only its lines, its all-day counts beside."""
+    window.set_station(Station.GRILL)
+    # The expo's wider bar and panel left a larger minimum behind: the station's screen
+    # needs less room.
+    window.setMinimumSize(0, 0)
+    window.resize(*WINDOW_SIZE)
+    await until(lambda: window.board.view.open.rowCount() > 10)
+    await save(window, out, "board-station")
+    window.set_station(None)
+
+
 async def shoot_rush(window: MainWindow, out: Path) -> None:
     """The rush at 1600x1000, its second page, the failed payments' lane, and the same
     rush on a 1280x800 screen."""
@@ -328,6 +342,7 @@ async def shoot(window: MainWindow, out: Path) -> None:
     await until(lambda: all(window.board.model.get(i).items[0].done for i in cooking[:4]))  # type: ignore[union-attr]
     window.all_day_action.trigger()
     await save(window, out, "board-all-day")
+    await shoot_station(window, out)
     window.all_day_action.trigger()
     # A bump: the Undo toast, and the Recall list (Ctrl+Z).
     view = window.board.view

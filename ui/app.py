@@ -47,6 +47,7 @@ class DashboardConfig:
     backend_label: str
     start_backend: Callable[[], tuple[str, str | None]] | None = None
     title: str = APP_NAME
+    station: str | None = None  # --station: this terminal shows one station's lines
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -66,7 +67,7 @@ def application(argv: list[str] | None = None) -> QApplication:
 async def serve(config: DashboardConfig, settings: QSettings | None = None) -> int:
     """Show the window, connect, and run until the window is closed; the exit status."""
     client = GraphQLClient(config.url, config.token)
-    window = MainWindow(client, config.backend_label, settings)
+    window = MainWindow(client, config.backend_label, settings, station=config.station)
     window.setWindowTitle(config.title)
     closed = asyncio.Event()
     window.closed.connect(closed.set)

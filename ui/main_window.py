@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -37,6 +37,7 @@ from ui.controllers.order_detail import OrderDetailController
 from ui.customer_page import lan_address
 from ui.models.lateness import DEFAULT_GRACE_SECONDS, MAX_GRACE_MINUTES
 from ui.models.menu import MenuModel
+from ui.models.stations import NAMES, Station, name_of, station_named
 from ui.resources import app_icon
 from ui.sound import Chime
 from ui.tasks import spawn
@@ -79,7 +80,10 @@ class MainWindow(QMainWindow):
         backend_label: str,
         settings: QSettings | None = None,
         chime: Chime | None = None,
+        station: str | None = None,
     ) -> None:
+        """``station``: the command line's ``--station`` name (None: the one last chosen
+        from View ▸ Station, else the expo view)."""
         super().__init__()
         self.setWindowTitle("Passline")
         self.setWindowIcon(app_icon())
@@ -96,6 +100,8 @@ class MainWindow(QMainWindow):
         self.confirm_above_cents = DEFAULT_CONFIRM_ABOVE_CENTS  # 0: never ask
         # How long after its target a late ticket turns red (View ▸ Late tickets…).
         self.grace_minutes = int(DEFAULT_GRACE_SECONDS // 60)
+        self._station_arg = None if station is None else station_named(station)
+        self._station_given = station is not None
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -166,6 +172,7 @@ class MainWindow(QMainWindow):
         )
         self.ready_when_done_action.setCheckable(True)
         view.addAction(self.ready_when_done_action)
+        self._station_menu(view)
         view.addSeparator()
         for number in range(1, self.tabs.count() + 1):
             tab = self._action(
@@ -179,6 +186,33 @@ class MainWindow(QMainWindow):
         help_menu.addAction(
             self._action("&Keyboard shortcuts", shortcuts.SHOW_SHORTCUTS, self.show_shortcuts)
         )
+
+    def _station_menu(self, view: Any) -> None:
+        """View ▸ Station: the expo's whole tickets, or one station's lines."""
+        menu = view.addMenu("S&tation")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.station_actions: dict[Station | None, QAction] = {}
+        for name, station in NAMES.items():
+            text = "&Expo (whole tickets)" if station is None else f"&{station.label}"
+            action = self._action(
+                text, None, lambda _=False, chosen=station: self.choose_station(chosen)
+            )
+            action.setCheckable(True)
+            action.setObjectName(f"station-{name}")
+            group.addAction(action)
+            menu.addAction(action)
+            self.station_actions[station] = action
+
+    def choose_station(self, station: Station | None) -> None:
+        """View ▸ Station: show ``station``'s lines (None: the expo view) and remember it
+        for the next start."""
+        self.set_station(station)
+        self.settings.setValue("board/station", name_of(station))
+
+    def set_station(self, station: Station | None) -> None:
+        self.station_actions[station].setChecked(True)
+        self.board.view.set_station(station)
 
     def _wire(self) -> None:
         self.client.connectionChanged.connect(self._connection)
@@ -254,6 +288,14 @@ class MainWindow(QMainWindow):
         ready = str(s.value("board/readyWhenDone", "false")).lower() == "true"
         self.ready_when_done_action.setChecked(ready)
         self.board.ready_when_done = ready
+        # --station wins over the station last chosen from the menu (and is not saved).
+        station = self._station_arg
+        if not self._station_given:
+            try:
+                station = station_named(str(s.value("board/station", "expo")))
+            except ValueError:
+                station = None  # a settings file of another version: the expo view
+        self.set_station(station)
 
     def _save(self) -> None:
         s = self.settings

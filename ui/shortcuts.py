@@ -34,7 +34,11 @@ BOARD = (
         "Shift+1 … 9",
         "Strike line 1-9 of the selected ticket through as made, or back (or click the line)",
     ),
-    Shortcut("Space", "Bump the selected ticket: ready, or complete once ready"),
+    Shortcut(
+        "Space",
+        "Bump the selected ticket: ready, or complete once ready; on a station's screen "
+        "(View ▸ Station), strike the station's lines (Undo for 5 s)",
+    ),
     Shortcut("R", "Mark the selected order ready (Undo for 5 s)"),
     Shortcut("C", "Complete the selected order"),
     Shortcut("Del", "Cancel the selected order (asks why)"),

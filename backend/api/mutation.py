@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend import menu, orders, payments
+from backend import menu, orders, payments, stations
 from backend.api.arguments import check_id
 from backend.api.permissions import GUARDED
 from backend.api.types import (
@@ -17,6 +17,7 @@ from backend.api.types import (
     OrderStatus,
     PlaceOrderInput,
     PlaceOrderPayload,
+    Station,
 )
 from backend.auth import Role, authorize_channel
 from backend.errors import BadUserInput, RateLimited
@@ -24,6 +25,7 @@ from backend.idempotency import IdempotencyKey
 from backend.orders import LineRequest, OrderRequest, check_text
 from backend.states import OrderAction
 from backend.states import OrderStatus as Status
+from backend.states import Station as StationName
 
 
 async def _transition(info: Info, order_id: str, action: OrderAction, **details: str) -> Order:
@@ -38,6 +40,16 @@ async def _set_item_done(info: Info, order_id: str, line: int, *, done: bool) ->
     check_id(order_id, "orderId")
     changed = await info.context.services.db.write(
         lambda tx: orders.set_item_done(tx, order_id, line, done)
+    )
+    return Order.of(changed)
+
+
+async def _set_station_done(
+    info: Info, order_id: str, station: StationName, *, done: bool
+) -> Order:
+    check_id(order_id, "orderId")
+    changed = await info.context.services.db.write(
+        lambda tx: stations.set_station_done(tx, order_id, station, done)
     )
     return Order.of(changed)
 
@@ -143,6 +155,31 @@ class OrderMutation:
     async def mark_item_not_done(self, info: Info, order_id: strawberry.ID, line: int) -> Order:
         return await _set_item_done(info, str(order_id), line, done=False)
 
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="A station bumps its part of a PAID or IN_KITCHEN ticket: every line "
+        "of `station` struck through (order_station_done); the order's status does not move.",
+    )
+    async def mark_station_done(
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        station: Station,  # type: ignore[valid-type]
+    ) -> Order:
+        return await _set_station_done(info, str(order_id), station, done=True)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Take a station's bump back: its lines not done again (order_station_undone).",
+    )
+    async def mark_station_not_done(
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        station: Station,  # type: ignore[valid-type]
+    ) -> Order:
+        return await _set_station_done(info, str(order_id), station, done=False)
+
     @strawberry.mutation(permission_classes=GUARDED)
     async def complete_order(self, info: Info, order_id: strawberry.ID) -> Order:
         return await _transition(info, str(order_id), OrderAction.COMPLETE)
@@ -236,3 +273,27 @@ class OrderMutation:
             lambda tx: menu.set_prep_time(tx, item_id, seconds, key)
         )
         return MenuItem.of(item)
+
+    @strawberry.mutation(
+        permission_classes=GUARDED,
+        description="Make a menu category at `station` (null: at no station); orders placed "
+        "from then on send its lines there. Each item of the category writes "
+        "menu_item_changed. Returns the category's items.",
+    )
+    async def set_category_station(
+        self,
+        info: Info,
+        category: str,
+        station: Station | None,  # type: ignore[valid-type]
+        idempotency_key: str | None = None,
+    ) -> list[MenuItem]:
+        name = check_text(category, "category")
+        if name is None:
+            raise BadUserInput("name the menu category (category is empty)", field="category")
+        key = IdempotencyKey.of(
+            info.context.principal, check_text(idempotency_key, "idempotencyKey")
+        )
+        items = await info.context.services.db.write(
+            lambda tx: stations.set_category_station(tx, name, station, key)
+        )
+        return [MenuItem.of(item) for item in items]

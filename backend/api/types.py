@@ -25,6 +25,11 @@ Allergen = strawberry.enum(
     name="Allergen",
     description="The 14 allergens EU law makes a kitchen declare.",
 )
+Station = strawberry.enum(
+    states.Station,
+    name="Station",
+    description="Where in the kitchen a menu category is made; each has its own screen.",
+)
 PickupState = strawberry.enum(pickup.PickupState, name="PickupState")
 
 Info = strawberry.Info[Context, None]
@@ -74,6 +79,9 @@ class MenuItem:
     stock: int | None = strawberry.field(
         description="How many are left; null: this item's stock is not counted."
     )
+    station: Station | None = strawberry.field(  # type: ignore[valid-type]
+        description="Where its category is made (setCategoryStation); null: no station."
+    )
     prep_seconds: int = strawberry.field(
         description="How long the kitchen takes to make it, in seconds (1 to 7200); "
         "setMenuItemPrepTime sets it."
@@ -94,6 +102,7 @@ class MenuItem:
             available=row.available,
             stock=row.stock,
             prep_seconds=row.prep_seconds,
+            station=row.station,
         )
 
 
@@ -124,6 +133,10 @@ class OrderItem:
     )
     modifiers: list[OrderItemModifier] = strawberry.field(
         description="The modifiers chosen for this line, in menu order."
+    )
+    station: Station | None = strawberry.field(  # type: ignore[valid-type]
+        description="The station that makes it: its category's when the order was placed "
+        "(null: none)."
     )
 
 
@@ -320,6 +333,7 @@ class Order:
                         )
                         for m in line.modifiers
                     ],
+                    station=line.station,
                 )
                 for line in order.items
             ],

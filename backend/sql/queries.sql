@@ -17,17 +17,33 @@ INSERT INTO menu_items (id, name, category, price_cents, available, stock, prep_
 VALUES (:id, :name, :category, :price_cents, :available, :stock, :prep_seconds, :position);
 
 -- name: list_menu
-SELECT id, name, category, price_cents, available, stock, prep_seconds
-FROM menu_items ORDER BY position;
+SELECT m.id, m.name, m.category, m.price_cents, m.available, m.stock, m.prep_seconds, cs.station
+FROM menu_items AS m LEFT JOIN category_stations AS cs ON cs.category = m.category
+ORDER BY m.position;
 
 -- name: menu_items_by_ids
 -- :ids is a JSON array of ids.
-SELECT id, name, category, price_cents, available, stock, prep_seconds
-FROM menu_items WHERE id IN (SELECT value FROM json_each(:ids));
+SELECT m.id, m.name, m.category, m.price_cents, m.available, m.stock, m.prep_seconds, cs.station
+FROM menu_items AS m LEFT JOIN category_stations AS cs ON cs.category = m.category
+WHERE m.id IN (SELECT value FROM json_each(:ids));
 
 -- name: get_menu_item
-SELECT id, name, category, price_cents, available, stock, prep_seconds
-FROM menu_items WHERE id = :id;
+SELECT m.id, m.name, m.category, m.price_cents, m.available, m.stock, m.prep_seconds, cs.station
+FROM menu_items AS m LEFT JOIN category_stations AS cs ON cs.category = m.category
+WHERE m.id = :id;
+
+-- name: menu_items_of_category
+SELECT m.id, m.name, m.category, m.price_cents, m.available, m.stock, m.prep_seconds, cs.station
+FROM menu_items AS m LEFT JOIN category_stations AS cs ON cs.category = m.category
+WHERE m.category = :category
+ORDER BY m.position;
+
+-- name: put_category_station
+INSERT INTO category_stations (category, station) VALUES (:category, :station)
+ON CONFLICT (category) DO UPDATE SET station = excluded.station;
+
+-- name: delete_category_station
+DELETE FROM category_stations WHERE category = :category;
 
 -- name: set_menu_item_available
 UPDATE menu_items SET available = :available WHERE id = :id;
@@ -67,9 +83,9 @@ VALUES (:id, :number, :status, :channel, :fulfillment, :customer_name, :phone,
 
 -- name: insert_order_item
 INSERT INTO order_items (order_id, line, menu_item_id, name, quantity, unit_price_cents, notes,
-                         allergens, prep_seconds)
+                         allergens, prep_seconds, station)
 VALUES (:order_id, :line, :menu_item_id, :name, :quantity, :unit_price_cents, :notes,
-        :allergens, :prep_seconds);
+        :allergens, :prep_seconds, :station);
 
 -- name: insert_order_item_modifier
 INSERT INTO order_item_modifiers (order_id, line, position, modifier_id, name, price_cents)
@@ -98,18 +114,21 @@ LIMIT :limit;
 
 -- name: items_of_order
 SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done,
-       prep_seconds
+       prep_seconds, station
 FROM order_items WHERE order_id = :order_id ORDER BY line;
 
 -- name: items_of_orders
 -- :order_ids is a JSON array of ids.
 SELECT order_id, line, menu_item_id, name, quantity, unit_price_cents, notes, allergens, done,
-       prep_seconds
+       prep_seconds, station
 FROM order_items WHERE order_id IN (SELECT value FROM json_each(:order_ids))
 ORDER BY order_id, line;
 
 -- name: set_item_done
 UPDATE order_items SET done = :done WHERE order_id = :order_id AND line = :line;
+
+-- name: set_station_done
+UPDATE order_items SET done = :done WHERE order_id = :order_id AND station = :station;
 
 -- name: update_order_status
 UPDATE orders SET status = :status, updated_at = :updated_at WHERE id = :id;

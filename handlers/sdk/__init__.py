@@ -52,10 +52,12 @@ class EventType(StrEnum):
     ORDER_REOPENED = "order_reopened"
     ORDER_ITEM_DONE = "order_item_done"  # a ticket's line struck through (markItemDone)
     ORDER_ITEM_UNDONE = "order_item_undone"  # the stroke taken back (markItemNotDone)
+    ORDER_STATION_DONE = "order_station_done"  # a station's lines all struck (markStationDone)
+    ORDER_STATION_UNDONE = "order_station_undone"  # taken back (markStationNotDone)
     ORDER_OUT_FOR_DELIVERY = "order_out_for_delivery"  # READY -> OUT_FOR_DELIVERY, the driver
     ORDER_COMPLETED = "order_completed"  # READY or OUT_FOR_DELIVERY -> COMPLETED (staff)
     ORDER_CANCELLED = "order_cancelled"  # any open status -> CANCELLED, with the reason
-    # An item's availability, stock or prep time changed
+    # An item's availability, stock, prep time or station changed
     MENU_ITEM_CHANGED = "menu_item_changed"
     # Staff asked for the kitchen ticket again (reprintKitchenTicket); no status change.
     KITCHEN_TICKET_REQUESTED = "kitchen_ticket_requested"
@@ -85,6 +87,7 @@ class OrderLineSnapshot(TypedDict):
     done: bool  # struck through on the kitchen's ticket (markItemDone)
     prepSeconds: int  # the item's prep time when the order was placed
     modifiers: list[LineModifierSnapshot]  # in the menu's order; [] before schema 8
+    station: str | None  # a Station of the API: where it is made (None: no station)
 
 
 class OrderSnapshot(TypedDict):
@@ -128,6 +131,7 @@ class MenuItemSnapshot(TypedDict):
     available: bool
     stock: int | None  # None: this item's stock is not counted
     prepSeconds: int  # how long the kitchen takes to make it
+    station: str | None  # its category's Station (None: no station chosen)
 
 
 class OrderPlacedPayload(TypedDict):
@@ -174,6 +178,12 @@ class OrderItemPayload(TypedDict):
     line: int  # the line's index in ``order.items``, from 0
 
 
+class OrderStationPayload(TypedDict):
+    order: OrderSnapshot  # with the station's lines' new ``done``
+    station: str  # a Station of the API
+    lines: list[int]  # the lines that changed, indexes in ``order.items``
+
+
 class OrderOutForDeliveryPayload(TypedDict):
     order: OrderSnapshot
     driver: DriverSnapshot
@@ -215,6 +225,8 @@ PAYLOADS: Mapping[EventType, type] = {
     EventType.ORDER_REOPENED: OrderReopenedPayload,
     EventType.ORDER_ITEM_DONE: OrderItemPayload,
     EventType.ORDER_ITEM_UNDONE: OrderItemPayload,
+    EventType.ORDER_STATION_DONE: OrderStationPayload,
+    EventType.ORDER_STATION_UNDONE: OrderStationPayload,
     EventType.ORDER_OUT_FOR_DELIVERY: OrderOutForDeliveryPayload,
     EventType.ORDER_COMPLETED: OrderCompletedPayload,
     EventType.ORDER_CANCELLED: OrderCancelledPayload,

@@ -15,9 +15,11 @@ from tests.graphql_client import GraphQLHTTP
 # Everything a bad request could change; reading it also shows the server still serves.
 STATE = """
 {
-  orders(first: 500) { id number status updatedAt items { menuItemId quantity notes } }
+  orders(first: 500) {
+    id number status updatedAt items { menuItemId quantity notes done station }
+  }
   events(first: 500) { seq type orderId }
-  menu { id available stock prepSeconds }
+  menu { id available stock prepSeconds station }
 }
 """
 

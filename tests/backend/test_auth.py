@@ -62,6 +62,12 @@ STAFF_MUTATIONS = {
     "takeCash": "mutation($id: ID!) { takeCash(orderId: $id, amountCents: 100) { status } }",
     "setMenuItemAvailable": SET_AVAILABLE,
     "setMenuItemStock": 'mutation { setMenuItemStock(menuItemId: "cola", stock: 7) { stock } }',
+    "markStationDone": "mutation($id: ID!) { markStationDone(orderId: $id, station: PIZZA) "
+    "{ status } }",
+    "markStationNotDone": "mutation($id: ID!) { markStationNotDone(orderId: $id, "
+    "station: PIZZA) { status } }",
+    "setCategoryStation": 'mutation { setCategoryStation(category: "Drinks", station: COLD) '
+    "{ station } }",
 }
 # A step of the pipeline: only the handlers, in-process, may take it (docs/api.md).
 HANDLER_ONLY = 'mutation($id: ID!) { markValidated(orderId: $id, idempotencyKey: "k") { id } }'

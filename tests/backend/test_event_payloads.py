@@ -123,6 +123,14 @@ async def test_every_event_type_carries_its_documented_payload(
     await staff.data(
         "mutation($id: ID!) { markItemNotDone(orderId: $id, line: 0) { id } }", delivered
     )
+    # The default order is one Margherita: the pizza station's.
+    await staff.data(
+        "mutation($id: ID!) { markStationDone(orderId: $id, station: PIZZA) { id } }", delivered
+    )
+    await staff.data(
+        "mutation($id: ID!) { markStationNotDone(orderId: $id, station: PIZZA) { id } }",
+        delivered,
+    )
     await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
     await staff.data("mutation($id: ID!) { recallOrder(orderId: $id) { id } }", delivered)
     await staff.data("mutation($id: ID!) { markReady(orderId: $id) { id } }", delivered)
@@ -202,6 +210,7 @@ def test_the_check_finds_a_payload_that_differs() -> None:
             "available": 1,
             "stock": None,
             "prepSeconds": 60,
+            "station": "BAR",
         }
     }
     assert problems(menu_item, PAYLOADS[EventType.MENU_ITEM_CHANGED], "m") == [

@@ -98,9 +98,12 @@ def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
-def open_window(qtbot: QtBot, url: str, token: str | None, settings: QSettings) -> MainWindow:
+def open_window(
+    qtbot: QtBot, url: str, token: str | None, settings: QSettings, station: str | None = None
+) -> MainWindow:
+    """A window as ``main.py`` opens it (``station``: its ``--station``)."""
     client = GraphQLClient(url, token)
-    window = MainWindow(client, f"Test backend · {url}", settings, chime=Chime())
+    window = MainWindow(client, f"Test backend · {url}", settings, chime=Chime(), station=station)
     # Not qtbot.addWidget: pytest-qt would close() it again after close_window deleted it.
     _open_windows.append(window)
     window.show()

@@ -15,6 +15,7 @@ from tests.conftest import STAFF_TOKEN
 from tests.ui.conftest import WAIT_MS, close_window, open_window
 from tests.ui.test_board_grid import in_kitchen, rush, staff
 from ui.main_window import MainWindow
+from ui.models.all_day import COUNT, ITEM
 from ui.models.stages import Status
 from ui.views.order_card import MARGIN_X, MARGIN_Y
 from ui.views.ticket_grid import TicketGrid
@@ -106,7 +107,7 @@ def test_the_all_day_panel_counts_a_rush_and_follows_it_live(
     def shown() -> dict[str, int]:
         model = panel.table.model()
         return {
-            str(model.index(row, 0).data()): int(model.index(row, 1).data())
+            str(model.index(row, ITEM).data()): int(model.index(row, COUNT).data())
             for row in range(model.rowCount())
         }
 
@@ -117,8 +118,11 @@ def test_the_all_day_panel_counts_a_rush_and_follows_it_live(
             want[item.name] = want.get(item.name, 0) + item.quantity
     assert sum(want.values()) == sum((1 + n % 3) * (2 + n % 3) // 2 for n in range(40))
     qtbot.waitUntil(lambda: shown() == want, timeout=WAIT_MS)
-    counts = list(shown().values())
-    assert counts == sorted(counts, reverse=True)
+    # Grouped by station (the seed menu sets them), most first within each.
+    rows = panel.model.by_station()
+    for station in {station for station, _, _ in rows}:
+        counts = [count for where, _, count in rows if where == station]
+        assert counts == sorted(counts, reverse=True)
 
     # Another terminal strikes a line and bumps a ticket: the counts follow.
     first = window.board.model.get(ids[0])

@@ -22,6 +22,7 @@ from ui.controllers._rerun import Rerun
 from ui.models.bumps import Bump, BumpsModel
 from ui.models.orders import ORDER_FIELDS, OrderRow, OrdersModel
 from ui.models.stages import FINISHED, Action, Status
+from ui.models.stations import Station, StationAction
 from ui.tasks import spawn
 from ui.views.board import BoardView
 from ui.views.reason_dialog import ReasonDialog, cancel_dialog
@@ -81,6 +82,12 @@ ITEM_DONE = {
     False: "mutation($id: ID!, $line: Int!) { markItemNotDone(orderId: $id, line: $line) "
     "{ status items { done } } }",
 }
+STATION_DONE = {
+    True: "mutation($id: ID!, $station: Station!) { markStationDone(orderId: $id, "
+    "station: $station) { status items { done } } }",
+    False: "mutation($id: ID!, $station: Station!) { markStationNotDone(orderId: $id, "
+    "station: $station) { status items { done } } }",
+}
 BUMPABLE = {Status.PAID.value, Status.IN_KITCHEN.value}  # where markReady and a stroke meet
 ACTIVE = [status.value for status in Status if status not in FINISHED]
 
@@ -103,7 +110,9 @@ class BoardController(QObject):
         self.cash_dialog: QMessageBox | None = None
         self.recall_dialog: RecallDialog | None = None
         self.bumps = BumpsModel(self)  # this terminal's last bumps, for Undo and Recall
-        self.view.toast.undoRequested.connect(lambda order_id: spawn(self.recall(order_id)))
+        self.view.toast.undoRequested.connect(self._undo)
+        # The station of the bump the Undo toast offers to take back (None: a ready bump).
+        self._toast_station: Station | None = None
         self.is_loaded = False
         self._select: str | None = None  # an order to select once the feed brings it
         self.view.actionRequested.connect(self.act)
@@ -201,8 +210,13 @@ class BoardController(QObject):
 
     # -- intents ------------------------------------------------------------------------------
 
-    def act(self, order_id: str, action: Action) -> None:
+    def act(self, order_id: str, action: Action | StationAction) -> None:
         """What a card button or key asked for; Cancel first asks why."""
+        if isinstance(action, StationAction):
+            station = self.view.station
+            if station is not None:
+                spawn(self.bump_station(order_id, station))
+            return
         if action is Action.CANCEL:
             self.ask_cancel(order_id)
             return
@@ -231,6 +245,39 @@ class BoardController(QObject):
         every = all(item["done"] for item in order["items"])
         if done and every and self.ready_when_done and order["status"] in BUMPABLE:
             await self._mutate(Action.MARK_READY, {"id": order_id})
+
+    async def bump_station(self, order_id: str, station: Station, done: bool = True) -> None:
+        """A station's bump: its lines of the ticket struck (Undo for a few seconds), or
+        with ``done`` False taken back. The order's status stays the expo's to move, but
+        with View ▸ Ready when every line is done, the last station's bump readies it."""
+        variables = {"id": order_id, "station": station.value}
+        try:
+            data = await self.client.execute(STATION_DONE[done], variables)
+        except GraphQLError as exc:
+            what = "Bump" if done else "Undo the bump of"
+            self.errorOccurred.emit(
+                f"{what} {station.label} on {self._number(order_id)}: {exc.message}"
+            )
+            return
+        number = self._number(order_id)
+        if not done:
+            self.errorOccurred.emit(f"{number} is back on the {station.label} station")
+            return
+        if not self._stopped:
+            self._toast_station = station
+            self.view.toast.show_for(order_id, f"{number}: {station.label} done")
+        order = data["markStationDone"]
+        every = all(item["done"] for item in order["items"])
+        if every and self.ready_when_done and order["status"] in BUMPABLE:
+            await self._mutate(Action.MARK_READY, {"id": order_id})
+
+    def _undo(self, order_id: str) -> None:
+        """The toast's Undo: a station's bump, or a ticket bumped ready."""
+        station, self._toast_station = self._toast_station, None
+        if station is not None:
+            spawn(self.bump_station(order_id, station, done=False))
+        else:
+            spawn(self.recall(order_id))
 
     def ask_take_cash(self, order_id: str) -> None:
         """Money changes hands: say how much, and take it only once staff confirm."""
@@ -288,6 +335,7 @@ class BoardController(QObject):
         if action in BUMPED and order is not None:
             said, to = BUMPED[action]
             self.bumps.add(Bump(order_id, order.number, order.customer_name, datetime.now(), to))
+            self._toast_station = None
             self.view.toast.show_for(order_id, f"#{order.number} {said}")
 
     def ask_recall(self) -> RecallDialog:

@@ -12,7 +12,7 @@ from ui.controllers._panel import LogFollower
 from ui.models.menu import MenuItemRow, MenuModel, prep_time
 from ui.views.menu import MenuView
 
-ITEM_FIELDS = "id name category priceCents available stock prepSeconds"
+ITEM_FIELDS = "id name category priceCents available stock prepSeconds station"
 MENU = f"query Menu {{ menu {{ {ITEM_FIELDS} }} }}"
 # menu_item_changed events carry the item's new state: {"menuItem": {...}}.
 MENU_CHANGES = """
@@ -35,6 +35,11 @@ mutation SetPrep($id: ID!, $seconds: Int!) {{
   setMenuItemPrepTime(menuItemId: $id, prepSeconds: $seconds) {{ {ITEM_FIELDS} }}
 }}
 """
+SET_STATION = f"""
+mutation SetStation($category: String!, $station: Station) {{
+  setCategoryStation(category: $category, station: $station) {{ {ITEM_FIELDS} }}
+}}
+"""
 MENU_ITEM_CHANGED = "menu_item_changed"
 
 
@@ -47,6 +52,7 @@ def menu_item(data: dict[str, Any]) -> MenuItemRow:
         available=data["available"],
         stock=data.get("stock"),
         prep_seconds=int(data.get("prepSeconds") or 0),
+        station=data.get("station"),
     )
 
 
@@ -71,6 +77,9 @@ class MenuController(LogFollower):
         )
         self.view.prepRequested.connect(
             lambda item_id, seconds: self.tasks.spawn(self.set_prep(item_id, seconds))
+        )
+        self.view.stationRequested.connect(
+            lambda category, station: self.tasks.spawn(self.set_station(category, station))
         )
 
     async def read(self) -> None:
@@ -116,3 +125,19 @@ class MenuController(LogFollower):
         item = menu_item(data["setMenuItemPrepTime"])
         self.model.upsert(item)
         self.status.show_message(f"{item.name}: {prep_time(item.prep_seconds)} to make")
+
+    async def set_station(self, category: str, station: str | None) -> None:
+        """Make ``category`` at ``station`` (an API Station; None: at no station)."""
+        try:
+            data = await self.client.execute(
+                SET_STATION, {"category": category, "station": station}
+            )
+        except GraphQLError as exc:
+            self.status.show_message(f"Cannot move {category}: {exc.message}", error=True)
+            return
+        for row in data["setCategoryStation"]:
+            self.model.upsert(menu_item(row))
+        where = "no station" if station is None else f"the {station.capitalize()} station"
+        self.status.show_message(
+            f"{category} is made at {where}; orders placed from now on go there"
+        )

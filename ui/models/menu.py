@@ -32,6 +32,7 @@ class MenuItemRow:
     available: bool
     stock: int | None = None  # how many are left; None: not counted
     prep_seconds: int = 0  # how long the kitchen takes to make one
+    station: str | None = None  # the API's Station of its category; None: no station
 
     @property
     def availability(self) -> Availability:
@@ -43,6 +44,15 @@ class _Category:
     uid: int  # stable for the life of the model: child indexes point at it
     name: str
     items: list[MenuItemRow] = field(default_factory=list)
+
+
+def station_label(station: str | None) -> str:
+    return NO_STATION if station is None else station.capitalize()
+
+
+def category_station(items: Sequence[MenuItemRow]) -> str | None:
+    """A category's station: its items' (they share it; the first one's says it)."""
+    return items[0].station if items else None
 
 
 def price(cents: int) -> str:
@@ -76,6 +86,7 @@ def prep_time(seconds: int) -> str:
 LOW_STOCK = 5
 LOW_STOCK_COLOR = QColor("#b26b00")
 NOT_COUNTED = "not counted"
+NO_STATION = "no station"
 
 
 class MenuModel(Headers, QAbstractItemModel):
@@ -85,8 +96,8 @@ class MenuModel(Headers, QAbstractItemModel):
     carries 0.
     """
 
-    NAME, PRICE, STATUS, STOCK, PREP = range(5)
-    headers = ("Item", "Price", "Status", "Stock", "Prep")
+    NAME, PRICE, STATUS, STOCK, PREP, STATION = range(6)
+    headers = ("Item", "Price", "Status", "Stock", "Prep", "Station")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -157,6 +168,7 @@ class MenuModel(Headers, QAbstractItemModel):
                 item.availability.value,
                 stock,
                 prep_time(item.prep_seconds),
+                station_label(item.station),
             )[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == self.STOCK and self.is_low(item):
             return LOW_STOCK_COLOR
@@ -188,6 +200,9 @@ class MenuModel(Headers, QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.NAME:
                 return category.name
+            if column == self.STATION:
+                # The station is the category's: said on its row, where it is changed.
+                return station_label(category_station(category.items))
             sold_out = sum(not item.available for item in category.items)
             return f"{sold_out} sold out" if column == self.STATUS and sold_out else ""
         if role == Qt.ItemDataRole.FontRole and column == self.NAME:
@@ -277,6 +292,19 @@ class MenuModel(Headers, QAbstractItemModel):
             self.beginRemoveRows(QModelIndex(), position, position)
             del self._categories[position]
             self.endRemoveRows()
+
+    def category_of(self, index: Index) -> str | None:
+        """The category of the row at ``index`` (a category's or an item's)."""
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            return self._categories[index.row()].name
+        item = self.item(index)
+        return None if item is None else item.category
+
+    def station_of(self, category: str) -> str | None:
+        found = next((c for c in self._categories if c.name == category), None)
+        return None if found is None else category_station(found.items)
 
     def _category_position(self, uid: int) -> int | None:
         return next((i for i, c in enumerate(self._categories) if c.uid == uid), None)

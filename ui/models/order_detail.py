@@ -68,6 +68,12 @@ HISTORY_COLUMNS: tuple[Column[HistoryRow], ...] = (
     Column("Last error", lambda r: (r.error or "").split("\n")[0], tooltip=lambda r: r.error),
 )
 
+
+def _station(line: OrderLine) -> str:
+    where = line.station.capitalize() if line.station else ""
+    return f"{where} \N{CHECK MARK}".strip() if line.done else where
+
+
 LINE_COLUMNS: tuple[Column[OrderLine], ...] = (
     Column("Qty", lambda line: f"{line.quantity}\N{MULTIPLICATION SIGN}", RIGHT),
     Column("Item", lambda line: line.name),
@@ -75,6 +81,8 @@ LINE_COLUMNS: tuple[Column[OrderLine], ...] = (
     Column("Note", lambda line: line.notes or ""),
     Column("Price", lambda line: money(line.unit_price_cents), RIGHT),
     Column("Total", lambda line: money(line.quantity * line.unit_price_cents), RIGHT),
+    # Where the kitchen makes it (View ▸ Station), with a tick once made.
+    Column("Station", _station),
 )
 
 

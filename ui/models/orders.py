@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from ui.models._filter import rows_filter_change
 from ui.models.modifiers import modifier_label
 from ui.models.stages import FINISHED, STAGE_OF, Stage, Status
 
@@ -27,7 +28,7 @@ Index = QModelIndex | QPersistentModelIndex
 ORDER_FIELDS = """
   id number status channel fulfillment customerName phone address notes table allergens
   totalCents createdAt updatedAt statusReason cancelReason
-  items { menuItemId name quantity unitPriceCents notes allergens done prepSeconds
+  items { menuItemId name quantity unitPriceCents notes allergens done prepSeconds station
           modifiers { name priceCents } }
 """
 
@@ -56,6 +57,7 @@ class OrderLine:
     done: bool = False  # struck through by the kitchen (markItemDone)
     prep_seconds: int = 0  # the item's prep time when ordered (0: not known)
     modifiers: tuple[LineModifier, ...] = ()  # in menu order
+    station: str | None = None  # the API's Station that makes it (None: no station)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class OrderRow:
                         LineModifier(str(m["name"]), int(m["priceCents"]))
                         for m in item.get("modifiers") or ()
                     ),
+                    station=item.get("station"),
                 )
                 for item in data.get("items", ())
             ),
@@ -268,15 +271,28 @@ class StageProxy(QSortFilterProxyModel):
 
 class OpenProxy(QSortFilterProxyModel):
     """The grid's tickets, oldest first as a kitchen reads them: every stage but Done and
-    the failed payments (those have a lane of their own)."""
+    the failed payments (those have a lane of their own). A station's view (``station``,
+    an API Station name) keeps only the tickets in the kitchen with a line of that
+    station still to make: once the station bumps its lines, the ticket leaves it."""
 
     def __init__(self, source: OrdersModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._orders = source
+        self.station: str | None = None
         self.setSourceModel(source)
 
+    def set_station(self, station: str | None) -> None:
+        if station != self.station:
+            with rows_filter_change(self):
+                self.station = station
+
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        return self._orders.order_at(source_row).stage not in LANES
+        order = self._orders.order_at(source_row)
+        if self.station is None:
+            return order.stage not in LANES
+        return order.stage is Stage.KITCHEN and any(
+            line.station == self.station and not line.done for line in order.items
+        )
 
     def order_at(self, row: int) -> OrderRow:
         return self._orders.order_at(self.mapToSource(self.index(row, 0)).row())

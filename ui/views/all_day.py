@@ -1,5 +1,5 @@
 """The all-day panel beside the ticket grid: each item still to make across the open
-tickets, most first (F3 shows or hides it)."""
+tickets, by station, most first (F3 shows or hides it)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models.all_day import AllDayModel
+from ui.models.all_day import COUNT, ITEM, STATION, AllDayModel
 
 PANEL_WIDTH = 340  # "Chicken Caesar salad 12" whole at the panel's larger font
+STATION_WIDTH = 90  # and "Fryer" beside it, when the rows are grouped by station
 TITLE = "All day  ·  to make"
+STATION_TITLE = "All day  ·  {station}  ·  to make"
 
 
 class AllDayPanel(QFrame):
@@ -25,7 +27,7 @@ class AllDayPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("allDayPanel")
         self.model = model
-        title = QLabel(TITLE)
+        self.title = title = QLabel(TITLE)
         title.setObjectName("columnHeader")
         self.table = QTableView()
         self.table.setObjectName("allDayTable")
@@ -38,8 +40,9 @@ class AllDayPanel(QFrame):
         # A name is read whole or not at all: a long one wraps rather than ends in "…".
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(STATION, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ITEM, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COUNT, QHeaderView.ResizeMode.ResizeToContents)
         font = self.table.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.table.setFont(font)
@@ -58,4 +61,15 @@ class AllDayPanel(QFrame):
         self._show_empty()
 
     def _show_empty(self, *_: object) -> None:
-        self.empty.setVisible(self.model.rowCount() == 0)
+        model = self.model
+        self.empty.setVisible(model.rowCount() == 0)
+        # The Station column groups the rows; on a station's screen, or with no station
+        # set at all, it would say nothing.
+        hidden = model.station is not None or not model.grouped
+        if hidden != self.table.isColumnHidden(STATION):
+            self.table.setColumnHidden(STATION, hidden)
+            self.setFixedWidth(PANEL_WIDTH + (0 if hidden else STATION_WIDTH))
+        station = model.station
+        self.title.setText(
+            TITLE if station is None else STATION_TITLE.format(station=station.label)
+        )

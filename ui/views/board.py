@@ -18,6 +18,7 @@ from ui.models.all_day import AllDayModel
 from ui.models.lateness import PrepTargets
 from ui.models.orders import OpenProxy, OrdersModel, StageProxy
 from ui.models.stages import Stage
+from ui.models.stations import Station
 from ui.views.all_day import AllDayPanel
 from ui.views.order_card import FLASH_SECONDS, CardDelegate
 from ui.views.ticket_grid import TICKET_WIDTH, TicketGrid
@@ -37,6 +38,11 @@ EMPTY_HINT = (
     "To see a busy restaurant, start Passline with <b>--demo</b> "
     "(it keeps its own database).</p>"
     "<p>F1 lists every key.</p>"
+)
+STATION_HINT = (
+    "<p style='font-size:15pt'><b>Nothing to make at the {station} station</b></p>"
+    "<p>Tickets with {station} lines appear here once paid, and leave when you bump them"
+    " (Space). View ▸ Station ▸ Expo shows whole tickets.</p>"
 )
 HINT_WIDTH = 640  # the empty board's hint, at most; it wraps within the board
 HINT_MARGIN = 16
@@ -60,6 +66,7 @@ class BoardView(QWidget):
         self.open = OpenProxy(model, self)
         self.proxies = {stage: StageProxy(model, stage, self) for stage in Stage}
         self.zoom = DEFAULT_ZOOM
+        self._station: Station | None = None
         self.grid = TicketGrid(self.open, self.delegate)
         self.grid.actionRequested.connect(self.actionRequested)
         self.grid.detailRequested.connect(self.detailRequested)
@@ -93,7 +100,7 @@ class BoardView(QWidget):
         layout.addWidget(self._all_day_panel(model))
         self.hint = self._empty_hint()
         self.toast = UndoToast(self)
-        for proxy in self.proxies.values():
+        for proxy in (*self.proxies.values(), self.open):
             for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
                 signal.connect(self._count)
         self._count()
@@ -150,7 +157,33 @@ class BoardView(QWidget):
         column.addWidget(lane, 1)
         return lane, title, box
 
+    @property
+    def station(self) -> Station | None:
+        """The station whose lines this board shows (None: the expo's whole tickets)."""
+        return self._station
+
+    def set_station(self, station: Station | None) -> None:
+        """View ▸ Station: one station's lines on the tickets that have some still to
+        make, or (None) the expo's whole tickets with their stations' chips."""
+        self._station = station
+        # The Done tickets are history: whole, on every screen.
+        self.delegate.station = None if self.done_visible else station
+        self.open.set_station(None if station is None else station.value)
+        self.all_day.model.set_station(station)
+        for grid in (self.grid, self.lane):
+            grid.lay_out()
+            grid.update()
+        self._count()
+        self._show_lane()
+
     def _count(self, *_: object) -> None:
+        if self.station is not None and not self.done_visible:
+            count = self.open.rowCount()
+            tickets = "ticket" if count == 1 else "tickets"
+            self.counts.setText(f"{self.station.label} station  ·  {count} {tickets} to make")
+            self.counts.setToolTip("View ▸ Station ▸ Expo shows whole tickets")
+            self._show_hint()
+            return
         if self.done_visible:
             text = f"Done  ·  {self.proxies[Stage.DONE].rowCount()}    (Ctrl+D: the open tickets)"
         else:
@@ -166,7 +199,8 @@ class BoardView(QWidget):
         """The lane is one ticket wide, shown while a payment has failed."""
         lane = self.lane
         count = lane.proxy.rowCount()
-        shown = count > 0 and not self.done_visible
+        # A station's screen cooks; a failed payment is the expo's and the counter's work.
+        shown = count > 0 and not self.done_visible and self.station is None
         self.lane_box.setVisible(shown)
         if not shown:
             return
@@ -189,6 +223,8 @@ class BoardView(QWidget):
     def _show_hint(self) -> None:
         hint = self.hint
         empty = not self.done_visible and self.open.rowCount() == 0
+        station = self.station
+        hint.setText(EMPTY_HINT if station is None else STATION_HINT.format(station=station.label))
         hint.setVisible(empty)
         if empty:
             hint.setFixedWidth(max(1, min(self.width() - 2 * HINT_MARGIN, HINT_WIDTH)))
@@ -210,7 +246,9 @@ class BoardView(QWidget):
 
     def set_done_visible(self, visible: bool) -> None:
         """Ctrl+D: the Done tickets (newest first) in place of the open ones, or back."""
+        self.delegate.station = None if visible else self._station
         self.grid.set_proxy(self.proxies[Stage.DONE] if visible else self.open)
+        self.grid.lay_out()  # the same proxy again: the cards' lines may still change
         self._count()
         self._show_lane()
 

@@ -39,6 +39,8 @@ EVENT_TYPES = (
     "order_reopened",
     "order_item_done",
     "order_item_undone",
+    "order_station_done",
+    "order_station_undone",
     "order_out_for_delivery",
     "order_completed",
     "order_cancelled",

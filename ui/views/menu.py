@@ -1,5 +1,5 @@
 """The menu panel: items by category; mark one sold out or available again, set its stock
-and its prep time."""
+and its prep time, choose the station that makes a category."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, S
 from PySide6.QtGui import QKeySequence, QShortcut, QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QSpinBox,
     QTreeView,
@@ -21,11 +23,13 @@ from PySide6.QtWidgets import (
 from ui.models.menu import (
     MAX_PREP_SECONDS,
     MIN_PREP_SECONDS,
+    NO_STATION,
     MenuItemRow,
     MenuModel,
     parse_prep_time,
     prep_time,
 )
+from ui.models.stations import Station
 from ui.views._chips import ChipDelegate
 from ui.views._widgets import StatusLine
 
@@ -35,6 +39,7 @@ PRICE_WIDTH = 90
 STATUS_WIDTH = 120
 STOCK_WIDTH = 110
 PREP_WIDTH = 90
+STATION_WIDTH = 110
 MAX_STOCK = 99_999
 PREP_STEP_SECONDS = 30
 _PARTIAL_PREP = re.compile(r"\d{0,3}(:\d{0,2})?")
@@ -68,12 +73,14 @@ class PrepTimeBox(QSpinBox):
 
 class MenuView(QWidget):
     """Shows a :class:`MenuModel`; emits ``availabilityRequested(item id, available)``,
-    ``stockRequested(item id, stock)`` (stock None: stop counting it) and
-    ``prepRequested(item id, seconds)``."""
+    ``stockRequested(item id, stock)`` (stock None: stop counting it),
+    ``prepRequested(item id, seconds)`` and ``stationRequested(category, station)`` (an
+    API Station name; None: no station)."""
 
     availabilityRequested = Signal(str, bool)
     stockRequested = Signal(str, object)
     prepRequested = Signal(str, int)
+    stationRequested = Signal(str, object)
 
     def __init__(self, model: MenuModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +102,7 @@ class MenuView(QWidget):
             (MenuModel.STATUS, STATUS_WIDTH),
             (MenuModel.STOCK, STOCK_WIDTH),
             (MenuModel.PREP, PREP_WIDTH),
+            (MenuModel.STATION, STATION_WIDTH),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
@@ -116,15 +124,8 @@ class MenuView(QWidget):
         self.stock_button.setToolTip("Count the selected item's stock from this number on")
         self.stock_button.clicked.connect(self.set_selected_stock)
         self.stock_box.editingFinished.connect(self._stock_entered)
-        self.prep_box = PrepTimeBox()
-        self.prep_box.setToolTip(
-            "How long the kitchen takes to make the selected item (minutes:seconds); a "
-            "ticket is late once it is older than its longest item's time"
-        )
-        self.prep_button = QPushButton("Set prep time")
-        self.prep_button.setToolTip("Set the selected item's prep time (orders placed keep theirs)")
-        self.prep_button.clicked.connect(self.set_selected_prep)
-        self.prep_box.editingFinished.connect(self._prep_entered)
+        self.prep_box, self.prep_button = self._prep_controls()
+        self.station_label, self.station_box = self._station_controls()
         self.status = StatusLine()
         buttons = QHBoxLayout()
         buttons.addWidget(self.toggle_button)
@@ -132,6 +133,8 @@ class MenuView(QWidget):
         buttons.addWidget(self.stock_button)
         buttons.addWidget(self.prep_box)
         buttons.addWidget(self.prep_button)
+        buttons.addWidget(self.station_label)
+        buttons.addWidget(self.station_box)
         buttons.addWidget(self.status, 1)
 
         layout = QVBoxLayout(self)
@@ -143,6 +146,32 @@ class MenuView(QWidget):
         model.dataChanged.connect(self._update_button)
         self.tree.expandAll()
         self._update_button()
+
+    def _prep_controls(self) -> tuple[PrepTimeBox, QPushButton]:
+        box = PrepTimeBox()
+        box.setToolTip(
+            "How long the kitchen takes to make the selected item (minutes:seconds); a "
+            "ticket is late once it is older than its longest item's time"
+        )
+        button = QPushButton("Set prep time")
+        button.setToolTip("Set the selected item's prep time (orders placed keep theirs)")
+        button.clicked.connect(self.set_selected_prep)
+        box.editingFinished.connect(self._prep_entered)
+        return box, button
+
+    def _station_controls(self) -> tuple[QLabel, QComboBox]:
+        # The station is a category's: chosen for the selected row's category.
+        label = QLabel("Station:")
+        box = QComboBox()
+        box.addItem(NO_STATION.capitalize(), None)
+        for station in Station:
+            box.addItem(station.label, station.value)
+        box.setToolTip(
+            "Where the selected category is made: its lines go to that station's screen "
+            "(orders placed from now on)"
+        )
+        box.activated.connect(self._station_chosen)
+        return label, box
 
     # -- attributes down ------------------------------------------------------------------
 
@@ -177,6 +206,19 @@ class MenuView(QWidget):
         if self.prep_box.hasFocus():  # Enter in the box, not focus leaving it
             self.set_selected_prep()
 
+    @property
+    def selected_category(self) -> str | None:
+        return self.model.category_of(self.tree.currentIndex())
+
+    def choose_station(self, station: str | None) -> None:
+        """Make the selected row's category at ``station`` (None: at no station)."""
+        category = self.selected_category
+        if category is not None and station != self.model.station_of(category):
+            self.stationRequested.emit(category, station)
+
+    def _station_chosen(self, position: int) -> None:
+        self.choose_station(self.station_box.itemData(position))
+
     def _stock_entered(self) -> None:
         if self.stock_box.hasFocus():  # Enter in the box, not focus leaving it
             self.set_selected_stock()
@@ -207,6 +249,12 @@ class MenuView(QWidget):
         self.stock_button.setEnabled(item is not None)
         self.prep_box.setEnabled(item is not None)
         self.prep_button.setEnabled(item is not None)
+        category = self.selected_category
+        self.station_box.setEnabled(category is not None)
+        self.station_label.setText("Station:" if category is None else f"{category} at:")
+        if category is not None:
+            found = self.station_box.findData(self.model.station_of(category))
+            self.station_box.setCurrentIndex(max(0, found))
         if item is None:
             self.toggle_button.setText("Mark sold out")
         elif item.available:

@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
 from ui.models.lateness import Lateness, PrepTargets
 from ui.models.orders import ORDER_ROLE, OrderRow
 from ui.models.stages import ACTIONS_OF, FINISHED, LABEL_OF, Action, Stage, Status
+from ui.models.stations import Station, StationAction, lines_of, progress
 
 Index = QModelIndex | QPersistentModelIndex
+CardAction = Action | StationAction  # a card's button: the order's action, or a station's bump
 
 MARGIN_X = 6  # around a card, inside its list row
 MARGIN_Y = 4
@@ -86,6 +88,12 @@ LATE_BANDS: dict[Lateness, tuple[str, str]] = {
     Lateness.LATE: ("#f59e0b", "#111827"),
     Lateness.OVERDUE: ("#be123c", "#ffffff"),
 }
+# The expo's station chips: a done station filled green and ticked, one still cooking
+# outlined. The same in both themes, like the stage colours.
+STATION_DONE_COLOR = "#15803d"
+STATION_CHIP_PAD = 6
+STATION_CHIP_GAP = 4
+STATION_TICK = "\N{CHECK MARK} "
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +200,8 @@ class Fonts:
             return self.italic, self.small_h
         if style is Style.WHO:
             return self.bold, self.base_h
+        if style is Style.STATIONS:
+            return self.small_bold, self.small_h + 6
         return self.base, self.base_h
 
     @property
@@ -211,6 +221,7 @@ class Style(Enum):
     TABLE = "table"  # a DINE_IN order's table: as large as the ticket number
     ALLERGY = "allergy"  # the guest's allergens: bold, red, behind a warning sign
     MODIFIER = "modifier"  # a line's chosen modifier ("+ bacon"): as large as the item
+    STATIONS = "stations"  # the expo's chips: each station of the ticket, ticked once done
 
 
 # These lines wrap instead of being cut short: a note or an allergy read in part is how
@@ -249,7 +260,7 @@ class CardLayout:
     age: QRect
     lines: tuple[Line, ...]
     total: QRect
-    buttons: tuple[tuple[Action, QRect], ...]
+    buttons: tuple[tuple[CardAction, QRect], ...]
 
 
 def _money(cents: int) -> str:
@@ -267,9 +278,10 @@ REASON_OF = {
 }
 
 
-def card_lines(order: OrderRow) -> list[TextLine]:
+def card_lines(order: OrderRow, station: Station | None = None) -> list[TextLine]:
     """The card's text below the ticket number, line by line (the header band carries
-    the type, the channel and the stage)."""
+    the type, the channel and the stage). A station's view shows only its own lines;
+    the expo's shows every line, and the ticket's stations as chips."""
     alert = order.status in (Status.PAYMENT_FAILED, Status.REJECTED)
     lines = []
     if order.table is not None:
@@ -283,8 +295,14 @@ def card_lines(order: OrderRow) -> list[TextLine]:
         lines.append(TextLine(order.address, Style.ADDRESS))
     if order.allergens:
         lines.append(TextLine(_allergy(order.allergens), Style.ALLERGY, gap_before=GAP))
-    for position, item in enumerate(order.items):
-        gap = GAP if position == 0 else 0
+    chips = progress(order) if station is None and order.stage is Stage.KITCHEN else []
+    if chips:
+        text = "  ".join(_chip_text(chip, done) for chip, done in chips)
+        lines.append(TextLine(text, Style.STATIONS, gap_before=GAP))
+    shown = lines_of(order, station)
+    for position in shown:
+        item = order.items[position]
+        gap = GAP if position == shown[0] else 0
         text = f"{item.quantity}\N{MULTIPLICATION SIGN}  {item.name}"
         lines.append(TextLine(text, Style.ITEM, gap_before=gap, item=position, done=item.done))
         if item.allergens:
@@ -309,6 +327,18 @@ def card_lines(order: OrderRow) -> list[TextLine]:
     return lines
 
 
+def _chip_text(station: Station, done: bool) -> str:
+    return f"{STATION_TICK if done else ''}{station.label}"
+
+
+def card_actions(order: OrderRow, station: Station | None = None) -> tuple[CardAction, ...]:
+    """The card's buttons: the order's actions, or on a station's view its bump (while
+    the kitchen has the ticket)."""
+    if station is None:
+        return ACTIONS_OF[order.status]
+    return (StationAction.BUMP,) if order.stage is Stage.KITCHEN else ()
+
+
 def _allergy(names: tuple[str, ...]) -> str:
     return f"{ALLERGY_SIGN} ALLERGY: " + ", ".join(_title(name).upper() for name in names)
 
@@ -323,20 +353,20 @@ def line_height(line: TextLine, fonts: Fonts, inner: int) -> int:
     return max(height, QFontMetrics(font).boundingRect(room, flags, line.text).height())
 
 
-def own_button_row(order: OrderRow) -> bool:
+def own_button_row(order: OrderRow, station: Station | None = None) -> bool:
     """Whether the buttons take a row of their own under the total: three do not fit
     beside it on a ticket ("Charge again", "Take cash", "Cancel")."""
-    return len(ACTIONS_OF[order.status]) >= WIDE_BUTTONS
+    return len(card_actions(order, station)) >= WIDE_BUTTONS
 
 
-def card_height(order: OrderRow, fonts: Fonts, width: int) -> int:
+def card_height(order: OrderRow, fonts: Fonts, width: int, station: Station | None = None) -> int:
     """The card's height (without the margins around it) when ``width`` wide: cheap,
     for 10,000 rows (only notes and allergies are measured)."""
     inner = max(60, width - 2 * PAD)
     y = header_height(fonts) + PAD + fonts.number_h + GAP
-    for line in card_lines(order):
+    for line in card_lines(order, station):
         y += line.gap_before + line_height(line, fonts, inner) + GAP
-    if own_button_row(order):
+    if own_button_row(order, station):
         y += fonts.button_h + GAP
     return y + GAP + fonts.button_h + PAD
 
@@ -345,7 +375,9 @@ def header_height(fonts: Fonts) -> int:
     return fonts.small_h + 2 * HEADER_PAD
 
 
-def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
+def card_layout(
+    order: OrderRow, width: int, fonts: Fonts, station: Station | None = None
+) -> CardLayout:
     inner = max(60, width - 2 * PAD)
     header = QRect(0, 0, width, header_height(fonts))
     y = header.height() + PAD
@@ -353,7 +385,7 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
     age = QRect(PAD + inner // 2, y, inner - inner // 2, fonts.number_h)
     y += fonts.number_h + GAP
     lines: list[Line] = []
-    for line in card_lines(order):
+    for line in card_lines(order, station):
         font = fonts.of_style(line.style)[0]
         if line.done:
             font = fonts.struck
@@ -366,9 +398,9 @@ def card_layout(order: OrderRow, width: int, fonts: Fonts) -> CardLayout:
         lines.append(Line(text, font, rect, line.style, line.item, line.done))
         y += height + GAP
     y += GAP
-    buttons: list[tuple[Action, QRect]] = []
-    actions = ACTIONS_OF[order.status]
-    if own_button_row(order):
+    buttons: list[tuple[CardAction, QRect]] = []
+    actions = card_actions(order, station)
+    if own_button_row(order, station):
         # The total on its line, the buttons sharing the row under it: each as wide as
         # its label, and the room to spare shared out.
         total = QRect(PAD, y, inner, fonts.button_h)
@@ -442,7 +474,9 @@ class CardDelegate(QStyledItemDelegate):
         self.targets = PrepTargets()
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.flash_until: dict[str, float] = {}  # order id -> time.monotonic() deadline
-        self._layouts: dict[tuple[str, int, datetime, int], CardLayout] = {}
+        # The station whose lines the cards show (None: the expo's whole tickets).
+        self.station: Station | None = None
+        self._layouts: dict[tuple[str, int, datetime, int, Station | None], CardLayout] = {}
         self._fonts: Fonts | None = None
         self._font = QFont()
         self._font_key: str = ""
@@ -458,12 +492,12 @@ class CardDelegate(QStyledItemDelegate):
         return self._fonts
 
     def layout(self, order: OrderRow, width: int, font: QFont) -> CardLayout:
-        key = (order.id, order.seq, order.updated_at, width)
+        key = (order.id, order.seq, order.updated_at, width, self.station)
         found = self._layouts.get(key)
         if found is None:
             if len(self._layouts) > 50_000:
                 self._layouts.clear()
-            found = card_layout(order, width, self.fonts(font))
+            found = card_layout(order, width, self.fonts(font), self.station)
             self._layouts[key] = found
         return found
 
@@ -479,7 +513,8 @@ class CardDelegate(QStyledItemDelegate):
     def row_height(self, order: OrderRow, font: QFont, width: int) -> int:
         """The height of the row, ``width`` wide, that holds ``order``'s card (the card
         and its margins)."""
-        return card_height(order, self.fonts(font), width - 2 * MARGIN_X) + 2 * MARGIN_Y
+        fonts = self.fonts(font)
+        return card_height(order, fonts, width - 2 * MARGIN_X, self.station) + 2 * MARGIN_Y
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         order = index.data(ORDER_ROLE)
@@ -490,7 +525,7 @@ class CardDelegate(QStyledItemDelegate):
 
     def button_at(
         self, order: OrderRow, item_rect: QRect, pos: QPoint, font: QFont
-    ) -> Action | None:
+    ) -> CardAction | None:
         """The action button of the card drawn in ``item_rect`` under ``pos``, if any."""
         origin = item_rect.topLeft() + QPoint(MARGIN_X, MARGIN_Y)
         card = self.layout(order, item_rect.width() - 2 * MARGIN_X, font)
@@ -498,6 +533,10 @@ class CardDelegate(QStyledItemDelegate):
             if rect.translated(origin).contains(pos):
                 return action
         return None
+
+    def lines_shown(self, order: OrderRow) -> list[int]:
+        """The indexes of the order's lines its card shows, top to bottom."""
+        return lines_of(order, self.station)
 
     def item_at(self, order: OrderRow, item_rect: QRect, pos: QPoint, font: QFont) -> int | None:
         """The order line (its index in ``order.items``) whose text is under ``pos``."""
@@ -539,7 +578,7 @@ class CardDelegate(QStyledItemDelegate):
             ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
             key = (
                 f"card:{order.id}:{order.seq}:{order.updated_at.timestamp()}:{card.size.width()}"
-                f":{selected}:{colors.key}:{self._font_key}:{ratio}:{late.name}"
+                f":{selected}:{colors.key}:{self._font_key}:{ratio}:{late.name}:{self.station}"
             )
             pixmap = QPixmap()
             if not QPixmapCache.find(key, pixmap):
@@ -588,6 +627,9 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawText(card.number, left, f"#{order.number}")
         wrapped = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         for line in card.lines:
+            if line.style is Style.STATIONS:
+                self._paint_chips(painter, order, line, colors)
+                continue
             painter.setFont(line.font)
             painter.setPen(colors.muted if line.done else self._pen(line.style, colors))
             painter.drawText(line.rect, wrapped if line.style in WRAPPED else left, line.text)
@@ -601,6 +643,33 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(button, 6, 6)
             painter.setPen(colors.button_text)
             painter.drawText(button, Qt.AlignmentFlag.AlignCenter, action.value)
+
+    @staticmethod
+    def _paint_chips(painter: QPainter, order: OrderRow, line: Line, colors: CardColors) -> None:
+        """The expo's station chips: done ones filled green and ticked."""
+        painter.setFont(line.font)
+        metrics = QFontMetrics(line.font)
+        x = line.rect.left()
+        for station, done in progress(order):
+            text = _chip_text(station, done)
+            chip = QRect(
+                x,
+                line.rect.top() + 1,
+                metrics.horizontalAdvance(text) + 2 * STATION_CHIP_PAD,
+                line.rect.height() - 2,
+            )
+            if done:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(STATION_DONE_COLOR))
+                painter.drawRoundedRect(chip, 4, 4)
+                painter.setPen(QColor("#ffffff"))
+            else:
+                painter.setPen(QPen(colors.muted, 1))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(chip, 4, 4)
+                painter.setPen(colors.text)
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
+            x = chip.right() + 1 + STATION_CHIP_GAP
 
     @staticmethod
     def _paint_header(

@@ -30,14 +30,17 @@ from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QWidget
 
 from ui.models.orders import OpenProxy, OrderRow, StageProxy
 from ui.models.stages import ACTIONS_OF, Action
+from ui.models.stations import StationAction
 from ui.views.order_card import (
     COLOR_FIELDS,
     DEFAULT_COLORS,
     MARGIN_X,
     MARGIN_Y,
     PAD,
+    CardAction,
     CardColors,
     CardDelegate,
+    card_actions,
     header_height,
 )
 
@@ -221,7 +224,7 @@ class TicketGrid(QWidget):
                 return placed.rect
         return None
 
-    def button_center(self, order_id: str, action: Action) -> QPoint | None:
+    def button_center(self, order_id: str, action: CardAction) -> QPoint | None:
         """The middle of a ticket's action button (for tests and the self-test)."""
         rect = self.ticket_rect(order_id)
         row = self.proxy.row_of(order_id)
@@ -423,10 +426,11 @@ class TicketGrid(QWidget):
         key = event.key()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if modifiers == Qt.KeyboardModifier.ShiftModifier and key in LINE_KEYS:
-            # Shift+n strikes line n of the selected ticket through (or back).
+            # Shift+n strikes line n of the selected ticket (as drawn) through, or back.
             order = self.current_order()
-            if order is not None and LINE_KEYS[key] <= len(order.items):
-                self.itemToggled.emit(order.id, LINE_KEYS[key] - 1)
+            shown = [] if order is None else self.delegate.lines_shown(order)
+            if order is not None and LINE_KEYS[key] <= len(shown):
+                self.itemToggled.emit(order.id, shown[LINE_KEYS[key] - 1])
             return
         if event.modifiers() != Qt.KeyboardModifier.NoModifier:
             super().keyPressEvent(event)
@@ -446,20 +450,32 @@ class TicketGrid(QWidget):
                 self.update()
             return
         order = self.current_order()
-        if order is not None and key == Qt.Key.Key_Space:
+        if order is not None and self._act_on(order, key):
+            return
+        super().keyPressEvent(event)
+
+    def _act_on(self, order: OrderRow, key: int) -> bool:
+        """A key on the selected ticket; whether it meant something there."""
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.detailRequested.emit(order.id)
+            return True
+        station = self.delegate.station
+        if station is not None:
+            # A station's screen: Space bumps the station's lines; the order's own
+            # actions (ready, complete, cancel) are the expo's.
+            if key == Qt.Key.Key_Space and StationAction.BUMP in card_actions(order, station):
+                self.actionRequested.emit(order.id, StationAction.BUMP)
+            return key == Qt.Key.Key_Space
+        if key == Qt.Key.Key_Space:
             bump = next((a for a in BUMPS if a in ACTIONS_OF[order.status]), None)
             if bump is not None:
                 self.actionRequested.emit(order.id, bump)
-            return
-        if order is not None:
-            action = KEY_ACTIONS.get(key)
-            if action is not None and action in ACTIONS_OF[order.status]:
-                self.actionRequested.emit(order.id, action)
-                return
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.detailRequested.emit(order.id)
-                return
-        super().keyPressEvent(event)
+            return True
+        action = KEY_ACTIONS.get(key)
+        if action is not None and action in ACTIONS_OF[order.status]:
+            self.actionRequested.emit(order.id, action)
+            return True
+        return False
 
     def _move(self, key: int) -> None:
         """Arrows: down and up the tickets in order; left and right to the next column's

@@ -53,16 +53,21 @@ def test_lines_show_quantities_choices_notes_and_totals(checked: Check) -> None:
     model = checked(LinesModel())
     model.sync(
         [
-            OrderLine("Margherita", 2, 1350, "well baked", modifiers=modifiers),
-            OrderLine("Cola", 1, 350),
+            OrderLine(
+                "Margherita", 2, 1350, "well baked", modifiers=modifiers, station="PIZZA", done=True
+            ),
+            OrderLine("Cola", 1, 350, station="BAR"),
+            OrderLine("Special", 1, 100),
         ]
     )
-    assert [model.index(0, column).data() for column in range(6)] == [
+    assert [model.index(0, column).data() for column in range(7)] == [
         "2\N{MULTIPLICATION SIGN}",
         "Margherita",
         "+ extra mozzarella, \N{MINUS SIGN} no basil",
         "well baked",
         "13.50",
         "27.00",
+        "Pizza \N{CHECK MARK}",
     ]
     assert model.index(1, 2).data() == ""
+    assert [model.index(row, 6).data() for row in (1, 2)] == ["Bar", ""]
