@@ -9,6 +9,7 @@ import uuid
 
 import strawberry
 import uvicorn
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http.websocket_origin import normalize_allowed_origins
 
@@ -97,6 +98,12 @@ class InternalErrors:
 
         try:
             await self.app(scope, receive, tracked_send)
+        except ClientDisconnect:
+            # The caller went away before its body was whole (a till switched off, a
+            # phone out of range): nobody to answer, and no fault of ours.
+            log.debug(
+                "client gone before its request was whole: %s %s", scope["method"], scope["path"]
+            )
         except Exception:
             if started:  # too late for another answer; uvicorn ends the response
                 raise

@@ -131,6 +131,30 @@ async def test_many_bodies_at_once_are_each_refused_and_nothing_is_logged_as_a_f
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
 
+async def test_a_client_gone_halfway_through_its_body_is_not_a_fault(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A till switched off mid-request: its body stops short and the connection closes.
+    url = httpx.URL(backend.url)
+    with caplog.at_level(logging.ERROR):
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: passline\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n" + b'{"query": "{ menu { id } }", '
+        )
+        await writer.drain()
+        writer.write_eof()
+        # The server ends the connection once it has dealt with it: nobody to answer.
+        assert await asyncio.wait_for(reader.read(), 10) == b""
+        writer.close()
+        await writer.wait_closed()
+        # The server is still serving, and said nothing of a fault of its own.
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            response = await http.post(backend.url, json={"query": MENU})
+    assert response.status_code == 200
+    assert "internal error" not in caplog.text, caplog.text
+
+
 async def _faulty_app(scope: Scope, receive: Receive, send: Send) -> None:
     raise RuntimeError("a fault of ours")
 
