@@ -6,6 +6,7 @@ Pure functions of the records."""
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -76,15 +77,17 @@ class _Arrivals:
 
 
 def _check_boards(screens: ScreensResult, truth: Truth, errors: Errors) -> None:
-    expected = [event.seq for event in truth.events if event.seq > screens.cursor]
-    wanted = set(expected)
+    """Each dashboard got every order event after its cursor, once, in order."""
+    wanted = {event.seq for event in truth.events if event.seq > screens.cursor}
     for index, board in enumerate(screens.boards):
         got = [seq for _, seq, _, _ in board if seq <= truth.last_seq]
         for seq in sorted(wanted - set(got)):
             errors.add("missed", f"dashboard {index} never got the change of seq {seq}")
-        extra = len(got) - len(set(got)) + len(set(got) - wanted)
-        for _ in range(extra):
-            errors.add("out-of-order", f"dashboard {index} got a change twice or unasked")
+        for before, seq in itertools.pairwise(got):
+            if seq <= before:
+                errors.add("out-of-order", f"dashboard {index} got seq {seq} after {before}")
+        for seq in sorted(set(got) - wanted):
+            errors.add("out-of-order", f"dashboard {index} got seq {seq}, not an order's")
 
 
 def _check_pages(placed: list[Placed], statuses: dict[str, list[str]], errors: Errors) -> None:
