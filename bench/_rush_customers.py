@@ -26,6 +26,7 @@ from bench._rush_plan import (
     Handshake,
     Placed,
     Plan,
+    caught_up,
     cpu_seconds,
 )
 from bench._rush_screens import OPEN_OPTIONS
@@ -51,6 +52,7 @@ class Customers:
         self.open_pages = 0
         self.tasks: set[asyncio.Task[None]] = set()
         self.pages: list[Connection] = []
+        self.following: dict[str, Placed] = {}  # open pages, by order id
         self.closing = False
 
     async def arrive(self, stop: float) -> None:
@@ -82,6 +84,13 @@ class Customers:
         self.placed.append(record)
         await self.follow(record, placed["accessToken"])
 
+    def showing_all(self, statuses: dict[str, str]) -> bool:
+        """Every open page shows its order's last status."""
+        return all(
+            record.page and record.page[-1][1] == statuses.get(record.order_id)
+            for record in self.following.values()
+        )
+
     async def follow(self, record: Placed, token: str) -> None:
         """The customer's status page, open until the order is finished."""
         try:
@@ -90,6 +99,7 @@ class Customers:
             self.errors.add("dropped", f"status page of #{record.number} did not open: {exc}")
             return
         self.pages.append(connection)
+        self.following[record.order_id] = record
         self.open_pages += 1
         last_update = ""
         try:
@@ -116,6 +126,7 @@ class Customers:
             if not self.closing:
                 self.errors.add("dropped", f"status page of #{record.number}: {exc}")
         finally:
+            self.following.pop(record.order_id, None)
             self.open_pages -= 1
             with contextlib.suppress(Exception):
                 await connection.close()
@@ -146,7 +157,8 @@ async def customers(plan: Plan, handshake: Handshake) -> CustomersResult:
         cpu0 = cpu_seconds()
         await arriving
         used = cpu_seconds() - cpu0
-        await handshake.finished()
+        quiet = await handshake.finished()
+        await caught_up(lambda: party.showing_all(quiet.statuses))
         party.closing = True
         counting.cancel()
         for task in list(party.tasks):

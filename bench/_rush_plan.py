@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
 from typing import Any, Literal
 
+from bench.common import now, raise_fd_limit
+
 ErrorKind = Literal["graphql", "dropped", "missed", "out-of-order", "backend"]
 FINAL_STATUSES = frozenset({"COMPLETED", "CANCELLED", "REJECTED"})
 
@@ -155,6 +157,29 @@ class StaffResult:
     cpu_seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """The backend once nothing more was committed: a screen that has not shown all of
+    it yet is behind, not wrong, and gets until ``CATCH_UP_SECONDS`` to catch up."""
+
+    last_order_seq: int  # of the last order event
+    statuses: dict[str, str]  # each order's last status
+    pickup_board: dict[int, str]
+
+
+CATCH_UP_SECONDS = 60.0
+
+
+async def caught_up(done: Callable[[], bool]) -> None:
+    """Return once ``done()`` holds, or after CATCH_UP_SECONDS (the checks then say
+    what is missing)."""
+    deadline = now() + CATCH_UP_SECONDS
+    while True:  # what it waits for is spread over many readers: polled
+        if done() or now() >= deadline:
+            return
+        await asyncio.sleep(0.1)
+
+
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -174,11 +199,12 @@ class Handshake:
         window: Window = await asyncio.to_thread(self.inbox.get)
         return window
 
-    async def finished(self) -> None:
-        """Return once the main process says the backend has gone quiet."""
+    async def finished(self) -> Quiet:
+        """Return once the main process says the backend has gone quiet; what it had."""
         message = await asyncio.to_thread(self.inbox.get)
-        if message != "finish":
+        if not isinstance(message, Quiet):
             raise RuntimeError(f"{self.name}: unexpected message {message!r}")
+        return message
 
     def result(self, result: object) -> None:
         self.outbox.put(("result", self.name, result))
@@ -190,8 +216,6 @@ Body = Callable[["Plan", Handshake], Coroutine[Any, Any, object]]
 def run_worker(name: str, body: Body, plan: Plan, inbox: Queue[Any], outbox: Queue[Any]) -> None:
     """A client process: ``body`` on its own loop; its result, or its traceback, to the
     main process (which would otherwise wait for it in vain)."""
-    from bench.common import raise_fd_limit
-
     raise_fd_limit(plan.pages * 2 + 1024)
     handshake = Handshake(name, inbox, outbox)
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from bench._rush_plan import Errors, Handshake, Plan, ScreensResult, cpu_seconds
+from bench._rush_plan import Errors, Handshake, Plan, ScreensResult, caught_up, cpu_seconds
 from bench.common import now
 from clients.graphql import Connection, GraphQLError, HttpApi, http_client, next_data
 from clients.live import PING_INTERVAL_SECONDS
@@ -137,7 +137,13 @@ async def screens(plan: Plan, handshake: Handshake) -> ScreensResult:
     cpu0 = cpu_seconds()
     await asyncio.sleep(max(0.0, window.stop - now()))
     used = cpu_seconds() - cpu0
-    await handshake.finished()
+    quiet = await handshake.finished()
+    await caught_up(
+        lambda: (
+            all(d.board and d.board[-1][1] >= quiet.last_order_seq for d in dashboards)
+            and pickup.board == quiet.pickup_board
+        )
+    )
     for dashboard in dashboards:
         dashboard.closing = True
     pickup.closing = True

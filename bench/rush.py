@@ -38,6 +38,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import sys
 import time
 from dataclasses import asdict
@@ -50,6 +51,7 @@ from bench._rush_customers import customers
 from bench._rush_plan import (
     CustomersResult,
     Plan,
+    Quiet,
     ScreensResult,
     StaffResult,
     Window,
@@ -163,8 +165,13 @@ def measure(
                     time.sleep(max(0.0, window.stop - now()))
                     last_seq = _quiet(url, documents.last_seq)
                     truth = _truth(url, last_seq)
+                    quiet = Quiet(
+                        max((event.seq for event in truth.events), default=0),
+                        {event.order_id: event.status for event in truth.events},
+                        truth.pickup_board,
+                    )
                     for inbox in inboxes.values():
-                        inbox.put("finish")
+                        inbox.put(quiet)
                     results = _expect(outbox, "result", RESULT_SECONDS)
                     backend_cpu = sampler.cpu_between(window.measure_from, window.stop)
                     rss_peak, rss_end = sampler.rss_between(window.measure_from, window.stop)
@@ -247,7 +254,11 @@ def _expect(outbox: Any, kind: str, seconds: float) -> dict[str, Any]:
     got: dict[str, Any] = {}
     deadline = now() + seconds
     while len(got) < len(WORKERS):
-        message = outbox.get(timeout=max(1.0, deadline - now()))
+        try:
+            message = outbox.get(timeout=max(1.0, deadline - now()))
+        except queue.Empty:
+            missing = sorted(set(WORKERS) - set(got))
+            raise TimeoutError(f"no {kind!r} from {missing} in {seconds:.0f} s") from None
         if message[0] == "failed":
             raise RuntimeError(f"the {message[1]} process failed:\n{message[2]}")
         if message[0] != kind:
