@@ -52,6 +52,8 @@ class Truth:
 class Analysis:
     action_ms: list[float] = field(default_factory=list)  # staff action -> every screen
     action_ack_ms: list[float] = field(default_factory=list)
+    # The same per kind of screen: "dashboards" (the last of them), "pickup", "page".
+    by_screen: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     kitchen_ms: list[float] = field(default_factory=list)  # placeOrder -> page IN_KITCHEN
     actions: Counter[str] = field(default_factory=Counter)  # measured, by kind
     orders_measured: int = 0
@@ -188,25 +190,27 @@ def _time_action(
 ) -> None:
     """The time from sending ``action`` until the last screen that shows it has it."""
     what = f"{action.kind} of #{action.number}"
-    arrivals: list[float] = []
+    arrivals: dict[str, float] = {}
     for index, board in enumerate(boards):
         at = board.first(action.order_id, action.status, action.sent)
         if at is None:
             result.errors.add("missed", f"dashboard {index} never showed {what}")
         else:
-            arrivals.append(at)
+            arrivals["dashboards"] = max(at, arrivals.get("dashboards", at))
     if action.fulfillment != "DELIVERY" and action.kind in PICKUP_AFTER:
         at = pickup.first(str(action.number), PICKUP_AFTER[action.kind] or "", action.sent)
         if at is None:
             result.errors.add("missed", f"the pickup screen never showed {what}")
         else:
-            arrivals.append(at)
+            arrivals["pickup"] = at
     opened = page_opened.get(action.order_id)
     if opened is not None and opened <= action.sent:
         at = pages.first(action.order_id, action.status, action.sent)
         if at is None:
             result.errors.add("missed", f"the customer's page never showed {what}")
         else:
-            arrivals.append(at)
+            arrivals["page"] = at
+    for screen, at in arrivals.items():
+        result.by_screen[screen].append(1000 * (at - action.sent))
     if arrivals:
-        result.action_ms.append(1000 * (max(arrivals) - action.sent))
+        result.action_ms.append(1000 * (max(arrivals.values()) - action.sent))

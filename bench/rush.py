@@ -173,18 +173,35 @@ def measure(
                     for inbox in inboxes.values():
                         inbox.put(quiet)
                     results = _expect(outbox, "result", RESULT_SECONDS)
-                    backend_cpu = sampler.cpu_between(window.measure_from, window.stop)
-                    rss_peak, rss_end = sampler.rss_between(window.measure_from, window.stop)
+                    usage = (
+                        sampler.cpu_between(window.measure_from, window.stop),
+                        *sampler.rss_between(window.measure_from, window.stop),
+                    )
             finally:
                 for worker in workers:
                     worker.join(timeout=30)
                     if worker.is_alive():
                         worker.kill()
         backend_errors = logged_errors(folder)  # the backend has stopped: its whole log
+    figures, analysis = _figures(plan, window, results, truth, backend_errors, usage)
+    return figures, analysis
+
+
+def _figures(
+    plan: Plan,
+    window: Window,
+    results: dict[str, Any],
+    truth: Truth,
+    backend_errors: list[str],
+    usage: tuple[float, int, int],
+) -> tuple[list[Figure], Analysis]:
+    """The figures of a run; ``usage``: the backend's CPU seconds while measuring, and its
+    largest and last RSS then."""
     screens_result: ScreensResult = results["screens"]
     customers_result: CustomersResult = results["customers"]
     staff_result: StaffResult = results["staff"]
     analysis = analyse(window, screens_result, customers_result, staff_result, truth)
+    backend_cpu, rss_peak, rss_end = usage
     for line in backend_errors:
         analysis.errors.add("backend", line)
     measured = [count for at, count in customers_result.open_pages if window.measured(at)]
@@ -195,7 +212,7 @@ def measure(
         + ", ".join(f"{count} {kind}" for kind, count in sorted(analysis.actions.items()))
         + f" (HTTP ack p50 {percentile(analysis.action_ack_ms, 50):.1f} ms); customer pages "
         f"open {min(measured, default=0)}-{max(measured, default=0)}; "
-        f"{dashboards} dashboards got {sum(len(b) for b in screens_result.boards):,} board "
+        f"{plan.dashboards} dashboards got {sum(len(b) for b in screens_result.boards):,} board "
         f"changes and {screens_result.other_messages:,} other messages"
     )
     seconds = plan.seconds
@@ -211,7 +228,13 @@ def measure(
             "ms",
             f"< {TARGET_ACTION_P99_MS:.0f} ms",
             percentile(analysis.action_ms, 99) < TARGET_ACTION_P99_MS,
-            f"{len(analysis.action_ms)} actions; " + context_note,
+            f"{len(analysis.action_ms)} actions; each kind of screen alone, p50 / p99: "
+            + ", ".join(
+                f"{screen} {percentile(ms, 50):.0f} / {percentile(ms, 99):.0f} ms"
+                for screen, ms in sorted(analysis.by_screen.items())
+            )
+            + "; "
+            + context_note,
         ),
         Figure(
             "placeOrder -> customer's page IN_KITCHEN, p50",
@@ -287,13 +310,24 @@ def main() -> None:
         default=PAGES,
         help="customer pages open at once (default: %(default)s)",
     )
-    parser.add_argument("--dashboards", type=int, default=DASHBOARDS, help="(default: %(default)s)")
+    parser.add_argument(
+        "--dashboards",
+        type=int,
+        default=DASHBOARDS,
+        help="dashboard windows following the evening (default: %(default)s)",
+    )
     parser.add_argument(
         "--report", type=Path, metavar="PATH", help="also write the figures and errors as JSON"
     )
     args = parser.parse_args()
-    if args.minutes <= 0 or args.rate <= 0 or args.pages < 1 or args.dashboards < 1:
-        parser.error("--minutes and --rate must be more than 0, --pages and --dashboards 1 or more")
+    for option, value, least in (
+        ("--minutes", args.minutes, 0.01),
+        ("--rate", args.rate, 0.01),
+        ("--pages", args.pages, 1),
+        ("--dashboards", args.dashboards, 1),
+    ):
+        if value < least:
+            parser.error(f"{option} {value:g} is too small; give {least:g} or more")
     print(f"1-min load average before: {os.getloadavg()[0]:.2f}")
     result: dict[str, Any] = {}
 
@@ -313,6 +347,9 @@ def main() -> None:
             "error_counts": analysis.errors.counts,
             "error_examples": analysis.errors.examples,
             "actions": dict(analysis.actions),
+            "by_screen_p99_ms": {
+                screen: percentile(ms, 99) for screen, ms in analysis.by_screen.items()
+            },
             "orders_measured": analysis.orders_measured,
             "card_charges": analysis.card_charges,
             "declined": analysis.declined,
