@@ -137,6 +137,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="added latency of the sandbox payment gateway (default: %(default)s)",
     )
     parser.add_argument(
+        "--gateway-decline-rate",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="share of card charges the sandbox payment gateway declines, 0 to 1 "
+        "(default: %(default)s); with or without --demo",
+    )
+    parser.add_argument(
         "--public-order-limit",
         type=int,
         default=PUBLIC_ORDERS_PER_WINDOW,
@@ -248,6 +256,11 @@ def _check_demo_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
             f"--public-order-limit {args.public_order_limit} is out of range; "
             "use 0 (no limit) or more orders a minute"
         )
+    if not 0 <= args.gateway_decline_rate <= 1:
+        parser.error(
+            f"--gateway-decline-rate {args.gateway_decline_rate:g} is out of range; "
+            "use a fraction from 0 (no card declined) to 1 (every card declined)"
+        )
     if args.demo_failure_rate is not None and not 0 <= args.demo_failure_rate <= 1:
         parser.error(
             f"--demo-failure-rate {args.demo_failure_rate:g} is out of range; "
@@ -309,6 +322,7 @@ def restaurant_backend(
             settings.db_path.parent,
             gateway_failure_rate=settings.gateway_failure_rate,
             gateway_latency_seconds=settings.gateway_latency_seconds,
+            gateway_decline_rate=settings.gateway_decline_rate,
         )
         if adapters is None
         else adapters,
@@ -439,6 +453,7 @@ def headless_options(args: argparse.Namespace) -> list[str]:
     secrets go in :func:`headless_environment`."""
     options = ["--host", args.host, "--port", str(args.port), "--log-level", args.log_level]
     options += ["--gateway-latency", repr(args.gateway_latency)]
+    options += ["--gateway-decline-rate", repr(args.gateway_decline_rate)]
     if args.phone_region is not None:
         options += ["--phone-region", args.phone_region]
     if args.handlers_config is not None:
@@ -569,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         gateway_latency_seconds=args.gateway_latency,
         gateway_failure_rate=args.demo_failure_rate or 0.0,
+        gateway_decline_rate=args.gateway_decline_rate,
         handlers_config=(
             None if args.handlers_config is None else args.handlers_config.expanduser().resolve()
         ),

@@ -87,9 +87,11 @@ class Settings:
     port: int = DEFAULT_PORT
     staff_token: str | None = None  # None: PASSLINE_STAFF_TOKEN or the staff-token file
     allowed_origins: tuple[str, ...] = ()
-    # The sandbox payment gateway: share of charges that fail, and added latency.
+    # The sandbox payment gateway: share of charges that fail, and added latency;
+    # share of charges declined (on top of the failures, no gateway errors).
     gateway_failure_rate: float = 0.0
     gateway_latency_seconds: float = 0.0
+    gateway_decline_rate: float = 0.0
     # A TOML file declaring extra handlers as HTTP endpoints (backend/webhooks.py).
     handlers_config: Path | None = None
     # Phone numbers without a country code are read as of this region (ISO 3166 code).

@@ -1,7 +1,8 @@
 """All the benchmarks in turn, then one table of the figures: ``python -m bench``.
 
 Each benchmark also runs alone: ``python -m bench.store`` (``.http``, ``.latency``,
-``.fanout``, ``.dashboard``, ``.memory``). With ``PASSLINE_BENCH_PROFILE=1`` the
+``.fanout``, ``.dashboard``, ``.memory``, ``.rush``: the last, the issue's evening of
+5 minutes after a warm-up, takes ~7 minutes). With ``PASSLINE_BENCH_PROFILE=1`` the
 backend's loop thread is profiled with cProfile in the benchmarks that start a backend,
 and the top functions printed.
 """
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import dashboard, fanout, http, latency, memory, pipeline, store
+from bench import dashboard, fanout, http, latency, memory, pipeline, rush, store
 from bench.common import Figure, Section, figures_table, run_section
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
@@ -26,6 +27,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     (pipeline.TITLE, pipeline.run),
     (dashboard.TITLE, dashboard.run),
     (memory.TITLE, memory.run),
+    (rush.TITLE, rush.run),
 ]
 
 

@@ -45,6 +45,7 @@ def adapters(
     *,
     gateway_failure_rate: float = 0.0,
     gateway_latency_seconds: float = 0.0,
+    gateway_decline_rate: float = 0.0,
     seed: int | None = None,
 ) -> Adapters:
     """The restaurant's external services: the local sandboxes, under ``data_dir``."""
@@ -52,5 +53,6 @@ def adapters(
         data_dir,
         gateway_failure_rate=gateway_failure_rate,
         gateway_latency_seconds=gateway_latency_seconds,
+        gateway_decline_rate=gateway_decline_rate,
         seed=seed,
     )

@@ -7,6 +7,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -204,6 +205,7 @@ def test_a_port_in_use_ends_in_one_line_and_leaves_no_task_pending(tmp_path: Pat
         [],
         ["--host", "0.0.0.0", "--port", "9000", "--log-level", "INFO"],
         ["--gateway-latency", "0.25", "--handlers-config", "hooks.toml"],
+        ["--gateway-decline-rate", "0.3"],
         ["--backup-dir", "copies"],
         ["--demo", "--demo-rate", "120", "--demo-failure-rate", "0.3"],
     ],
@@ -333,3 +335,45 @@ def test_a_station_is_named_in_any_case() -> None:
 
     assert main.parse_args(["--station", " Grill "]).station == "grill"
     assert main.parse_args([]).station is None
+
+
+@pytest.mark.parametrize("rate", ["-0.1", "1.5"])
+def test_a_decline_rate_outside_0_to_1_is_a_usage_error(
+    rate: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main.parse_args(["--headless", "--gateway-decline-rate", rate])
+    assert exit_.value.code == 2
+    assert (
+        f"--gateway-decline-rate {float(rate):g} is out of range; use a fraction from 0 "
+        "(no card declined) to 1 (every card declined)"
+    ) in capsys.readouterr().err
+
+
+def test_a_headless_backend_declines_cards_at_the_decline_rate(tmp_path: Path) -> None:
+    process = start(tmp_path / "passline.db", "--gateway-decline-rate", "1")
+    try:
+        url = listening_url(process)
+        place = (
+            "mutation { placeOrder(input: {channel: WEB, fulfillment: TAKEAWAY,"
+            ' items: [{menuItemId: "margherita", quantity: 1}]}) { order { id } } }'
+        )
+        order_id = httpx.post(url, json={"query": place}).json()["data"]["placeOrder"]["order"][
+            "id"
+        ]
+        read = {
+            "query": "query($id: ID!) { order(id: $id) { status } }",
+            "variables": {"id": order_id},
+        }
+        deadline = time.monotonic() + 30  # the pipeline charges the card within moments
+        with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            statuses = [client.post(url, json=read).json()["data"]["order"]["status"]]
+            while statuses[-1] in ("PLACED", "VALIDATED") and time.monotonic() < deadline:
+                time.sleep(0.05)
+                statuses.append(client.post(url, json=read).json()["data"]["order"]["status"])
+        assert statuses[-1] == "PAYMENT_FAILED", statuses
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

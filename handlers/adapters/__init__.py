@@ -26,6 +26,7 @@ def sandbox(
     *,
     gateway_failure_rate: float = 0.0,
     gateway_latency_seconds: float = 0.0,
+    gateway_decline_rate: float = 0.0,
     seed: int | None = None,
 ) -> Adapters:
     """Local stand-ins writing under ``data_dir`` (the database's folder).
@@ -39,6 +40,7 @@ def sandbox(
             folder / CHARGES_FILE,
             failure_rate=gateway_failure_rate,
             latency_seconds=gateway_latency_seconds,
+            decline_rate=gateway_decline_rate,
             seed=seed,
         ),
         sms=SandboxSms(folder / OUTBOX_FILE),

@@ -26,7 +26,9 @@ class SandboxGateway:
     others are gateway errors (nothing recorded: the next call rolls again). Orders in
     ``fail_orders`` always get a gateway error and orders in ``decline_orders`` are always
     declined, so that a test or a demo can break one order's payment and later remove
-    the cause.
+    the cause. ``decline_rate`` declines that share of the new attempts before the
+    failure rate is rolled, with no gateway errors: an evening's declined cards alone
+    (``--gateway-decline-rate``, as bench.rush runs).
     """
 
     def __init__(
@@ -36,15 +38,19 @@ class SandboxGateway:
         failure_rate: float = 0.0,
         latency_seconds: float = 0.0,
         decline_share: float = DECLINE_SHARE,
+        decline_rate: float = 0.0,
         seed: int | None = None,
     ) -> None:
         if not 0.0 <= failure_rate <= 1.0:
             raise ValueError(f"failure_rate must be between 0 and 1, not {failure_rate}")
+        if not 0.0 <= decline_rate <= 1.0:
+            raise ValueError(f"decline_rate must be between 0 and 1, not {decline_rate}")
         if latency_seconds < 0:
             raise ValueError(f"latency_seconds must not be negative, not {latency_seconds}")
         self.failure_rate = failure_rate
         self.latency_seconds = latency_seconds
         self.decline_share = decline_share
+        self.decline_rate = decline_rate
         self.fail_orders: set[str] = set()
         self.decline_orders: set[str] = set()
         self._random = random.Random(seed)
@@ -86,6 +92,9 @@ class SandboxGateway:
         if order_id in self.fail_orders:
             raise GatewayError(order_id, "the sandbox was told to fail this order")
         if order_id in self.decline_orders:
+            return ChargeStatus.DECLINED
+        # Rolled only when set, so a seeded gateway without it rolls as it always did.
+        if self.decline_rate and self._random.random() < self.decline_rate:
             return ChargeStatus.DECLINED
         roll = self._random.random()
         if roll < self.failure_rate * self.decline_share:

@@ -105,6 +105,13 @@ async def test_the_failure_rate_splits_into_declines_and_errors(path: Path) -> N
     assert 40 <= errors <= 80
 
 
+async def test_the_decline_rate_declines_that_share_and_fails_none(path: Path) -> None:
+    gateway = SandboxGateway(path, decline_rate=0.3, seed=5)
+    charges = [await gateway.charge(f"order-{n}", 100, f"key-{n}") for n in range(400)]
+    declined = sum(charge.status is ChargeStatus.DECLINED for charge in charges)
+    assert 90 <= declined <= 150  # about 30 % of 400, and no GatewayError raised
+
+
 async def test_latency_is_added_to_each_new_charge(path: Path) -> None:
     gateway = SandboxGateway(path, latency_seconds=0.05)
     started = time.monotonic()
@@ -119,6 +126,8 @@ async def test_latency_is_added_to_each_new_charge(path: Path) -> None:
 def test_a_failure_rate_outside_0_to_1_is_refused(path: Path, rate: float) -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         SandboxGateway(path, failure_rate=rate)
+    with pytest.raises(ValueError, match="decline_rate must be between 0 and 1"):
+        SandboxGateway(path, decline_rate=rate)
 
 
 async def test_a_declined_card_is_tried_again_under_a_new_key_only(path: Path) -> None:
