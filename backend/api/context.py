@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from backend import events, menu
+from backend.api.by_version import ByVersion
 from backend.api.streams import Streams
 from backend.auth import Principal, Tokens
 from backend.backup_scheduler import BackupScheduler
@@ -36,6 +37,8 @@ class Services:
     public_orders: RateLimiter | None = None
     # Shared subscription executions (api/streams.py); None: each runs its own.
     streams: Streams | None = None
+    # The handlers' figures read once per commit for every handlerStats subscriber.
+    handler_figures: ByVersion[Any] = field(default_factory=ByVersion)
 
 
 @dataclass(slots=True)

@@ -166,11 +166,14 @@ class Subscription:
     @metered
     async def handler_stats(self, info: Info) -> AsyncGenerator[list[Handler], None]:
         """Every handler's figures now, then again whenever they changed."""
-        notifier = info.context.services.notifier
+        services = info.context.services
+        notifier = services.notifier
         last: list[Handler] | None = None
         while True:
             seen = notifier.version
-            rows = await handler_rows(info)
+            rows: list[Handler] = await services.handler_figures.get(
+                seen, lambda: handler_rows(info)
+            )
             if rows != last:
                 last = rows
                 yield rows
