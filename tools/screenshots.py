@@ -309,14 +309,16 @@ async def shoot_station(window: MainWindow, out: Path) -> None:
 
 async def shoot_rush(window: MainWindow, out: Path) -> None:
     """The rush at 1600x1000, its second page, the failed payments' lane, and the same
-    rush on a 1280x800 screen."""
+    rush on a 1280x800 screen with the all-day counts open."""
     await save(window, out, "board")
     await save(window.board.view.lane_box, out, "board-payment-lane")
     window.board.view.grid.turn(1)
     await save(window, out, "board-page-2")
     window.board.view.grid.turn(-1)
     window.resize(*SMALL_WINDOW_SIZE)
+    window.all_day_action.trigger()
     await save(window, out, "board-1280")
+    window.all_day_action.trigger()
     window.resize(*WINDOW_SIZE)
 
 
