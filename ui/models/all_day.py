@@ -20,7 +20,11 @@ Index = QModelIndex | QPersistentModelIndex
 # The kitchen's work: paid (the ticket is printed) and cooking. A ticket bumped ready is
 # made; one not yet paid may never be.
 COUNTED = frozenset({Status.PAID, Status.IN_KITCHEN})
-HEADERS = ("Station", "Item", "To make")
+HEADERS = (
+    "Station",
+    "Item",
+    "Left",
+)  # the title says "to make"; a narrow panel keeps room for names
 STATION, ITEM, COUNT = range(3)
 # A row's item: the station that makes it (an API Station name; None: no station) and
 # its name.

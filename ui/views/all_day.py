@@ -18,6 +18,10 @@ from ui.models.all_day import COUNT, ITEM, STATION, AllDayModel
 
 PANEL_WIDTH = 340  # "Chicken Caesar salad 12" whole at the panel's larger font
 STATION_WIDTH = 90  # and "Fryer" beside it, when the rows are grouped by station
+# On a smaller screen the panel gives way to the tickets: at most this share of the
+# board's width, never under MIN_WIDTH (longer names wrap).
+MAX_SHARE = 0.22
+MIN_WIDTH = 240
 TITLE = "All day  ·  to make"
 STATION_TITLE = "All day  ·  {station}  ·  to make"
 
@@ -39,6 +43,8 @@ class AllDayPanel(QFrame):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # A name is read whole or not at all: a long one wraps rather than ends in "…".
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(STATION, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(ITEM, QHeaderView.ResizeMode.Stretch)
@@ -55,10 +61,19 @@ class AllDayPanel(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
+        self.board_width = 0  # not laid out yet: the full width
         self.setFixedWidth(PANEL_WIDTH)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._show_empty)
         self._show_empty()
+
+    def fit(self, board_width: int) -> None:
+        """Take the width its rows want, or less beside a board ``board_width`` wide."""
+        self.board_width = board_width
+        wanted = PANEL_WIDTH + (0 if self.table.isColumnHidden(STATION) else STATION_WIDTH)
+        if board_width:
+            wanted = max(MIN_WIDTH, min(wanted, int(board_width * MAX_SHARE)))
+        self.setFixedWidth(wanted)
 
     def _show_empty(self, *_: object) -> None:
         model = self.model
@@ -68,7 +83,7 @@ class AllDayPanel(QFrame):
         hidden = model.station is not None or not model.grouped
         if hidden != self.table.isColumnHidden(STATION):
             self.table.setColumnHidden(STATION, hidden)
-            self.setFixedWidth(PANEL_WIDTH + (0 if hidden else STATION_WIDTH))
+            self.fit(self.board_width)
         station = model.station
         self.title.setText(
             TITLE if station is None else STATION_TITLE.format(station=station.label)

@@ -73,18 +73,19 @@ class BoardView(QWidget):
         self.grid.itemToggled.connect(self.itemToggled)
         self.grid.paged.connect(self._show_marker)
         self.lane, self.lane_title, self.lane_box = self._lane()
+        # The stage counts, then the last hour's average ticket (paid to ready): one line
+        # that wraps, the average first to go to a second line, rather than hold the
+        # window wider than a 1280-pixel screen.
         self.counts = QLabel()
         self.counts.setObjectName("columnHeader")
-        # The header wraps rather than hold the window wider than a 1280-pixel screen.
         self.counts.setWordWrap(True)
+        self.ticket_times = ""
         # "+N more": the tickets past this page, and the key that shows them.
         self.marker = QLabel()
         self.marker.setObjectName("moreMarker")
-        self.ticket_times = self._ticket_times_label()
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.counts, 1)
-        bar.addWidget(self.ticket_times)
         bar.addWidget(self.marker)
         main = QVBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
@@ -124,15 +125,6 @@ class BoardView(QWidget):
         hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         hint.setWordWrap(True)
         return hint
-
-    @staticmethod
-    def _ticket_times_label() -> QLabel:
-        """How the kitchen keeps up: the last hour's average ticket, paid to ready."""
-        label = QLabel()
-        label.setObjectName("columnHeader")
-        label.setWordWrap(True)
-        label.setToolTip("Average time from payment to ready, last hour")
-        return label
 
     def _all_day_panel(self, model: OrdersModel) -> AllDayPanel:
         self.all_day = AllDayPanel(AllDayModel(model, self))
@@ -180,7 +172,9 @@ class BoardView(QWidget):
         if self.station is not None and not self.done_visible:
             count = self.open.rowCount()
             tickets = "ticket" if count == 1 else "tickets"
-            self.counts.setText(f"{self.station.label} station  ·  {count} {tickets} to make")
+            self.counts.setText(
+                f"{self.station.label} station  ·  {count} {tickets} to make{self._times()}"
+            )
             self.counts.setToolTip("View ▸ Station ▸ Expo shows whole tickets")
             self._show_hint()
             return
@@ -192,8 +186,15 @@ class BoardView(QWidget):
                 f"{stage.value}  {self.proxies[stage].rowCount()}".replace(" ", NBSP)
                 for stage in OPEN_STAGES
             )
+            text += self._times()
         self.counts.setText(text)
+        self.counts.setToolTip("Avg ticket: from payment to ready, over the last hour")
         self._show_hint()
+
+    def _times(self) -> str:
+        # Wrapped, if it must be, between its parts, never inside one.
+        parts = [part.replace(" ", NBSP) for part in self.ticket_times.split(" · ")]
+        return f"    ·{NBSP}{NBSP}{NBSP}" + " · ".join(parts) if self.ticket_times else ""
 
     def _show_lane(self) -> None:
         """The lane is one ticket wide, shown while a payment has failed."""
@@ -234,6 +235,7 @@ class BoardView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.all_day.fit(self.width())
         self._show_hint()
         self._show_lane()
         self.toast.place()
@@ -267,14 +269,16 @@ class BoardView(QWidget):
         self.set_zoom(ZOOMS[max(0, min(len(ZOOMS) - 1, nearest + steps))])
 
     def set_ticket_times(self, average_seconds: float | None, count: int) -> None:
+        """How the kitchen keeps up: the last hour's average ticket, paid to ready."""
         if average_seconds is None or not count:
-            self.ticket_times.setText("No ticket ready in the last hour")
-            return
-        minutes, seconds = divmod(round(average_seconds), 60)
-        tickets = "ticket" if count == 1 else "tickets"
-        self.ticket_times.setText(
-            f"Avg ticket {minutes}:{seconds:02d} · {count} {tickets} in the last hour"
-        )
+            self.ticket_times = "No ticket ready in the last hour"
+        else:
+            minutes, seconds = divmod(round(average_seconds), 60)
+            tickets = "ticket" if count == 1 else "tickets"
+            self.ticket_times = (
+                f"Avg ticket {minutes}:{seconds:02d} · {count} {tickets} in the last hour"
+            )
+        self._count()
 
     def set_grace(self, grace_seconds: float) -> None:
         """How long after its target a late ticket turns from amber to red."""
