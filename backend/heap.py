@@ -10,11 +10,13 @@ least it has been: at once when it grew that much since the last trim, otherwise
 ``HEAP_RETRIM_CHECKS`` checks (one each ``HEAP_TRIM_SECONDS``). Elsewhere than glibc it
 does nothing.
 
-Before it, a full garbage collection: a request that failed leaves its exception,
-traceback and frames in reference cycles, which hold its body until the collector
-runs, and the backend's tuned collector (embedded.tune_collector) runs its full
-collections rarely. The start-up heap is frozen out of the collector's sight, so the
-collection walks only what serving made (a few ms to tens of ms, once per growth).
+Before it, a collection of the young generations: a request that failed leaves its
+exception, traceback and frames in reference cycles, which hold its body until the
+collector runs, and the backend's tuned collector (embedded.tune_collector) runs
+even its young collections rarely. Not a full collection: that walks everything
+serving holds, and with 10,000 subscribers connected (RSS far over the floor, so a
+trim every few checks) each one stalled the loop for 1-2 s (bench/RESULTS.md, issue
+16). What a burst left is young; older garbage is the collector's own rules' to free.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
+YOUNG_GENERATIONS = 1  # gc.collect(1): generations 0 and 1, not the whole heap
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -105,7 +108,7 @@ class HeapTrimmer:
             if now < after + self.growth and waited < HEAP_RETRIM_CHECKS:
                 continue
             waited = 0
-            gc.collect()
+            gc.collect(YOUNG_GENERATIONS)
             await asyncio.to_thread(trim)
             self.trims += 1
             after = rss_bytes() or 0
