@@ -19,7 +19,8 @@ MAX_QUERY_ALIASES = 30
 # again): no more than the token limit lets a client write out by hand.
 MAX_QUERY_FIELDS = 2_000
 # Time one request may hold the event loop (parse, validation, and the Python that
-# resolves its fields), in seconds of the loop's wall time; past it: LIMIT_EXCEEDED.
+# resolves its fields), in seconds of the loop thread's CPU time, garbage collections
+# left out (api/limits.py); past it: LIMIT_EXCEEDED.
 REQUEST_LOOP_BUDGET_SECONDS = 1.0
 # Parsed and validated documents kept for requests that repeat them, bounded in bytes
 # (an estimate of the syntax tree's size) and by the size of one document: a large
