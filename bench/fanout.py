@@ -15,8 +15,11 @@ was before they connected, over N.
 Both paths in one run by default: ``shared`` (subscriptions alike share one
 execution, api/streams.py) and ``today`` (each its own, as before).
 
+Then the steady runs of :mod:`bench.fanout_steady` (``order(id)`` followers at 20
+changes a second; ``placeOrder`` acknowledgements while 1,000 subscribers are fed).
+
 Run alone: ``python -m bench.fanout`` (``python -m bench.fanout 100 1000 --path shared``
-for some sizes or one path).
+for some sizes or one path; ``--runs bursts`` or ``--runs steady`` for one kind).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection
 
+from bench import fanout_steady
 from bench.common import (
     ORDER_CHANGES,
     PLACE_ORDER_BODY,
@@ -295,12 +299,41 @@ def main() -> None:
         help="the backend's loop budget per request or event (default: the backend's own); "
         "10,000 executions of one event at once exceed the default 1 s",
     )
+    parser.add_argument(
+        "--runs",
+        choices=["all", "bursts", "steady"],
+        default="all",
+        help="the bursts above, the steady runs of bench.fanout_steady (order(id) "
+        "followers at 20 changes/s; placeOrder acks while subscribers are fed), or all",
+    )
+    parser.add_argument(
+        "--followers",
+        nargs="+",
+        type=int,
+        default=list(fanout_steady.FOLLOWERS),
+        help=f"order(id) followers of the steady runs (default {fanout_steady.FOLLOWERS})",
+    )
+    parser.add_argument(
+        "--steady-seconds",
+        type=float,
+        default=fanout_steady.CHANGE_SECONDS,
+        help=f"how long each followers run lasts (default {fanout_steady.CHANGE_SECONDS:g})",
+    )
     args = parser.parse_args()
     sizes = tuple(args.sizes) or SIZES
     paths = list(PATHS) if args.path == "both" else [args.path]
-    for path in paths:
+    if args.runs in ("all", "bursts"):
+        for path in paths:
+            run_section(
+                f"{TITLE} ({path})", functools.partial(_measured, sizes, path, args.loop_budget)
+            )
+    if args.runs in ("all", "steady"):
+        followers = tuple(args.followers)
         run_section(
-            f"{TITLE} ({path})", functools.partial(_measured, sizes, path, args.loop_budget)
+            fanout_steady.TITLE,
+            lambda: fanout_steady.figures(
+                fanout_steady.measure(followers, seconds=args.steady_seconds)
+            ),
         )
 
 
