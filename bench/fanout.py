@@ -5,8 +5,9 @@ subscribed to ``orderChanges``, then places orders one after another over HTTP. 
 each order the time from sending the ``placeOrder`` request to the moment the last
 (and the first) of the N subscribers has its ``order_placed`` message is taken, on
 the machine's monotonic clock; the next order is placed only when all N have it.
-The timestamps are taken by the client's reader tasks, so they include the client's
-own work of receiving N messages in one process.
+The timestamps are taken as each message is parsed (bench/subscribers.py: a protocol
+per connection, no task), so they include the client's own work of receiving N
+messages in one process, but as little of it as we could make.
 
 Idle memory per subscriber: the backend's resident memory (it runs in this process;
 the clients in another) once the N subscribers are connected and idle, less what it
@@ -31,8 +32,6 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from websockets.asyncio.client import ClientConnection
-
 from bench import fanout_steady
 from bench.common import (
     ORDER_CHANGES,
@@ -48,11 +47,10 @@ from bench.common import (
     raise_fd_limit,
     run_section,
     running_backend,
-    subscribe,
     temp_dir,
     wait_for_subscriptions,
-    wind_down,
 )
+from bench.subscribers import Subscriber, subscriber
 
 SIZES = (100, 1_000, 10_000)
 PATHS = {"shared": True, "today": False}
@@ -99,14 +97,20 @@ class _Arrivals:
     def __init__(self, subscribers: int) -> None:
         self.subscribers = subscribers
         self.times: list[float] = []
-        self.messages: list[str] = []
+        self.messages: list[bytes] = []
         self.complete = asyncio.Event()
+        self.unexpected: bytes | None = None
 
     def reset(self) -> None:
         self.times, self.messages = [], []
         self.complete.clear()
 
-    def arrived(self, at: float, message: str) -> None:
+    def arrived(self, at: float, message: bytes) -> None:
+        # Cheap: the full check is done after the change, off the clock.
+        if b'"order_placed"' not in message:  # handlers are paused: only orders placed
+            self.unexpected = message
+            self.complete.set()
+            return
         self.times.append(at)
         self.messages.append(message)
         if len(self.times) >= self.subscribers:
@@ -131,44 +135,32 @@ async def _fresh(http: RawHTTP, url: str, last_exchange: float) -> RawHTTP:
     return await RawHTTP.connect(url)
 
 
-async def _arrived(arrivals: _Arrivals, readers: list[asyncio.Task[None]]) -> None:
-    """Return once every subscriber has the change; raise if a reader failed or timed out."""
-    waiting = asyncio.create_task(arrivals.complete.wait())
-    done, _ = await asyncio.wait(
-        [waiting, *readers], timeout=ARRIVAL_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED
-    )
-    if waiting not in done:
-        waiting.cancel()
-        for task in done:
-            task.result()  # a reader that failed raises here
+async def _arrived(arrivals: _Arrivals, connections: list[Subscriber]) -> None:
+    """Return once every subscriber has the change; raise if one failed or it timed out."""
+    try:
+        await asyncio.wait_for(arrivals.complete.wait(), ARRIVAL_TIMEOUT_SECONDS)
+    except TimeoutError:
+        closed = sum(connection.closed.done() for connection in connections)
         raise TimeoutError(
-            f"only {len(arrivals.times)} of {arrivals.subscribers} subscribers got the change"
-        )
+            f"only {len(arrivals.times)} of {arrivals.subscribers} subscribers got the "
+            f"change ({closed} connections closed)"
+        ) from None
+    if arrivals.unexpected is not None:
+        raise RuntimeError(f"unexpected message: {arrivals.unexpected[:300]!r}")
 
 
 async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> FanoutRun:
     arrivals = _Arrivals(subscribers)
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
-    async def connect() -> ClientConnection:
+    async def connect() -> Subscriber:
         async with gate:
-            return await subscribe(url, ORDER_CHANGES)
-
-    async def reader(connection: ClientConnection) -> None:
-        async for message in connection:
-            at = now()
-            text = message if isinstance(message, str) else message.decode()
-            # Cheap: the full parse is done after the change, off the clock.
-            if '"order_placed"' in text:
-                arrivals.arrived(at, text)
-            else:  # handlers are paused: every change is an order placed
-                raise RuntimeError(f"unexpected message: {text[:300]}")
+            return await subscriber(url, ORDER_CHANGES, arrivals.arrived)
 
     await wait_for_subscriptions(url, "orderChanges", 0, ARRIVAL_TIMEOUT_SECONDS, at_most=True)
     started = before_connect = now()
-    connections = await asyncio.gather(*(connect() for _ in range(subscribers)))
+    connections = list(await asyncio.gather(*(connect() for _ in range(subscribers))))
     connect_seconds = now() - started
-    readers = [asyncio.create_task(reader(connection)) for connection in connections]
     idle = await _settled(url, subscribers)
     http = await RawHTTP.connect(url)
     last_exchange = now()
@@ -188,8 +180,8 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
             sent = now()
             order_id = placed_order_id(*await http.exchange(request))
             acked = last_exchange = now()
-            await _arrived(arrivals, readers)
-            if any(order_id not in message for message in arrivals.messages):
+            await _arrived(arrivals, connections)
+            if any(order_id.encode() not in message for message in arrivals.messages):
                 raise RuntimeError("a subscriber got another order's change than expected")
             if index >= WARMUP_CHANGES:
                 measured.append(
@@ -201,7 +193,10 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
                 )
         client_cpu, measuring = cpu_seconds() - cpu0, now() - started
     finally:
-        await wind_down(readers, http, connections)
+        for connection in connections:
+            connection.close()
+        with contextlib.suppress(OSError):
+            await http.close()
     return FanoutRun(
         subscribers,
         connect_seconds,

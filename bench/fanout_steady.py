@@ -8,7 +8,8 @@
   same backend and orders), so the backend's CPU per change can be compared: the goal
   is that it does not depend on how many others follow other orders.
 - **Acknowledgements:** ``placeOrder`` at a steady rate, its HTTP acknowledgement timed,
-  with no ``orderChanges`` subscriber and then with 1,000 being fed every order.
+  with no ``orderChanges`` subscriber and then with 1,000 being fed every order (the
+  light subscribers of bench/subscribers.py).
 
 The orders are placed first with the handlers running, until every one is in the
 kitchen (the changes above need that state); the handlers are paused before measuring.
@@ -45,10 +46,10 @@ from bench.common import (
     placed_order_id,
     raise_fd_limit,
     running_backend,
-    subscribe,
     temp_dir,
     wait_for_subscriptions,
 )
+from bench.subscribers import Subscriber, subscriber
 from clients.graphql import Connection
 
 TITLE = "fanout at a steady rate: order(id) followers, placeOrder acks"
@@ -248,18 +249,16 @@ async def _acks(url: str, sizes: tuple[int, ...], rate: float, seconds: float) -
     for size in sizes:
         received = 0
 
-        async def connect() -> ClientConnection:
-            async with gate:
-                return await subscribe(url, ORDER_CHANGES)
-
-        async def reader(connection: ClientConnection) -> None:
+        def count(at: float, message: bytes) -> None:
             nonlocal received
-            async for _ in connection:
-                received += 1
+            received += 1
+
+        async def connect() -> Subscriber:
+            async with gate:
+                return await subscriber(url, ORDER_CHANGES, count)
 
         await wait_for_subscriptions(url, "orderChanges", 0, ARRIVAL_TIMEOUT_SECONDS, at_most=True)
         connections = await asyncio.gather(*(connect() for _ in range(size)))
-        readers = [asyncio.create_task(reader(c)) for c in connections]
         await wait_for_subscriptions(url, "orderChanges", size, ARRIVAL_TIMEOUT_SECONDS)
         http = await RawHTTP.connect(url)
         request = RawHTTP.request(url, PLACE_ORDER_BODY)
@@ -282,11 +281,9 @@ async def _acks(url: str, sizes: tuple[int, ...], rate: float, seconds: float) -
                 await asyncio.sleep(0.05)
             measuring, client_cpu = now() - started, cpu_seconds() - cpu0
         finally:
-            for task in readers:
-                task.cancel()
-            await asyncio.gather(*readers, return_exceptions=True)
+            for connection in connections:
+                connection.close()
             await http.close()
-            await asyncio.gather(*(c.close() for c in connections), return_exceptions=True)
         runs.append(SteadyRun("acks", size, [], acks, late, 0, started, measuring, client_cpu))
     return runs
 
