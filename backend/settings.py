@@ -33,6 +33,8 @@ DOCUMENT_CACHE_MAX_CHARS = 16 * 1024
 HEAP_TRIM_GROWTH_BYTES = 32 * 1024 * 1024
 HEAP_TRIM_SECONDS = 2.0
 HEAP_RETRIM_CHECKS = 5
+# Retries that give nothing back come twice as far apart each time, up to this (~4 min).
+HEAP_RETRIM_MAX_CHECKS = 128
 MAX_STRING_CHARS = 500
 MAX_ORDER_LINES = 50
 MIN_QUANTITY = 1
