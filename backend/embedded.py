@@ -64,17 +64,27 @@ def _first_run(tx: Tx) -> str:
 # Young collections this far apart let the API's per-request garbage die young
 # instead of being promoted, and so walked again, by older collections.
 YOUNG_GC_THRESHOLD = 50_000
+# A generation-1 collection every this many young ones. It walks all that survived
+# them: with 20, up to a million objects at once when 10,000 subscribers had just
+# connected, a 0.9 s stall (bench/RESULTS.md, issue 16). Each survivor is walked
+# there once either way; more often, each walk is a tenth as long.
+MIDDLE_GC_THRESHOLD = 2
+# A full collection at most every this many middle ones: the same 400 young
+# collections apart as with (20, 20) (CPython also waits until a quarter of the old
+# heap is new), since one walks the whole heap: 1-3 s with 10,000 subscribers.
+OLD_GC_THRESHOLD = 200
 
 
 def tune_collector() -> None:
     """For a process that serves the backend (``--headless``, the dashboard's child),
     once it has started: the start-up heap (schema, modules: ~60,000 objects) is
     moved out of the collector's sight, so that a full collection, ~50 ms of
-    stalled loop on this CPU, no longer walks it; and young collections come less
-    often. Garbage made while serving is collected as before."""
+    stalled loop on this CPU, no longer walks it; young collections come less
+    often, and the middle generation is collected while it is still small. Garbage
+    made while serving is collected as before."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, 20, 20)
+    gc.set_threshold(YOUNG_GC_THRESHOLD, MIDDLE_GC_THRESHOLD, OLD_GC_THRESHOLD)
 
 
 class Backend:

@@ -7,14 +7,16 @@ stays at its peak: 200 documents of 0.9 MB left it ~80 MB above its baseline, fo
 ``malloc_trim(0)`` returns the free pages of every arena. It costs a walk of the heap,
 so it runs off the loop, and only when RSS is ``HEAP_TRIM_GROWTH_BYTES`` above the
 least it has been: at once when it grew that much since the last trim, otherwise every
-``HEAP_RETRIM_CHECKS`` checks (one each ``HEAP_TRIM_SECONDS``). Elsewhere than glibc it
-does nothing.
+``HEAP_RETRIM_CHECKS`` checks (one each ``HEAP_TRIM_SECONDS``), less often while the
+retries give nothing back (:class:`TrimSchedule`). Elsewhere than glibc it does nothing.
 
-Before it, a full garbage collection: a request that failed leaves its exception,
-traceback and frames in reference cycles, which hold its body until the collector
-runs, and the backend's tuned collector (embedded.tune_collector) runs its full
-collections rarely. The start-up heap is frozen out of the collector's sight, so the
-collection walks only what serving made (a few ms to tens of ms, once per growth).
+Before it, a collection of the young generations: a request that failed leaves its
+exception, traceback and frames in reference cycles, which hold its body until the
+collector runs, and the backend's tuned collector (embedded.tune_collector) runs
+even its young collections rarely. Not a full collection: that walks everything
+serving holds, and with 10,000 subscribers connected (RSS far over the floor, so a
+trim every few checks) each one stalled the loop for 1-2 s (bench/RESULTS.md, issue
+16). What a burst left is young; older garbage is the collector's own rules' to free.
 """
 
 from __future__ import annotations
@@ -27,8 +29,14 @@ import gc
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from backend.settings import HEAP_RETRIM_CHECKS, HEAP_TRIM_GROWTH_BYTES, HEAP_TRIM_SECONDS
+from backend.settings import (
+    HEAP_RETRIM_CHECKS,
+    HEAP_RETRIM_MAX_CHECKS,
+    HEAP_TRIM_GROWTH_BYTES,
+    HEAP_TRIM_SECONDS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +54,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
+YOUNG_GENERATIONS = 1  # gc.collect(1): generations 0 and 1, not the whole heap
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -64,6 +73,50 @@ def trim() -> bool:
         return False
     _TRIM(0)
     return True
+
+
+@dataclass(slots=True)
+class TrimSchedule:
+    """When to trim, from the RSS read at each check (the policy of :class:`HeapTrimmer`).
+
+    Trim at once when RSS grew ``growth`` since the last trim. Above the floor but not
+    grown (the last trim freed little, or more was freed since), try again after
+    ``patience`` checks, so that the garbage of a load that has just ended goes too.
+    A retry that gave back less than ``growth`` means the memory is in use (10,000
+    subscribers hold ~400 MB): the patience doubles, up to ``max_patience`` checks,
+    and is reset by a trim that gave back more. Without the doubling such a backend
+    trimmed every 10 s for good: a collection and a walk of the heap each time, a
+    third more CPU a change at 10,000 subscribers than at 100 (bench/RESULTS.md).
+    """
+
+    growth: int
+    floor: int  # the least RSS seen (about the baseline)
+    after: int  # RSS after the last trim
+    patience: int = HEAP_RETRIM_CHECKS
+    max_patience: int = HEAP_RETRIM_MAX_CHECKS
+    waited: int = 0
+    retrying: bool = False
+
+    def due(self, rss: int) -> bool:
+        """Whether to trim now, RSS being ``rss``."""
+        self.floor = min(self.floor, rss)
+        if rss < self.floor + self.growth:
+            return False
+        self.retrying = rss < self.after + self.growth
+        self.waited += 1
+        if self.retrying and self.waited < self.patience:
+            return False
+        self.waited = 0
+        return True
+
+    def trimmed(self, before: int, after: int) -> None:
+        """A trim took RSS from ``before`` to ``after``."""
+        if self.retrying and before - after < self.growth:
+            self.patience = min(2 * self.patience, self.max_patience)
+        else:
+            self.patience = HEAP_RETRIM_CHECKS
+        self.after = after
+        self.floor = min(self.floor, after)
 
 
 class HeapTrimmer:
@@ -89,25 +142,16 @@ class HeapTrimmer:
             self._task = None
 
     async def _run(self) -> None:
-        # floor: the least RSS seen (about the baseline); after: RSS after the last trim.
-        floor = after = rss_bytes() or 0
-        waited = 0
+        start = rss_bytes() or 0
+        schedule = TrimSchedule(self.growth, floor=start, after=start)
         while True:
             await asyncio.sleep(self.interval)
             now = rss_bytes() or 0
-            floor = min(floor, now)
-            if now < floor + self.growth:
+            if not schedule.due(now):
                 continue
-            # Grown since the last trim: trim now. Above the floor but not grown (the
-            # last trim freed little, or more was freed since): try again now and then,
-            # so that the garbage of a load that has just ended goes too.
-            waited += 1
-            if now < after + self.growth and waited < HEAP_RETRIM_CHECKS:
-                continue
-            waited = 0
-            gc.collect()
+            gc.collect(YOUNG_GENERATIONS)
             await asyncio.to_thread(trim)
             self.trims += 1
             after = rss_bytes() or 0
-            floor = min(floor, after)
+            schedule.trimmed(now, after)
             log.debug("heap trimmed: RSS %d MB before, %d MB after", now >> 20, after >> 20)

@@ -295,6 +295,7 @@ def running_backend(
     ``PASSLINE_BENCH_PROFILE=1`` the backend's loop thread is profiled while the
     backend runs, and the top functions are printed when it stops.
     """
+    from backend.embedded import tune_collector
     from backend.settings import REQUEST_LOOP_BUDGET_SECONDS, Settings
     from main import restaurant_backend
 
@@ -311,6 +312,8 @@ def running_backend(
         )
     )
     backend.start()
+    # As main.py's headless backend (the one the dashboard starts) tunes its collector.
+    tune_collector()
     profiler = cProfile.Profile() if os.environ.get(PROFILE_ENV) == "1" else None
     try:
         if not handlers:

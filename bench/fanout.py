@@ -5,8 +5,9 @@ subscribed to ``orderChanges``, then places orders one after another over HTTP. 
 each order the time from sending the ``placeOrder`` request to the moment the last
 (and the first) of the N subscribers has its ``order_placed`` message is taken, on
 the machine's monotonic clock; the next order is placed only when all N have it.
-The timestamps are taken by the client's reader tasks, so they include the client's
-own work of receiving N messages in one process.
+The timestamps are taken as each message is parsed (bench/subscribers.py: a protocol
+per connection, no task), so they include the client's own work of receiving N
+messages in one process, but as little of it as we could make.
 
 Idle memory per subscriber: the backend's resident memory (it runs in this process;
 the clients in another) once the N subscribers are connected and idle, less what it
@@ -15,8 +16,11 @@ was before they connected, over N.
 Both paths in one run by default: ``shared`` (subscriptions alike share one
 execution, api/streams.py) and ``today`` (each its own, as before).
 
+Then the steady runs of :mod:`bench.fanout_steady` (``order(id)`` followers at 20
+changes a second; ``placeOrder`` acknowledgements while 1,000 subscribers are fed).
+
 Run alone: ``python -m bench.fanout`` (``python -m bench.fanout 100 1000 --path shared``
-for some sizes or one path).
+for some sizes or one path; ``--runs bursts`` or ``--runs steady`` for one kind).
 """
 
 from __future__ import annotations
@@ -28,8 +32,7 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
-from websockets.asyncio.client import ClientConnection
-
+from bench import fanout_steady
 from bench.common import (
     ORDER_CHANGES,
     PLACE_ORDER_BODY,
@@ -44,11 +47,10 @@ from bench.common import (
     raise_fd_limit,
     run_section,
     running_backend,
-    subscribe,
     temp_dir,
     wait_for_subscriptions,
-    wind_down,
 )
+from bench.subscribers import Subscriber, subscriber
 
 SIZES = (100, 1_000, 10_000)
 PATHS = {"shared": True, "today": False}
@@ -95,14 +97,20 @@ class _Arrivals:
     def __init__(self, subscribers: int) -> None:
         self.subscribers = subscribers
         self.times: list[float] = []
-        self.messages: list[str] = []
+        self.messages: list[bytes] = []
         self.complete = asyncio.Event()
+        self.unexpected: bytes | None = None
 
     def reset(self) -> None:
         self.times, self.messages = [], []
         self.complete.clear()
 
-    def arrived(self, at: float, message: str) -> None:
+    def arrived(self, at: float, message: bytes) -> None:
+        # Cheap: the full check is done after the change, off the clock.
+        if b'"order_placed"' not in message:  # handlers are paused: only orders placed
+            self.unexpected = message
+            self.complete.set()
+            return
         self.times.append(at)
         self.messages.append(message)
         if len(self.times) >= self.subscribers:
@@ -127,44 +135,32 @@ async def _fresh(http: RawHTTP, url: str, last_exchange: float) -> RawHTTP:
     return await RawHTTP.connect(url)
 
 
-async def _arrived(arrivals: _Arrivals, readers: list[asyncio.Task[None]]) -> None:
-    """Return once every subscriber has the change; raise if a reader failed or timed out."""
-    waiting = asyncio.create_task(arrivals.complete.wait())
-    done, _ = await asyncio.wait(
-        [waiting, *readers], timeout=ARRIVAL_TIMEOUT_SECONDS, return_when=asyncio.FIRST_COMPLETED
-    )
-    if waiting not in done:
-        waiting.cancel()
-        for task in done:
-            task.result()  # a reader that failed raises here
+async def _arrived(arrivals: _Arrivals, connections: list[Subscriber]) -> None:
+    """Return once every subscriber has the change; raise if one failed or it timed out."""
+    try:
+        await asyncio.wait_for(arrivals.complete.wait(), ARRIVAL_TIMEOUT_SECONDS)
+    except TimeoutError:
+        closed = sum(connection.closed.done() for connection in connections)
         raise TimeoutError(
-            f"only {len(arrivals.times)} of {arrivals.subscribers} subscribers got the change"
-        )
+            f"only {len(arrivals.times)} of {arrivals.subscribers} subscribers got the "
+            f"change ({closed} connections closed)"
+        ) from None
+    if arrivals.unexpected is not None:
+        raise RuntimeError(f"unexpected message: {arrivals.unexpected[:300]!r}")
 
 
 async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> FanoutRun:
     arrivals = _Arrivals(subscribers)
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
-    async def connect() -> ClientConnection:
+    async def connect() -> Subscriber:
         async with gate:
-            return await subscribe(url, ORDER_CHANGES)
-
-    async def reader(connection: ClientConnection) -> None:
-        async for message in connection:
-            at = now()
-            text = message if isinstance(message, str) else message.decode()
-            # Cheap: the full parse is done after the change, off the clock.
-            if '"order_placed"' in text:
-                arrivals.arrived(at, text)
-            else:  # handlers are paused: every change is an order placed
-                raise RuntimeError(f"unexpected message: {text[:300]}")
+            return await subscriber(url, ORDER_CHANGES, arrivals.arrived)
 
     await wait_for_subscriptions(url, "orderChanges", 0, ARRIVAL_TIMEOUT_SECONDS, at_most=True)
     started = before_connect = now()
-    connections = await asyncio.gather(*(connect() for _ in range(subscribers)))
+    connections = list(await asyncio.gather(*(connect() for _ in range(subscribers))))
     connect_seconds = now() - started
-    readers = [asyncio.create_task(reader(connection)) for connection in connections]
     idle = await _settled(url, subscribers)
     http = await RawHTTP.connect(url)
     last_exchange = now()
@@ -184,8 +180,8 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
             sent = now()
             order_id = placed_order_id(*await http.exchange(request))
             acked = last_exchange = now()
-            await _arrived(arrivals, readers)
-            if any(order_id not in message for message in arrivals.messages):
+            await _arrived(arrivals, connections)
+            if any(order_id.encode() not in message for message in arrivals.messages):
                 raise RuntimeError("a subscriber got another order's change than expected")
             if index >= WARMUP_CHANGES:
                 measured.append(
@@ -197,7 +193,10 @@ async def _fanout(url: str, subscribers: int, changes: int, budget: float) -> Fa
                 )
         client_cpu, measuring = cpu_seconds() - cpu0, now() - started
     finally:
-        await wind_down(readers, http, connections)
+        for connection in connections:
+            connection.close()
+        with contextlib.suppress(OSError):
+            await http.close()
     return FanoutRun(
         subscribers,
         connect_seconds,
@@ -295,12 +294,41 @@ def main() -> None:
         help="the backend's loop budget per request or event (default: the backend's own); "
         "10,000 executions of one event at once exceed the default 1 s",
     )
+    parser.add_argument(
+        "--runs",
+        choices=["all", "bursts", "steady"],
+        default="all",
+        help="the bursts above, the steady runs of bench.fanout_steady (order(id) "
+        "followers at 20 changes/s; placeOrder acks while subscribers are fed), or all",
+    )
+    parser.add_argument(
+        "--followers",
+        nargs="+",
+        type=int,
+        default=list(fanout_steady.FOLLOWERS),
+        help=f"order(id) followers of the steady runs (default {fanout_steady.FOLLOWERS})",
+    )
+    parser.add_argument(
+        "--steady-seconds",
+        type=float,
+        default=fanout_steady.CHANGE_SECONDS,
+        help=f"how long each followers run lasts (default {fanout_steady.CHANGE_SECONDS:g})",
+    )
     args = parser.parse_args()
     sizes = tuple(args.sizes) or SIZES
     paths = list(PATHS) if args.path == "both" else [args.path]
-    for path in paths:
+    if args.runs in ("all", "bursts"):
+        for path in paths:
+            run_section(
+                f"{TITLE} ({path})", functools.partial(_measured, sizes, path, args.loop_budget)
+            )
+    if args.runs in ("all", "steady"):
+        followers = tuple(args.followers)
         run_section(
-            f"{TITLE} ({path})", functools.partial(_measured, sizes, path, args.loop_budget)
+            fanout_steady.TITLE,
+            lambda: fanout_steady.figures(
+                fanout_steady.measure(followers, seconds=args.steady_seconds)
+            ),
         )
 
 

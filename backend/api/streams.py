@@ -18,6 +18,12 @@ same positions, in increasing order: the subscriber gets every result after its
 cursor once, in order, whichever execution it came from. A subscription
 whose resolver gives no position (``handlerStats``) is never shared.
 
+A sink's results are written by the pump itself, as it produces them (the sink's
+``deliver``): a write to a socket with room in its buffer finishes at once, so one
+result reaches 10,000 subscribers in one pass, without waking 10,000 tasks. A write
+that has to wait for the socket, and every result after it, is left to the
+subscriber's own task (:meth:`Sink.drain`), in order.
+
 A subscriber that does not read keeps its results in its sink, up to a bound
 (:data:`~backend.settings.SUBSCRIBER_BACKLOG`); past it, the sink lets them go and the
 subscriber is cut off (:class:`FellBehind`), to resume from its cursor: one slow
@@ -28,8 +34,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import types
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +88,51 @@ class FellBehind(Exception):
         self.reason = str(self)
 
 
+# Writes one result to a subscriber: None once done (or nothing to write), else an
+# awaitable that finishes it (see started()).
+Deliver = Callable[[Shared], Awaitable[None] | None]
+
+
+def started(coroutine: Coroutine[Any, Any, None]) -> Awaitable[None] | None:
+    """Runs ``coroutine`` up to where it first waits: None if it finished there, else an
+    awaitable that goes on with it (from a task). A failure is raised by the awaitable,
+    not here: the caller (a pump, serving every subscriber) must not fail with it."""
+    try:
+        waiting = coroutine.send(None)
+    except StopIteration:
+        return None
+    except Exception as exc:
+        coroutine.close()
+        return _raise(exc)
+    return _resume(coroutine, waiting)
+
+
+@types.coroutine
+def _resume(coroutine: Coroutine[Any, Any, None], waiting: Any) -> Generator[Any, Any, None]:
+    # What a task does with a coroutine: hand on what it waits for, and step it on
+    # (or throw into it: a cancellation) once that is done.
+    while True:
+        try:
+            yield waiting
+        except BaseException as exc:  # a cancellation: the coroutine decides
+            try:
+                waiting = coroutine.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                waiting = coroutine.send(None)
+            except StopIteration:
+                return
+
+
+@types.coroutine
+def _raise(exc: Exception) -> Generator[Any, Any, None]:
+    # A generator, not a coroutine: dropped unawaited (its subscriber went), no warning.
+    raise exc
+    yield  # pragma: no cover
+
+
 class Sink:
     """One subscriber of a pump: the results it has not sent yet, in order."""
 
@@ -91,10 +143,18 @@ class Sink:
         # What the pump covered when this sink joined (None: not known yet).
         self.coverage = pump.coverage
         self.items: deque[Shared | None] = deque()  # None: the stream ended
+        # Set once its subscriber takes the shared results: until then they queue.
+        self.deliver: Deliver | None = None
+        self._unfinished: Awaitable[None] | None = None  # a write waiting for the socket
         self._ready = asyncio.Event()
 
     def put(self, item: Shared | None) -> None:
         if self.overflowed:
+            return
+        if item is not None and self.deliver is not None and self._idle:
+            self._unfinished = self.deliver(item)
+            if self._unfinished is not None:
+                self._ready.set()
             return
         if item is not None and len(self.items) >= self.limit:
             self.overflowed = True
@@ -102,6 +162,11 @@ class Sink:
         else:
             self.items.append(item)
         self._ready.set()
+
+    @property
+    def _idle(self) -> bool:
+        # Nothing written before this item is still on its way: it may go at once.
+        return self._unfinished is None and not self.items
 
     def covered(self) -> int | None:
         """A position after which every shared result is in this sink or still to come."""
@@ -114,14 +179,26 @@ class Sink:
     def ended(self) -> bool:
         return bool(self.items) and self.items[-1] is None
 
-    async def get(self) -> Shared | None:
-        """The next result, None once the stream ended; raises :class:`FellBehind`."""
-        while not self.items and not self.overflowed:
-            self._ready.clear()
-            await self._ready.wait()
-        if self.overflowed:
-            raise FellBehind(self.limit)
-        return self.items.popleft()
+    async def drain(self, deliver: Deliver) -> None:
+        """Writes every result with ``deliver`` until the stream ends: from here on, the
+        pump writes each one itself when nothing is waiting before it, and this task
+        writes what had to wait. Raises :class:`FellBehind` past the bound."""
+        self.deliver = deliver
+        while True:
+            if self._unfinished is not None:
+                # Results that come meanwhile queue behind it (the sink is not idle).
+                await self._unfinished
+                self._unfinished = None
+            elif self.overflowed:
+                raise FellBehind(self.limit)
+            elif self.items:
+                item = self.items.popleft()
+                if item is None:
+                    return
+                self._unfinished = deliver(item)
+            else:
+                self._ready.clear()
+                await self._ready.wait()
 
 
 @dataclass(slots=True)

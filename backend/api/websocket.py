@@ -24,7 +24,7 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +48,16 @@ from strawberry.utils.aio import aclosing
 
 from backend.api.context import Context
 from backend.api.operation import unchosen_operation
-from backend.api.streams import FellBehind, Key, Pump, Shared, Sink, Streams, stream_key
+from backend.api.streams import (
+    FellBehind,
+    Key,
+    Pump,
+    Shared,
+    Sink,
+    Streams,
+    started,
+    stream_key,
+)
 from backend.errors import ErrorCode
 from backend.settings import FELL_BEHIND_CLOSE_CODE
 
@@ -241,11 +250,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             sink, last = await self._run_own(operation, context, streams, key)
             if sink is None:
                 return
-            while (item := await sink.get()) is not None:
-                if last is not None and item.position <= last:
-                    continue  # sent from its own execution
-                last = item.position
-                await self._send_shared(operation, item, socket)
+            await sink.drain(_SharedWriter(operation, socket, last))
         except FellBehind as behind:
             await socket.close(FELL_BEHIND_CLOSE_CODE, behind.reason)
             raise _OperationStreamClosed from behind
@@ -310,14 +315,29 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if sink is not None and not handed_over:
                 streams.leave(key, sink)
 
-    async def _send_shared(
-        self, operation: Operation[Context, None], item: Shared, socket: ClosingAdapter
+
+class _SharedWriter:
+    """Writes the shared results after ``last`` (what its own execution sent) to one
+    subscription's socket; called by the pump, so it starts the write and leaves what
+    has to wait for the socket to the subscription's task (streams.started)."""
+
+    __slots__ = ("last", "operation", "prefix", "socket")
+
+    def __init__(
+        self, operation: Operation[Context, None], socket: ClosingAdapter, last: int | None
     ) -> None:
-        if operation.completed:
-            return
-        await socket.send_text(
-            f'{{"id": {json.dumps(operation.id)}, "type": "next", "payload": {item.payload}}}'
-        )
+        self.operation = operation
+        self.socket = socket
+        self.last = last
+        self.prefix = f'{{"id": {json.dumps(operation.id)}, "type": "next", "payload": '
+
+    def __call__(self, item: Shared) -> Awaitable[None] | None:
+        if self.operation.completed:
+            return None
+        if self.last is not None and item.position <= self.last:
+            return None  # sent from its own execution
+        self.last = item.position
+        return started(self.socket.send_text(self.prefix + item.payload + "}"))
 
 
 def _beyond(position: int | None, coverage: int | None, *, or_at: bool = False) -> bool:

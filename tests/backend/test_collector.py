@@ -7,7 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.embedded import YOUNG_GC_THRESHOLD, tune_collector
+from backend.embedded import (
+    MIDDLE_GC_THRESHOLD,
+    OLD_GC_THRESHOLD,
+    YOUNG_GC_THRESHOLD,
+    tune_collector,
+)
 
 
 @pytest.fixture
@@ -26,5 +31,7 @@ def test_the_start_up_heap_is_frozen_and_young_collections_spaced() -> None:
     # The modules and their objects this process has imported are out of the
     # collector's sight; what is made from now on is collected as before.
     assert gc.get_freeze_count() > 10_000
-    assert gc.get_threshold()[0] == YOUNG_GC_THRESHOLD
+    assert gc.get_threshold() == (YOUNG_GC_THRESHOLD, MIDDLE_GC_THRESHOLD, OLD_GC_THRESHOLD)
+    # Full collections no more often than before the middle one came sooner.
+    assert MIDDLE_GC_THRESHOLD * OLD_GC_THRESHOLD >= 20 * 20
     assert gc.isenabled()

@@ -237,3 +237,16 @@ async def test_an_operation_name_that_is_not_text_gets_an_error_message(
     # Echoed in the error (JSON escapes it) and no longer in a close reason.
     error = await operation_error(staff, "query A { menu { id } }", operationName="\ud800")
     assert error["extensions"] == {"code": BAD_INPUT}
+
+
+async def test_the_server_does_not_compress_its_messages(staff: GraphQLHTTP) -> None:
+    """A client that offers permessage-deflate gets messages uncompressed: the server
+    would compress each one again for every socket of a fan-out (issue 16)."""
+    ws = await open_ws(staff.url, compression="deflate")
+    try:
+        assert ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        await ws.send(INIT)
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+    finally:
+        await ws.close()
