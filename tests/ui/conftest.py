@@ -129,3 +129,16 @@ def window(
     shown = open_window(qtbot, backend.url, backend.staff_token, settings)
     yield shown
     close_window(qtbot, shown)
+
+
+@pytest.fixture
+def second_window(
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    backend: Backend,
+    window: MainWindow,
+    tmp_path: Path,
+) -> MainWindow:
+    """Another terminal on the same backend, with settings of its own (qloop closes it)."""
+    settings = QSettings(str(tmp_path / "second.ini"), QSettings.Format.IniFormat)
+    return open_window(qtbot, backend.url, backend.staff_token, settings)

@@ -4,17 +4,15 @@ a ticket that moved on is not brought back."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
 from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import PLACE_ORDER, order_input
-from tests.ui.conftest import WAIT_MS, close_window, open_window
+from tests.ui.conftest import WAIT_MS
 from tests.ui.test_board_grid import in_kitchen, rush
 from ui.main_window import MainWindow
 from ui.models.stages import Status
@@ -26,36 +24,27 @@ def status_of(window: MainWindow, order_id: str) -> Status | None:
 
 
 def test_space_bumps_the_picked_ticket_and_undo_brings_it_back_on_every_screen(
-    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, backend: Backend, second_window: MainWindow
 ) -> None:
     ids = rush(backend, 3)
     qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
-    second = open_window(
-        qtbot,
-        backend.url,
-        STAFF_TOKEN,
-        QSettings(str(tmp_path / "second.ini"), QSettings.Format.IniFormat),
-    )
-    try:
-        grid = window.board.view.grid
-        qtbot.waitUntil(lambda: len(grid.placed) == 3, timeout=WAIT_MS)
-        grid.setFocus()
-        QTest.keyClick(grid, Qt.Key.Key_2)  # the ticket wearing [2]
-        assert grid.selected == grid.placed[1].order_id == ids[1]
-        QTest.keyClick(grid, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: status_of(second, ids[1]) is Status.READY, timeout=WAIT_MS)
-        toast = window.board.view.toast
-        qtbot.waitUntil(toast.isVisible, timeout=WAIT_MS)
-        number = window.board.model.get(ids[1]).number  # type: ignore[union-attr]
-        assert toast.text.text() == f"#{number} is ready"
-        QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
-        # Back to the stage it left, on the other screen too.
-        qtbot.waitUntil(lambda: status_of(second, ids[1]) is Status.IN_KITCHEN, timeout=WAIT_MS)
-        assert status_of(window, ids[1]) is Status.IN_KITCHEN
-        assert not toast.isVisible()
-        assert status_of(window, ids[0]) is status_of(window, ids[2]) is Status.IN_KITCHEN
-    finally:
-        close_window(qtbot, second)
+    grid = window.board.view.grid
+    qtbot.waitUntil(lambda: len(grid.placed) == 3, timeout=WAIT_MS)
+    grid.setFocus()
+    QTest.keyClick(grid, Qt.Key.Key_2)  # the ticket wearing [2]
+    assert grid.selected == grid.placed[1].order_id == ids[1]
+    QTest.keyClick(grid, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: status_of(second_window, ids[1]) is Status.READY, timeout=WAIT_MS)
+    toast = window.board.view.toast
+    qtbot.waitUntil(toast.isVisible, timeout=WAIT_MS)
+    number = window.board.model.get(ids[1]).number  # type: ignore[union-attr]
+    assert toast.text.text() == f"#{number} is ready"
+    QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
+    # Back to the stage it left, on the other screen too.
+    qtbot.waitUntil(lambda: status_of(second_window, ids[1]) is Status.IN_KITCHEN, timeout=WAIT_MS)
+    assert status_of(window, ids[1]) is Status.IN_KITCHEN
+    assert not toast.isVisible()
+    assert status_of(window, ids[0]) is status_of(window, ids[2]) is Status.IN_KITCHEN
 
 
 def test_recall_lists_the_last_bumps_and_brings_the_chosen_one_back(
@@ -111,41 +100,32 @@ def test_a_ticket_that_moved_on_is_not_recalled(
 
 
 def test_a_complete_bump_is_undone_to_ready_on_every_screen(
-    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, backend: Backend, second_window: MainWindow
 ) -> None:
     (order_id,) = rush(backend, 1)
     qtbot.waitUntil(lambda: in_kitchen(window, [order_id]), timeout=WAIT_MS)
-    second = open_window(
-        qtbot,
-        backend.url,
-        STAFF_TOKEN,
-        QSettings(str(tmp_path / "second.ini"), QSettings.Format.IniFormat),
-    )
-    try:
-        grid = window.board.view.grid
-        toast = window.board.view.toast
-        assert window.board.view.select(order_id)
-        QTest.keyClick(grid, Qt.Key.Key_Space)  # ready…
-        qtbot.waitUntil(lambda: status_of(second, order_id) is Status.READY, timeout=WAIT_MS)
-        qtbot.waitUntil(lambda: status_of(window, order_id) is Status.READY, timeout=WAIT_MS)
-        assert window.board.view.select(order_id)
-        QTest.keyClick(grid, Qt.Key.Key_Space)  # …and complete: it leaves the board
-        qtbot.waitUntil(lambda: status_of(second, order_id) is Status.COMPLETED, timeout=WAIT_MS)
-        number = window.board.model.get(order_id).number  # type: ignore[union-attr]
-        qtbot.waitUntil(lambda: toast.text.text() == f"#{number} completed", timeout=WAIT_MS)
-        assert toast.isVisible()
-        assert window.board.bumps.bump_at(0).text.startswith(f"#{number}  ·  completed at")
-        with qtbot.waitSignal(window.board.errorOccurred, timeout=WAIT_MS) as said:
-            QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
-        assert said.args == [f"#{number} is ready again"]
-        # Ready again, on the other screen too, back among the open tickets.
-        qtbot.waitUntil(lambda: status_of(second, order_id) is Status.READY, timeout=WAIT_MS)
-        assert status_of(window, order_id) is Status.READY
-        open_tickets = second.board.view.grid
-        qtbot.waitUntil(lambda: open_tickets.ticket_rect(order_id) is not None, timeout=WAIT_MS)
-        assert window.board.bumps.bump_of(order_id) is None
-    finally:
-        close_window(qtbot, second)
+    grid = window.board.view.grid
+    toast = window.board.view.toast
+    assert window.board.view.select(order_id)
+    QTest.keyClick(grid, Qt.Key.Key_Space)  # ready…
+    qtbot.waitUntil(lambda: status_of(second_window, order_id) is Status.READY, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: status_of(window, order_id) is Status.READY, timeout=WAIT_MS)
+    assert window.board.view.select(order_id)
+    QTest.keyClick(grid, Qt.Key.Key_Space)  # …and complete: it leaves the board
+    qtbot.waitUntil(lambda: status_of(second_window, order_id) is Status.COMPLETED, timeout=WAIT_MS)
+    number = window.board.model.get(order_id).number  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: toast.text.text() == f"#{number} completed", timeout=WAIT_MS)
+    assert toast.isVisible()
+    assert window.board.bumps.bump_at(0).text.startswith(f"#{number}  ·  completed at")
+    with qtbot.waitSignal(window.board.errorOccurred, timeout=WAIT_MS) as said:
+        QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
+    assert said.args == [f"#{number} is ready again"]
+    # Ready again, on the other screen too, back among the open tickets.
+    qtbot.waitUntil(lambda: status_of(second_window, order_id) is Status.READY, timeout=WAIT_MS)
+    assert status_of(window, order_id) is Status.READY
+    open_tickets = second_window.board.view.grid
+    qtbot.waitUntil(lambda: open_tickets.ticket_rect(order_id) is not None, timeout=WAIT_MS)
+    assert window.board.bumps.bump_of(order_id) is None
 
 
 def test_an_undo_does_not_take_back_another_screen_s_step(

@@ -4,15 +4,12 @@ the last stroke bumps the ticket ready."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
-from tests.conftest import STAFF_TOKEN
-from tests.ui.conftest import WAIT_MS, close_window, open_window
+from tests.ui.conftest import WAIT_MS
 from tests.ui.test_board_grid import in_kitchen, rush, staff
 from ui.main_window import MainWindow
 from ui.models.all_day import COUNT, ITEM
@@ -36,35 +33,26 @@ def line_point(grid: TicketGrid, order_id: str, line: int) -> QPoint:
 
 
 def test_a_struck_line_shows_on_every_screen_and_comes_back(
-    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, backend: Backend, second_window: MainWindow
 ) -> None:
     ids = rush(backend, 3)  # the third has three lines
     qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
-    second = open_window(
-        qtbot,
-        backend.url,
-        STAFF_TOKEN,
-        QSettings(str(tmp_path / "second.ini"), QSettings.Format.IniFormat),
-    )
-    try:
-        grid = window.board.view.grid
-        qtbot.waitUntil(lambda: len(grid.placed) == 3, timeout=WAIT_MS)
-        QTest.mouseClick(grid, Qt.MouseButton.LeftButton, pos=line_point(grid, ids[2], 1))
-        qtbot.waitUntil(lambda: done_of(second, ids[2]) == [False, True, False], timeout=WAIT_MS)
-        # Shift+3 strikes the selected (clicked) ticket's third line; Shift+2 takes the
-        # second back. Qt reports the shifted character on a real keyboard: "#" for 3.
-        assert grid.selected == ids[2]
-        QTest.keyClick(grid, Qt.Key.Key_NumberSign, Qt.KeyboardModifier.ShiftModifier)
-        qtbot.waitUntil(lambda: done_of(second, ids[2]) == [False, True, True], timeout=WAIT_MS)
-        QTest.keyClick(grid, Qt.Key.Key_2, Qt.KeyboardModifier.ShiftModifier)
-        qtbot.waitUntil(lambda: done_of(second, ids[2]) == [False, False, True], timeout=WAIT_MS)
-        qtbot.waitUntil(lambda: done_of(window, ids[2]) == [False, False, True], timeout=WAIT_MS)
-        # A line past the ticket's end is no key at all; the other tickets are untouched.
-        QTest.keyClick(grid, Qt.Key.Key_9, Qt.KeyboardModifier.ShiftModifier)
-        assert done_of(window, ids[0]) == [False] and done_of(window, ids[1]) == [False, False]
-        assert status_of(second, ids[2]) is Status.IN_KITCHEN
-    finally:
-        close_window(qtbot, second)
+    grid = window.board.view.grid
+    qtbot.waitUntil(lambda: len(grid.placed) == 3, timeout=WAIT_MS)
+    QTest.mouseClick(grid, Qt.MouseButton.LeftButton, pos=line_point(grid, ids[2], 1))
+    qtbot.waitUntil(lambda: done_of(second_window, ids[2]) == [False, True, False], timeout=WAIT_MS)
+    # Shift+3 strikes the selected (clicked) ticket's third line; Shift+2 takes the
+    # second back. Qt reports the shifted character on a real keyboard: "#" for 3.
+    assert grid.selected == ids[2]
+    QTest.keyClick(grid, Qt.Key.Key_NumberSign, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: done_of(second_window, ids[2]) == [False, True, True], timeout=WAIT_MS)
+    QTest.keyClick(grid, Qt.Key.Key_2, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: done_of(second_window, ids[2]) == [False, False, True], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: done_of(window, ids[2]) == [False, False, True], timeout=WAIT_MS)
+    # A line past the ticket's end is no key at all; the other tickets are untouched.
+    QTest.keyClick(grid, Qt.Key.Key_9, Qt.KeyboardModifier.ShiftModifier)
+    assert done_of(window, ids[0]) == [False] and done_of(window, ids[1]) == [False, False]
+    assert status_of(second_window, ids[2]) is Status.IN_KITCHEN
 
 
 def status_of(window: MainWindow, order_id: str) -> Status | None:
