@@ -10,6 +10,7 @@ wrong, and the nesting has a limit of its own, the same however deep the stack i
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from backend.errors import ErrorCode
@@ -42,21 +43,22 @@ def _too_deep() -> Unreadable:
     )
 
 
-def _check_depth(value: object) -> None:
-    """Raise if ``value`` nests deeper than MAX_JSON_DEPTH; a loop, not a recursion."""
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children: list[object] | None = None
-        if isinstance(item, dict):
-            children = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        if children is None:
-            continue
+# A JSON string (its escapes included), and the brackets that open and close nesting.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _too_deep_text(text: str) -> bool:
+    """Whether ``text`` nests arrays and objects deeper than MAX_JSON_DEPTH, read before
+    parsing: ``json.loads`` would recurse as deep as the text nests, up to the
+    interpreter's recursion limit, where anything that runs meanwhile (a garbage
+    collector's callback) fails too."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
         if depth > MAX_JSON_DEPTH:
-            raise _too_deep()
-        stack.extend((child, depth + 1) for child in children)
+            return True
+    return False
 
 
 def decode(data: str | bytes) -> object:
@@ -71,6 +73,9 @@ def decode(data: str | bytes) -> object:
             ) from exc
     else:
         text = data
+    # Counting brackets is cheap, and only a body with many can nest too deep.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _too_deep_text(text):
+        raise _too_deep()
     try:
         value = json.loads(text, parse_constant=_not_a_number)
     except json.JSONDecodeError as exc:
@@ -83,7 +88,4 @@ def decode(data: str | bytes) -> object:
             "send numbers this API can use (an Int is at most 10 digits)",
             ErrorCode.LIMIT_EXCEEDED,
         ) from exc
-    # Counting brackets is cheap, and only a body with many can nest too deep.
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
-        _check_depth(value)
     return value

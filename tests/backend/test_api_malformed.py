@@ -17,7 +17,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from backend.api.decoding import MAX_JSON_DEPTH
+from backend.api.decoding import MAX_JSON_DEPTH, Unreadable, decode
 from backend.embedded import Backend
 from backend.server import InternalErrors, Server
 from tests.backend._api import refusal, unchanged, without_handlers
@@ -100,6 +100,18 @@ async def test_a_malformed_body_gets_a_graphql_error_and_a_4xx(
     assert status == 400
     assert error["extensions"] == {"code": code}
     assert says in error["message"]
+
+
+def test_deep_json_is_refused_before_the_parser_recurses_into_it() -> None:
+    # At the recursion limit anything else that runs fails too (a garbage collector's
+    # callback, as a property test found): the parser must never get there.
+    with pytest.raises(Unreadable) as refused:
+        decode(b'{"a": ' + nested(3_000) + b"}")
+    assert "levels deep" in refused.value.message
+    assert refused.value.__cause__ is None  # not a RecursionError caught afterwards
+    # Brackets inside strings are text, not nesting; escaped quotes stay in their string.
+    text = '{"query": "' + "{ [ " * 500 + '\\" ]", "variables": {"a": [[1]]}}'
+    assert decode(text) == json.loads(text)
 
 
 async def test_the_deepest_json_allowed_is_served(staff: GraphQLHTTP) -> None:
