@@ -20,25 +20,39 @@ def status_url(server: Backend, placed: dict[str, object]) -> str:
     return f"{base_of(server)}/orders/{order['id']}?token={placed['accessToken']}"
 
 
+class Network:
+    """The page's WebSockets, routed through the test to the real server, so that the test
+    can cut them all (a phone losing its network, or going to sleep) and refuse new ones
+    until it is back."""
+
+    def __init__(self, page: Page) -> None:
+        self.sockets: list[WebSocketRoute] = []
+        self.down = threading.Event()
+        page.route_web_socket("**/graphql", self._through)
+
+    def _through(self, ws: WebSocketRoute) -> None:
+        if self.down.is_set():
+            ws.close(code=1006, reason="network down")
+            return
+        ws.connect_to_server()
+        self.sockets.append(ws)
+
+    def cut(self) -> None:
+        self.down.set()
+        for ws in self.sockets:
+            ws.close(code=1006, reason="network down")
+
+    def restore(self) -> None:
+        self.down.clear()
+
+
 def test_reload_and_a_dropped_socket_miss_no_step(
     site: Backend, api: Api, new_page: Callable[..., Page]
 ) -> None:
     placed = api.place(("margherita", 1), customerName="Grace")
     order_id = placed["order"]["id"]
     page = new_page()
-    sockets: list[WebSocketRoute] = []
-    refuse = threading.Event()
-
-    def through(ws: WebSocketRoute) -> None:
-        # Every WebSocket of the page goes through here to the real server, so the test
-        # can cut it (as a phone losing its network does) and refuse new ones for a while.
-        if refuse.is_set():
-            ws.close(code=1006, reason="network down")
-            return
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    page.route_web_socket("**/graphql", through)
+    network = Network(page)
     page.goto(status_url(site, placed))
     api.wait_status(order_id, "IN_KITCHEN")
     expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
@@ -48,14 +62,12 @@ def test_reload_and_a_dropped_socket_miss_no_step(
     expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
 
     # The connection drops; two steps happen while the page cannot hear them.
-    refuse.set()
-    for ws in sockets:
-        ws.close(code=1006, reason="network down")
+    network.cut()
     expect(page.locator("#connection")).to_have_text("Reconnecting…")
     api.mark_ready(order_id)
     api.complete(order_id)
     expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
-    refuse.clear()
+    network.restore()
     # Back online: the page resumes to where the order is now, every step done.
     expect(page.locator("#connection")).to_have_text("Live", timeout=20_000)
     expect(page.locator("#headline")).to_have_text("Collected. Enjoy your meal!")
@@ -70,23 +82,11 @@ def test_a_phone_waking_up_shows_where_its_order_is_at_once(
     placed = api.place(("margherita", 1))
     order_id = placed["order"]["id"]
     page = new_page()
-    sockets: list[WebSocketRoute] = []
-    asleep = threading.Event()
-
-    def through(ws: WebSocketRoute) -> None:
-        if asleep.is_set():
-            ws.close(code=1006, reason="asleep")
-            return
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    page.route_web_socket("**/graphql", through)
+    network = Network(page)
     page.goto(status_url(site, placed))
     api.wait_status(order_id, "IN_KITCHEN")
     expect(page.locator("#progress li.current")).to_have_text("In the kitchen (now)")
-    asleep.set()
-    for ws in sockets:
-        ws.close(code=1006, reason="asleep")
+    network.cut()  # asleep: the sockets are dead, and no new one gets through
     api.mark_ready(order_id)
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(page.locator("#progress li.current")).to_have_text("Ready (now)")
