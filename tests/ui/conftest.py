@@ -31,11 +31,18 @@ from ui.client import GraphQLClient
 from ui.main_window import MainWindow
 from ui.sound import Chime
 from ui.tasks import spawn
+from ui.views import toast
 
 T = TypeVar("T")
 WAIT_MS = 10_000
 
 _open_windows: list[MainWindow] = []  # opened by open_window, closed by qloop at the latest
+
+
+@pytest.fixture(autouse=True)
+def _patient_toast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Undo toast outlives a loaded CI machine's waits (its own test shortens it)."""
+    monkeypatch.setattr(toast, "UNDO_SECONDS", 120.0)
 
 
 @pytest.fixture(scope="session", autouse=True)
