@@ -2,8 +2,9 @@
 
 All writes go through one connection as whole units of work: a unit is a plain
 function of a :class:`Tx`. A transaction's units run on the loop's thread, and so
-does its ``BEGIN`` while the write lock is free; what waits (the ``COMMIT`` for the
-disk, a ``BEGIN`` for another program's lock) runs on the connection's thread.
+does its ``BEGIN`` while the write lock is free, and its ``COMMIT`` while the disk is
+quick (backend/commit_place.py); what waits (a slow disk's ``COMMIT``, a ``BEGIN``
+for another program's lock, the WAL's checkpoints) runs on the connection's thread.
 Units that queue up while a commit is in flight are committed together in the next
 transaction (group commit), and one ``fsync`` acknowledges them all. One unit's
 failure undoes only that unit: should one fail, all are undone and the batch runs
@@ -20,6 +21,7 @@ import itertools
 import logging
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +31,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from backend._aiosqlite import on_thread, sqlite_connection
+from backend.commit_place import CommitPlace
 from backend.errors import StorageError, StorageFull
 from backend.lockfile import LockFile
 from backend.settings import MAX_UNITS_PER_COMMIT
@@ -42,6 +45,7 @@ APPLICATION_ID = 0x50415353  # "PASS": marks a file as a Passline database
 READERS = 2
 BUSY_TIMEOUT_MS = 5000  # how long to wait for a lock another program holds
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"
 LOW_SPACE_BYTES = 1 << 20  # an I/O error with less free than this: the disk is full
 
 
@@ -103,6 +107,7 @@ class Database:
         self._closing = False
         self._lock = LockFile(path)  # held while open: --restore waits for us to stop
         self.commits = 0  # transactions that wrote something, since open
+        self.commit_place = CommitPlace()
         self._full = False  # the last commit was refused for a full disk
         self._checked = False
 
@@ -161,6 +166,8 @@ class Database:
         if mode != "wal":
             raise StorageError(f"{self.path}: cannot switch to WAL mode (got {mode!r}).")
         conn.execute("PRAGMA synchronous = FULL")
+        # The committer checkpoints, off the loop (backend/commit_place.py).
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
         conn.execute("PRAGMA foreign_keys = ON")
         self._migrate(conn)
         # From now on a BEGIN that would wait says so at once (Database._commit).
@@ -208,6 +215,8 @@ class Database:
                 batch = [(unit, fut) for unit, fut in batch if not fut.done()]
                 if batch:
                     await self._commit(batch)
+                if self.commit_place.checkpoint_due():
+                    await self._checkpoint()
             if self._closing:
                 return
 
@@ -218,13 +227,13 @@ class Database:
         try:
             # The units run on the loop's thread: on the writer's, they waited for the
             # GIL after every statement while the loop was busy. What may wait runs on
-            # the writer's thread, and the loop goes on meanwhile: the COMMIT (the
-            # disk), and BEGIN when another program holds the write lock.
+            # the writer's thread, and the loop goes on meanwhile: the COMMIT when the
+            # disk is slow, and BEGIN when another program holds the write lock.
             if not _begin_at_once(conn):
                 await _hop(self._writer, _begin_waiting, conn)
             outcomes, facts = self._run_units(conn, units)
             written = any(ok for ok, _ in outcomes)
-            await _hop(self._writer, _end, conn, "COMMIT" if written else "ROLLBACK")
+            await self._end(conn, written=written)
             self.commits += written
         except Exception as failure:  # the transaction as a whole failed: nothing was written
             exc = self._batch_failed(failure, len(units))
@@ -249,6 +258,26 @@ class Database:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
+
+    async def _end(self, conn: sqlite3.Connection, *, written: bool) -> None:
+        """COMMIT where the disk's pace says (CommitPlace); ROLLBACK if nothing was written."""
+        assert self._writer is not None
+        if not written:
+            _end(conn, "ROLLBACK")  # nothing to make durable: nothing to wait for
+        elif self.commit_place.inline:
+            self.commit_place.committed(_timed_end(conn, "COMMIT"))
+        else:
+            self.commit_place.committed(await _hop(self._writer, _timed_end, conn, "COMMIT"))
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL's committed pages into the database file, on the writer's thread;
+        a passive checkpoint, which neither waits for readers nor stops them."""
+        assert self._writer is not None
+        try:
+            await _hop(self._writer, _end, sqlite_connection(self._writer), _CHECKPOINT)
+        except sqlite3.Error as exc:
+            # The WAL only grows until the next one succeeds; the writes are safe in it.
+            log.warning("could not checkpoint %s: %s; trying again later", self.path, exc)
 
     def _batch_failed(self, exc: Exception, units: int) -> Exception:
         """Log why a batch failed; what its callers get: a full disk is an expected error."""
@@ -375,6 +404,13 @@ def disk_full(exc: BaseException, folder: Path | None = None) -> bool:
 
 def _end(conn: sqlite3.Connection, statement: str) -> None:
     conn.execute(statement)
+
+
+def _timed_end(conn: sqlite3.Connection, statement: str) -> float:
+    """Run ``statement``; the seconds it took."""
+    start = time.perf_counter()
+    conn.execute(statement)
+    return time.perf_counter() - start
 
 
 def _begin_at_once(conn: sqlite3.Connection) -> bool:

@@ -14,6 +14,7 @@ import pytest
 from backend import menu, orders
 from backend._aiosqlite import sqlite_connection
 from backend.auth import STAFF
+from backend.commit_place import CommitPlace
 from backend.database import APPLICATION_ID, Database, Tx
 from backend.errors import BadUserInput, StorageError, StorageFull
 from backend.events import EventRecord, LogEntry
@@ -210,23 +211,74 @@ async def test_commit_publishes_facts_only_for_committed_units(
     assert [entry.event for entry in published if isinstance(entry, LogEntry)] == events
 
 
-async def test_units_run_on_the_loop_and_the_commit_waits_for_the_disk_off_it(
+async def test_units_run_on_the_loop_and_a_slow_disk_s_commit_waits_off_it(
     db: Database,
 ) -> None:
     """On the writer's thread, the units took turns with a busy loop for the GIL after
-    every statement; on the loop's, the COMMIT's wait for the disk would stall every
-    request."""
+    every statement. A quick COMMIT runs on the loop too (a hop cost more); once the
+    disk is slow, the COMMIT's wait for it would stall every request, so it moves to the
+    writer's thread."""
     assert db._writer is not None
     statements: list[tuple[str, int]] = []
     sqlite_connection(db._writer).set_trace_callback(
         lambda sql: statements.append((sql.split()[0], threading.get_ident()))
     )
-    await db.write(lambda tx: orders.place_order(tx, REQUEST))
     loop_thread = threading.get_ident()
+    db.commit_place.average = 0.0  # the disk has been quick
+    await db.write(lambda tx: orders.place_order(tx, REQUEST))
     threads = {verb: thread for verb, thread in statements}
     assert {"BEGIN", "INSERT", "COMMIT"} <= threads.keys()
+    assert threads["BEGIN"] == threads["INSERT"] == threads["COMMIT"] == loop_thread
+
+    statements.clear()
+    db.commit_place.average = 0.050  # commits took 50 ms lately: a slow disk
+    await db.write(lambda tx: orders.place_order(tx, REQUEST))
+    threads = {verb: thread for verb, thread in statements}
     assert threads["BEGIN"] == threads["INSERT"] == loop_thread
     assert threads["COMMIT"] != loop_thread
+    assert count(db.path, "orders") == 2
+
+
+async def test_the_committer_checkpoints_the_wal_so_it_does_not_grow(db: Database) -> None:
+    """SQLite's own checkpoint (in the COMMIT that crossed 1,000 pages) is off; the
+    committer's passive ones keep the WAL from growing with every write."""
+    db.commit_place.checkpoint_seconds = 0.0  # after every commit
+    wal = db.path.with_name(db.path.name + "-wal")
+    blob = "x" * 400_000  # ~100 pages a unit
+
+    def unit(tx: Tx, n: int) -> None:
+        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"blob{n % 2}", blob))
+
+    for n in range(30):  # ~3,000 pages in all
+        await db.write(partial(unit, n=n))
+    assert wal.stat().st_size < 2_000_000  # two transactions' worth, not thirty
+    db.commit_place.checkpoint_seconds = 3600.0
+    for n in range(30):
+        await db.write(partial(unit, n=n))
+    assert wal.stat().st_size > 8_000_000  # without checkpoints, every write stays in it
+
+
+def test_commits_move_off_the_loop_while_the_disk_is_slow_and_back_once_it_is_quick() -> None:
+    place = CommitPlace()
+    assert place.inline
+    place.committed(0.0004)
+    assert place.inline
+    place.committed(0.030)  # one slow fsync
+    assert not place.inline
+    for _ in range(20):
+        place.committed(0.0004)
+    assert place.inline
+
+
+def test_a_checkpoint_is_due_only_after_a_write_and_its_interval() -> None:
+    place = CommitPlace(checkpoint_seconds=0.0)
+    assert not place.checkpoint_due()  # nothing written yet
+    place.committed(0.001)
+    assert place.checkpoint_due()
+    assert not place.checkpoint_due()  # done: nothing written since
+    slow = CommitPlace(checkpoint_seconds=3600.0)
+    slow.committed(0.001)
+    assert not slow.checkpoint_due()
 
 
 async def test_another_program_holding_the_write_lock_does_not_stall_the_loop(
