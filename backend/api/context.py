@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -19,6 +21,13 @@ from backend.metrics import NO_OPERATION, OK, Metrics
 from backend.notifier import Notifier
 from backend.rate_limit import RateLimiter
 from backend.registry import Registry
+
+T = TypeVar("T")
+# Events whose deliveries, attempts or resolutions are read on the loop's thread: a
+# live subscription's one event (a keyed read of a few rows). A hop to a reader cost
+# more: two turns of a busy loop, and the reader's Python taking the GIL from it.
+# A page of the log (up to 100 events) still goes to a reader.
+READ_NOW_EVENTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,7 @@ class Context:
             db = self.services.db
 
             async def load(seqs: list[int]) -> list[list[DeliveryRow]]:
-                found = await db.read(lambda conn: events.deliveries_of(conn, list(seqs)))
+                found = await _by_seq(db, seqs, lambda conn: events.deliveries_of(conn, list(seqs)))
                 return [found[seq] for seq in seqs]
 
             self._deliveries = DataLoader(load, cache=False)
@@ -91,7 +100,7 @@ class Context:
 
             async def load(keys: list[tuple[int, str]]) -> list[list[InvocationRow]]:
                 seqs = sorted({seq for seq, _ in keys})
-                found = await db.read(lambda conn: events.invocations_of(conn, seqs))
+                found = await _by_seq(db, seqs, lambda conn: events.invocations_of(conn, seqs))
                 return [found.get(key, []) for key in keys]
 
             self._invocations = DataLoader(load, cache=False)
@@ -106,7 +115,7 @@ class Context:
 
             async def load(keys: list[tuple[int, str]]) -> list[Resolution | None]:
                 seqs = sorted({seq for seq, _ in keys})
-                found = await db.read(lambda conn: resolutions_of(conn, seqs))
+                found = await _by_seq(db, seqs, lambda conn: resolutions_of(conn, seqs))
                 return [found.get(key) for key in keys]
 
             self._resolutions = DataLoader(load, cache=False)
@@ -114,14 +123,24 @@ class Context:
 
     @property
     def modifier_groups(self) -> DataLoader[str, tuple[menu.ModifierGroup, ...]]:
-        """The modifier groups of menu items, batched: the whole menu reads them once."""
+        """The modifier groups of menu items, batched: the whole menu reads them once.
+
+        A keyed read of a small table, on the loop's thread: a hop to a reader cost the
+        validate handler's menu query ~10 ms at a rush, waiting for the loop twice."""
         if self._modifier_groups is None:
             db = self.services.db
 
             async def load(ids: list[str]) -> list[tuple[menu.ModifierGroup, ...]]:
                 wanted = list(ids)
-                found = await db.read(lambda conn: menu.modifier_groups(conn, wanted))
+                found = db.read_now(lambda conn: menu.modifier_groups(conn, wanted))
                 return [found.get(item_id, ()) for item_id in ids]
 
             self._modifier_groups = DataLoader(load, cache=False)
         return self._modifier_groups
+
+
+async def _by_seq(db: Database, seqs: list[int], reader: Callable[[sqlite3.Connection], T]) -> T:
+    """``reader``'s rows of the events ``seqs``: on the loop's thread for a few events."""
+    if len(seqs) <= READ_NOW_EVENTS:
+        return db.read_now(reader)
+    return await db.read(reader)
