@@ -31,6 +31,11 @@ GRAPHQL_PATH = "/graphql"
 TCP_KEEPALIVE_IDLE_SECONDS = 30
 TCP_KEEPALIVE_INTERVAL_SECONDS = 10
 TCP_KEEPALIVE_PROBES = 3
+# How long an idle HTTP connection is kept open for the client's next request. Longer
+# than clients keep theirs (httpx: 5 s, uvicorn's default too): when the server closed
+# first, a request sent on the connection as it closed failed with a ReadError (seen
+# once in a rush, a staff member's completeOrder). nginx's default.
+HTTP_KEEP_ALIVE_SECONDS = 75
 
 
 class _BodyTooLarge(Exception):
@@ -214,6 +219,7 @@ class Server:
             # shared stream: a quarter of the loop's time in a fan-out to 1,000, and
             # zlib state in every connection, to save bytes on the loopback or a LAN.
             ws_per_message_deflate=False,
+            timeout_keep_alive=HTTP_KEEP_ALIVE_SECONDS,
             lifespan="off",
             log_level="warning",
             access_log=False,

@@ -299,3 +299,15 @@ async def test_text_with_surrogate_pairs_is_text(staff: GraphQLHTTP) -> None:
         {"id": placed["placeOrder"]["order"]["id"]},
     )
     assert order["order"]["customerName"] == "Zo\u00eb \U0001f355"
+
+
+def test_the_server_keeps_an_idle_connection_longer_than_clients_keep_theirs() -> None:
+    """Else a request sent on a connection as the server closed it fails (ReadError):
+    the client (httpx keeps one 5 s by default) must be the one to drop it."""
+    server = Server(InternalErrors(_faulty_app), "127.0.0.1", 0)
+    try:
+        keep_alive = server._server.config.timeout_keep_alive
+        client_expiry = httpx.AsyncClient()._transport._pool._keepalive_expiry  # type: ignore[attr-defined]
+        assert client_expiry is not None and keep_alive > 2 * client_expiry
+    finally:
+        server.socket.close()
