@@ -31,7 +31,9 @@ MENU = (
     + " } phoneRegion }"
 )
 MENU_CHANGES = """
-subscription MenuChanges($after: String) { eventLog(after: $after) { cursor event { type } } }
+subscription MenuChanges($after: String) {
+  eventLog(after: $after, types: ["menu_item_changed"]) { cursor event { type } }
+}
 """
 PLACE_ORDER = """
 mutation PlaceOrder($input: PlaceOrderInput!, $key: String) {
