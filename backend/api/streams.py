@@ -1,7 +1,8 @@
 """Shared subscription streams: one execution per event for every subscriber alike.
 
-Subscriptions with the same document, operation name, variables and authorization
-scope (the role, and a customer's order) get the same results, so one execution of
+Subscriptions with the same document, operation name, variables (but their cursors:
+api/cursors.py) and authorization scope (the role, and a customer's order) get the
+same results from where they joined, so one execution of
 them (a :class:`Pump`) serves them all: each result is executed once and serialized
 once, and that text is written to each subscriber's socket.
 
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types.execution import ExecutionResult
 
+from backend.api.cursors import cursor_variables
 from backend.settings import SUBSCRIBER_BACKLOG
 
 if TYPE_CHECKING:  # context.py holds the Streams of the process
@@ -54,8 +56,11 @@ Key = tuple[str, str | None, str, str, str | None]
 def stream_key(
     query: str, operation_name: str | None, variables: dict[str, object] | None, context: Context
 ) -> Key:
+    """What subscribers share an execution by; not their cursors (api/cursors.py)."""
     principal = context.principal
-    canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+    cursors = cursor_variables(query, operation_name)
+    shared = {name: value for name, value in (variables or {}).items() if name not in cursors}
+    canonical = json.dumps(shared, sort_keys=True, separators=(",", ":"))
     return (query, operation_name, canonical, principal.role.value, principal.order_id)
 
 

@@ -47,6 +47,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from backend.api.context import Context
+from backend.api.cursors import without_cursors
 from backend.api.operation import unchosen_operation
 from backend.api.streams import (
     FellBehind,
@@ -216,10 +217,15 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self.operations.pop(operation.id, None)
             raise
 
-    async def _open(self, operation: Operation[Context, None], context: Context) -> Any:
+    async def _open(
+        self,
+        operation: Operation[Context, None],
+        context: Context,
+        variables: dict[str, Any] | None = None,
+    ) -> Any:
         return await self.schema.stream(
             operation.query,
-            variable_values=operation.variables,
+            variable_values=operation.variables if variables is None else variables,
             context_value=context,
             root_value=self.root_value,
             operation_name=operation.operation_name,
@@ -228,8 +234,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def _start_pump(
         self, pump: Pump, operation: Operation[Context, None], streams: Streams
     ) -> asyncio.Task[None]:
+        # From now: its subscribers catch up from their own cursors before they join.
+        variables = without_cursors(operation.query, operation.operation_name, operation.variables)
+
         async def open_source(context: Context) -> AsyncIterator[Any]:
-            source: AsyncIterator[Any] = await self._open(operation, context)
+            source: AsyncIterator[Any] = await self._open(operation, context, variables)
             return source
 
         encode = self.view.encode_json

@@ -93,6 +93,41 @@ async def test_two_staff_subscribers_share_one_execution_and_its_payload(
     await second.close()
 
 
+async def test_subscribers_from_different_cursors_share_one_execution_once_caught_up(
+    backend: Backend, db_path: Path, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """Each dashboard resumes from its own cursor: the cursor is not what they share by.
+    Each catches up on its own, then both follow one execution, every event once."""
+    for _ in range(4):
+        await public.place()
+    history = stored_order_seqs(db_path)
+    first = await GraphQLWS.connect(staff.url, staff.token)
+    second = await GraphQLWS.connect(staff.url, staff.token)
+    await first.subscribe("a", ORDER_CHANGES, {"after": history[0]})
+    await second.subscribe("b", ORDER_CHANGES, {"after": history[2]})
+    assert await seqs(first, "a", 3) == history[1:]
+    assert await seqs(second, "b", 1) == history[3:]
+    for _ in range(2):  # each joins the shared execution, started from now
+        await public.place()
+        assert await seqs(first, "a", 1) == await seqs(second, "b", 1)
+    assert len(streams_of(backend)) == 1
+    before = executions(backend, "orderChanges")
+    for _ in range(5):
+        await public.place()
+        assert await seqs(first, "a", 1) == await seqs(second, "b", 1)
+    assert executions(backend, "orderChanges") - before == 5  # not 10
+    want = stored_order_seqs(db_path)
+    await first.close()
+    await second.close()
+    # A reconnect from a cursor in the middle joins the same way, without gap or repeat.
+    again = await GraphQLWS.connect(staff.url, staff.token)
+    await again.subscribe("r", ORDER_CHANGES, {"after": want[5]})
+    assert await seqs(again, "r", len(want) - 6) == want[6:]
+    await public.place()
+    assert await seqs(again, "r", 1) == stored_order_seqs(db_path)[-1:]
+    await again.close()
+
+
 @pytest.mark.parametrize("shared", [False])
 async def test_without_sharing_each_subscriber_runs_its_own_execution(
     backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP

@@ -1,0 +1,42 @@
+"""Which variables of a subscription only say where it resumes (api/cursors.py)."""
+
+from __future__ import annotations
+
+from backend.api.cursors import cursor_variables, without_cursors
+
+CHANGES = "subscription C($after: Int) { orderChanges(afterSeq: $after) { seq } }"
+LOG = (
+    "subscription L($from: String, $types: [String!]) "
+    "{ eventLog(after: $from, types: $types) { cursor } }"
+)
+
+
+def test_the_cursor_argument_s_variable_is_the_cursor() -> None:
+    assert cursor_variables(CHANGES, None) == {"after"}
+    assert cursor_variables(LOG, "L") == {"from"}  # not the filter
+    assert without_cursors(LOG, None, {"from": "abc", "types": ["order_placed"]}) == {
+        "from": None,
+        "types": ["order_placed"],
+    }
+
+
+def test_a_variable_used_elsewhere_too_is_not_only_a_cursor() -> None:
+    twice = (
+        "subscription T($after: Int) "
+        "{ orderChanges(afterSeq: $after) { seq order { items(first: $after) { name } } } }"
+    )
+    assert cursor_variables(twice, None) == frozenset()
+    in_fragment = (
+        "subscription F($after: Int) { orderChanges(afterSeq: $after) { ...Seq } }"
+        " fragment Seq on OrderChange { seq extra: seq @include(if: $after) }"
+    )
+    assert cursor_variables(in_fragment, None) == frozenset()
+
+
+def test_documents_without_a_cursor_variable_have_none() -> None:
+    assert cursor_variables("subscription { orderChanges(afterSeq: 5) { seq } }", None) == set()
+    assert cursor_variables("subscription($id: ID!) { order(id: $id) { id } }", None) == set()
+    assert cursor_variables("query Q($after: Int) { orders { id } }", None) == set()
+    assert cursor_variables("subscription { orderChanges(", None) == set()  # does not parse
+    assert cursor_variables(CHANGES, "NotThere") == set()
+    assert without_cursors(CHANGES, None, None) == {}
