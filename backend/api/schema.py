@@ -15,7 +15,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from backend.api._graphql_core import detach_helpers
+from backend.api._graphql_core import detach_helpers, forget_memo
 from backend.api.context import Context
 from backend.api.deliveries import DeliveryMutation
 from backend.api.documents import CachedDocuments, DocumentCache
@@ -73,6 +73,11 @@ class AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
         detach_helpers(self)
         if isinstance(self.context_value, Context):  # for the request's metrics
             self.context_value.operation_type = self.operation.operation.value
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        forget_memo(executor)
+        return executor
 
 
 class MeteredExecutor(AcyclicExecutor):

@@ -41,7 +41,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 
 from backend._aiosqlite import on_thread, sqlite_connection
 from backend._strawberry import core_schema, field_arguments, resolve_info
-from backend.api._graphql_core import detach_helpers
+from backend.api._graphql_core import detach_helpers, forget_memo
+from backend.api.schema import MeteredExecutor
 from backend.api.websocket import TransportWSHandler
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
@@ -215,6 +216,17 @@ async def _events(*_: Any) -> AsyncIterator[str]:
         yield word
 
 
+ITEM_EVENTS = 20
+
+
+async def _items(*_: Any) -> AsyncIterator[dict[str, str]]:
+    for n in range(ITEM_EVENTS):
+        yield {"name": f"item {n}"}
+
+
+ITEM = GraphQLObjectType("Item", {"name": GraphQLField(GraphQLString)})
+
+
 CORE = GraphQLSchema(
     GraphQLObjectType(
         "Query",
@@ -227,7 +239,10 @@ CORE = GraphQLSchema(
     ),
     subscription=GraphQLObjectType(
         "Subscription",
-        {"word": GraphQLField(GraphQLString, subscribe=_events, resolve=lambda w, _: w)},
+        {
+            "word": GraphQLField(GraphQLString, subscribe=_events, resolve=lambda w, _: w),
+            "item": GraphQLField(ITEM, subscribe=_items, resolve=lambda i, _: i),
+        },
     ),
 )
 
@@ -326,6 +341,41 @@ async def test_graphql_core_builds_an_executor_per_subscription_event() -> None:
     assert not isinstance(stream, ExecutionResult), stream
     assert [result.data async for result in stream] == [{"word": "one"}, {"word": "two"}]
     assert built == ["one", "two"]
+
+
+async def _subscription_memo(executor_class: type[Executor[Any]]) -> int:
+    """The entries in a subscription's memo of collected subfields after its events."""
+    parents: list[Executor[Any]] = []
+
+    class Recording(executor_class):  # type: ignore[valid-type,misc]
+        def build_per_event_executor(self, payload: Any) -> Executor[Any]:
+            parents.append(self)
+            return super().build_per_event_executor(payload)  # type: ignore[no-any-return]
+
+    stream = subscribe(CORE, parse("subscription { item { name } }"), executor_class=Recording)
+    if inspect.isawaitable(stream):
+        stream = await stream
+    assert not isinstance(stream, ExecutionResult), stream
+    assert len([result async for result in stream]) == ITEM_EVENTS
+    (parent,) = set(parents)
+    return len(parent._relevant_sub_fields)
+
+
+async def test_graphql_core_s_event_executors_grow_the_subscription_s_memo() -> None:
+    """What forget_memo (_graphql_core.py) undoes: each event's execution adds its own
+    field lists to the memo the per-event copies share with the subscription's."""
+    assert await _subscription_memo(Executor) == ITEM_EVENTS
+
+
+async def test_forget_memo_keeps_the_subscription_s_memo_from_growing() -> None:
+    class Forgetting(Executor[Any]):
+        def build_per_event_executor(self, payload: Any) -> Executor[Any]:
+            executor = super().build_per_event_executor(payload)
+            forget_memo(executor)
+            return executor
+
+    assert await _subscription_memo(Forgetting) == 0
+    assert await _subscription_memo(MeteredExecutor) == 0  # the API's
 
 
 # -- graphql-core: field coroutines left unstarted by a cancellation ---------------------
