@@ -10,13 +10,15 @@ least it has been: at once when it grew that much since the last trim, otherwise
 ``HEAP_RETRIM_CHECKS`` checks (one each ``HEAP_TRIM_SECONDS``), less often while the
 retries give nothing back (:class:`TrimSchedule`). Elsewhere than glibc it does nothing.
 
-Before it, a collection of the young generations: a request that failed leaves its
+Before it, a collection of the youngest generation: a request that failed leaves its
 exception, traceback and frames in reference cycles, which hold its body until the
 collector runs, and the backend's tuned collector (embedded.tune_collector) runs
-even its young collections rarely. Not a full collection: that walks everything
-serving holds, and with 10,000 subscribers connected (RSS far over the floor, so a
-trim every few checks) each one stalled the loop for 1-2 s (bench/RESULTS.md, issue
-16). What a burst left is young; older garbage is the collector's own rules' to free.
+even its young collections rarely. Only the youngest (~2 ms): with the middle one
+too, each trim during a rush stalled the loop for 25-80 ms, the screens' slowest
+moments; a full one walks everything serving holds, and with 10,000 subscribers
+connected (RSS far over the floor, so a trim every few checks) each stalled it for
+1-2 s (bench/RESULTS.md, issue 16). What a burst left is young; what survived into
+the older generations is the collector's own rules' to free, within seconds at a rush.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
-YOUNG_GENERATIONS = 1  # gc.collect(1): generations 0 and 1, not the whole heap
+YOUNG_GENERATIONS = 0  # gc.collect(0): the youngest generation, not the middle or the heap
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 

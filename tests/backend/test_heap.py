@@ -34,7 +34,7 @@ def collections() -> Iterator[list[int]]:
             gc.enable()
 
 
-async def test_the_trimmer_collects_the_young_generations_only(collections: list[int]) -> None:
+async def test_the_trimmer_collects_the_youngest_generation_only(collections: list[int]) -> None:
     trimmer = HeapTrimmer(interval=0.01, growth=0)  # every check finds it grown
     trimmer.start()
     try:
@@ -44,7 +44,7 @@ async def test_the_trimmer_collects_the_young_generations_only(collections: list
     finally:
         await trimmer.stop()
     assert collections, "the trimmer collected nothing before trimming"
-    assert max(collections) < 2, collections
+    assert set(collections) == {0}, collections  # the middle one stalled a rush 25-80 ms
 
 
 MB = 1024 * 1024
