@@ -315,6 +315,10 @@ class LiveClient:
             # compressing every change (both ends, in Python threads) costs more than
             # the bytes it saves.
             compression=None,
+            # A server that does not answer the closing handshake (seen in a UI test:
+            # the backend's reply never came) must not hold a closing window for the
+            # library's default 10 s.
+            close_timeout=CLOSE_GRACE_SECONDS,
         )
         async with connection.websocket:
             self._connection = connection

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,12 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.typing import Subprotocol
 
 from backend.embedded import Backend
 from backend.settings import Settings
 from clients import probe
 from clients.graphql import GraphQLError, HttpApi, NotGraphQL, Unreachable
-from clients.live import ConnectionState, LiveClient
+from clients.live import CLOSE_GRACE_SECONDS, ConnectionState, LiveClient
 from clients.reconnect import ReconnectBackoff
 from main import restaurant_backend
 from tests.conftest import STAFF_TOKEN
@@ -173,3 +177,29 @@ def test_the_probe_tells_this_passline_from_another_and_from_another_program(
     web_port = int(plain_http.split(":")[2].split("/", maxsplit=1)[0])
     web = probe.already_running(host, web_port, plain_http, STAFF_TOKEN)
     assert isinstance(web, str) and web.startswith("another program listens")
+
+
+async def test_closing_does_not_wait_long_for_a_server_that_never_answers_the_close() -> None:
+    """A window closing must not hang on the backend's half of the closing handshake."""
+    closed = asyncio.Event()
+
+    async def ack_then_stop_reading(connection: ServerConnection) -> None:
+        await connection.recv()  # connection_init
+        await connection.send(json.dumps({"type": "connection_ack"}))
+        connection.transport.pause_reading()  # the client's close frame is never read
+        await closed.wait()
+        connection.transport.abort()
+
+    async with serve(
+        ack_then_stop_reading, "127.0.0.1", 0, subprotocols=[Subprotocol("graphql-transport-ws")]
+    ) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        client = LiveClient(f"http://127.0.0.1:{port}/graphql", STAFF_TOKEN)
+        await client.start()
+        await until(lambda: client.state == "connected")
+        started = time.monotonic()
+        async with asyncio.timeout(WAIT_SECONDS):
+            await client.close()
+        assert time.monotonic() - started < CLOSE_GRACE_SECONDS + 2.0  # not websockets' 10 s
+        assert client.state == "offline"
+        closed.set()
