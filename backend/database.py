@@ -233,7 +233,7 @@ class Database:
                 await _hop(self._writer, _begin_waiting, conn)
             outcomes, facts = self._run_units(conn, units)
             written = any(ok for ok, _ in outcomes)
-            await self._end(conn, written=written)
+            await self._finish(conn, written=written)
             self.commits += written
         except Exception as failure:  # the transaction as a whole failed: nothing was written
             exc = self._batch_failed(failure, len(units))
@@ -259,7 +259,7 @@ class Database:
             else:
                 fut.set_exception(value)
 
-    async def _end(self, conn: sqlite3.Connection, *, written: bool) -> None:
+    async def _finish(self, conn: sqlite3.Connection, *, written: bool) -> None:
         """COMMIT where the disk's pace says (CommitPlace); ROLLBACK if nothing was written."""
         assert self._writer is not None
         if not written:
