@@ -45,7 +45,6 @@ APPLICATION_ID = 0x50415353  # "PASS": marks a file as a Passline database
 READERS = 2
 BUSY_TIMEOUT_MS = 5000  # how long to wait for a lock another program holds
 _SQLITE_HEADER = b"SQLite format 3\x00"
-_CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"
 LOW_SPACE_BYTES = 1 << 20  # an I/O error with less free than this: the disk is full
 
 
@@ -274,7 +273,7 @@ class Database:
         a passive checkpoint, which neither waits for readers nor stops them."""
         assert self._writer is not None
         try:
-            await _hop(self._writer, _end, sqlite_connection(self._writer), _CHECKPOINT)
+            await _hop(self._writer, _checkpoint_wal, sqlite_connection(self._writer))
         except sqlite3.Error as exc:
             # The WAL only grows until the next one succeeds; the writes are safe in it.
             log.warning("could not checkpoint %s: %s; trying again later", self.path, exc)
@@ -404,6 +403,10 @@ def disk_full(exc: BaseException, folder: Path | None = None) -> bool:
 
 def _end(conn: sqlite3.Connection, statement: str) -> None:
     conn.execute(statement)
+
+
+def _checkpoint_wal(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _timed_end(conn: sqlite3.Connection, statement: str) -> float:

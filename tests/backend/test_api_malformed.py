@@ -307,7 +307,7 @@ def test_the_server_keeps_an_idle_connection_longer_than_clients_keep_theirs() -
     server = Server(InternalErrors(_faulty_app), "127.0.0.1", 0)
     try:
         keep_alive = server._server.config.timeout_keep_alive
-        client_expiry = httpx.AsyncClient()._transport._pool._keepalive_expiry  # type: ignore[attr-defined]
+        client_expiry = httpx.Limits().keepalive_expiry  # what an httpx client keeps by default
         assert client_expiry is not None and keep_alive > 2 * client_expiry
     finally:
         server.socket.close()
