@@ -5,6 +5,7 @@ that changes one fails here, by name, instead of somewhere in the product."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import gc
 import inspect
@@ -234,6 +235,47 @@ def test_strawberry_normalize_allowed_origins_refuses_what_is_not_an_origin() ->
     assert normalize_allowed_origins(["HTTP://A.example:80", "*"]) == {"http://a.example", "*"}
     with pytest.raises(ValueError, match="Invalid origin"):
         normalize_allowed_origins(["http://a.example/path"])
+
+
+# strawberry's documented modules; anything else of it is imported by a fence only.
+STRAWBERRY_PUBLIC = {
+    "strawberry",
+    "strawberry.asgi",
+    "strawberry.dataloader",
+    "strawberry.exceptions",
+    "strawberry.extensions",
+    "strawberry.http",
+    "strawberry.permission",
+    "strawberry.scalars",
+    "strawberry.schema.name_converter",  # StrawberryConfig(name_converter=...)'s type
+    "strawberry.subscriptions",
+    "strawberry.tools",
+    "strawberry.types",
+}
+STRAWBERRY_FENCES = {"backend/_strawberry.py", "backend/api/_strawberry_ws.py"}
+
+
+def test_only_the_fences_import_strawberry_s_private_modules() -> None:
+    root = PYPROJECT.parent
+    found = []
+    for path in sorted(root.glob("backend/**/*.py")):
+        where = str(path.relative_to(root))
+        if where in STRAWBERRY_FENCES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            found += [
+                f"{where}: {name}"
+                for name in names
+                if name.split(".")[0] == "strawberry" and name not in STRAWBERRY_PUBLIC
+            ]
+    assert found == [], "import these through backend/_strawberry.py or api/_strawberry_ws.py"
 
 
 # -- strawberry: the graphql-transport-ws handler's private steps -------------------------
