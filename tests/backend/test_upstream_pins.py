@@ -31,9 +31,11 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
+    ValidationRule,
     parse,
     specified_rules,
     subscribe,
+    validate,
 )
 from graphql import execute as core_execute
 from graphql.execution import Executor
@@ -58,7 +60,7 @@ from backend._strawberry import (
     resolve_info,
     validate_document,
 )
-from backend.api._graphql_core import detach_helpers, forget_memo
+from backend.api._graphql_core import ValidationAborted, detach_helpers, forget_memo
 from backend.api._strawberry_ws import (
     PreExecutionError,
     TransportWSBase,
@@ -608,6 +610,27 @@ async def test_forget_memo_keeps_the_subscription_s_memo_from_growing() -> None:
 
     assert await _subscription_memo(Forgetting) == 0
     assert await _subscription_memo(MeteredExecutor) == 0  # the API's
+
+
+# -- graphql-core: a validation rule that stops the validation ----------------------------
+
+
+def test_graphql_core_validate_stops_at_a_rule_s_validation_aborted() -> None:
+    """limits.py refuses a document over the limits so, before other rules walk it."""
+    entered: list[str] = []
+
+    class Refusing(ValidationRule):
+        def enter_operation_definition(self, *_: Any) -> None:
+            raise ValidationAborted("refused")
+
+    class Walking(ValidationRule):
+        def enter_field(self, node: Any, *_: Any) -> None:
+            entered.append(node.name.value)
+
+    errors = validate(CORE, parse("{ plain nope }"), [Refusing, Walking, *specified_rules])
+    assert [error.message for error in errors] == ["refused"]
+    assert isinstance(errors[0], ValidationAborted)
+    assert entered == []  # no rule went further
 
 
 # -- graphql-core: field coroutines left unstarted by a cancellation ---------------------
