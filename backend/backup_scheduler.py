@@ -30,7 +30,10 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class BackupStatus:
+class LastBackup:
+    """Where backups go and how the last one went; the API shows it as ``BackupStatus``
+    (backend/api/types.py)."""
+
     folder: Path
     last_good_at: datetime | None  # the newest backup in the folder that passed its checks
     last_error: str | None  # why the last attempt failed; None once one succeeds
@@ -52,7 +55,7 @@ class BackupScheduler:
         self.folder = folder
         self.interval = interval
         self.retention = retention or Retention()
-        self.status = BackupStatus(folder, None, None)
+        self.status = LastBackup(folder, None, None)
         self._task: asyncio.Task[None] | None = None
         self._copying: asyncio.Future[BackupFile] | None = None
         self._commits_copied: int | None = None  # db.commits when the last copy began
@@ -65,12 +68,12 @@ class BackupScheduler:
         except OSError as exc:
             # The restaurant keeps serving; the status bar turns amber and says why.
             log.error("cannot use the backup folder %s: %s", self.folder, exc)
-            self.status = BackupStatus(self.folder, None, f"cannot use {self.folder}: {exc}")
+            self.status = LastBackup(self.folder, None, f"cannot use {self.folder}: {exc}")
         else:
             for path in removed:
                 log.warning("removed %s, left by a backup that did not finish", path)
             if backups:
-                self.status = BackupStatus(self.folder, backups[-1].taken_at, None)
+                self.status = LastBackup(self.folder, backups[-1].taken_at, None)
         self._task = asyncio.create_task(self._every_interval(), name="passline-backups")
 
     async def stop(self) -> None:
@@ -102,13 +105,13 @@ class BackupScheduler:
             made = await asyncio.shield(copying)
         except BackupError as exc:
             log.error("backup failed: %s", exc)
-            self.status = BackupStatus(self.folder, self.status.last_good_at, str(exc))
+            self.status = LastBackup(self.folder, self.status.last_good_at, str(exc))
             return None
         finally:
             if copying.done():
                 self._copying = None
         self._commits_copied = commits
-        self.status = BackupStatus(self.folder, made.taken_at, None)
+        self.status = LastBackup(self.folder, made.taken_at, None)
         log.info("backed up %s to %s", self.db.path, made.path)
         try:
             for path in await asyncio.to_thread(

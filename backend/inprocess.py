@@ -24,11 +24,8 @@ from graphql import (
     specified_rules,
     validate,
 )
-from strawberry.execution import optimized_is_awaitable
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from backend._strawberry import core_schema
+from backend._strawberry import STRAWBERRY_RULES, core_schema, optimized_is_awaitable
 from backend.api.context import Context, Services
 from backend.api.errors import shape_error
 from backend.api.schema import VALIDATION_RULES
@@ -38,12 +35,7 @@ from handlers.sdk import GraphQLFailure
 
 # What strawberry validates every request with, and the API's own limits: checked
 # once per document here, so they cost nothing per call.
-RULES = (
-    *specified_rules,
-    MaybeNullValidationRule,
-    OneOfInputValidationRule,
-    *VALIDATION_RULES,
-)
+RULES = (*specified_rules, *STRAWBERRY_RULES, *VALIDATION_RULES)
 MAX_DOCUMENTS = 256  # distinct documents kept parsed and validated
 
 

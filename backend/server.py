@@ -11,8 +11,8 @@ import strawberry
 import uvicorn
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.http.websocket_origin import normalize_allowed_origins
 
+from backend._strawberry import normalize_allowed_origins
 from backend.api.context import Services
 from backend.api.errors import INTERNAL_ERROR
 from backend.api.view import GraphQLView, error_response

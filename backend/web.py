@@ -17,8 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
-from strawberry.http.websocket_origin import is_same_origin, normalize_origin
 
+from backend._strawberry import is_same_origin, normalize_origin
 from backend.api.view import error_response
 from backend.errors import ErrorCode
 from backend.settings import resource_path

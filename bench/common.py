@@ -426,6 +426,10 @@ class RawHTTP:
     It costs the client far less CPU per request than httpx (whose httpcore tries to
     ``import sniffio`` on every request when sniffio is not installed, as here), so
     the backend keeps more of the two cores and the timestamps are closer to the wire.
+    It is a measuring instrument, not a second GraphQL client: it sends bytes built
+    once and returns the status and body as they came, with no GraphQL in between
+    (no errors read, no retries); what reads answers is clients/graphql.py's, as the
+    benchmarks' other HTTP calls (``place_order``, ``HttpApi``) use it.
     """
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -9,7 +9,7 @@
   is that it does not depend on how many others follow other orders.
 - **Acknowledgements:** ``placeOrder`` at a steady rate, its HTTP acknowledgement timed,
   with no ``orderChanges`` subscriber and then with 1,000 being fed every order (the
-  light subscribers of bench/subscribers.py).
+  light subscribers of clients/subscriber.py).
 
 The orders are placed first with the handlers running, until every one is in the
 kitchen (the changes above need that state); the handlers are paused before measuring.
@@ -24,6 +24,7 @@ import asyncio
 import dataclasses
 import json
 import random
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -49,8 +50,8 @@ from bench.common import (
     temp_dir,
     wait_for_subscriptions,
 )
-from bench.subscribers import Subscriber, subscriber
 from clients.graphql import Connection
+from clients.subscriber import LightSubscriber, light_subscriber
 
 TITLE = "fanout at a steady rate: order(id) followers, placeOrder acks"
 FOLLOWERS = (100, 10_000)
@@ -253,9 +254,11 @@ async def _acks(url: str, sizes: tuple[int, ...], rate: float, seconds: float) -
             nonlocal received
             received += 1
 
-        async def connect() -> Subscriber:
+        async def connect() -> LightSubscriber:
             async with gate:
-                return await subscriber(url, ORDER_CHANGES, count)
+                return await light_subscriber(
+                    url, STAFF_TOKEN, ORDER_CHANGES, count, clock=time.perf_counter
+                )
 
         await wait_for_subscriptions(url, "orderChanges", 0, ARRIVAL_TIMEOUT_SECONDS, at_most=True)
         connections = await asyncio.gather(*(connect() for _ in range(size)))

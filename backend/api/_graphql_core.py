@@ -8,7 +8,8 @@ replaces them with helpers that do the same without the cycle; :func:`forget_mem
 a subscription's memo of collected fields from growing with its events. That leans on how
 graphql-core builds and uses those helpers, not on a documented API (both methods are
 ``:meta private:``), so tests/backend/test_upstream_pins.py checks, by name, each thing
-relied on here: an upgrade that changes it fails there, not in the product.
+relied on here: an upgrade that changes it fails there, not in the product. The same
+goes for :data:`ValidationAborted`, how a validation rule stops the validation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from typing import Any
 from graphql import GraphQLResolveInfoHelpers
 from graphql.execution import Executor
 from graphql.pyutils import RefMap, gather_with_cancel
+from graphql.validation.validate import ValidationAbortedError
+
+# Raised from a validation rule, it stops the validation there and ``validate`` returns
+# it after the errors found before (limits.py refuses a document over the limits so):
+# how graphql-core stops at its error limit, not a documented way for a rule to stop.
+ValidationAborted = ValidationAbortedError
 
 
 def detach_helpers(executor: Executor[Any]) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.permission import BasePermission
 from strawberry.schema.name_converter import NameConverter
-from strawberry.types.base import get_object_definition
+from strawberry.types import get_object_definition
 
 from backend._strawberry import field_arguments
 from backend.errors import BadUserInput

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
 
-from backend._strawberry import core_schema
+from backend._strawberry import core_schema, validate_document
 from backend.api.limits import BudgetSpent
 from backend.errors import ErrorCode
 from backend.settings import DOCUMENT_CACHE_BYTES, DOCUMENT_CACHE_MAX_CHARS

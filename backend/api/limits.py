@@ -46,9 +46,9 @@ from graphql import (
     SelectionSetNode,
     ValidationRule,
 )
-from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 
+from backend.api._graphql_core import ValidationAborted
 from backend.errors import ErrorCode, LimitExceeded
 from backend.settings import (
     MAX_QUERY_ALIASES,
@@ -189,7 +189,7 @@ def _limit_error(message: str, node: DefinitionNode) -> GraphQLError:
     )
 
 
-class _Refused(ValidationAbortedError):
+class _Refused(ValidationAborted):
     """Stops the validation: the other rules need not walk a document refused already
     (some of graphql-core's do more than linear work on a document like this one)."""
 
@@ -392,6 +392,6 @@ class LoopBudgetRule(ValidationRule):
             raise BudgetSpent(exc.message, extensions=exc.extensions) from None
 
 
-class BudgetSpent(ValidationAbortedError):
+class BudgetSpent(ValidationAborted):
     """The validation stopped for the request's loop budget: a fact about this request's
     moment as much as about its document, so it is not cached."""

@@ -219,9 +219,4 @@ class Query:
         backups = info.context.services.backups
         if backups is None:  # a backend assembled without backups (some tests)
             return BackupStatus(last_good_at=None, folder="", last_error="backups are off")
-        found = backups.status
-        return BackupStatus(
-            last_good_at=found.last_good_at,
-            folder=str(found.folder),
-            last_error=found.last_error,
-        )
+        return BackupStatus.of(backups.status)

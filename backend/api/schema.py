@@ -10,11 +10,10 @@ import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql import OperationType as CoreOperationType
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 
+from backend._strawberry import ExecutionContext, OperationType
 from backend.api._graphql_core import detach_helpers, forget_memo
 from backend.api.context import Context
 from backend.api.deliveries import DeliveryMutation
@@ -57,7 +56,7 @@ class Schema(strawberry.Schema):
         return await super().execute(*args, **kwargs)
 
 
-class AcyclicExecutor(StrawberryGraphQLCoreExecutionContext):
+class AcyclicExecutor(ExecutionContext):
     """strawberry's executor without the reference cycle graphql-core 3.3 builds into
     every executor: its ``async_helpers`` hold bound methods of the executor itself.
 

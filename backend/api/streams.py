@@ -41,7 +41,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Gener
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from strawberry.types.execution import ExecutionResult
+from strawberry.types import ExecutionResult
 
 from backend.api.cursors import cursor_variables
 from backend.settings import SUBSCRIBER_BACKLOG

@@ -12,6 +12,7 @@ from backend import activity, delivery_commands, orders, pickup, states
 from backend import events as event_log
 from backend.api.context import Context
 from backend.api.permissions import STAFF_FIELD
+from backend.backup_scheduler import LastBackup
 from backend.events import DeliveryRow, EventRecord, InvocationRow
 from backend.menu import MenuItem as MenuRow
 from backend.menu import ModifierGroup as ModifierGroupRow
@@ -444,6 +445,13 @@ class BackupStatus:
     last_error: str | None = strawberry.field(
         description="Why the last backup failed; null when the last one succeeded."
     )
+
+    @classmethod
+    def of(cls, last: LastBackup) -> BackupStatus:
+        """The API's view of the scheduler's :class:`LastBackup`."""
+        return cls(
+            last_good_at=last.last_good_at, folder=str(last.folder), last_error=last.last_error
+        )
 
 
 @strawberry.type

@@ -30,22 +30,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
-from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-    Operation,
-    _OperationStreamClosed,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
-    Message,
-    PingMessage,
-    SubscribeMessage,
-)
-from strawberry.types.execution import ExecutionResult, PreExecutionError
-from strawberry.utils.aio import aclosing
+from strawberry.types import ExecutionResult
 
+from backend.api._strawberry_ws import (
+    Message,
+    Operation,
+    OperationStreamClosed,
+    PingMessage,
+    PreExecutionError,
+    SubscribeMessage,
+    TransportWSBase,
+    WebSocketAdapter,
+    WebSocketDisconnected,
+    aclosing,
+)
 from backend.api.context import Context
 from backend.api.cursors import without_cursors
 from backend.api.operation import unchosen_operation
@@ -127,21 +125,14 @@ def _malformed(message: object) -> str | None:
     return None
 
 
-class ClosingAdapter(ASGIWebSocketAdapter):
+class ClosingAdapter(WebSocketAdapter):
     """strawberry's socket, whose close reasons always fit a close frame."""
 
     async def close(self, code: int, reason: str) -> None:
         await super().close(code, close_reason(reason))
 
-    async def send_text(self, text: str) -> None:
-        """A message already serialized (a shared result's, written to many sockets)."""
-        try:
-            await self.ws.send_text(text)
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
 
-
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class TransportWSHandler(TransportWSBase[Context, None]):
     async def handle_message(self, message: Message) -> None:
         reason = _malformed(message)
         if reason is not None:
@@ -163,7 +154,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message["payload"]
         reason = unchosen_operation(payload["query"], payload.get("operationName"))
-        if reason is None or not self.connection_acknowledged or message["id"] in self.operations:
+        if reason is None or not self.connection_acknowledged or self.has_operation(message["id"]):
             # strawberry runs it, or closes for the protocol violation first.
             await super().handle_subscribe(message)
             return
@@ -172,8 +163,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             {"id": message["id"], "type": "error", "payload": [error.formatted]}
         )
 
-    @staticmethod
-    def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
+    def pre_execution_close_reason(self, error: GraphQLError) -> str | None:
         # strawberry closes the whole connection with 4400 for a syntax error or an
         # operationName the document lacks; both are the operation's errors, sent as
         # `error` for its id ("before execution starts, usually due to validation
@@ -187,11 +177,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_task_exception(error)
 
-    async def _send_result_stream(
+    async def send_result_stream(
         self, operation: Operation[Context, None], result_source: Any
     ) -> None:
         try:
-            await super()._send_result_stream(operation, result_source)
+            await super().send_result_stream(operation, result_source)
         except GraphQLError as error:
             # A parser extension (the parser cache, the token limit) raises a syntax
             # error instead of returning it: without this the client got a bare
@@ -207,14 +197,14 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             await self._run_sharing(operation, streams, self.websocket)
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
-        except _OperationStreamClosed:
+        except OperationStreamClosed:
             return
         except Exception as error:
             # As strawberry's run_operation: log, complete, forget the operation.
             await self.handle_task_exception(error)
             with suppress(Exception):
                 await operation.send_operation_message({"id": operation.id, "type": "complete"})
-            self.operations.pop(operation.id, None)
+            self.forget_operation(operation.id)
             raise
 
     async def _open(
@@ -262,7 +252,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await sink.drain(_SharedWriter(operation, socket, last))
         except FellBehind as behind:
             await socket.close(FELL_BEHIND_CLOSE_CODE, behind.reason)
-            raise _OperationStreamClosed from behind
+            raise OperationStreamClosed from behind
         finally:
             if sink is not None:
                 streams.leave(key, sink)
@@ -285,10 +275,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 first = True
                 async for result in source:
                     if first and isinstance(result, PreExecutionError):
-                        await self._handle_pre_execution_error(operation, result)
+                        await self.send_pre_execution_error(operation, result)
                         return None, None
                     if not isinstance(result, ExecutionResult):
-                        await self._reject_incremental_delivery(operation)
+                        await self.reject_incremental_delivery(operation)
                         return None, None
                     first = False
                     streams.executions += 1
@@ -316,7 +306,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                         return sink, last
             return None, None  # the stream ended on its own
         except GraphQLError as error:
-            # As _send_result_stream: a parser extension raised instead of returning.
+            # As send_result_stream: a parser extension raised instead of returning.
             self.schema.process_errors([error])
             await operation.send_initial_errors([error])
             return None, None

@@ -1,4 +1,4 @@
--- Named queries, loaded once by backend/queries.py. A block runs from its
+-- Named queries, loaded once by backend/sql_blocks.py. A block runs from its
 -- "-- name:" line to the next one.
 
 -- name: get_meta

@@ -1,4 +1,4 @@
--- The event runner's queries. Delivery states and their meaning: backend/status.py.
+-- The event runner's queries. Delivery states and their meaning: backend/states.py.
 -- A statement that writes deliveries.status says which moves it makes (`-- FROM -> TO`);
 -- each must be a row of DELIVERY_TRANSITIONS there (tests/backend/test_delivery_transitions.py).
 

@@ -69,7 +69,7 @@ def test_each_statement_that_moves_a_delivery_says_how_and_the_table_allows_it()
     for name, body in sql_blocks().items():
         said = [moves(found) for found in ANNOTATION.findall(body)]
         if WRITES_STATUS.search(body):
-            assert said, f"{name} writes delivery_commands.status without a `-- FROM -> TO` line"
+            assert said, f"{name} writes deliveries.status without a `-- FROM -> TO` line"
         for found in said:
             assert found <= ALLOWED, f"{name}: {found - ALLOWED} is not in DELIVERY_TRANSITIONS"
             annotated |= found

@@ -1,10 +1,11 @@
 """What the backend's fences (backend/_aiosqlite.py, backend/_strawberry.py,
-backend/api/_graphql_core.py) need of the private parts of aiosqlite, strawberry and
-graphql-core, pinned one behaviour per test: an upgrade that changes one fails here,
-by name, instead of somewhere in the product."""
+backend/api/_strawberry_ws.py, backend/api/_graphql_core.py) need of the private parts
+of aiosqlite, strawberry and graphql-core, pinned one behaviour per test: an upgrade
+that changes one fails here, by name, instead of somewhere in the product."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import gc
 import inspect
@@ -15,6 +16,7 @@ import tomllib
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -29,21 +31,43 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
+    ValidationRule,
     parse,
+    specified_rules,
     subscribe,
+    validate,
 )
 from graphql import execute as core_execute
 from graphql.execution import Executor
 from packaging.requirements import Requirement
+from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    _OperationStreamClosed,
 )
 
 from backend._aiosqlite import on_thread, sqlite_connection
-from backend._strawberry import core_schema, field_arguments, resolve_info
-from backend.api._graphql_core import detach_helpers, forget_memo
+from backend._strawberry import (
+    STRAWBERRY_RULES,
+    ExecutionContext,
+    OperationType,
+    core_schema,
+    field_arguments,
+    is_same_origin,
+    normalize_allowed_origins,
+    normalize_origin,
+    optimized_is_awaitable,
+    resolve_info,
+    validate_document,
+)
+from backend.api._graphql_core import ValidationAborted, detach_helpers, forget_memo
+from backend.api._strawberry_ws import (
+    PreExecutionError,
+    TransportWSBase,
+    WebSocketAdapter,
+    aclosing,
+)
 from backend.api.schema import MeteredExecutor
-from backend.api.websocket import TransportWSHandler
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
@@ -64,6 +88,7 @@ def test_the_installed_libraries_are_within_the_ranges_pyproject_pins() -> None:
         assert pinned[name].specifier.contains(version(name)), (name, version(name))
     assert pinned["aiosqlite"].specifier.contains("0.23") is False
     assert pinned["graphql-core"].specifier.contains("3.4") is False
+    assert pinned["strawberry-graphql"].specifier.contains("0.342") is False
 
 
 # -- aiosqlite: Connection._execute and Connection._conn --------------------------------
@@ -153,14 +178,223 @@ def test_strawberry_info_holds_graphql_core_info_and_the_declared_arguments() ->
     assert seen["arguments"] == ["name", "loud"]
 
 
+def test_strawberry_schema_runs_graphql_core_with_its_execution_context() -> None:
+    """The API's executors (schema.py) subclass it, keeping what strawberry's does."""
+    assert strawberry.Schema(query=PinQuery).execution_context_class is ExecutionContext
+    built: list[str] = []
+
+    class Recording(ExecutionContext):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self.operation.operation.value)
+
+    schema = strawberry.Schema(query=PinQuery, execution_context_class=Recording)
+    assert schema.execute_sync("{ greeting }").data == {"greeting": "hello you"}
+    assert built == ["query"]
+
+
+def test_strawberry_validate_document_validates_against_a_core_schema() -> None:
+    """documents.py validates a cached document with it, as strawberry would."""
+    core = core_schema(strawberry.Schema(query=PinQuery))
+    rules = tuple(specified_rules)  # documents.py passes strawberry's, these among them
+    assert validate_document(core, parse("{ greeting }"), rules) == []
+    (error,) = validate_document(core, parse("{ farewell }"), rules)
+    assert "farewell" in error.message
+
+
+def test_strawberry_validate_document_adds_the_rules_strawberry_validates_with() -> None:
+    """inprocess.py validates with the same rules, once per document."""
+    source = inspect.getsource(validate_document)
+    assert [rule.__name__ for rule in STRAWBERRY_RULES if rule.__name__ not in source] == []
+
+
+async def test_strawberry_optimized_is_awaitable_tells_coroutines_from_values() -> None:
+    coroutine = _word("x")
+    assert optimized_is_awaitable(coroutine) is True
+    values: tuple[object, ...] = (1, "x", None, [])
+    assert [optimized_is_awaitable(value) for value in values] == [False] * 4
+    assert await coroutine == "x"
+
+
+def test_strawberry_operation_type_holds_the_three_operation_kinds() -> None:
+    assert {kind.value for kind in OperationType} == {"query", "mutation", "subscription"}
+
+
+def test_strawberry_normalize_origin_writes_an_origin_as_browsers_send_it() -> None:
+    assert normalize_origin("https://Example.com:443") == "https://example.com"
+    assert normalize_origin("http://127.0.0.1:8787") == "http://127.0.0.1:8787"
+    assert normalize_origin("null") is None
+
+
+def test_strawberry_is_same_origin_compares_host_and_port() -> None:
+    assert is_same_origin("http://127.0.0.1:8787", "127.0.0.1:8787") is True
+    assert is_same_origin("http://127.0.0.1:8787", "127.0.0.1:9000") is False
+    assert is_same_origin("https://example.com", "example.com:443") is True
+    assert is_same_origin("http://evil.example", None) is False
+
+
+def test_strawberry_normalize_allowed_origins_refuses_what_is_not_an_origin() -> None:
+    assert normalize_allowed_origins(["HTTP://A.example:80", "*"]) == {"http://a.example", "*"}
+    with pytest.raises(ValueError, match="Invalid origin"):
+        normalize_allowed_origins(["http://a.example/path"])
+
+
+# strawberry's documented modules; anything else of it is imported by a fence only.
+STRAWBERRY_PUBLIC = {
+    "strawberry",
+    "strawberry.asgi",
+    "strawberry.dataloader",
+    "strawberry.exceptions",
+    "strawberry.extensions",
+    "strawberry.http",
+    "strawberry.permission",
+    "strawberry.scalars",
+    "strawberry.schema.name_converter",  # StrawberryConfig(name_converter=...)'s type
+    "strawberry.subscriptions",
+    "strawberry.tools",
+    "strawberry.types",
+}
+STRAWBERRY_FENCES = {"backend/_strawberry.py", "backend/api/_strawberry_ws.py"}
+
+
+def test_only_the_fences_import_strawberry_s_private_modules() -> None:
+    root = PYPROJECT.parent
+    found = []
+    for path in sorted(root.glob("backend/**/*.py")):
+        where = str(path.relative_to(root))
+        if where in STRAWBERRY_FENCES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            found += [
+                f"{where}: {name}"
+                for name in names
+                if name.split(".")[0] == "strawberry" and name not in STRAWBERRY_PUBLIC
+            ]
+    assert found == [], "import these through backend/_strawberry.py or api/_strawberry_ws.py"
+
+
+# -- strawberry: the graphql-transport-ws handler's private steps -------------------------
+
+
+@strawberry.type
+class PinSubscription:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncIterator[int]:
+        yield 1
+
+
 @pytest.mark.parametrize("name", ["_get_pre_execution_close_reason", "_send_result_stream"])
-def test_strawberry_ws_handler_has_the_methods_ours_overrides(name: str) -> None:
-    """backend/api/websocket.py overrides two of the handler's private methods; one
-    renamed upstream would silently stop being called."""
+def test_strawberry_ws_handler_has_the_private_methods_the_fence_overrides(name: str) -> None:
+    """_strawberry_ws.py overrides them to call public hooks; one renamed upstream would
+    silently stop being called."""
     theirs = inspect.signature(getattr(BaseGraphQLTransportWSHandler, name))
-    ours = inspect.signature(getattr(TransportWSHandler, name))
-    assert list(theirs.parameters) == list(ours.parameters)
-    assert name in inspect.getsource(BaseGraphQLTransportWSHandler)
+    ours = inspect.signature(getattr(TransportWSBase, name))
+    assert [p for p in theirs.parameters if p != "self"] == [
+        p for p in ours.parameters if p != "self"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("caller", "callee"),
+    [
+        ("run_operation", "_send_result_stream"),
+        ("_handle_pre_execution_error", "_get_pre_execution_close_reason"),
+    ],
+)
+def test_strawberry_ws_handler_calls_the_overridden_methods_through_self(
+    caller: str, callee: str
+) -> None:
+    """Called through ``self``, an override is what runs (a static method too)."""
+    assert f"self.{callee}(" in inspect.getsource(getattr(BaseGraphQLTransportWSHandler, caller))
+
+
+@pytest.mark.parametrize(
+    ("name", "parameters"),
+    [
+        ("_handle_pre_execution_error", ["self", "operation", "result"]),
+        ("_reject_incremental_delivery", ["self", "operation"]),
+    ],
+)
+def test_strawberry_ws_handler_has_the_private_methods_the_fence_calls(
+    name: str, parameters: list[str]
+) -> None:
+    method = getattr(BaseGraphQLTransportWSHandler, name)
+    assert inspect.iscoroutinefunction(method)
+    assert list(inspect.signature(method).parameters) == parameters
+
+
+def test_strawberry_ws_handler_keeps_its_running_operations_by_id() -> None:
+    """has_operation and forget_operation read and change ``operations``."""
+    handler: TransportWSBase[None, None] = TransportWSBase(
+        None,  # type: ignore[arg-type]  # the view and socket are not used here
+        None,  # type: ignore[arg-type]
+        None,
+        None,
+        strawberry.Schema(query=PinQuery),
+        timedelta(seconds=1),
+    )
+    assert handler.operations == {} and not handler.has_operation("1")
+    source = inspect.getsource(BaseGraphQLTransportWSHandler.handle_subscribe)
+    assert 'self.operations[message["id"]] = operation' in source
+    assert 'message["id"] in self.operations' in source  # a second subscribe of an id
+
+
+def test_strawberry_ws_operation_stream_closed_ends_the_operation_quietly() -> None:
+    """websocket.py raises it after closing the socket for a subscriber that fell behind:
+    the operation's task returns, with no error logged and no ``complete`` sent."""
+    assert issubclass(_OperationStreamClosed, Exception)
+    source = inspect.getsource(BaseGraphQLTransportWSHandler.run_operation)
+    assert re.search(r"except _OperationStreamClosed:\s+return\b", source), source
+
+
+async def test_strawberry_stream_yields_a_pre_execution_error_first_for_a_bad_document() -> None:
+    """What websocket.py tells apart from a result on a subscription's first item."""
+    schema = strawberry.Schema(query=PinQuery, subscription=PinSubscription)
+    for document in ("subscription {", "subscription { nope }"):
+        source = await schema.stream(document)
+        async with aclosing(source):
+            first = await anext(aiter(source))
+        assert isinstance(first, PreExecutionError) and first.errors, document
+    source = await schema.stream("subscription { ticks }")
+    async with aclosing(source):
+        (result,) = [result async for result in source]
+    assert isinstance(result, strawberry.types.ExecutionResult), result
+    assert result.data == {"ticks": 1}
+
+
+async def test_strawberry_aclosing_closes_and_swallows_an_error_of_aclose() -> None:
+    closed: list[bool] = []
+
+    async def stream() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+        finally:
+            closed.append(True)
+            raise RuntimeError("aclose failed")
+
+    source = stream()
+    async with aclosing(source):
+        assert await anext(source) == 1
+    assert closed == [True]
+
+
+def test_strawberry_asgi_websocket_adapter_keeps_starlette_s_socket_as_ws() -> None:
+    """WebSocketAdapter.send_text writes to it directly."""
+
+    async def nothing(*_: Any) -> Any:
+        return None
+
+    socket = WebSocket({"type": "websocket", "headers": [], "path": "/"}, nothing, nothing)
+    adapter = WebSocketAdapter(None, socket, socket)  # type: ignore[arg-type]  # no view needed
+    assert adapter.ws is socket
 
 
 # -- graphql-core: the executor's async helpers ------------------------------------------
@@ -376,6 +610,27 @@ async def test_forget_memo_keeps_the_subscription_s_memo_from_growing() -> None:
 
     assert await _subscription_memo(Forgetting) == 0
     assert await _subscription_memo(MeteredExecutor) == 0  # the API's
+
+
+# -- graphql-core: a validation rule that stops the validation ----------------------------
+
+
+def test_graphql_core_validate_stops_at_a_rule_s_validation_aborted() -> None:
+    """limits.py refuses a document over the limits so, before other rules walk it."""
+    entered: list[str] = []
+
+    class Refusing(ValidationRule):
+        def enter_operation_definition(self, *_: Any) -> None:
+            raise ValidationAborted("refused")
+
+    class Walking(ValidationRule):
+        def enter_field(self, node: Any, *_: Any) -> None:
+            entered.append(node.name.value)
+
+    errors = validate(CORE, parse("{ plain nope }"), [Refusing, Walking, *specified_rules])
+    assert [error.message for error in errors] == ["refused"]
+    assert isinstance(errors[0], ValidationAborted)
+    assert entered == []  # no rule went further
 
 
 # -- graphql-core: field coroutines left unstarted by a cancellation ---------------------

@@ -1,16 +1,18 @@
-"""Light graphql-transport-ws subscribers for the fan-out benches.
+"""Light ``graphql-transport-ws`` subscribers: thousands in one process, one subscription
+each, no task per connection or per message (the fan-out benchmarks' 10,000 clients).
 
-10,000 subscribers in one client process read ~10,000 messages a change. With the
-``websockets`` client each message costs a task wake-up (its reader's ``async for``),
-a queue and the library's frame and UTF-8 handling: at 10,000 the client process
-used 90 % of a core and its own latency was most of the figure. Here each connection
-is an ``asyncio.Protocol`` that parses the server's frames in ``data_received`` and
-hands each text message to a callback with the time it came: no task per connection.
+With :class:`clients.graphql.Connection` (the ``websockets`` client) each message costs
+a task wake-up (its reader's ``async for``), a queue and the library's frame and UTF-8
+handling: at 10,000 subscribers the client process used 90 % of a core and its own
+latency was most of the figure. Here each connection is an ``asyncio.Protocol`` that
+parses the server's frames in ``data_received`` and hands each text message, undecoded,
+to a callback with the time it came. The messages it sends are clients/graphql.py's.
 
-It speaks only what the benches need: the opening handshake, the client's masked
-frames for ``connection_init``, ``subscribe`` and the close, and the server's
+It speaks only what a subscriber needs: the opening handshake, the client's masked
+frames for ``connection_init``, ``subscribe``, ``pong`` and the close, and the server's
 unfragmented, unmasked frames (the server sends nothing else: no compression is
-negotiated, no ping is sent).
+negotiated). Anything richer (several operations, reconnecting, errors as exceptions)
+is clients/graphql.py's or clients/live.py's.
 """
 
 from __future__ import annotations
@@ -19,16 +21,23 @@ import asyncio
 import base64
 import json
 import os
+import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import STAFF_TOKEN, now
+from clients.graphql import (
+    GRAPHQL_TRANSPORT_WS,
+    ClientMessage,
+    Variables,
+    init_message,
+    subscribe_message,
+)
 
 OnMessage = Callable[[float, bytes], None]  # (when it came, the message's JSON text)
 
-_TEXT, _CLOSE, _PING = 0x1, 0x8, 0x9
 HANDSHAKE_SECONDS = 30.0
+_TEXT, _CLOSE, _PING, _PONG = 0x1, 0x8, 0x9, 0xA
+_NORMAL_CLOSURE = (1000).to_bytes(2, "big")
 
 
 def _frame(opcode: int, payload: bytes) -> bytes:
@@ -46,15 +55,18 @@ def _frame(opcode: int, payload: bytes) -> bytes:
     return head + mask + masked
 
 
-class Subscriber(asyncio.Protocol):
-    """One connection; ``on_message`` gets every text message after the ack."""
+class LightSubscriber(asyncio.Protocol):
+    """One connection; ``on_message`` gets every text message after the ack, with
+    ``clock()`` read as it was parsed."""
 
-    def __init__(self, on_message: OnMessage) -> None:
+    def __init__(self, on_message: OnMessage, clock: Callable[[], float]) -> None:
         self.on_message = on_message
+        self.clock = clock
         self.transport: asyncio.Transport | None = None
-        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.closed: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.opened: asyncio.Future[None] = loop.create_future()
+        self.acked: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[int | None] = loop.create_future()  # the server's code
         self._buffer = bytearray()
         self._upgraded = False
 
@@ -107,45 +119,61 @@ class Subscriber(asyncio.Protocol):
     def _frame(self, opcode: int, payload: bytes) -> None:
         if opcode == _TEXT:
             if self.acked.done():
-                self.on_message(now(), payload)
-            elif b'"connection_ack"' in payload:
-                self.acked.set_result(None)
+                self.on_message(self.clock(), payload)
             else:
-                self.acked.set_exception(ConnectionError(f"refused: {payload[:200]!r}"))
+                self._first(payload)
         elif opcode == _CLOSE:
             code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
             if not self.closed.done():
                 self.closed.set_result(code)
             self.close()
         elif opcode == _PING:
-            self.send(0xA, payload)
+            self.send(_PONG, payload)
+
+    def _first(self, payload: bytes) -> None:
+        """The server's answer to ``connection_init``."""
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            message = None
+        if isinstance(message, dict) and message.get("type") == "connection_ack":
+            self.acked.set_result(None)
+        else:
+            self.acked.set_exception(ConnectionError(f"refused: {payload[:200]!r}"))
 
     def send(self, opcode: int, payload: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(_frame(opcode, payload))
 
-    def send_json(self, message: dict[str, Any]) -> None:
+    def send_message(self, message: ClientMessage) -> None:
         self.send(_TEXT, json.dumps(message).encode())
 
     def close(self) -> None:
         """Close frame, then the socket (the server need not answer it first)."""
         if self.transport is not None and not self.transport.is_closing():
-            self.send(_CLOSE, (1000).to_bytes(2, "big"))
+            self.send(_CLOSE, _NORMAL_CLOSURE)
             self.transport.close()
 
 
-async def subscriber(
+async def light_subscriber(
     http_url: str,
+    token: str | None,
     query: str,
     on_message: OnMessage,
-    variables: dict[str, Any] | None = None,
+    variables: Variables | None = None,
+    *,
     op_id: str = "1",
-) -> Subscriber:
-    """A staff connection to the API at ``http_url``, subscribed to ``query``."""
+    clock: Callable[[], float] = time.perf_counter,
+    handshake_timeout: float = HANDSHAKE_SECONDS,
+) -> LightSubscriber:
+    """A connection to the API at ``http_url`` as ``token``, acknowledged and subscribed to
+    ``query``; ``ConnectionError`` when the server refuses it."""
     parts = urlsplit(http_url)
     loop = asyncio.get_running_loop()
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    _, connection = await loop.create_connection(lambda: Subscriber(on_message), host, port)
+    _, connection = await loop.create_connection(
+        lambda: LightSubscriber(on_message, clock), host, port
+    )
     key = base64.b64encode(os.urandom(16)).decode()
     assert connection.transport is not None
     connection.transport.write(
@@ -153,21 +181,16 @@ async def subscriber(
             f"GET {parts.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+            f"Sec-WebSocket-Protocol: {GRAPHQL_TRANSPORT_WS}\r\n\r\n"
         ).encode()
     )
     try:
-        async with asyncio.timeout(HANDSHAKE_SECONDS):
+        async with asyncio.timeout(handshake_timeout):
             await connection.opened
-            connection.send_json(
-                {"type": "connection_init", "payload": {"authorization": f"Bearer {STAFF_TOKEN}"}}
-            )
+            connection.send_message(init_message(token))
             await connection.acked
     except BaseException:
         connection.close()
         raise
-    payload: dict[str, Any] = {"query": query}
-    if variables is not None:
-        payload["variables"] = variables
-    connection.send_json({"id": op_id, "type": "subscribe", "payload": payload})
+    connection.send_message(subscribe_message(op_id, query, variables))
     return connection
