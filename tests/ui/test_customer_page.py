@@ -30,6 +30,17 @@ def test_the_order_page_address_names_the_lan_when_the_dashboard_uses_loopback()
     assert order_page_url("http://10.0.0.5:9000/graphql", "192.168.1.20") == "http://10.0.0.5:9000/"
 
 
+def test_a_backend_on_every_address_is_named_by_its_lan_address() -> None:
+    # --host 0.0.0.0 (or ::): the dashboard reaches it there, but no phone can open 0.0.0.0.
+    lan = "192.168.1.20"
+    assert order_page_url("http://0.0.0.0:8787/graphql", lan) == "http://192.168.1.20:8787/"
+    assert (
+        order_page_url("http://[::]:8787/graphql", lan, "7") == "http://192.168.1.20:8787/?table=7"
+    )
+    # Without a LAN address, this computer's own browser can still open it.
+    assert order_page_url("http://0.0.0.0:8787/graphql") == "http://127.0.0.1:8787/"
+
+
 def customer_in_browser(base: str, outcome: dict[str, str], placed: threading.Event) -> None:
     """The customer's phone, on a thread of its own (Playwright's sync API runs its own
     loop; the window's qasync loop stays on the test's thread)."""
@@ -96,6 +107,13 @@ def test_the_customer_page_dialog_shows_a_qr_code_per_table(
     expected = QPixmap()
     expected.loadFromData(qr_png(url, scale=6))
     assert dialog.code.pixmap().toImage() == expected.toImage()
+    # Only the API's tables, 1 to 999: no 0, no fourth digit, no letters.
+    for typed, kept in (("0", ""), ("1000", "100"), ("12a", "12"), ("-3", "3")):
+        dialog.table.clear()
+        qtbot.keyClicks(dialog.table, typed)
+        assert dialog.table.text() == kept, typed
+        assert dialog.address.text().endswith(f"/?table={kept}" if kept else f":{port}/")
+    dialog.table.setText("12")
     card = tmp_path / "table-12.png"
     with qtbot.waitSignal(dialog.saved, timeout=5_000):
         dialog.save(str(card))
