@@ -234,3 +234,47 @@ def test_a_steak_asks_its_doneness_before_it_is_sent_and_extras_are_priced(
             {"modifiers": [{"modifierId": "margherita-gluten-free"}]},
         ],
     }
+
+
+def test_a_guests_allergies_go_with_the_order_and_its_lines(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Add Fries").click()
+    # One line's own: the margherita's, folded away under its line until opened.
+    margherita = page.locator("[data-line=margherita]")
+    margherita.get_by_text("Allergies for this item?").click()
+    page.get_by_label("Allergies for Margherita").get_by_label("Milk").check()
+    expect(margherita.locator("summary")).to_have_text("Allergies: Milk")
+    # A second margherita is a line of its own: the first one's allergy is not its.
+    page.get_by_role("button", name="Add Margherita").click()
+    expect(page.locator("[data-line=margherita]")).to_have_count(2)
+    # And the whole order's.
+    page.get_by_text("Allergies?").click()
+    whole = page.get_by_label("Allergies for the whole order")
+    whole.get_by_label("Peanuts").check()
+    whole.get_by_label("Tree nuts").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    # The status page says them back.
+    expect(page.locator("#allergies")).to_have_text(
+        "Allergies: Peanuts, Tree nuts (the whole order)"
+    )
+    expect(page.locator("#items li").first).to_contain_text("Allergies: Milk")
+
+    (placed,) = api.orders()
+    order = api.call(
+        "query($id: ID!) { order(id: $id) { allergens items { menuItemId allergens } } }",
+        {"id": placed["id"]},
+    )["order"]
+    assert order == {
+        "allergens": ["PEANUTS", "TREE_NUTS"],
+        "items": [
+            {"menuItemId": "margherita", "allergens": ["MILK"]},
+            {"menuItemId": "fries", "allergens": []},
+            {"menuItemId": "margherita", "allergens": []},
+        ],
+    }

@@ -25,10 +25,19 @@ const PLACE = `mutation Place($input: PlaceOrderInput!, $key: String) {
   placeOrder(input: $input, idempotencyKey: $key) { accessToken order { id number } }
 }`;
 
+// The API's Allergen enum (the 14 allergens EU law makes a kitchen declare), as said to a guest.
+const ALLERGENS = [
+  ["GLUTEN", "Gluten"], ["CRUSTACEANS", "Crustaceans"], ["EGGS", "Eggs"], ["FISH", "Fish"],
+  ["PEANUTS", "Peanuts"], ["SOY", "Soy"], ["MILK", "Milk"], ["TREE_NUTS", "Tree nuts"],
+  ["CELERY", "Celery"], ["MUSTARD", "Mustard"], ["SESAME", "Sesame"], ["SULPHITES", "Sulphites"],
+  ["LUPIN", "Lupin"], ["MOLLUSCS", "Molluscs"],
+];
+
 const $ = (id) => document.getElementById(id);
 const state = {
   menu: new Map(), // id -> item
-  cart: [], // {id, quantity, notes, modifiers: [modifier ids]}
+  cart: [], // {id, quantity, notes, modifiers: [modifier ids], allergens: [names], allergiesOpen}
+  allergens: [], // the guest's, for the whole order
   key: newKey(), // made when the cart opens; a new one after each order
   placing: false,
   cartInView: false, // the bar that leads down to the cart is not needed there
@@ -89,9 +98,9 @@ follow(
 
 function add(id) {
   // One more on a line as plain as this one; a line with a note or choices stays as it is.
-  const line = state.cart.find((l) => l.id === id && !l.notes && l.modifiers.length === 0);
+  const line = state.cart.find((l) => l.id === id && !l.notes && l.modifiers.length === 0 && l.allergens.length === 0);
   if (line) line.quantity = Math.min(99, line.quantity + 1);
-  else state.cart.push({ id, quantity: 1, notes: "", modifiers: [] });
+  else state.cart.push({ id, quantity: 1, notes: "", modifiers: [], allergens: [], allergiesOpen: false });
   renderCart();
 }
 
@@ -161,6 +170,34 @@ function renderGroup(line, group, name) {
   );
 }
 
+// The 14 allergens as check boxes; ``onchange(names ticked)``.
+function allergenBoxes(label, chosen, onchange) {
+  const changed = (e) => {
+    const boxes = [...e.target.closest("fieldset").querySelectorAll("input[type=checkbox]")];
+    onchange(boxes.filter((b) => b.checked).map((b) => b.value));
+  };
+  return h("fieldset", { class: "allergen-boxes", "aria-label": label },
+    ALLERGENS.map(([value, name]) =>
+      h("label", {}, h("input", { type: "checkbox", value, checked: chosen.includes(value), onchange: changed }), ` ${name}`),
+    ),
+  );
+}
+
+// A line's own allergies, folded away until the guest opens them.
+function renderLineAllergies(line, name) {
+  const summary = () => (line.allergens.length
+    ? `Allergies: ${line.allergens.map((a) => ALLERGENS.find(([v]) => v === a)[1]).join(", ")}`
+    : "Allergies for this item?");
+  const head = h("summary", {}, summary());
+  return h("details", { class: "line-allergies", open: line.allergiesOpen, ontoggle: (e) => { line.allergiesOpen = e.target.open; } },
+    head,
+    allergenBoxes(`Allergies for ${name}`, line.allergens, (names) => {
+      line.allergens = names;
+      head.textContent = summary();
+    }),
+  );
+}
+
 function renderCart() {
   const cart = $("cart");
   const lines = state.cart.map((line, index) => {
@@ -182,6 +219,7 @@ function renderCart() {
         }),
       ),
       groupsOf(line).length ? h("div", { class: "line-choices" }, groupsOf(line).map((g) => renderGroup(line, g, name))) : null,
+      renderLineAllergies(line, name),
       h("p", { class: "field-error", id: `items.${index}-error`, role: "alert", hidden: true }),
     );
   });
@@ -245,9 +283,18 @@ if (TABLE) {
 for (const radio of document.querySelectorAll("input[name=fulfillment]")) radio.addEventListener("change", showAddress);
 showAddress();
 
+// ---- allergies for the whole order -----------------------------------------------
+
+function renderAllergies() {
+  $("order-allergens").replaceWith(
+    Object.assign(allergenBoxes("Allergies for the whole order", state.allergens, (names) => { state.allergens = names; }), { id: "order-allergens" }),
+  );
+}
+renderAllergies();
+
 // ---- placing --------------------------------------------------------------------
 
-const FIELDS = ["address", "table", "customerName", "phone", "notes", "items"];
+const FIELDS = ["address", "table", "customerName", "phone", "notes", "allergens", "items"];
 
 function clearErrors() {
   for (const el of document.querySelectorAll(".field-error[role=alert], #form-error")) {
@@ -298,13 +345,17 @@ function orderInput() {
     fulfillment: fulfillment(),
     items: state.cart.map((l) => {
       const offered = new Set(groupsOf(l).flatMap((g) => g.modifiers.map((m) => m.id)));
-      return { menuItemId: l.id, quantity: l.quantity, notes: l.notes.trim() || null, modifierIds: l.modifiers.filter((id) => offered.has(id)) };
+      return {
+        menuItemId: l.id, quantity: l.quantity, notes: l.notes.trim() || null,
+        modifierIds: l.modifiers.filter((id) => offered.has(id)), allergens: l.allergens,
+      };
     }),
     customerName: $("name").value.trim() || null,
     phone: $("phone").value.trim() || null,
     address: fulfillment() === "DELIVERY" ? $("address").value.trim() || null : null,
     table: fulfillment() === "DINE_IN" ? table : null,
     notes: notes || null,
+    allergens: state.allergens,
   };
 }
 
@@ -362,6 +413,9 @@ function showPlaced(number) {
 function restart() {
   clearTimeout(placedTimer);
   state.cart = [];
+  state.allergens = [];
+  renderAllergies();
+  $("allergies").open = false;
   state.key = newKey();
   for (const id of ["name", "phone", "notes", "address", "table"]) $(id).value = "";
   clearErrors();
