@@ -278,3 +278,82 @@ def test_a_guests_allergies_go_with_the_order_and_its_lines(
             {"menuItemId": "margherita", "allergens": []},
         ],
     }
+
+
+def test_a_changed_cart_after_a_lost_answer_is_told_plainly_and_can_go_on(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    """The first answer is lost (the order was placed), then the guest changes the cart:
+    the server refuses the old key for the new cart. The guest is told what happened in
+    plain words, and the next tap places the changed cart as an order of its own."""
+    page = new_page()
+    lost: list[str] = []
+
+    def lose_first_answer(route: Route) -> None:
+        placing = route.request.method == "POST" and "placeOrder" in (route.request.post_data or "")
+        if placing and not lost:
+            lost.append(route.fetch().text())
+            route.abort("connectionreset")
+            return
+        route.continue_()
+
+    page.route("**/graphql", lose_first_answer)
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#form-error")).to_contain_text("No connection")
+    page.get_by_role("button", name="Add Fries").click()  # the cart changes
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#form-error")).to_have_text(
+        "Your order had already gone through before you changed it (the confirmation was "
+        "lost on the way). Tap Place order again to send this changed order as a new one, "
+        "or ask at the counter about the first."
+    )
+    assert len(api.orders()) == 1
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    first, second = api.orders()
+    assert [item["menuItemId"] for item in api.order(second["id"])["items"]] == [
+        "margherita",
+        "fries",
+    ]
+    assert second["id"] in page.url and first["id"] in lost[0]
+
+
+def test_a_table_number_is_asked_for_in_plain_words(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(viewport={"width": 1024, "height": 768})
+    page.goto(base_of(site) + "/kiosk")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Eat here").check()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#table-error")).to_have_text(
+        "Please type your table number: it is on your table."
+    )
+    assert api.orders() == []
+
+
+def test_a_wrong_table_code_is_told_not_taken_for_takeaway(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/?table=1000")
+    expect(page.locator("#table-problem")).to_have_text(
+        'This table code is not right ("1000" is no table here). '
+        "Type the number on your table below, or ask the staff."
+    )
+    expect(page.locator("#table-banner")).to_be_hidden()
+    # They scanned a table's code: they eat in, at the table they type.
+    expect(page.get_by_label("Eat here")).to_be_checked()
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Table number").fill("0")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#table-error")).to_have_text(
+        "There is no table with that number here: it is from 1 to 999, on your table."
+    )
+    page.get_by_label("Table number").fill("14")
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    order = api.order(api.orders()[0]["id"])
+    assert (order["fulfillment"], order["table"]) == ("DINE_IN", 14)

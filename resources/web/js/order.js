@@ -13,8 +13,11 @@ if (KIOSK) {
   document.querySelector("h1").textContent = "Order here";
 }
 const params = new URLSearchParams(location.search);
-// A table's QR code says ?table=12 (the API's tables are 1 to 999).
-const TABLE = /^[1-9][0-9]{0,2}$/.test(params.get("table") || "") ? Number(params.get("table")) : null;
+// A table's QR code says ?table=12 (the API's tables are 1 to 999). Another value is a
+// misprinted or mistyped code: the guest is told, and asked for the table instead.
+const TABLE_PARAM = params.get("table");
+const TABLE = /^[1-9][0-9]{0,2}$/.test(TABLE_PARAM || "") ? Number(TABLE_PARAM) : null;
+const BAD_TABLE = TABLE_PARAM !== null && TABLE === null;
 // The kiosk goes back to its start after a minute without a touch (?idle= seconds, for tests).
 const IDLE_MS = 1000 * (Number(params.get("idle")) > 0 ? Number(params.get("idle")) : 60);
 const PLACED_MS = 20_000; // how long the kiosk shows the number it gave
@@ -276,6 +279,13 @@ if (TABLE) {
   $("choice-takeaway").hidden = true;
   $("choice-delivery").hidden = true;
   document.querySelector("input[value=DINE_IN]").checked = true;
+} else if (BAD_TABLE) {
+  // Not takeaway behind the guest's back: they scanned a table's code, so they eat in.
+  $("table-problem").textContent = `This table code is not right ("${TABLE_PARAM}" is no table here). `
+    + "Type the number on your table below, or ask the staff.";
+  $("table-problem").hidden = false;
+  $("choice-dine-in").hidden = false;
+  document.querySelector("input[value=DINE_IN]").checked = true;
 } else if (KIOSK) {
   $("choice-dine-in").hidden = false;
   $("choice-delivery").hidden = true;
@@ -306,6 +316,14 @@ function clearErrors() {
 
 // The API's words, said to a customer.
 function plain(error) {
+  if (error.field === "table") {
+    if (/needs its table/.test(error.message)) return "Please type your table number: it is on your table.";
+    if (/out of range/.test(error.message)) return "There is no table with that number here: it is from 1 to 999, on your table.";
+  }
+  if (error.field === "idempotencyKey") {
+    return "Your order had already gone through before you changed it (the confirmation was lost on the way). "
+      + "Tap Place order again to send this changed order as a new one, or ask at the counter about the first.";
+  }
   if (error.code === "LIMIT_EXCEEDED" && error.extensions.retryAfterSeconds) {
     return `Too many orders from this device just now. Please try again in ${error.extensions.retryAfterSeconds} seconds.`;
   }
@@ -339,7 +357,9 @@ function showError(error) {
 
 function orderInput() {
   const notes = $("notes").value.trim();
-  const table = TABLE ?? (Number($("table").value) || null);
+  // As typed (0 and 1000 too: the server's answer says which numbers are tables).
+  const typed = $("table").value.trim();
+  const table = TABLE ?? (/^[0-9]{1,6}$/.test(typed) ? Number(typed) : null);
   return {
     channel: KIOSK ? "KIOSK" : "WEB",
     fulfillment: fulfillment(),
@@ -384,6 +404,9 @@ async function place(event) {
     if (KIOSK) showPlaced(order.number);
     else location.assign(`/orders/${encodeURIComponent(order.id)}?token=${encodeURIComponent(accessToken)}`);
   } catch (error) {
+    // The key placed an order whose answer was lost, and the cart has changed since: the
+    // changed cart is a new order, so it gets a key of its own (the next tap places it).
+    if (error instanceof ApiError && error.field === "idempotencyKey") state.key = newKey();
     showError(error instanceof ApiError ? error : new ApiError(String(error), "NETWORK"));
   } finally {
     state.placing = false;
