@@ -357,3 +357,25 @@ def test_a_wrong_table_code_is_told_not_taken_for_takeaway(
     wait_for_status_page(page)
     order = api.order(api.orders()[0]["id"])
     assert (order["fulfillment"], order["table"]) == ("DINE_IN", 14)
+
+
+def test_the_kiosk_starts_the_next_customer_at_takeaway(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(viewport={"width": 1024, "height": 768})
+    page.goto(base_of(site) + "/kiosk?placed=1")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Eat here").check()
+    page.get_by_label("Table number").fill("9")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#placed-number")).to_have_text("1")
+    # The number shown for a second, then the start for whoever comes next.
+    expect(page.locator("#placed")).to_be_hidden(timeout=10_000)
+    expect(page.get_by_label("Takeaway")).to_be_checked()
+    expect(page.get_by_label("Table number")).to_be_hidden()
+    expect(page.get_by_label("Table number")).to_have_value("")
+    page.get_by_role("button", name="Add Fries").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#placed-number")).to_have_text("2")
+    second = api.order(api.orders()[1]["id"])
+    assert (second["fulfillment"], second["table"]) == ("TAKEAWAY", None)

@@ -20,7 +20,8 @@ const TABLE = /^[1-9][0-9]{0,2}$/.test(TABLE_PARAM || "") ? Number(TABLE_PARAM) 
 const BAD_TABLE = TABLE_PARAM !== null && TABLE === null;
 // The kiosk goes back to its start after a minute without a touch (?idle= seconds, for tests).
 const IDLE_MS = 1000 * (Number(params.get("idle")) > 0 ? Number(params.get("idle")) : 60);
-const PLACED_MS = 20_000; // how long the kiosk shows the number it gave
+// How long the kiosk shows the number it gave (?placed= seconds, for tests).
+const PLACED_MS = 1000 * (Number(params.get("placed")) > 0 ? Number(params.get("placed")) : 20);
 
 const MENU = `subscription Menu { menu { id name category priceCents available
   modifierGroups { id name minChoices maxChoices modifiers { id name priceCents } } } }`;
@@ -441,6 +442,9 @@ function restart() {
   $("allergies").open = false;
   state.key = newKey();
   for (const id of ["name", "phone", "notes", "address", "table"]) $(id).value = "";
+  // The next customer starts from the usual choice, not the last one's "eat here".
+  document.querySelector(`input[value=${TABLE ? "DINE_IN" : "TAKEAWAY"}]`).checked = true;
+  showAddress();
   clearErrors();
   $("placed").hidden = true;
   $("checkout").hidden = false;
