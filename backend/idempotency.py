@@ -16,6 +16,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
@@ -93,6 +94,15 @@ def _plain(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     raise TypeError(f"cannot fingerprint a {type(value).__name__}")
+
+
+def used(conn: sqlite3.Connection, operation: str, key: IdempotencyKey | None) -> bool:
+    """True when ``key`` already did ``operation``: sent again, it makes nothing new
+    (:func:`once` returns its first result, or refuses another request)."""
+    if key is None:
+        return False
+    where = {"scope": key.scope, "operation": operation, "key": key.text}
+    return conn.execute(SQL.get_idempotent_result, where).fetchone() is not None
 
 
 def once(

@@ -2,7 +2,10 @@
 
 It is public (a TV by the counter shows it without a token), so it carries no name,
 phone, item or id: only the number a customer was given and whether it is ready.
-Delivery orders are left out (a driver collects them, not the customer).
+Only orders the customer collects at the counter are on it: delivery orders are left
+out (a driver collects them), and so are dine-in orders (staff bring them to the table,
+and their status page says so: a number under "Ready for pickup" would send the guest
+to the counter for nothing).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ Board = dict[int, PickupState]
 
 def state_of(status: OrderStatus, fulfillment: Fulfillment) -> PickupState | None:
     """Where an order stands on the board; None: not on it."""
-    if fulfillment is Fulfillment.DELIVERY:
+    if fulfillment is not Fulfillment.TAKEAWAY:
         return None
     return _STATE_OF.get(status)
 

@@ -36,14 +36,32 @@ _ORDER_PATH = re.compile(r"^/orders/[A-Za-z0-9_-]{1,100}$")
 
 # Scripts, styles and connections from this origin only (the WebSocket included), no
 # inline script, no frames; the chime is made by Web Audio, the QR codes elsewhere.
-CONTENT_SECURITY_POLICY = (
+# ``{connect}`` is 'self' and, when the request names its host, that host's ws: and wss:
+# (content_security_policy).
+_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+    "connect-src {connect}; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
+CONTENT_SECURITY_POLICY = _POLICY.format(connect="'self'")  # without a usable Host
+# A Host header as a CSP source may write it: a name or an address, and a port. Anything
+# else (a ';' would start a directive of its own) gets the policy without it.
+_HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+
+
+def content_security_policy(host: str | None) -> str:
+    """The pages' policy for a request to ``host`` (its Host header).
+
+    Safari before 16 does not count a same-origin WebSocket as 'self', so the socket
+    the pages follow orders through is named as ``ws://host`` and ``wss://host`` too.
+    """
+    if host is None or not _HOST.match(host):
+        return CONTENT_SECURITY_POLICY
+    return _POLICY.format(connect=f"'self' ws://{host} wss://{host}")
+
+
 # The status page's address carries the order's access token: never send it on.
 SECURITY_HEADERS = {
-    "content-security-policy": CONTENT_SECURITY_POLICY,
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
     "cache-control": "no-cache",
@@ -75,15 +93,19 @@ class CustomerPages:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"].rstrip("/")
+        secured = {
+            "content-security-policy": content_security_policy(Headers(scope=scope).get("host")),
+            **SECURITY_HEADERS,
+        }
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [
                     (name, value)
                     for name, value in message.get("headers", [])
-                    if name.decode("latin-1") not in SECURITY_HEADERS
+                    if name.decode("latin-1") not in secured
                 ]
-                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                headers += [(k.encode(), v.encode()) for k, v in secured.items()]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -197,7 +197,8 @@ def _time_action(
             result.errors.add("missed", f"dashboard {index} never showed {what}")
         else:
             arrivals["dashboards"] = max(at, arrivals.get("dashboards", at))
-    if action.fulfillment != "DELIVERY" and action.kind in PICKUP_AFTER:
+    # The pickup screen shows takeaway orders only (backend/pickup.py state_of).
+    if action.fulfillment == "TAKEAWAY" and action.kind in PICKUP_AFTER:
         at = pickup.first(str(action.number), PICKUP_AFTER[action.kind] or "", action.sent)
         if at is None:
             result.errors.add("missed", f"the pickup screen never showed {what}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from backend import menu, orders, payments, stations
+from backend import idempotency, menu, orders, payments, stations
 from backend.api.arguments import check_id
 from backend.api.permissions import GUARDED
 from backend.api.types import (
@@ -22,7 +22,7 @@ from backend.api.types import (
 from backend.auth import Role, authorize_channel
 from backend.errors import BadUserInput, RateLimited
 from backend.idempotency import IdempotencyKey
-from backend.orders import LineRequest, OrderRequest, check_text
+from backend.orders import PLACE_ORDER, LineRequest, OrderRequest, check_text
 from backend.states import OrderAction
 from backend.states import OrderStatus as Status
 from backend.states import Station as StationName
@@ -54,11 +54,15 @@ async def _set_station_done(
     return Order.of(changed)
 
 
-def _limit_public_orders(info: Info) -> None:
-    """Count a placeOrder without the staff token against its client address."""
+async def _limit_public_orders(info: Info, key: IdempotencyKey | None) -> None:
+    """Count a placeOrder without the staff token against its client address, unless
+    its key was used: a retry of an order that went through (its answer lost) makes no
+    new order, and must get that order back even past the limit."""
     context = info.context
     limiter = context.services.public_orders
     if limiter is None or context.principal.role in (Role.STAFF, Role.HANDLER):
+        return
+    if await context.services.db.read(lambda conn: idempotency.used(conn, PLACE_ORDER, key)):
         return
     client = getattr(context.request, "client", None)
     wait = limiter.take(client.host if client is not None else "unknown")
@@ -78,10 +82,10 @@ class OrderMutation:
         self, info: Info, input: PlaceOrderInput, idempotency_key: str | None = None
     ) -> PlaceOrderPayload:
         authorize_channel(info.context.principal, input.channel)
-        _limit_public_orders(info)
         key = IdempotencyKey.of(
             info.context.principal, check_text(idempotency_key, "idempotencyKey")
         )
+        await _limit_public_orders(info, key)
         request = OrderRequest(
             lines=tuple(
                 LineRequest(

@@ -76,7 +76,7 @@ class Query:
     @strawberry.field(
         permission_classes=GUARDED,
         description="The pickup screen's board: paid orders collected at the counter "
-        "(not DELIVERY), PREPARING or READY, by number (public).",
+        "(TAKEAWAY only), PREPARING or READY, by number (public).",
     )
     async def pickup_board(self, info: Info) -> list[PickupEntry]:
         board = await info.context.services.db.read(pickup.load_board)

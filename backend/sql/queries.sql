@@ -320,9 +320,10 @@ WHERE handler = :handler AND error IS NOT NULL ORDER BY id DESC LIMIT 1;
 SELECT name FROM handler_state WHERE paused = 1;
 
 -- name: pickup_board
--- The orders a pickup screen shows: paid and not yet collected, collected at the counter.
+-- The orders a pickup screen shows: paid and not yet collected, collected at the counter
+-- (takeaway: not delivery, not dine-in), as pickup.state_of says.
 SELECT number, status FROM orders
-WHERE status IN ('PAID', 'IN_KITCHEN', 'READY') AND fulfillment != 'DELIVERY'
+WHERE status IN ('PAID', 'IN_KITCHEN', 'READY') AND fulfillment = 'TAKEAWAY'
 ORDER BY number;
 
 -- name: ticket_times

@@ -75,6 +75,22 @@ async def test_the_public_is_refused_past_the_limit_with_a_retry_time(
     await staff.place()
 
 
+async def test_a_retry_of_a_placed_order_is_not_counted(
+    staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """The answer to the last order the limit allows is lost; the page sends it again
+    with its key and must get that order, not LIMIT_EXCEEDED."""
+    placed = [await public.place(key=f"key-{n}") for n in range(PUBLIC_ORDERS_PER_WINDOW)]
+    async with unchanged(staff):
+        for n, first in enumerate(placed):
+            again = await public.place(key=f"key-{n}")
+            assert again["order"]["id"] == first["order"]["id"]
+            assert again["accessToken"] == first["accessToken"]
+        # The replays took nothing from the window, and it is still full for new orders.
+        error = await public.error(PLACE_ORDER, {"input": order_input(), "key": "key-new"})
+    assert error["extensions"]["code"] == "LIMIT_EXCEEDED"
+
+
 @pytest.fixture
 def unlimited(db_path: Path) -> Iterator[Backend]:
     with running(db_path, public_orders_per_window=0) as server:

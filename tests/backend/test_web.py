@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from backend.embedded import Backend
-from backend.web import CONTENT_SECURITY_POLICY
+from backend.web import CONTENT_SECURITY_POLICY, content_security_policy
 from tests.graphql_client import GraphQLHTTP
 
 
@@ -35,7 +35,8 @@ async def test_each_page_is_served_with_its_policy(
     assert response.status_code == 200
     assert marker in response.text
     assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    host = base(backend).removeprefix("http://")
+    assert response.headers["content-security-policy"] == content_security_policy(host)
     assert response.headers["referrer-policy"] == "no-referrer"  # the token is in the URL
     assert response.headers["x-content-type-options"] == "nosniff"
 
@@ -46,7 +47,8 @@ async def test_assets_are_served_and_nothing_else(
     script = await http.get(base(backend) + "/web/js/order.js")
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
-    assert script.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    host = base(backend).removeprefix("http://")
+    assert script.headers["content-security-policy"] == content_security_policy(host)
     vendor = await http.get(base(backend) + "/web/vendor/graphql-ws.min.js")
     assert "graphqlWs" in vendor.text
     for path in ("/web/../../backend/settings.py", "/web/%2e%2e/menu.json", "/web/nothing.js"):
@@ -54,6 +56,26 @@ async def test_assets_are_served_and_nothing_else(
     assert (await http.get(base(backend) + "/orders/a/b")).status_code == 404
     posted = await http.post(base(backend) + "/order", content=b"x")
     assert posted.status_code == 405
+
+
+async def test_the_policy_names_the_pages_own_websocket(
+    backend: Backend, http: httpx.AsyncClient
+) -> None:
+    """Safari before 16 counts no WebSocket as 'self': the socket's own ws: and wss:
+    addresses, of the host the page was asked from, are named beside it."""
+    page = await http.get(base(backend) + "/pickup", headers={"Host": "192.168.1.20:8787"})
+    policy = page.headers["content-security-policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in policy.split("; ")}
+    assert directives["connect-src"] == [
+        "'self'",
+        "ws://192.168.1.20:8787",
+        "wss://192.168.1.20:8787",
+    ]
+    assert directives["script-src"] == ["'self'"]
+    # A Host that would write a directive of its own is not copied into the policy.
+    forged = await http.get(base(backend) + "/", headers={"Host": "a.example; script-src *"})
+    assert forged.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert content_security_policy("[::1]:8787").count("ws://[::1]:8787") == 1
 
 
 async def test_a_page_of_another_origin_cannot_use_the_api(

@@ -234,3 +234,148 @@ def test_a_steak_asks_its_doneness_before_it_is_sent_and_extras_are_priced(
             {"modifiers": [{"modifierId": "margherita-gluten-free"}]},
         ],
     }
+
+
+def test_a_guests_allergies_go_with_the_order_and_its_lines(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Add Fries").click()
+    # One line's own: the margherita's, folded away under its line until opened.
+    margherita = page.locator("[data-line=margherita]")
+    margherita.get_by_text("Allergies for this item?").click()
+    page.get_by_label("Allergies for Margherita").get_by_label("Milk").check()
+    expect(margherita.locator("summary")).to_have_text("Allergies: Milk")
+    # A second margherita is a line of its own: the first one's allergy is not its.
+    page.get_by_role("button", name="Add Margherita").click()
+    expect(page.locator("[data-line=margherita]")).to_have_count(2)
+    # And the whole order's.
+    page.get_by_text("Allergies?").click()
+    whole = page.get_by_label("Allergies for the whole order")
+    whole.get_by_label("Peanuts").check()
+    whole.get_by_label("Tree nuts").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    # The status page says them back.
+    expect(page.locator("#allergies")).to_have_text(
+        "Allergies: Peanuts, Tree nuts (the whole order)"
+    )
+    expect(page.locator("#items li").first).to_contain_text("Allergies: Milk")
+
+    (placed,) = api.orders()
+    order = api.call(
+        "query($id: ID!) { order(id: $id) { allergens items { menuItemId allergens } } }",
+        {"id": placed["id"]},
+    )["order"]
+    assert order == {
+        "allergens": ["PEANUTS", "TREE_NUTS"],
+        "items": [
+            {"menuItemId": "margherita", "allergens": ["MILK"]},
+            {"menuItemId": "fries", "allergens": []},
+            {"menuItemId": "margherita", "allergens": []},
+        ],
+    }
+
+
+def test_a_changed_cart_after_a_lost_answer_is_told_plainly_and_can_go_on(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    """The first answer is lost (the order was placed), then the guest changes the cart:
+    the server refuses the old key for the new cart. The guest is told what happened in
+    plain words, and the next tap places the changed cart as an order of its own."""
+    page = new_page()
+    lost: list[str] = []
+
+    def lose_first_answer(route: Route) -> None:
+        placing = route.request.method == "POST" and "placeOrder" in (route.request.post_data or "")
+        if placing and not lost:
+            lost.append(route.fetch().text())
+            route.abort("connectionreset")
+            return
+        route.continue_()
+
+    page.route("**/graphql", lose_first_answer)
+    page.goto(base_of(site) + "/")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#form-error")).to_contain_text("No connection")
+    page.get_by_role("button", name="Add Fries").click()  # the cart changes
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#form-error")).to_have_text(
+        "Your order had already gone through before you changed it (the confirmation was "
+        "lost on the way). Tap Place order again to send this changed order as a new one, "
+        "or ask at the counter about the first."
+    )
+    assert len(api.orders()) == 1
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    first, second = api.orders()
+    assert [item["menuItemId"] for item in api.order(second["id"])["items"]] == [
+        "margherita",
+        "fries",
+    ]
+    assert second["id"] in page.url and first["id"] in lost[0]
+
+
+def test_a_table_number_is_asked_for_in_plain_words(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(viewport={"width": 1024, "height": 768})
+    page.goto(base_of(site) + "/kiosk")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Eat here").check()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#table-error")).to_have_text(
+        "Please type your table number: it is on your table."
+    )
+    assert api.orders() == []
+
+
+def test_a_wrong_table_code_is_told_not_taken_for_takeaway(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    page.goto(base_of(site) + "/?table=1000")
+    expect(page.locator("#table-problem")).to_have_text(
+        'This table code is not right ("1000" is no table here). '
+        "Type the number on your table below, or ask the staff."
+    )
+    expect(page.locator("#table-banner")).to_be_hidden()
+    # They scanned a table's code: they eat in, at the table they type.
+    expect(page.get_by_label("Eat here")).to_be_checked()
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Table number").fill("0")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#table-error")).to_have_text(
+        "There is no table with that number here: it is from 1 to 999, on your table."
+    )
+    page.get_by_label("Table number").fill("14")
+    page.get_by_role("button", name="Place order").click()
+    wait_for_status_page(page)
+    order = api.order(api.orders()[0]["id"])
+    assert (order["fulfillment"], order["table"]) == ("DINE_IN", 14)
+
+
+def test_the_kiosk_starts_the_next_customer_at_takeaway(
+    site: Backend, api: Api, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(viewport={"width": 1024, "height": 768})
+    page.goto(base_of(site) + "/kiosk?placed=1")
+    page.get_by_role("button", name="Add Margherita").click()
+    page.get_by_label("Eat here").check()
+    page.get_by_label("Table number").fill("9")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#placed-number")).to_have_text("1")
+    # The number shown for a second, then the start for whoever comes next.
+    expect(page.locator("#placed")).to_be_hidden(timeout=10_000)
+    expect(page.get_by_label("Takeaway")).to_be_checked()
+    expect(page.get_by_label("Table number")).to_be_hidden()
+    expect(page.get_by_label("Table number")).to_have_value("")
+    page.get_by_role("button", name="Add Fries").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#placed-number")).to_have_text("2")
+    second = api.order(api.orders()[1]["id"])
+    assert (second["fulfillment"], second["table"]) == ("TAKEAWAY", None)

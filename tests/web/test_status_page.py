@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
@@ -12,6 +14,9 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from backend.embedded import Backend
 from tests.conftest import running
 from tests.web.conftest import TV, Api, base_of
+
+# pickup.js's smallest number (px): read from across the room.
+LEGIBLE_PX = 60
 
 
 def status_url(server: Backend, placed: dict[str, object]) -> str:
@@ -130,7 +135,7 @@ def test_a_declined_order_says_why_and_what_to_do(
 
 
 def test_the_pickup_screen_follows_orders_without_a_reload(
-    site: Backend, api: Api, new_page: Callable[..., Page], screenshots: Path
+    site: Backend, api: Api, new_page: Callable[..., Page]
 ) -> None:
     page = new_page(viewport=TV)
     page.goto(base_of(site) + "/pickup")
@@ -154,7 +159,92 @@ def test_the_pickup_screen_follows_orders_without_a_reload(
     # Numbers only: no name, no item reaches the screen.
     text = page.locator("body").inner_text()
     assert "Ada" not in text and "Grace" not in text and "Margherita" not in text
-    page.screenshot(path=str(screenshots / "web-pickup-tv.png"))
 
     api.complete(first["order"]["id"])
     expect(page.locator("#ready li")).to_have_count(0)
+
+
+def on_one_screen(page: Page) -> dict[str, Any]:
+    """What of the pickup screen a TV shows: the page's height against the screen's, the
+    footer's place, and each column's numbers shown whole on it and its "+N more"."""
+    shown: dict[str, Any] = page.evaluate(
+        """() => {
+        const inView = (el) => {
+          const box = el.getBoundingClientRect();
+          return box.top >= 0 && box.bottom <= innerHeight
+            && box.left >= 0 && box.right <= innerWidth;
+        };
+        const column = (id) => {
+          const items = [...document.querySelectorAll(`#${id} li`)];
+          const more = document.getElementById(`${id}-more`);
+          return {
+            numbers: items.filter(inView).map((li) => li.textContent),
+            all: items.length,
+            more: more && !more.hidden ? more.textContent : "",
+            size: parseFloat(getComputedStyle(items[0]).fontSize),
+          };
+        };
+        const foot = document.querySelector(".board-foot");
+        return {
+          scrollHeight: document.documentElement.scrollHeight,
+          innerHeight,
+          foot: inView(foot) && inView(document.getElementById("sound")),
+          preparing: column("preparing"),
+          ready: column("ready"),
+        };
+    }"""
+    )
+    return shown
+
+
+def test_the_pickup_screen_fits_a_rush_on_one_tv_screen(
+    db_path: Path, new_page: Callable[..., Page], screenshots: Path
+) -> None:
+    with running(db_path) as server:  # no per-address limit: 40 orders from one test
+        api = Api(server.url)
+        # Three-digit numbers, as in an evening's rush: the day's orders so far, done.
+        done = api.place(("cola", 1))["order"]["id"]
+        api.wait_status(done, "IN_KITCHEN")
+        api.mark_ready(done)
+        api.complete(done)
+        with sqlite3.connect(db_path, timeout=10) as conn:
+            conn.execute("UPDATE orders SET number = 400 WHERE id = ?", (done,))
+        rush = [api.place(("margherita", 1), customerName=f"Guest {n}") for n in range(40)]
+        for placed in rush:
+            api.wait_status(placed["order"]["id"], "IN_KITCHEN")
+        numbers = [str(placed["order"]["number"]) for placed in rush]
+        assert numbers[0] == "401"
+        for placed in rush[:15]:
+            api.mark_ready(placed["order"]["id"])
+
+        page = new_page(viewport=TV)
+        page.goto(base_of(server) + "/pickup")
+        expect(page.locator("#ready li")).to_have_count(15)
+        expect(page.locator("#preparing li")).to_have_count(25)
+        page.evaluate("window.notReloaded = true")
+        tv = on_one_screen(page)
+        assert tv["scrollHeight"] <= tv["innerHeight"], tv
+        assert tv["foot"], tv
+        # All 40 on the screen, whole, large enough to read across the room.
+        assert (tv["ready"]["numbers"], tv["ready"]["more"]) == (numbers[:15], ""), tv
+        assert (tv["preparing"]["numbers"], tv["preparing"]["more"]) == (numbers[15:], ""), tv
+        assert min(tv["ready"]["size"], tv["preparing"]["size"]) >= LEGIBLE_PX, tv
+        page.screenshot(path=str(screenshots / "web-pickup-tv.png"))
+
+        # A smaller TV, and 15 more ready, called newest number first: past what fits,
+        # the newest give way to "+N more", never those who have waited longest.
+        page.set_viewport_size({"width": 1280, "height": 720})
+        called = list(reversed(rush[15:30]))
+        for placed in called:
+            api.mark_ready(placed["order"]["id"])
+        waited = numbers[:15] + [str(placed["order"]["number"]) for placed in called]
+        expect(page.locator("#preparing li")).to_have_count(10)
+        expect(page.locator("#ready-more")).to_be_visible()
+        small = on_one_screen(page)
+        assert small["scrollHeight"] <= small["innerHeight"], small
+        assert small["foot"], small
+        ready = small["ready"]
+        assert ready["numbers"] == waited[: ready["all"]], small
+        assert ready["more"] == f"+{30 - ready['all']} more", small
+        assert ready["size"] >= LEGIBLE_PX
+        assert page.evaluate("window.notReloaded") is True

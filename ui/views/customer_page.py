@@ -3,8 +3,8 @@ request, saved as a PNG card to print and put on the table."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QPixmap, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,7 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.customer_page import is_loopback, order_page_url, qr_png
+from ui.customer_page import is_loopback, listens_everywhere, order_page_url, qr_png
+
+# The API's tables are 1 to 999 (and the order page reads no other ?table=).
+TABLE_PATTERN = "[1-9][0-9]{0,2}"
 
 
 class CustomerPageDialog(QDialog):
@@ -34,8 +37,10 @@ class CustomerPageDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.table = QLineEdit()
-        self.table.setPlaceholderText("none: takeaway and delivery")
-        self.table.setMaxLength(10)
+        self.table.setPlaceholderText("none: takeaway and delivery (tables 1 to 999)")
+        self.table.setValidator(
+            QRegularExpressionValidator(QRegularExpression(TABLE_PATTERN), self.table)
+        )
         self.table.setAccessibleName("Table")
         self.table.textChanged.connect(self._show)
         form = QFormLayout()
@@ -74,10 +79,8 @@ class CustomerPageDialog(QDialog):
 
     @property
     def url(self) -> str:
-        table = "".join(
-            c for c in self.table.text().strip() if c.isascii() and (c.isalnum() or c == "-")
-        )
-        return order_page_url(self.api_url, self.lan, table or None)
+        table = self.table.text() if self.table.hasAcceptableInput() else None
+        return order_page_url(self.api_url, self.lan, table)
 
     def _show(self) -> None:
         url = self.url
@@ -92,7 +95,7 @@ class CustomerPageDialog(QDialog):
                 "This computer has no network address: phones cannot reach the page. "
                 "Connect it to the restaurant's network."
             )
-        elif is_loopback(self.api_url):
+        elif is_loopback(self.api_url) and not listens_everywhere(self.api_url):
             self.note.setText(
                 "Phones reach this address only when Passline listens on the network: "
                 "start it with --host 0.0.0.0 (README, Customer pages)."

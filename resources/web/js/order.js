@@ -13,11 +13,15 @@ if (KIOSK) {
   document.querySelector("h1").textContent = "Order here";
 }
 const params = new URLSearchParams(location.search);
-// A table's QR code says ?table=12 (the API's tables are 1 to 999).
-const TABLE = /^[1-9][0-9]{0,2}$/.test(params.get("table") || "") ? Number(params.get("table")) : null;
+// A table's QR code says ?table=12 (the API's tables are 1 to 999). Another value is a
+// misprinted or mistyped code: the guest is told, and asked for the table instead.
+const TABLE_PARAM = params.get("table");
+const TABLE = /^[1-9][0-9]{0,2}$/.test(TABLE_PARAM || "") ? Number(TABLE_PARAM) : null;
+const BAD_TABLE = TABLE_PARAM !== null && TABLE === null;
 // The kiosk goes back to its start after a minute without a touch (?idle= seconds, for tests).
 const IDLE_MS = 1000 * (Number(params.get("idle")) > 0 ? Number(params.get("idle")) : 60);
-const PLACED_MS = 20_000; // how long the kiosk shows the number it gave
+// How long the kiosk shows the number it gave (?placed= seconds, for tests).
+const PLACED_MS = 1000 * (Number(params.get("placed")) > 0 ? Number(params.get("placed")) : 20);
 
 const MENU = `subscription Menu { menu { id name category priceCents available
   modifierGroups { id name minChoices maxChoices modifiers { id name priceCents } } } }`;
@@ -25,10 +29,19 @@ const PLACE = `mutation Place($input: PlaceOrderInput!, $key: String) {
   placeOrder(input: $input, idempotencyKey: $key) { accessToken order { id number } }
 }`;
 
+// The API's Allergen enum (the 14 allergens EU law makes a kitchen declare), as said to a guest.
+const ALLERGENS = [
+  ["GLUTEN", "Gluten"], ["CRUSTACEANS", "Crustaceans"], ["EGGS", "Eggs"], ["FISH", "Fish"],
+  ["PEANUTS", "Peanuts"], ["SOY", "Soy"], ["MILK", "Milk"], ["TREE_NUTS", "Tree nuts"],
+  ["CELERY", "Celery"], ["MUSTARD", "Mustard"], ["SESAME", "Sesame"], ["SULPHITES", "Sulphites"],
+  ["LUPIN", "Lupin"], ["MOLLUSCS", "Molluscs"],
+];
+
 const $ = (id) => document.getElementById(id);
 const state = {
   menu: new Map(), // id -> item
-  cart: [], // {id, quantity, notes, modifiers: [modifier ids]}
+  cart: [], // {id, quantity, notes, modifiers: [modifier ids], allergens: [names], allergiesOpen}
+  allergens: [], // the guest's, for the whole order
   key: newKey(), // made when the cart opens; a new one after each order
   placing: false,
   cartInView: false, // the bar that leads down to the cart is not needed there
@@ -89,9 +102,9 @@ follow(
 
 function add(id) {
   // One more on a line as plain as this one; a line with a note or choices stays as it is.
-  const line = state.cart.find((l) => l.id === id && !l.notes && l.modifiers.length === 0);
+  const line = state.cart.find((l) => l.id === id && !l.notes && l.modifiers.length === 0 && l.allergens.length === 0);
   if (line) line.quantity = Math.min(99, line.quantity + 1);
-  else state.cart.push({ id, quantity: 1, notes: "", modifiers: [] });
+  else state.cart.push({ id, quantity: 1, notes: "", modifiers: [], allergens: [], allergiesOpen: false });
   renderCart();
 }
 
@@ -161,6 +174,34 @@ function renderGroup(line, group, name) {
   );
 }
 
+// The 14 allergens as check boxes; ``onchange(names ticked)``.
+function allergenBoxes(label, chosen, onchange) {
+  const changed = (e) => {
+    const boxes = [...e.target.closest("fieldset").querySelectorAll("input[type=checkbox]")];
+    onchange(boxes.filter((b) => b.checked).map((b) => b.value));
+  };
+  return h("fieldset", { class: "allergen-boxes", "aria-label": label },
+    ALLERGENS.map(([value, name]) =>
+      h("label", {}, h("input", { type: "checkbox", value, checked: chosen.includes(value), onchange: changed }), ` ${name}`),
+    ),
+  );
+}
+
+// A line's own allergies, folded away until the guest opens them.
+function renderLineAllergies(line, name) {
+  const summary = () => (line.allergens.length
+    ? `Allergies: ${line.allergens.map((a) => ALLERGENS.find(([v]) => v === a)[1]).join(", ")}`
+    : "Allergies for this item?");
+  const head = h("summary", {}, summary());
+  return h("details", { class: "line-allergies", open: line.allergiesOpen, ontoggle: (e) => { line.allergiesOpen = e.target.open; } },
+    head,
+    allergenBoxes(`Allergies for ${name}`, line.allergens, (names) => {
+      line.allergens = names;
+      head.textContent = summary();
+    }),
+  );
+}
+
 function renderCart() {
   const cart = $("cart");
   const lines = state.cart.map((line, index) => {
@@ -182,6 +223,7 @@ function renderCart() {
         }),
       ),
       groupsOf(line).length ? h("div", { class: "line-choices" }, groupsOf(line).map((g) => renderGroup(line, g, name))) : null,
+      renderLineAllergies(line, name),
       h("p", { class: "field-error", id: `items.${index}-error`, role: "alert", hidden: true }),
     );
   });
@@ -238,6 +280,13 @@ if (TABLE) {
   $("choice-takeaway").hidden = true;
   $("choice-delivery").hidden = true;
   document.querySelector("input[value=DINE_IN]").checked = true;
+} else if (BAD_TABLE) {
+  // Not takeaway behind the guest's back: they scanned a table's code, so they eat in.
+  $("table-problem").textContent = `This table code is not right ("${TABLE_PARAM}" is no table here). `
+    + "Type the number on your table below, or ask the staff.";
+  $("table-problem").hidden = false;
+  $("choice-dine-in").hidden = false;
+  document.querySelector("input[value=DINE_IN]").checked = true;
 } else if (KIOSK) {
   $("choice-dine-in").hidden = false;
   $("choice-delivery").hidden = true;
@@ -245,9 +294,18 @@ if (TABLE) {
 for (const radio of document.querySelectorAll("input[name=fulfillment]")) radio.addEventListener("change", showAddress);
 showAddress();
 
+// ---- allergies for the whole order -----------------------------------------------
+
+function renderAllergies() {
+  $("order-allergens").replaceWith(
+    Object.assign(allergenBoxes("Allergies for the whole order", state.allergens, (names) => { state.allergens = names; }), { id: "order-allergens" }),
+  );
+}
+renderAllergies();
+
 // ---- placing --------------------------------------------------------------------
 
-const FIELDS = ["address", "table", "customerName", "phone", "notes", "items"];
+const FIELDS = ["address", "table", "customerName", "phone", "notes", "allergens", "items"];
 
 function clearErrors() {
   for (const el of document.querySelectorAll(".field-error[role=alert], #form-error")) {
@@ -259,6 +317,14 @@ function clearErrors() {
 
 // The API's words, said to a customer.
 function plain(error) {
+  if (error.field === "table") {
+    if (/needs its table/.test(error.message)) return "Please type your table number: it is on your table.";
+    if (/out of range/.test(error.message)) return "There is no table with that number here: it is from 1 to 999, on your table.";
+  }
+  if (error.field === "idempotencyKey") {
+    return "Your order had already gone through before you changed it (the confirmation was lost on the way). "
+      + "Tap Place order again to send this changed order as a new one, or ask at the counter about the first.";
+  }
   if (error.code === "LIMIT_EXCEEDED" && error.extensions.retryAfterSeconds) {
     return `Too many orders from this device just now. Please try again in ${error.extensions.retryAfterSeconds} seconds.`;
   }
@@ -292,19 +358,25 @@ function showError(error) {
 
 function orderInput() {
   const notes = $("notes").value.trim();
-  const table = TABLE ?? (Number($("table").value) || null);
+  // As typed (0 and 1000 too: the server's answer says which numbers are tables).
+  const typed = $("table").value.trim();
+  const table = TABLE ?? (/^[0-9]{1,6}$/.test(typed) ? Number(typed) : null);
   return {
     channel: KIOSK ? "KIOSK" : "WEB",
     fulfillment: fulfillment(),
     items: state.cart.map((l) => {
       const offered = new Set(groupsOf(l).flatMap((g) => g.modifiers.map((m) => m.id)));
-      return { menuItemId: l.id, quantity: l.quantity, notes: l.notes.trim() || null, modifierIds: l.modifiers.filter((id) => offered.has(id)) };
+      return {
+        menuItemId: l.id, quantity: l.quantity, notes: l.notes.trim() || null,
+        modifierIds: l.modifiers.filter((id) => offered.has(id)), allergens: l.allergens,
+      };
     }),
     customerName: $("name").value.trim() || null,
     phone: $("phone").value.trim() || null,
     address: fulfillment() === "DELIVERY" ? $("address").value.trim() || null : null,
     table: fulfillment() === "DINE_IN" ? table : null,
     notes: notes || null,
+    allergens: state.allergens,
   };
 }
 
@@ -333,6 +405,9 @@ async function place(event) {
     if (KIOSK) showPlaced(order.number);
     else location.assign(`/orders/${encodeURIComponent(order.id)}?token=${encodeURIComponent(accessToken)}`);
   } catch (error) {
+    // The key placed an order whose answer was lost, and the cart has changed since: the
+    // changed cart is a new order, so it gets a key of its own (the next tap places it).
+    if (error instanceof ApiError && error.field === "idempotencyKey") state.key = newKey();
     showError(error instanceof ApiError ? error : new ApiError(String(error), "NETWORK"));
   } finally {
     state.placing = false;
@@ -362,8 +437,14 @@ function showPlaced(number) {
 function restart() {
   clearTimeout(placedTimer);
   state.cart = [];
+  state.allergens = [];
+  renderAllergies();
+  $("allergies").open = false;
   state.key = newKey();
   for (const id of ["name", "phone", "notes", "address", "table"]) $(id).value = "";
+  // The next customer starts from the usual choice, not the last one's "eat here".
+  document.querySelector(`input[value=${TABLE ? "DINE_IN" : "TAKEAWAY"}]`).checked = true;
+  showAddress();
   clearErrors();
   $("placed").hidden = true;
   $("checkout").hidden = false;

@@ -5,11 +5,14 @@
 import { follow, h, liveClient, money, request } from "./api.js";
 
 const FIELDS = `id number status fulfillment statusReason totalCents customerName notes updatedAt
-  items { name quantity unitPriceCents notes modifiers { name } }`;
+  allergens items { name quantity unitPriceCents notes allergens modifiers { name } }`;
 const LIVE = `subscription Follow($id: ID!) { order(id: $id) { ${FIELDS} } }`;
 const READ = `query Read($id: ID!) { order(id: $id) { ${FIELDS} } }`;
 
 const $ = (id) => document.getElementById(id);
+// The API's allergen names as a guest reads them ("TREE_NUTS": "Tree nuts").
+const allergy = (name) => name.charAt(0) + name.slice(1).toLowerCase().replace(/_/g, " ");
+const allergies = (names) => `Allergies: ${names.map(allergy).join(", ")}`;
 const orderId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const token = new URLSearchParams(location.search).get("token");
 
@@ -82,11 +85,14 @@ function render(order) {
         ),
         item.modifiers.length ? h("p", { class: "muted" }, item.modifiers.map((m) => m.name).join(", ")) : null,
         item.notes ? h("p", { class: "muted" }, item.notes) : null,
+        item.allergens.length ? h("p", { class: "allergies-note" }, allergies(item.allergens)) : null,
       ),
     ),
   );
   $("total").textContent = money(order.totalCents);
   $("extra").textContent = order.notes || "";
+  $("allergies").textContent = order.allergens.length ? `${allergies(order.allergens)} (the whole order)` : "";
+  $("allergies").hidden = !order.allergens.length;
 }
 
 function problem(message) {
