@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPixmapCache, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -49,6 +49,8 @@ HINT_MARGIN = 16
 OPEN_STAGES = tuple(stage for stage in Stage if stage not in (Stage.DONE, Stage.PAYMENT))
 LANE_TITLE = "Payment failed  ·  {count}"
 NBSP = "\u00a0"
+DOCK_GAP = 12  # between the docked toast and the page marker
+_MOVED = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide)
 
 
 class BoardView(QWidget):
@@ -73,20 +75,7 @@ class BoardView(QWidget):
         self.grid.itemToggled.connect(self.itemToggled)
         self.grid.paged.connect(self._show_marker)
         self.lane, self.lane_title, self.lane_box = self._lane()
-        # The stage counts, then the last hour's average ticket (paid to ready): one line
-        # that wraps, the average first to go to a second line, rather than hold the
-        # window wider than a 1280-pixel screen.
-        self.counts = QLabel()
-        self.counts.setObjectName("columnHeader")
-        self.counts.setWordWrap(True)
-        self.ticket_times = ""
-        # "+N more": the tickets past this page, and the key that shows them.
-        self.marker = QLabel()
-        self.marker.setObjectName("moreMarker")
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.counts, 1)
-        bar.addWidget(self.marker)
+        bar = self._bar()
         main = QVBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
         main.setSpacing(4)
@@ -100,7 +89,6 @@ class BoardView(QWidget):
         # F3: what the whole rush still needs, item by item, beside the grid.
         layout.addWidget(self._all_day_panel(model))
         self.hint = self._empty_hint()
-        self.toast = UndoToast(self)
         for proxy in (*self.proxies.values(), self.open):
             for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
                 signal.connect(self._count)
@@ -116,6 +104,29 @@ class BoardView(QWidget):
         self._flash = QTimer(self)
         self._flash.setInterval(FLASH_TICK_MS)
         self._flash.timeout.connect(self._flash_tick)
+
+    def _bar(self) -> QHBoxLayout:
+        # The stage counts, then the last hour's average ticket (paid to ready): one line
+        # that wraps, the average first to go to a second line, rather than hold the
+        # window wider than a 1280-pixel screen.
+        self.counts = QLabel()
+        self.counts.setObjectName("columnHeader")
+        self.counts.setWordWrap(True)
+        self.ticket_times = ""
+        # "+N more": the tickets past this page, and the key that shows them.
+        self.marker = QLabel()
+        self.marker.setObjectName("moreMarker")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.counts, 1)
+        bar.addWidget(self.marker)
+        # The Undo toast docks in the counts bar, which is kept tall enough to hold it:
+        # over the grid it would hide a ticket's buttons, often the next one to bump.
+        self.toast = UndoToast(self)
+        self.counts.setMinimumHeight(self.toast.sizeHint().height())
+        for docked_over in (self.counts, self.marker):
+            docked_over.installEventFilter(self)
+        return bar
 
     def _empty_hint(self) -> QLabel:
         """What to do first, over the empty board of a new restaurant (or a quiet hour)."""
@@ -211,6 +222,21 @@ class BoardView(QWidget):
         more = f"   +{lane.more} (PgDn)" if lane.more else ""
         self.lane_title.setText(LANE_TITLE.format(count=count) + more)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _MOVED and watched in (self.counts, self.marker):
+            self._dock_toast()
+        return super().eventFilter(watched, event)
+
+    def _dock_toast(self) -> None:
+        """The toast's area: the counts bar, left of the page marker when it shows."""
+        # Again here: the theme's style sheet (padding, font) sizes the toast once shown.
+        self.counts.setMinimumHeight(self.toast.sizeHint().height())
+        area = self.counts.geometry()
+        marker = self.marker.geometry()
+        if self.marker.isVisible() and marker.left() > area.left():
+            area.setRight(marker.left() - DOCK_GAP)
+        self.toast.dock(area)
+
     def _show_marker(self) -> None:
         grid = self.grid
         parts = []
@@ -238,7 +264,7 @@ class BoardView(QWidget):
         self.all_day.fit(self.width())
         self._show_hint()
         self._show_lane()
-        self.toast.place()
+        self._dock_toast()
 
     # -- attributes down --------------------------------------------------------------------
 
