@@ -4,6 +4,7 @@ screen a page at a time, the selection stays on its ticket, the zoom is remember
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,8 @@ from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import PLACE_ORDER, order_input
 from tests.ui.conftest import WAIT_MS, close_window, open_window
 from ui.main_window import MainWindow
-from ui.models.stages import Status
-from ui.views.ticket_grid import pack
+from ui.models.stages import Action, Status
+from ui.views.ticket_grid import SETTLE_CAP_MS, pack
 
 RUSH = 40
 MENU = ("margherita", "fries", "burger", "caesar", "cola", "wings", "carbonara", "tiramisu")
@@ -182,3 +183,79 @@ def test_pack_fills_columns_with_whole_tickets_and_a_tall_one_gets_its_own() -> 
     ]
     # The next page starts after the last placed ticket.
     assert [row for row, _ in pack(heights.__getitem__, 4, 5, 3, 100, 700)] == [4]
+
+
+CANCEL = 'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "x") { id } }'
+
+
+def test_a_ticket_under_the_pointer_stays_put_until_the_pointer_leaves(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = rush(backend, 6)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    view = window.board.view
+    grid = view.grid
+    qtbot.waitUntil(lambda: grid.ticket_rect(ids[4]) is not None, timeout=WAIT_MS)
+    before = grid.ticket_rect(ids[4])
+    assert before is not None
+    QTest.mouseMove(grid, before.center())
+    # Another terminal takes an older ticket off, and a new order arrives: both would
+    # shift the page, the ticket under the pointer first of all.
+    staff(backend, CANCEL, ids[1])
+    (new,) = rush(backend, 1)
+    qtbot.waitUntil(lambda: in_kitchen(window, [new]), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: grid.layout_pending, timeout=WAIT_MS)
+    assert grid.ticket_rect(ids[4]) == before
+    assert grid.ticket_rect(new) is None
+    # The pointer leaves the grid: the page is laid out, the new ticket shows.
+    QTest.mouseMove(view.counts, view.counts.rect().center())
+    qtbot.waitUntil(lambda: grid.ticket_rect(new) is not None, timeout=WAIT_MS)
+    assert grid.ticket_rect(ids[4]) != before
+    assert grid.ticket_rect(ids[1]) is None
+
+
+def test_a_pointer_that_rests_on_a_ticket_holds_the_page_only_a_moment(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = rush(backend, 4)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    grid = window.board.view.grid
+    qtbot.waitUntil(lambda: grid.ticket_rect(ids[3]) is not None, timeout=WAIT_MS)
+    before = grid.ticket_rect(ids[3])
+    assert before is not None
+    QTest.mouseMove(grid, before.center())
+    (new,) = rush(backend, 1)
+    qtbot.waitUntil(lambda: grid.layout_pending, timeout=WAIT_MS)
+    started = time.monotonic()
+    # The pointer never moves: the new ticket still shows after the settle cap.
+    qtbot.waitUntil(lambda: grid.ticket_rect(new) is not None, timeout=WAIT_MS)
+    assert time.monotonic() - started >= SETTLE_CAP_MS / 1000 - 0.5
+    assert not grid.layout_pending
+
+
+def test_a_click_acts_only_on_the_ticket_it_was_pressed_on(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = rush(backend, 3)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    grid = window.board.view.grid
+    qtbot.waitUntil(lambda: grid.button_center(ids[2], Action.MARK_READY) is not None)
+    first = grid.button_center(ids[0], Action.MARK_READY)
+    third = grid.button_center(ids[2], Action.MARK_READY)
+    assert first is not None and third is not None
+    left = Qt.MouseButton.LeftButton
+    # Pressed on one ticket's Ready, released on another's (the page moved under it,
+    # or the hand slipped): nothing happens to either.
+    with qtbot.assertNotEmitted(grid.actionRequested, wait=100):
+        QTest.mousePress(grid, left, Qt.KeyboardModifier.NoModifier, first)
+        QTest.mouseRelease(grid, left, Qt.KeyboardModifier.NoModifier, third)
+    # Pressed and released on the same one: that one is bumped.
+    with qtbot.waitSignal(grid.actionRequested, timeout=WAIT_MS) as said:
+        QTest.mousePress(grid, left, Qt.KeyboardModifier.NoModifier, third)
+        QTest.mouseRelease(grid, left, Qt.KeyboardModifier.NoModifier, third)
+    assert said.args == [ids[2], Action.MARK_READY]
+    qtbot.waitUntil(
+        lambda: getattr(window.board.model.get(ids[2]), "status", None) is Status.READY,
+        timeout=WAIT_MS,
+    )
+    assert window.board.model.get(ids[0]).status is Status.IN_KITCHEN  # type: ignore[union-attr]
