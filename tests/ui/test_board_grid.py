@@ -195,6 +195,7 @@ def test_a_ticket_under_the_pointer_stays_put_until_the_pointer_leaves(
     qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
     view = window.board.view
     grid = view.grid
+    grid.settle_cap_ms = 60_000  # a loaded machine's waits stay under it (its own test below)
     qtbot.waitUntil(lambda: grid.ticket_rect(ids[4]) is not None, timeout=WAIT_MS)
     before = grid.ticket_rect(ids[4])
     assert before is not None

@@ -21,7 +21,6 @@ from typing import Any
 from PySide6.QtCore import Property, QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
-    QEnterEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -169,14 +168,14 @@ class TicketGrid(QWidget):
         self._pending = False  # a change waits for the pointer to leave its ticket
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
-        self._settle.setInterval(SETTLE_CAP_MS)
+        self.settle_cap_ms = SETTLE_CAP_MS
         self._settle.timeout.connect(self.lay_out)
         self.setMouseTracking(True)  # the pointer's rest is known without a button held
         # Changes come in bursts (a listing, a rush): lay the page out once per burst.
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(0)
-        self._relayout.timeout.connect(self.lay_out)
+        self._relayout.timeout.connect(self._burst_over)
         self.proxy = proxy
         self._connect(proxy)
 
@@ -278,13 +277,24 @@ class TicketGrid(QWidget):
         """Lay the page out once the current burst of changes is over, and the pointer
         is off the tickets (or has rested on one for :data:`SETTLE_CAP_MS`)."""
         if self._pointer_on_ticket():
-            # Tickets stay where they are; each is drawn from its order's data now.
-            self._pending = True
-            self.update()
-            if not self._settle.isActive():
-                self._settle.start()
-            return
-        self._relayout.start()
+            self._hold()
+        else:
+            self._relayout.start()
+
+    def _burst_over(self) -> None:
+        # The pointer may have come to rest on a ticket since the burst began.
+        if self._pointer_on_ticket():
+            self._hold()
+        else:
+            self.lay_out()
+
+    def _hold(self) -> None:
+        """Keep the tickets where they are (each drawn from its order's data now) until
+        the pointer leaves them, or for :attr:`settle_cap_ms` at most."""
+        self._pending = True
+        self.update()
+        if not self._settle.isActive():
+            self._settle.start(self.settle_cap_ms)
 
     @property
     def layout_pending(self) -> bool:
@@ -473,10 +483,6 @@ class TicketGrid(QWidget):
         if self._pending and not self._pointer_on_ticket():
             self.lay_out()  # off the tickets: the waiting change is laid out now
         super().mouseMoveEvent(event)
-
-    def enterEvent(self, event: QEnterEvent) -> None:
-        self._pointer = event.position().toPoint()
-        super().enterEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
         self._pointer = None
