@@ -65,6 +65,8 @@ PILL_OF: dict[Stage, str] = {
     Stage.DONE: "DONE",
 }
 BADGE_PAD = 6
+# The channel badge's short form, for a header band too narrow for the name.
+CHANNEL_SHORT = {"COUNTER": "CTR", "PHONE": "TEL", "KIOSK": "KSK"}
 # A stage says the status of these already; the others get a line saying it.
 SAID_BY_STAGE = frozenset({Status.IN_KITCHEN, Status.READY, Status.OUT_FOR_DELIVERY})
 WIDE_BUTTONS = 3  # this many buttons take a row of their own
@@ -444,17 +446,31 @@ def header_layout(order: OrderRow, card: CardLayout, fonts: Fonts) -> HeaderLayo
     kind_text = _title(order.fulfillment).upper()
     kind = QRect(PAD, band.top(), metrics.horizontalAdvance(kind_text), band.height())
     inset = band.adjusted(0, 3, 0, -3)
-    channel = order.channel.upper()
-    badge_w = metrics.horizontalAdvance(channel) + 2 * BADGE_PAD
-    badge = QRect(kind.right() + 1 + 2 * BADGE_PAD, inset.top(), badge_w, inset.height())
     stage = PILL_OF[order.stage]
     pill_w = metrics.horizontalAdvance(stage) + 2 * BADGE_PAD
     right = band.right() - PAD - metrics.horizontalAdvance(NUMBER_TEXT) - BADGE_PAD
+    # The stage pill keeps clear of the bump-bar number; on a narrow ticket the channel
+    # badge gives way first: its short form, then nothing (the detail still says it).
+    left = kind.right() + 1 + 2 * BADGE_PAD
+    channel, badge_w = "", 0
+    for text in _channel_forms(order.channel):
+        width = metrics.horizontalAdvance(text) + 2 * BADGE_PAD
+        if left + width + BADGE_PAD <= right - pill_w:
+            channel, badge_w = text, width
+            break
+    badge = QRect(left, inset.top(), badge_w, inset.height())
     pill = QRect(
         max(badge.right() + BADGE_PAD, right - pill_w), inset.top(), pill_w, inset.height()
     )
     color = FULFILLMENT_COLORS.get(order.fulfillment, "#374151")
     return HeaderLayout(color, kind, kind_text, badge, channel, pill, stage)
+
+
+def _channel_forms(channel: str) -> tuple[str, ...]:
+    """The channel badge's texts, longest first: the name, then its short form."""
+    name = channel.upper()
+    short = CHANNEL_SHORT.get(name)
+    return (name,) if short is None else (name, short)
 
 
 def age_text(seconds: float) -> str:
@@ -698,8 +714,9 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawText(header.kind, centre, header.kind_text)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(text, 1))
-        painter.drawRoundedRect(header.badge, 4, 4)
-        painter.drawText(header.badge, centre, header.badge_text)
+        if header.badge_text:
+            painter.drawRoundedRect(header.badge, 4, 4)
+            painter.drawText(header.badge, centre, header.badge_text)
         painter.setBrush(QColor(STAGE_COLORS[order.stage]))
         painter.setPen(QPen(white, 1))
         painter.drawRoundedRect(header.pill, 4, 4)
