@@ -184,13 +184,15 @@ class BoardView(QWidget):
             count = self.open.rowCount()
             tickets = "ticket" if count == 1 else "tickets"
             self.counts.setText(
-                f"{self.station.label} station  ·  {count} {tickets} to make{self._times()}"
+                f"{self.station.label} station{NBSP}{NBSP}·  {count} {tickets} to make"
+                + self._times()
             )
             self.counts.setToolTip("View ▸ Station ▸ Expo shows whole tickets")
             self._show_hint()
             return
         if self.done_visible:
-            text = f"Done  ·  {self.proxies[Stage.DONE].rowCount()}    (Ctrl+D: the open tickets)"
+            done = self.proxies[Stage.DONE].rowCount()
+            text = f"Done{NBSP}{NBSP}·  {done}    (Ctrl+D: the open tickets)"
         else:
             # A narrow window wraps the line between stages, never inside one.
             text = "    ".join(
@@ -203,9 +205,10 @@ class BoardView(QWidget):
         self._show_hint()
 
     def _times(self) -> str:
-        # Wrapped, if it must be, between its parts, never inside one.
+        # Wrapped, if it must be, between its parts, never inside one; each "·" is held
+        # to the part before it, so that no line of the wrapped header starts with one.
         parts = [part.replace(" ", NBSP) for part in self.ticket_times.split(" · ")]
-        return f"    ·{NBSP}{NBSP}{NBSP}" + " · ".join(parts) if self.ticket_times else ""
+        return "    " + f"{NBSP}·  ".join(parts) if self.ticket_times else ""
 
     def _show_lane(self) -> None:
         """The lane is one ticket wide, shown while a payment has failed."""
