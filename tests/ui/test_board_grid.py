@@ -18,6 +18,7 @@ from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import PLACE_ORDER, order_input
 from tests.ui.conftest import WAIT_MS, close_window, open_window
 from ui.main_window import MainWindow
+from ui.models.all_day import ITEM
 from ui.models.stages import Action, Status
 from ui.views.ticket_grid import SETTLE_CAP_MS, pack
 
@@ -105,6 +106,13 @@ def test_a_rush_fits_a_1280_by_800_screen(
     qtbot.waitUntil(lambda: grid.before + len(grid.placed) + grid.more == RUSH, timeout=WAIT_MS)
     assert len(grid.placed) >= 6
     assert all(grid.rect().contains(p.rect) for p in grid.placed)
+    # The all-day counts read each name whole, on one line ("Smash burger", not
+    # "Smash / burger").
+    table = window.board.view.all_day.table
+    names = [str(table.model().index(r, ITEM).data()) for r in range(table.model().rowCount())]
+    assert "Chicken Caesar salad" in names
+    for name in names:
+        assert table.fontMetrics().horizontalAdvance(name) + 8 <= table.columnWidth(ITEM), name
 
 
 def test_the_selection_stays_on_its_ticket_when_the_tickets_before_it_leave(
