@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QScrollBar
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
+from handlers.adapters import SandboxGateway
 from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import PLACE_ORDER, order_input
 from tests.ui.conftest import WAIT_MS, close_window, open_window
@@ -23,16 +24,24 @@ from ui.models.stages import Action, Status
 from ui.views.ticket_grid import SETTLE_CAP_MS, pack
 
 RUSH = 40
+RUSH_LINES = (3, 5)  # a dinner rush's tickets, as the issue counts them
 MENU = ("margherita", "fries", "burger", "caesar", "cola", "wings", "carbonara", "tiramisu")
 
 
-def rush(backend: Backend, count: int = RUSH) -> list[str]:
-    """``count`` orders of one to three lines, placed through the API as a kiosk would."""
+def rush(backend: Backend, count: int = RUSH, lines: tuple[int, int] = (1, 3)) -> list[str]:
+    """``count`` orders of ``lines`` (fewest, most) lines each, in turn, placed through
+    the API as a kiosk would. Short tickets take 1, 2, 3 of their items; a long one
+    takes 2 of its first and 1 of the rest (the rush stays within the menu's stock)."""
     ids = []
+    fewest, most = lines
     with httpx.Client(headers={"Authorization": f"Bearer {STAFF_TOKEN}"}, timeout=10) as http:
         for n in range(count):
-            lines = [(MENU[(n + k) % len(MENU)], 1 + k) for k in range(1 + n % 3)]
-            body = {"query": PLACE_ORDER, "variables": {"input": order_input(*lines)}}
+            size = fewest + n % (most - fewest + 1)
+            items = [
+                (MENU[(n + k) % len(MENU)], 1 + k if most <= 3 else 1 + (k == 0))
+                for k in range(size)
+            ]
+            body = {"query": PLACE_ORDER, "variables": {"input": order_input(*items)}}
             answer = http.post(backend.url, json=body).json()
             assert "errors" not in answer, answer
             ids.append(str(answer["data"]["placeOrder"]["order"]["id"]))
@@ -59,7 +68,7 @@ def test_a_rush_tiles_whole_tickets_over_the_screen_and_pages_the_rest(
 ) -> None:
     window.resize(1600, 1000)
     qtbot.waitUntil(lambda: window.width() == 1600 and window.height() == 1000, timeout=WAIT_MS)
-    ids = rush(backend)
+    ids = rush(backend, lines=RUSH_LINES)
     qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
     view = window.board.view
     grid = view.grid
@@ -92,10 +101,35 @@ def test_a_rush_tiles_whole_tickets_over_the_screen_and_pages_the_rest(
     assert grid.placed == first_page
 
 
+def test_a_rush_beside_the_payment_lane_and_the_all_day_counts_shows_twelve_tickets(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.width() == 1600 and window.height() == 1000, timeout=WAIT_MS)
+    gateway = backend.adapters.payment
+    assert isinstance(gateway, SandboxGateway)
+    gateway.failure_rate, gateway.decline_share = 1.0, 1.0  # two cards declined…
+    declined = rush(backend, 2, lines=RUSH_LINES)
+    view = window.board.view
+    qtbot.waitUntil(lambda: view.lane.proxy.rowCount() == 2, timeout=WAIT_MS)
+    gateway.failure_rate = 0.0  # …and the rest of the rush paid
+    ids = rush(backend, RUSH - len(declined), lines=RUSH_LINES)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    window.all_day_action.trigger()
+    grid = view.grid
+    qtbot.waitUntil(
+        lambda: grid.before + len(grid.placed) + grid.more == len(ids), timeout=WAIT_MS
+    )
+    qtbot.waitUntil(lambda: view.all_day.isVisible() and view.lane_box.isVisible())
+    qtbot.waitUntil(lambda: grid.size() == grid._laid_out_at, timeout=WAIT_MS)
+    assert len(grid.placed) >= 12, len(grid.placed)
+    assert all(grid.rect().contains(p.rect) for p in grid.placed)
+
+
 def test_a_rush_fits_a_1280_by_800_screen(
     qtbot: QtBot, window: MainWindow, backend: Backend
 ) -> None:
-    ids = rush(backend)
+    ids = rush(backend, lines=RUSH_LINES)
     qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
     window.board.view.all_day.show()  # the widest the board gets: the all-day counts open
     window.resize(1280, 800)
