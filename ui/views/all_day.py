@@ -17,10 +17,9 @@ from PySide6.QtWidgets import (
 from ui.models.all_day import COUNT, ITEM, STATION, AllDayModel
 
 # The panel is as wide as its longest name needs, whole on one line beside its station
-# and count, but on a smaller screen it gives way to the tickets: at most this share of
-# the board's width (a 1280-pixel board keeps two ticket columns beside the failed
-# payments' lane), never under MIN_WIDTH; a name too long for that wraps at its spaces.
-MAX_SHARE = 0.27
+# and count, but it gives way to the tickets: at most the room the board leaves beside
+# its ticket columns (see ``fit``), never under MIN_WIDTH; a name too long for that
+# wraps at its spaces.
 MIN_WIDTH = 240
 CELL_PAD = 16  # a cell's text from its borders, both sides together
 TITLE = "All day  ·  to make"
@@ -62,7 +61,7 @@ class AllDayPanel(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
-        self.board_width = 0  # not laid out yet: the full width
+        self.room = 0  # the most the board gives it (0: not laid out yet, no limit)
         # The widest name seen: the panel grows for a longer one and never shrinks back,
         # so that the tickets beside it do not shift each time an item comes and goes.
         self._name_width = 0
@@ -85,12 +84,14 @@ class AllDayPanel(QFrame):
         scrollbar = table.verticalScrollBar().sizeHint().width()
         return others + self._name_width + 2 * table.frameWidth() + scrollbar
 
-    def fit(self, board_width: int) -> None:
-        """Take the width its rows want, or less beside a board ``board_width`` wide."""
-        self.board_width = board_width
+    def fit(self, room: int | None = None) -> None:
+        """Take the width its rows want, at most ``room`` (the board's: what its ticket
+        columns leave; None: as last given)."""
+        if room is not None:
+            self.room = room
         wanted = self.wanted_width()
-        if board_width:
-            wanted = min(wanted, int(board_width * MAX_SHARE))
+        if self.room:
+            wanted = min(wanted, self.room)
         wanted = max(MIN_WIDTH, wanted)
         if wanted != self.width():
             self.setFixedWidth(wanted)
@@ -98,13 +99,13 @@ class AllDayPanel(QFrame):
     def _show_empty(self, *_: object) -> None:
         model = self.model
         self.empty.setVisible(model.rowCount() == 0)
-        self.fit(self.board_width)
+        self.fit()
         # The Station column groups the rows; on a station's screen, or with no station
         # set at all, it would say nothing.
         hidden = model.station is not None or not model.grouped
         if hidden != self.table.isColumnHidden(STATION):
             self.table.setColumnHidden(STATION, hidden)
-            self.fit(self.board_width)
+            self.fit()
         station = model.station
         self.title.setText(
             TITLE if station is None else STATION_TITLE.format(station=station.label)

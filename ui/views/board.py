@@ -19,6 +19,7 @@ from ui.models.lateness import PrepTargets
 from ui.models.orders import OpenProxy, OrdersModel, StageProxy
 from ui.models.stages import Stage
 from ui.models.stations import Station
+from ui.views.all_day import MIN_WIDTH as ALL_DAY_MIN_WIDTH
 from ui.views.all_day import AllDayPanel
 from ui.views.order_card import FLASH_SECONDS, CardDelegate
 from ui.views.ticket_grid import TICKET_WIDTH, TicketGrid
@@ -81,7 +82,7 @@ class BoardView(QWidget):
         main.setSpacing(4)
         main.addLayout(bar)
         main.addWidget(self.grid, 1)
-        layout = QHBoxLayout(self)
+        self._row = layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(8)
         layout.addWidget(self.lane_box)
@@ -216,11 +217,14 @@ class BoardView(QWidget):
         count = lane.proxy.rowCount()
         # A station's screen cooks; a failed payment is the expo's and the counter's work.
         shown = count > 0 and not self.done_visible and self.station is None
-        self.lane_box.setVisible(shown)
+        if shown == self.lane_box.isHidden():
+            self.lane_box.setVisible(shown)
+            self._fit_all_day()
         if not shown:
             return
         if self.lane_box.width() != lane.ticket_width:
             self.lane_box.setFixedWidth(lane.ticket_width)
+            self._fit_all_day()
             lane.lay_out_soon()  # a lane shown again may get no resize event of its own
         more = f"   +{lane.more} (PgDn)" if lane.more else ""
         self.lane_title.setText(LANE_TITLE.format(count=count) + more)
@@ -262,9 +266,22 @@ class BoardView(QWidget):
             hint.move((self.width() - hint.width()) // 2, (self.height() - hint.height()) // 3)
             hint.raise_()
 
+    def _fit_all_day(self) -> None:
+        """The all-day panel's room: what the ticket columns leave, counting as many
+        columns as fit beside the panel at its narrowest, so that a long name never
+        costs the grid a column of tickets."""
+        margins = self._row.contentsMargins()
+        spacing = self._row.spacing()
+        spare = self.width() - margins.left() - margins.right() - spacing
+        if not self.lane_box.isHidden():
+            spare -= self.lane_box.width() + spacing
+        ticket = max(1, self.grid.ticket_width)
+        columns = max(1, (spare - ALL_DAY_MIN_WIDTH) // ticket)
+        self.all_day.fit(max(ALL_DAY_MIN_WIDTH, spare - columns * ticket))
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.all_day.fit(self.width())
+        self._fit_all_day()
         self._show_hint()
         self._show_lane()
         self._dock_toast()
@@ -292,6 +309,7 @@ class BoardView(QWidget):
             grid.setFont(font)
             grid.set_ticket_width(round(TICKET_WIDTH * self.zoom))
         self._show_lane()
+        self._fit_all_day()
 
     def zoom_by(self, steps: int) -> None:
         nearest = min(range(len(ZOOMS)), key=lambda i: abs(ZOOMS[i] - self.zoom))
