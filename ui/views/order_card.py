@@ -90,6 +90,9 @@ LATE_BANDS: dict[Lateness, tuple[str, str]] = {
     Lateness.LATE: ("#f59e0b", "#111827"),
     Lateness.OVERDUE: ("#be123c", "#ffffff"),
 }
+# The word on a late ticket's tag, beside its age (in the band's colours).
+LATE_WORDS: dict[Lateness, str] = {Lateness.LATE: "LATE", Lateness.OVERDUE: "OVERDUE"}
+LATE_TAG_GAP = 8  # between the tag and the age
 # The expo's station chips: a done station filled green and ticked, one still cooking
 # outlined. The same in both themes, like the stage colours.
 STATION_DONE_COLOR = "#15803d"
@@ -613,11 +616,33 @@ class CardDelegate(QStyledItemDelegate):
         at = origin + card.age.topRight()
         painter.setPen(age_color)
         painter.setFont(font)
-        painter.drawStaticText(
-            int(at.x() - size.width()),
-            int(at.y() + (card.age.height() - size.height()) / 2),
-            text,
-        )
+        left = int(at.x() - size.width())
+        painter.drawStaticText(left, int(at.y() + (card.age.height() - size.height()) / 2), text)
+        if late is not Lateness.ON_TIME and order.status not in FINISHED:
+            self._paint_late_tag(painter, late, fonts, left, at.y() + card.age.height() // 2)
+
+    @staticmethod
+    def _paint_late_tag(
+        painter: QPainter, late: Lateness, fonts: Fonts, right: int, middle: int
+    ) -> None:
+        """ "LATE" or "OVERDUE", filled in the band's colour, left of the age: the word
+        tells late from the takeaway band's brown and overdue from an allergy's red,
+        which the colours alone do not across a kitchen."""
+        band, ink = LATE_BANDS[late]
+        word = LATE_WORDS[late]
+        metrics = QFontMetrics(fonts.small_bold)
+        width = metrics.horizontalAdvance(word) + 2 * BADGE_PAD
+        height = metrics.height() + 4
+        tag = QRect(right - LATE_TAG_GAP - width, middle - height // 2, width, height)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(band))
+        painter.drawRoundedRect(tag, 4, 4)
+        painter.setPen(QColor(ink))
+        painter.setFont(fonts.small_bold)
+        painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, word)
+        painter.restore()
 
     def _paint_card(
         self,
