@@ -156,8 +156,11 @@ def seed(api: Api, gateway: SandboxGateway | None = None, *, paused: bool = True
     orders waiting at Placed."""
     with StagedClock() as clock:
         afternoon(api, clock)
-        opening_tickets(api, clock)
-        rush(api, clock, None if gateway is None else lambda: decline_two(api, gateway))
+        ready = opening_tickets(api, clock)
+        during: list[tuple[float, Callable[[], None]]] = [(3.0, lambda: make_ready(api, ready))]
+        if gateway is not None:
+            during.append((2.5, lambda: decline_two(api, gateway)))
+        rush(api, clock, during)
     if paused:
         pause(api)
 
@@ -242,9 +245,10 @@ def _placing(
     return place
 
 
-def opening_tickets(api: Api, clock: StagedClock) -> None:
+def opening_tickets(api: Api, clock: StagedClock) -> list[str]:
     """The rush's first tickets: three in the kitchen (the oldest past its target plus
-    the grace, the next past its target), four made ready since."""
+    the grace, the next past its target) and four the kitchen makes during the rush
+    (returned)."""
     clock.at(17.0)
     first = api.place(
         "PHONE",
@@ -256,7 +260,23 @@ def opening_tickets(api: Api, clock: StagedClock) -> None:
         address="12 Harbour Street, flat 3",
     )
     api.wait_status(first, "IN_KITCHEN")
-    clock.at(16.0)
+    clock.at(11.5)
+    second = api.place(
+        "COUNTER",
+        "TAKEAWAY",
+        (
+            "burger",
+            1,
+            None,
+            ("burger-well-done", "burger-bacon", "burger-no-pickles"),
+            ("MILK",),
+        ),
+        ("fries", 2, None),
+        customerName="Alan T.",
+        allergens=["PEANUTS"],
+    )
+    api.wait_status(second, "IN_KITCHEN")
+    clock.at(11.0)
     ready = [
         api.place(
             "WEB",
@@ -284,34 +304,21 @@ def opening_tickets(api: Api, clock: StagedClock) -> None:
     ]
     for order_id in ready:
         api.wait_status(order_id, "IN_KITCHEN")
-    clock.at(12.5)
-    second = api.place(
-        "COUNTER",
-        "TAKEAWAY",
-        (
-            "burger",
-            1,
-            None,
-            ("burger-well-done", "burger-bacon", "burger-no-pickles"),
-            ("MILK",),
-        ),
-        ("fries", 2, None),
-        customerName="Alan T.",
-        allergens=["PEANUTS"],
-    )
-    api.wait_status(second, "IN_KITCHEN")
-    clock.at(8.8)
-    for order_id in ready:
-        api(READY, {"id": order_id})
-    api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
     clock.at(8.6)
     third = api.place(
         "KIOSK", "DINE_IN", ("carbonara", 1, None), ("caesar", 1, None), ("tiramisu", 2, None)
     )
     api.wait_status(third, "IN_KITCHEN")
+    return ready
 
 
-RUSH_ORDERS = 29  # with the first seven tickets and two declined cards, 40 open: a rush
+def make_ready(api: Api, ready: list[str]) -> None:
+    for order_id in ready:
+        api(READY, {"id": order_id})
+    api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
+
+
+RUSH_ORDERS = 31  # with the first seven tickets and two declined cards, 40 open: a rush
 RUSH_LINES: tuple[tuple[Any, ...], ...] = (
     ("margherita", 2, None, (), ("GLUTEN",)),
     ("fries", 1, None),
@@ -334,8 +341,7 @@ RUSH_ORDER = (
 # Whole-order allergies, every few orders: what the guest said at the till.
 ORDER_ALLERGENS = (("PEANUTS",), ("SESAME",), ("TREE_NUTS", "SOY"), ("CELERY",))
 RUSH_START_MINUTES = 8.5  # the rush's first order, minutes before the shots
-RUSH_STEP_MINUTES = 0.28
-MIDWAY_MINUTES = 2.5
+RUSH_STEP_MINUTES = 0.26
 READY_IN_RUSH = (0, 3, 6, 9, 12, 15)  # the rush's tickets the kitchen has made
 
 
@@ -351,17 +357,18 @@ def decline_two(api: Api, gateway: SandboxGateway) -> None:
     gateway.failure_rate = 0.0
 
 
-def rush(api: Api, clock: StagedClock, midway: Callable[[], None] | None = None) -> None:
+def rush(api: Api, clock: StagedClock, during: list[tuple[float, Callable[[], None]]]) -> None:
     """The rush: orders of three to five lines every few seconds of the last eight
-    minutes, some with allergies, the oldest few made ready; ``midway`` runs when two
-    minutes and a half are left (the declined cards)."""
+    minutes, some with allergies, the oldest few made ready. Each of ``during`` (minutes
+    before the shots, what happens then) runs in its place among them."""
     placed = []
+    waiting = sorted(during, key=lambda step: -step[0])
     for n in range(RUSH_ORDERS):
         minutes_ago = RUSH_START_MINUTES - n * RUSH_STEP_MINUTES
-        if midway is not None and minutes_ago <= MIDWAY_MINUTES:
-            clock.at(MIDWAY_MINUTES)
-            midway()
-            midway = None
+        while waiting and waiting[0][0] >= minutes_ago:
+            at, step = waiting.pop(0)
+            clock.at(at)
+            step()
         clock.at(minutes_ago)
         channel, fulfillment = RUSH_ORDER[n % len(RUSH_ORDER)]
         lines = [RUSH_LINES[(n + k * 3) % len(RUSH_LINES)] for k in range(3 + n % 3)]
