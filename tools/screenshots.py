@@ -1,10 +1,10 @@
 """Render the orders board and the order dialogs to PNG: ``python -m tools.screenshots [DIR]``.
 
 Starts an embedded backend on a temporary database, seeds a demo restaurant's
-afternoon through the API (orders in every stage, a paused handler, a receipt-printer
-webhook that answers 400 so its deliveries go dead), opens the real window offscreen
-and grabs each view with ``QWidget.grab()``: the board (light, dark, with Done, the
-grill station's screen), the New order dialog, an order's detail.
+afternoon and dinner rush through the API on a staged clock (so tickets are minutes
+old and took minutes to make), opens the real window offscreen and grabs each view
+with ``QWidget.grab()``: the board (light, dark, with Done, the grill station's
+screen, order checks paused), the New order dialog, an order's detail.
 ``tools.panel_screenshots`` renders the other panels from the same seed; ``make screenshots``
 runs both into ``docs/screenshots/``.
 """
@@ -16,13 +16,11 @@ import itertools
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -31,13 +29,14 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
+from backend import database
 from backend.settings import Settings
 from handlers.adapters import SandboxGateway
 from main import restaurant_backend
 from ui.app import application
 from ui.client import GraphQLClient
 from ui.main_window import MainWindow
-from ui.models.stages import Action, Status
+from ui.models.stages import Action, Stage, Status
 from ui.models.stations import Station
 from ui.sound import Chime
 from ui.tasks import spawn
@@ -46,27 +45,10 @@ OUT = Path("docs/screenshots")
 SMALL_WINDOW_SIZE = (1280, 800)
 WINDOW_SIZE = (1600, 1000)
 TOKEN = "screenshots-staff-token"
-AGE_STEP_SECONDS = 2.5
-RUSH_MINUTES = 9
 PLACE = """
 mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number } } }
 """
 STATUS = "query Status($id: ID!) { order(id: $id) { status } }"
-
-
-class _PrinterOffline(BaseHTTPRequestHandler):
-    """A receipt printer's webhook that refuses everything: its deliveries go dead."""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = b"printer offline: paper tray empty"
-        self.send_response(400)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
 
 
 class Api:
@@ -131,82 +113,60 @@ def line_input(
     }
 
 
-def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
-    """An afternoon and a dinner rush: 40 open orders in every stage, some done, a paused
-    handler, dead receipts."""
-    kitchen = [
-        api.place(
-            "PHONE",
-            "DELIVERY",
-            ("margherita", 2, "well done"),
-            ("wings", 1, None),
-            customerName="Grace Hopper",
-            phone="+1 202 555 0142",
-            address="12 Harbour Street, flat 3",
-        ),
-        api.place(
-            "COUNTER",
-            "TAKEAWAY",
-            (
-                "burger",
-                1,
-                None,
-                ("burger-well-done", "burger-bacon", "burger-no-pickles"),
-                ("MILK",),
-            ),
-            ("fries", 2, None),
-            customerName="Alan T.",
-        ),
-        api.place(
-            "KIOSK", "DINE_IN", ("carbonara", 1, None), ("caesar", 1, None), ("tiramisu", 2, None)
-        ),
-    ]
-    time.sleep(AGE_STEP_SECONDS)  # the kitchen's orders are the oldest: their timers run red
-    ready = [
-        api.place(
-            "WEB",
-            "TAKEAWAY",
-            ("diavola", 1, "extra chilli"),
-            ("cola", 2, None),
-            customerName="Margaret H.",
-            phone="+1 202 555 0199",
-        ),
-        api.place(
-            "PHONE",
-            "DELIVERY",
-            ("quattro-formaggi", 1, None),
-            ("side-salad", 1, None),
-            customerName="Edsger D.",
-            phone="+1 202 555 0123",
-            address="4 Mill Lane",
-        ),
-        api.place(
-            "COUNTER",
-            "DINE_IN",
-            ("steak-frites", 2, None, ("steak-medium-rare", "steak-pepper-sauce")),
-            customerName="Table 7",
-        ),
-        api.place("KIOSK", "TAKEAWAY", ("veggie-burger", 1, None), ("onion-rings", 1, None)),
-    ]
-    done = [
-        api.place("COUNTER", "TAKEAWAY", ("risotto", 1, None), customerName="Barbara L."),
-        api.place("WEB", "TAKEAWAY", ("marinara", 1, None), customerName="Ken T."),
-    ]
-    for order_id in kitchen + ready + done:
-        api.wait_status(order_id, "IN_KITCHEN")
-    for order_id in ready + done[:1]:
-        api("mutation($id: ID!) { markReady(orderId: $id) { id } }", {"id": order_id})
-    api("mutation($id: ID!) { completeOrder(orderId: $id) { id } }", {"id": done[0]})
-    api(
-        'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "Customer cancelled") { id } }',
-        {"id": done[1]},
-    )
-    api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
-    time.sleep(AGE_STEP_SECONDS)
-    rush(api)
-    if gateway is not None:
-        decline_two(api, gateway)
-    # Validation paused: the next orders wait in New.
+class StagedDatetime(datetime):
+    """``datetime`` as the backend's record clock reads it while the seed stages its
+    afternoon: ``offset`` behind the wall clock. Only the times written into the
+    database move (events, orders, payments: ``backend.database.utc_now``); the runner
+    and the client schedule on the real clock."""
+
+    offset: ClassVar[timedelta] = timedelta(0)
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> Self:
+        return super().now(tz) + cls.offset
+
+
+class StagedClock:
+    """The seed's timeline: each step is recorded ``minutes`` before the shots are taken,
+    so a ticket's age, its paid-to-ready time and the hour's average all read as a real
+    service's (minutes, not the seconds the seed really took)."""
+
+    def __enter__(self) -> StagedClock:
+        # backend.database.utc_now reads its module's ``datetime`` at each call.
+        vars(database)["datetime"] = StagedDatetime
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        StagedDatetime.offset = timedelta(0)
+        vars(database)["datetime"] = datetime
+
+    def at(self, minutes_ago: float) -> None:
+        StagedDatetime.offset = -timedelta(minutes=minutes_ago)
+
+
+READY = "mutation($id: ID!) { markReady(orderId: $id) { id } }"
+COMPLETE = "mutation($id: ID!) { completeOrder(orderId: $id) { id } }"
+CANCEL = 'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "Customer cancelled") { id } }'
+
+
+def seed(api: Api, gateway: SandboxGateway | None = None, *, paused: bool = True) -> None:
+    """An afternoon and a dinner rush on a staged clock: the last hour's tickets made in
+    eight to thirteen minutes, 40 open orders in every stage (the two oldest in the
+    kitchen late), some done; with ``paused``, the validation handler paused and two
+    orders waiting at Placed."""
+    with StagedClock() as clock:
+        afternoon(api, clock)
+        ready = opening_tickets(api, clock)
+        during: list[tuple[float, Callable[[], None]]] = [(3.0, lambda: make_ready(api, ready))]
+        if gateway is not None:
+            during.append((2.5, lambda: decline_two(api, gateway)))
+        rush(api, clock, during)
+    if paused:
+        pause(api)
+
+
+def pause(api: Api) -> None:
+    """Validation paused: the next orders wait in New, under the paused banner."""
     api('mutation { pauseHandler(name: "validate_order") { name } }')
     api.place(
         "PHONE",
@@ -227,17 +187,148 @@ def seed(api: Api, gateway: SandboxGateway | None = None) -> None:
     )
 
 
-RUSH_ORDERS = 29  # with the afternoon's nine and two declined cards, 40 open: a dinner rush
-RUSH_LINES = (
-    ("margherita", 2, None),
+# The hour before the rush: (minutes ago it was placed, minutes it took to make, lines).
+AFTERNOON = (
+    (58.0, 9.0, (("margherita", 1, None), ("cola", 1, None))),
+    (54.5, 12.0, (("steak-frites", 1, None, ("steak-medium-rare",)),)),
+    (51.0, 8.0, (("carbonara", 2, None),)),
+    (47.5, 11.0, (("burger", 2, None), ("fries", 2, None))),
+    (44.0, 10.0, (("quattro-formaggi", 1, None), ("side-salad", 1, None))),
+    (40.5, 13.0, (("risotto", 1, None),)),
+    (37.0, 9.0, (("diavola", 1, None), ("tiramisu", 1, None))),
+    (33.5, 11.0, (("salmon", 1, None), ("caesar", 1, None))),
+)
+
+
+def afternoon(api: Api, clock: StagedClock) -> None:
+    """The hour before the rush, made and handed over: the board's "Avg ticket" reads
+    their paid-to-ready times. One more was cancelled at the counter."""
+    steps: list[tuple[float, Callable[[], object]]] = []
+    for n, (placed_at, _, lines) in enumerate(AFTERNOON):
+        channel, fulfillment = RUSH_ORDER[(n + 2) % len(RUSH_ORDER)]
+        steps.append((placed_at, _placing(api, channel, fulfillment, lines, f"Guest {n + 1}")))
+    orders: list[str] = []
+    cancelled: list[str] = []
+
+    def place_cancelled() -> None:
+        cancelled.append(api.place("WEB", "TAKEAWAY", ("marinara", 1, None), customerName="Ken T."))
+        api.wait_status(cancelled[0], "IN_KITCHEN")
+
+    steps.append((30.0, place_cancelled))
+    steps.append((27.0, lambda: api(CANCEL, {"id": cancelled[0]})))
+    for n, (placed_at, minutes, _) in enumerate(AFTERNOON):
+        steps.append((placed_at - minutes, _moving(api, READY, orders, n)))
+        steps.append((placed_at - minutes - 2, _moving(api, COMPLETE, orders, n)))
+    for minutes_ago, step in sorted(steps, key=lambda step: -step[0]):
+        clock.at(minutes_ago)
+        placed = step()
+        if isinstance(placed, str):
+            orders.append(placed)
+
+
+def _moving(api: Api, mutation: str, orders: list[str], n: int) -> Callable[[], None]:
+    def move() -> None:
+        api(mutation, {"id": orders[n]})
+
+    return move
+
+
+def _placing(
+    api: Api, channel: str, fulfillment: str, lines: tuple[tuple[Any, ...], ...], name: str
+) -> Callable[[], str]:
+    def place() -> str:
+        extra = {"address": "3 Canal Walk"} if fulfillment == "DELIVERY" else {}
+        order_id = api.place(channel, fulfillment, *lines, customerName=name, **extra)
+        api.wait_status(order_id, "IN_KITCHEN")
+        return order_id
+
+    return place
+
+
+def opening_tickets(api: Api, clock: StagedClock) -> list[str]:
+    """The rush's first tickets: three in the kitchen (the oldest past its target plus
+    the grace, the next past its target) and four the kitchen makes during the rush
+    (returned)."""
+    clock.at(17.0)
+    first = api.place(
+        "PHONE",
+        "DELIVERY",
+        ("margherita", 2, "well done", (), ("GLUTEN",)),
+        ("wings", 1, None),
+        customerName="Grace Hopper",
+        phone="+1 202 555 0142",
+        address="12 Harbour Street, flat 3",
+    )
+    api.wait_status(first, "IN_KITCHEN")
+    clock.at(11.5)
+    second = api.place(
+        "COUNTER",
+        "TAKEAWAY",
+        (
+            "burger",
+            1,
+            None,
+            ("burger-well-done", "burger-bacon", "burger-no-pickles"),
+            ("MILK",),
+        ),
+        ("fries", 2, None),
+        customerName="Alan T.",
+        allergens=["PEANUTS"],
+    )
+    api.wait_status(second, "IN_KITCHEN")
+    clock.at(11.0)
+    ready = [
+        api.place(
+            "WEB",
+            "TAKEAWAY",
+            ("diavola", 1, "extra chilli"),
+            ("cola", 2, None),
+            customerName="Margaret H.",
+            phone="+1 202 555 0199",
+        ),
+        api.place(
+            "PHONE",
+            "DELIVERY",
+            ("quattro-formaggi", 1, None),
+            ("side-salad", 1, None, (), ("MUSTARD",)),
+            customerName="Edsger D.",
+            phone="+1 202 555 0123",
+            address="4 Mill Lane",
+        ),
+        api.place(
+            "COUNTER",
+            "DINE_IN",
+            ("steak-frites", 2, None, ("steak-medium-rare", "steak-pepper-sauce")),
+        ),
+        api.place("KIOSK", "TAKEAWAY", ("veggie-burger", 1, None), ("onion-rings", 1, None)),
+    ]
+    for order_id in ready:
+        api.wait_status(order_id, "IN_KITCHEN")
+    clock.at(8.6)
+    third = api.place(
+        "KIOSK", "DINE_IN", ("carbonara", 1, None), ("caesar", 1, None), ("tiramisu", 2, None)
+    )
+    api.wait_status(third, "IN_KITCHEN")
+    return ready
+
+
+def make_ready(api: Api, ready: list[str]) -> None:
+    for order_id in ready:
+        api(READY, {"id": order_id})
+    api.wait_status(ready[1], "OUT_FOR_DELIVERY")  # assign_driver took the delivery one
+
+
+RUSH_ORDERS = 31  # with the first seven tickets and two declined cards, 40 open: a rush
+RUSH_LINES: tuple[tuple[Any, ...], ...] = (
+    ("margherita", 2, None, (), ("GLUTEN",)),
     ("fries", 1, None),
-    ("carbonara", 1, "no pepper"),
+    ("carbonara", 1, "no pepper", (), ("EGGS",)),
     ("cola", 3, None),
     ("burger", 1, None, ("burger-medium", "burger-extra-cheese")),
-    ("caesar", 1, None),
+    ("caesar", 1, None, (), ("FISH", "EGGS")),
     ("diavola", 1, None),
     ("onion-rings", 2, None),
-    ("tiramisu", 1, None),
+    ("tiramisu", 1, None, (), ("MILK",)),
     ("wings", 1, None),
 )
 RUSH_ORDER = (
@@ -247,6 +338,11 @@ RUSH_ORDER = (
     ("COUNTER", "DINE_IN"),
     ("WEB", "TAKEAWAY"),
 )
+# Whole-order allergies, every few orders: what the guest said at the till.
+ORDER_ALLERGENS = (("PEANUTS",), ("SESAME",), ("TREE_NUTS", "SOY"), ("CELERY",))
+RUSH_START_MINUTES = 8.5  # the rush's first order, minutes before the shots
+RUSH_STEP_MINUTES = 0.26
+READY_IN_RUSH = (0, 3, 6, 9, 12, 15)  # the rush's tickets the kitchen has made
 
 
 def decline_two(api: Api, gateway: SandboxGateway) -> None:
@@ -261,20 +357,32 @@ def decline_two(api: Api, gateway: SandboxGateway) -> None:
     gateway.failure_rate = 0.0
 
 
-def rush(api: Api) -> None:
-    """More orders of one to three lines, most in the kitchen, some ready."""
+def rush(api: Api, clock: StagedClock, during: list[tuple[float, Callable[[], None]]]) -> None:
+    """The rush: orders of three to five lines every few seconds of the last eight
+    minutes, some with allergies, the oldest few made ready. Each of ``during`` (minutes
+    before the shots, what happens then) runs in its place among them."""
     placed = []
+    waiting = sorted(during, key=lambda step: -step[0])
     for n in range(RUSH_ORDERS):
+        minutes_ago = RUSH_START_MINUTES - n * RUSH_STEP_MINUTES
+        while waiting and waiting[0][0] >= minutes_ago:
+            at, step = waiting.pop(0)
+            clock.at(at)
+            step()
+        clock.at(minutes_ago)
         channel, fulfillment = RUSH_ORDER[n % len(RUSH_ORDER)]
-        lines = [RUSH_LINES[(n + k * 3) % len(RUSH_LINES)] for k in range(1 + n % 3)]
-        extra = {"address": f"{n + 1} Market Street"} if fulfillment == "DELIVERY" else {}
-        placed.append(
-            api.place(channel, fulfillment, *lines, customerName=f"Guest {n + 1}", **extra)
-        )
-    for order_id in placed:
+        lines = [RUSH_LINES[(n + k * 3) % len(RUSH_LINES)] for k in range(3 + n % 3)]
+        extra: dict[str, object] = {"customerName": f"Guest {n + 9}"}
+        if fulfillment == "DELIVERY":
+            extra["address"] = f"{n + 1} Market Street"
+        if n % 4 == 1:
+            extra["allergens"] = list(ORDER_ALLERGENS[n // 4 % len(ORDER_ALLERGENS)])
+        order_id = api.place(channel, fulfillment, *lines, **extra)
         api.wait_status(order_id, "IN_KITCHEN")
-    for order_id in placed[::5]:
-        api("mutation($id: ID!) { markReady(orderId: $id) { id } }", {"id": order_id})
+        placed.append(order_id)
+    clock.at(0.5)
+    for n in READY_IN_RUSH:
+        api(READY, {"id": placed[n]})
 
 
 async def until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
@@ -325,10 +433,6 @@ async def shoot_rush(window: MainWindow, out: Path) -> None:
 async def shoot(window: MainWindow, out: Path) -> None:
     await until(lambda: window.board.is_loaded and window.board.view.open.rowCount() >= 38)
     await until(lambda: window.board.view.lane.proxy.rowCount() == 2)
-    # Fresh seed data is seconds old: the board's clock runs RUSH_MINUTES ahead, so the
-    # tickets read as a rush in full swing, the quick ones past their prep targets.
-    ahead = timedelta(minutes=RUSH_MINUTES)
-    window.board.view.delegate.now = lambda: datetime.now(UTC) + ahead
     await until(lambda: window.backlog.figures is not None)
     await asyncio.sleep(0.3)  # let late deliveries settle their figures
     await shoot_rush(window, out)
@@ -379,6 +483,15 @@ async def shoot(window: MainWindow, out: Path) -> None:
     window.set_theme("light")
 
 
+async def shoot_paused(window: MainWindow, api: Api, out: Path) -> None:
+    """Order checks paused: the banner, and the new orders waiting at Placed."""
+    pause(api)
+    view = window.board.view
+    await until(lambda: view.proxies[Stage.NEW].rowCount() == 2)
+    await until(window.paused_banner.isVisible)
+    await save(window, out, "board-paused")
+
+
 async def shoot_new_order(window: MainWindow, out: Path) -> None:
     """The New order dialog with a ticket, and the chooser of a steak's choices."""
     controller = window.open_new_order()
@@ -407,24 +520,14 @@ async def shoot_new_order(window: MainWindow, out: Path) -> None:
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else OUT
     out.mkdir(parents=True, exist_ok=True)
-    printer = ThreadingHTTPServer(("127.0.0.1", 0), _PrinterOffline)
-    threading.Thread(target=printer.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "handlers.toml"
-        config.write_text(
-            '[[webhook]]\nname = "print_receipts"\n'
-            f'url = "http://127.0.0.1:{printer.server_port}/receipts"\n'
-            'events = ["order_paid"]\nmax_attempts = 3\n',
-            encoding="utf-8",
-        )
-        backend = restaurant_backend(
-            Settings(Path(tmp) / "demo.db", port=0, staff_token=TOKEN, handlers_config=config)
-        )
+        backend = restaurant_backend(Settings(Path(tmp) / "demo.db", port=0, staff_token=TOKEN))
         backend.start()
         try:
             gateway = backend.adapters.payment
             assert isinstance(gateway, SandboxGateway)
-            seed(Api(backend.url), gateway)
+            api = Api(backend.url)
+            seed(api, gateway, paused=False)  # the paused banner has a shot of its own
             app = application([])
             app.setQuitOnLastWindowClosed(False)
             settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
@@ -433,14 +536,14 @@ def main(argv: list[str]) -> int:
             loop = qasync.QEventLoop(app)
             asyncio.set_event_loop(loop)
             with loop:
-                loop.run_until_complete(_run(backend.url, settings, out))
+                loop.run_until_complete(_run(api, settings, out))
         finally:
             backend.stop()
-            printer.shutdown()
     return 0
 
 
-async def _run(url: str, settings: QSettings, out: Path) -> None:
+async def _run(api: Api, settings: QSettings, out: Path) -> None:
+    url = api.url
     client = GraphQLClient(url, TOKEN)
     window = MainWindow(client, f"Embedded backend · {url}", settings, chime=Chime())
     window.chime.enabled = False
@@ -450,6 +553,7 @@ async def _run(url: str, settings: QSettings, out: Path) -> None:
     spawn(window.start())
     try:
         await shoot(window, out)
+        await shoot_paused(window, api, out)
     finally:
         window.close()
         await client.close()

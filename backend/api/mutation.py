@@ -27,6 +27,10 @@ from backend.states import OrderAction
 from backend.states import OrderStatus as Status
 from backend.states import Station as StationName
 
+# The statuses a bump (Ready, Complete) leaves an order in: the only ones recallOrder
+# can take back from.
+_BUMPED_TO = frozenset({Status.READY, Status.COMPLETED})
+
 
 async def _transition(info: Info, order_id: str, action: OrderAction, **details: str) -> Order:
     check_id(order_id, "orderId")
@@ -134,12 +138,21 @@ class OrderMutation:
                 name="from",
                 description="The status the bump being taken back left the order in "
                 "(READY or COMPLETED): if the order is no longer in it, INVALID_TRANSITION "
-                "and nothing changes. Left out: one step back from where it is.",
+                "and nothing changes; any other status is BAD_USER_INPUT. Left out: one step "
+                "back from where it is.",
             ),
         ] = None,
     ) -> Order:
         found = check_id(str(order_id), "orderId")
         bumped_to = None if from_status is None else Status(from_status)
+        if bumped_to is not None and bumped_to not in _BUMPED_TO:
+            # A status no bump leaves an order in is a caller's mistake, not a race
+            # with another screen: say so rather than INVALID_TRANSITION.
+            raise BadUserInput(
+                f"from must be READY or COMPLETED (the status a bump left the order in), "
+                f"not {bumped_to.value}; leave it out to step back from where the order is",
+                field="from",
+            )
         moved = await info.context.services.db.write(lambda tx: orders.recall(tx, found, bumped_to))
         return Order.of(moved)
 

@@ -113,3 +113,27 @@ async def test_an_id_that_cannot_be_one_is_bad_input(
     assert extensions["code"] == "BAD_USER_INPUT"
     missing = await refusal(staff, staff, query, {"id": "no-such-order", "cents": 100})
     assert missing["code"] == "NOT_FOUND"
+
+
+async def test_take_cash_with_an_over_long_key_is_bad_input(
+    backend: Backend, staff: GraphQLHTTP
+) -> None:
+    order = await declined(backend, staff)
+    variables = {"id": order["id"], "cents": order["totalCents"], "key": "k" * 5000}
+    extensions = await refusal(staff, staff, TAKE_CASH, variables)
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "idempotencyKey"}
+    assert "shorten it" in (await staff.error(TAKE_CASH, variables))["message"]
+
+
+async def test_take_cash_with_a_key_used_for_another_order_is_bad_input(
+    backend: Backend, staff: GraphQLHTTP
+) -> None:
+    first = await declined(backend, staff)
+    await staff.data(TAKE_CASH, {"id": first["id"], "cents": first["totalCents"], "key": "till-1"})
+    second = await declined(backend, staff)
+    variables = {"id": second["id"], "cents": second["totalCents"], "key": "till-1"}
+    extensions = await refusal(staff, staff, TAKE_CASH, variables)
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "idempotencyKey"}
+    assert "send a new key" in (await staff.error(TAKE_CASH, variables))["message"]
+    # The second order was not paid by the first's answer: it still waits for its payment.
+    assert "order_paid" not in [event["type"] for event in await events(staff, second["id"])]

@@ -123,3 +123,15 @@ async def test_an_order_line_keeps_the_prep_time_it_was_placed_with(
     assert (await staff.data(LINES, second))["order"]["items"] == [
         {"menuItemId": "salmon", "prepSeconds": 1200}
     ]
+
+
+@pytest.mark.parametrize(
+    ("menu_item_id", "code"),
+    [("x" * 5000, "BAD_USER_INPUT"), ("", "NOT_FOUND"), (" gelato", "NOT_FOUND")],
+    ids=["over-long", "empty", "padded"],
+)
+async def test_a_malformed_item_id_is_refused_and_changes_nothing(
+    staff: GraphQLHTTP, menu_item_id: str, code: str
+) -> None:
+    extensions = await refusal(staff, staff, SET_PREP, {"id": menu_item_id, "seconds": 60})
+    assert (extensions["code"], extensions["field"]) == (code, "menuItemId")

@@ -125,3 +125,17 @@ async def test_a_cancelled_order_is_not_recalled(backend: Backend, staff: GraphQ
         variables = {"id": order["id"], "from": bumped_to}
         extensions = await refusal(staff, staff, RECALL_FROM, variables)
         assert extensions["code"] == "INVALID_TRANSITION"
+
+
+@pytest.mark.parametrize("bumped_to", ["PLACED", "IN_KITCHEN", "PAID", "CANCELLED"])
+async def test_a_from_no_bump_leaves_an_order_in_is_bad_input(
+    backend: Backend, staff: GraphQLHTTP, bumped_to: str
+) -> None:
+    order = await in_kitchen(backend, staff)
+    await staff.data(READY, order)
+    variables = {"id": order["id"], "from": bumped_to}
+    extensions = await refusal(staff, staff, RECALL_FROM, variables)
+    assert extensions == {"code": "BAD_USER_INPUT", "field": "from"}
+    error = await staff.error(RECALL_FROM, variables)
+    assert "READY or COMPLETED" in error["message"]
+    assert (await staff.data(EVENTS, order))["order"]["status"] == "READY"

@@ -67,3 +67,15 @@ async def test_a_negative_stock_is_refused_and_changes_nothing(staff: GraphQLHTT
 async def test_an_unknown_item_is_not_found_and_changes_nothing(staff: GraphQLHTTP) -> None:
     extensions = await refusal(staff, staff, SET_STOCK, {"id": "no-such-item", "stock": 4})
     assert (extensions["code"], extensions["field"]) == ("NOT_FOUND", "menuItemId")
+
+
+@pytest.mark.parametrize(
+    ("menu_item_id", "code"),
+    [("x" * 5000, "BAD_USER_INPUT"), ("", "NOT_FOUND"), (" tiramisu", "NOT_FOUND")],
+    ids=["over-long", "empty", "padded"],
+)
+async def test_a_malformed_item_id_is_refused_and_changes_nothing(
+    staff: GraphQLHTTP, menu_item_id: str, code: str
+) -> None:
+    extensions = await refusal(staff, staff, SET_STOCK, {"id": menu_item_id, "stock": 4})
+    assert (extensions["code"], extensions["field"]) == (code, "menuItemId")

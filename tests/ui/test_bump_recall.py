@@ -5,7 +5,8 @@ a ticket that moved on is not brought back."""
 from __future__ import annotations
 
 import httpx
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -151,3 +152,32 @@ def test_an_undo_does_not_take_back_another_screen_s_step(
         QTest.mouseClick(window.board.view.toast.undo, Qt.MouseButton.LeftButton)
     assert said.args is not None and "moved on" in str(said.args[0])
     assert status_of(window, order_id) is Status.COMPLETED
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)], ids=["1600x1000", "1280x800"])
+def test_the_undo_toast_hides_no_ticket(
+    qtbot: QtBot, window: MainWindow, backend: Backend, size: tuple[int, int]
+) -> None:
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=WAIT_MS)
+    ids = rush(backend, 30)
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    view = window.board.view
+    grid = view.grid
+    qtbot.waitUntil(lambda: grid.before + len(grid.placed) + grid.more == 30, timeout=WAIT_MS)
+    assert view.select(ids[1])
+    QTest.keyClick(grid, Qt.Key.Key_Space)
+    qtbot.waitUntil(view.toast.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: status_of(window, ids[1]) is Status.READY, timeout=WAIT_MS)
+    toast = view.toast.geometry()
+    assert view.rect().contains(toast)
+    tickets = [
+        QRect(shown.mapTo(view, placed.rect.topLeft()), placed.rect.size())
+        for shown in (grid, view.lane)
+        if shown.isVisible()
+        for placed in shown.placed
+    ]
+    assert len(tickets) >= 6
+    assert not [ticket for ticket in tickets if ticket.intersects(toast)], toast
+    # Docked in the counts bar, beside (not over) the page marker.
+    assert not view.marker.isVisible() or not view.marker.geometry().intersects(toast)

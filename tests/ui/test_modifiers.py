@@ -9,12 +9,15 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextFormat
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import WAIT_MS
 from tests.ui.test_new_order import opened
 from ui.main_window import MainWindow
+from ui.models.cart import CartModel
 from ui.models.modifiers import MINUS
 from ui.models.orders import OrderRow
 from ui.views.line_choices import LineChoicesDialog
@@ -198,3 +201,54 @@ def test_a_made_lines_modifiers_are_struck_through_with_it() -> None:
     )
     shown = [(line.text, line.done) for line in card_lines(order) if line.style is Style.MODIFIER]
     assert shown == [("+ extra cheese", True), ("well done", False)]
+
+
+def test_a_choose_one_group_is_radio_buttons_and_an_optional_one_check_boxes(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    dialog = opened(qtbot, window).view
+    chooser = add_from_menu(qtbot, dialog, "steak")
+    doneness = [chooser.boxes[f"steak-{name}"] for name in ("rare", "medium-rare", "well-done")]
+    assert all(isinstance(box, QRadioButton) for box in doneness)
+    assert isinstance(chooser.boxes["steak-pepper-sauce"], QCheckBox)  # Sauce: optional
+    click(qtbot, chooser, "steak-rare", "steak-well-done")
+    assert [box.isChecked() for box in doneness] == [False, False, True]
+    # The optional sauces still come and go with a click.
+    click(qtbot, chooser, "steak-pepper-sauce", "steak-pepper-sauce")
+    assert chooser.modifier_ids() == ["steak-well-done"]
+    chooser.reject()
+
+
+def test_a_lines_allergies_are_bold_red_and_apart_from_its_modifiers(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    controller = opened(qtbot, window)
+    dialog = controller.view
+    assert controller.cart.add_chosen("burger", ["burger-well-done", "burger-bacon"], ["SESAME"])
+    table = dialog.ticket_table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1, timeout=WAIT_MS)
+    index = table.model().index(0, CartModel.CHOICES)
+    option = QStyleOptionViewItem()
+    option.initFrom(table)
+    option.rect = table.visualRect(index)
+    # The document the cell draws, fragment by fragment: (bold, colour) of each text.
+    document = dialog.choices_cell.document(option, index)
+    styles: dict[str, tuple[bool, str | None]] = {}
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            chars = fragment.charFormat()
+            colored = chars.hasProperty(QTextFormat.Property.ForegroundBrush)
+            styles[fragment.text().strip()] = (
+                chars.fontWeight() >= QFont.Weight.Bold,
+                chars.foreground().color().name() if colored else None,
+            )
+            fragments += 1
+        block = block.next()
+    assert styles["well done, + bacon"] == (False, None)  # plain, in the table's colour
+    assert styles[f"{ALLERGY_SIGN} SESAME"] == (True, "#c62828")  # bold, allergy red
+    # On a line of its own: never read as one more modifier.
+    lines = document.toPlainText().splitlines()
+    assert lines == ["well done, + bacon", f"{ALLERGY_SIGN} SESAME"]

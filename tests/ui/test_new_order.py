@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
@@ -227,3 +227,19 @@ def test_dine_in_needs_its_table_and_the_allergies_reach_the_order(
 
 def test_the_dialog_offers_the_api_s_allergens() -> None:
     assert list(ALLERGENS) == [allergen.value for allergen in Allergen]
+
+
+def test_each_field_s_label_and_the_allergies_field_show_whole(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    dialog = opened(qtbot, window).view
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    labels = [label for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    assert {label.text().replace("&", "") for label in labels} >= {"Table", "Allergies"}
+    for label in labels:
+        text = label.text().replace("&", "")
+        # Drawn ink, not the advance: the last letter's overhang is what was clipped.
+        ink = label.fontMetrics().boundingRect(text).width()
+        assert ink <= label.contentsRect().width(), (text, ink, label.contentsRect())
+    # The allergies field is a field like the others: as wide as the address above it.
+    assert dialog.allergies.width() >= dialog.address.width() - 8

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
@@ -17,9 +17,12 @@ from tests.ui.test_board_grid import in_kitchen
 from ui.main_window import MainWindow
 from ui.models.stages import Stage
 from ui.views.order_card import (
+    CHANNEL_SHORT,
     FULFILLMENT_COLORS,
     MARGIN_X,
     MARGIN_Y,
+    NUMBER_TEXT,
+    PAD,
     STAGE_COLORS,
     header_layout,
 )
@@ -75,3 +78,44 @@ def test_each_ticket_wears_its_type_s_colour_its_channel_and_its_stage(
             == STAGE_COLORS[Stage.KITCHEN]
         )
     assert len(set(FULFILLMENT_COLORS.values())) == 3  # three types, three colours
+
+
+def test_on_a_narrow_ticket_the_channel_badge_gives_way_to_the_stage_and_number(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    ids = []
+    for channel, fulfillment, extra in (
+        ("COUNTER", "TAKEAWAY", {}),
+        ("PHONE", "DELIVERY", {"address": "1 Quay"}),
+    ):
+        body = order_input(("fries", 1), channel=channel, fulfillment=fulfillment, **extra)
+        answer = httpx.post(
+            backend.url,
+            json={"query": PLACE_ORDER, "variables": {"input": body}},
+            headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
+        ).json()
+        ids.append(answer["data"]["placeOrder"]["order"]["id"])
+    qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
+    grid = window.board.view.grid
+    fonts = grid.delegate.fonts(grid.font())
+    metrics = QFontMetrics(fonts.small_bold)
+    shortened = dropped = 0
+    for order_id in ids:
+        order = window.board.model.get(order_id)
+        assert order is not None
+        for width in range(220, 420, 4):
+            card = grid.delegate.layout(order, width, grid.font())
+            header = header_layout(order, card, fonts)
+            # The bump-bar number's space at the band's right end stays free…
+            number_left = card.header.right() - PAD - metrics.horizontalAdvance(NUMBER_TEXT)
+            assert header.pill.right() < number_left, (order.channel, width)
+            # …and the badge, if any, stands clear of the kind and the pill.
+            if header.badge_text:
+                assert header.badge.left() > header.kind.right()
+                assert header.badge.right() < header.pill.left(), (order.channel, width)
+            shortened += header.badge_text == CHANNEL_SHORT.get(order.channel, "")
+            dropped += not header.badge_text
+        # A wide ticket says the whole channel.
+        wide = header_layout(order, grid.delegate.layout(order, 420, grid.font()), fonts)
+        assert wide.badge_text == order.channel
+    assert shortened and dropped  # both steps were needed somewhere in that range

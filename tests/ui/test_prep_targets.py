@@ -26,6 +26,7 @@ from ui.views.order_card import (
     BADGE_PAD,
     FULFILLMENT_COLORS,
     LATE_BANDS,
+    LATE_WORDS,
     MARGIN_X,
     MARGIN_Y,
     header_layout,
@@ -119,3 +120,45 @@ def test_the_grace_is_chosen_in_the_late_tickets_dialog(qtbot: QtBot, window: Ma
     buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert window.grace_minutes == 12
     assert window.board.view.delegate.targets.grace_seconds == 12 * 60.0
+
+
+def tag_colours(grid: TicketGrid, order_id: str) -> set[str]:
+    """The colours of the solid runs (a tag's fill, not a glyph's stroke) across the
+    ticket's title row, right of its number."""
+    order = grid.proxy.sourceModel().get(order_id)  # type: ignore[attr-defined]
+    rect = grid.ticket_rect(order_id)
+    assert order is not None and rect is not None
+    card = grid.delegate.layout(order, rect.width() - 2 * MARGIN_X, grid.font())
+    row = card.age.translated(rect.topLeft() + QPoint(MARGIN_X, MARGIN_Y))
+    picture = grid.grab().toImage()
+    ratio = picture.devicePixelRatio()
+    runs = set()
+    for y in range(int(row.top() * ratio), int(row.bottom() * ratio)):
+        colour, length = "", 0
+        for x in range(int(row.left() * ratio), int(row.right() * ratio)):
+            here = QColor(picture.pixelColor(x, y)).name()
+            length = length + 1 if here == colour else 1
+            colour = here
+            if length >= 20 * ratio:
+                runs.add(colour)
+    return runs - {QColor(grid.card_colors.card).name()}
+
+
+def test_a_late_ticket_says_late_in_words_beside_its_age(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    window.resize(1400, 900)
+    window.set_grace(5)
+    order_id = place(backend, ("cola", 2))  # a 30 s target
+    qtbot.waitUntil(lambda: in_kitchen(window, [order_id]), timeout=WAIT_MS)
+    grid = window.board.view.grid
+    qtbot.waitUntil(lambda: grid.ticket_rect(order_id) is not None, timeout=WAIT_MS)
+    placed = window.board.model.get(order_id).created_at  # type: ignore[union-attr]
+    delegate = grid.delegate
+    delegate.now = lambda: placed
+    assert tag_colours(grid, order_id) == set()  # on time: the age alone
+    delegate.now = lambda: placed + timedelta(minutes=1)
+    assert tag_colours(grid, order_id) == {QColor(LATE_BANDS[Lateness.LATE][0]).name()}
+    delegate.now = lambda: placed + timedelta(minutes=6)
+    assert tag_colours(grid, order_id) == {QColor(LATE_BANDS[Lateness.OVERDUE][0]).name()}
+    assert (LATE_WORDS[Lateness.LATE], LATE_WORDS[Lateness.OVERDUE]) == ("LATE", "OVERDUE")

@@ -31,12 +31,23 @@ Index = QModelIndex | QPersistentModelIndex
 MAX_QUANTITY = 99  # the API's limit for one line
 MAX_NOTE_CHARS = 500  # the API's limit for any text
 SOLD_OUT = QColor("#c62828")
+# A line's choices, for the cell that draws them (modifiers plain, allergens bold red).
+CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1
 RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 CENTER = int(Qt.AlignmentFlag.AlignCenter.value)
 
 
 def money(cents: int) -> str:
     return f"{cents / 100:,.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceParts:
+    """What a ticket line's Choices cell says, part by part."""
+
+    missing: str | None  # "Choose Doneness (rare, …)", or None
+    modifiers: tuple[str, ...]  # "well done", "+ extra cheese"
+    allergens: tuple[str, ...]  # "SESAME", "TREE_NUTS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,17 @@ class CartLine:
             if found is not None:
                 return found
         return None
+
+    @property
+    def choice_parts(self) -> ChoiceParts:
+        """The line's choices apart: the requirement still open, the modifiers as the
+        ticket reads them, the allergens (the API's names)."""
+        missing = self.missing
+        return ChoiceParts(
+            None if missing is None else missing[0].upper() + missing[1:],
+            tuple(modifier_label(m.name, m.price_cents) for m in self.chosen),
+            self.allergens,
+        )
 
     @property
     def choices_text(self) -> str:
@@ -199,6 +221,8 @@ class CartModel(QAbstractTableModel):
             return SOLD_OUT  # a choice still to make, or an allergy: red, like the board
         if role == Qt.ItemDataRole.ToolTipRole:
             return "Double-click or F4 to choose modifiers and allergies"
+        if role == CHOICES_ROLE:
+            return line.choice_parts
         return None
 
     def _text(self, line: CartLine, column: int, editing: bool) -> Any:

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
 
 from ui.models.all_day import COUNT, ITEM, STATION, AllDayModel
 
-PANEL_WIDTH = 340  # "Chicken Caesar salad 12" whole at the panel's larger font
-STATION_WIDTH = 90  # and "Fryer" beside it, when the rows are grouped by station
-# On a smaller screen the panel gives way to the tickets: at most this share of the
-# board's width, never under MIN_WIDTH (longer names wrap).
-MAX_SHARE = 0.22
+# The panel is as wide as its longest name needs, whole on one line beside its station
+# and count, but it gives way to the tickets: at most the room the board leaves beside
+# its ticket columns (see ``fit``), never under MIN_WIDTH; a name too long for that
+# wraps at its spaces.
 MIN_WIDTH = 240
+CELL_PAD = 16  # a cell's text from its borders, both sides together
 TITLE = "All day  ·  to make"
 STATION_TITLE = "All day  ·  {station}  ·  to make"
 
@@ -61,29 +61,51 @@ class AllDayPanel(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
-        self.board_width = 0  # not laid out yet: the full width
-        self.setFixedWidth(PANEL_WIDTH)
+        self.room = 0  # the most the board gives it (0: not laid out yet, no limit)
+        # The widest name seen: the panel grows for a longer one and never shrinks back,
+        # so that the tickets beside it do not shift each time an item comes and goes.
+        self._name_width = 0
+        self.setFixedWidth(MIN_WIDTH)
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._show_empty)
         self._show_empty()
 
-    def fit(self, board_width: int) -> None:
-        """Take the width its rows want, or less beside a board ``board_width`` wide."""
-        self.board_width = board_width
-        wanted = PANEL_WIDTH + (0 if self.table.isColumnHidden(STATION) else STATION_WIDTH)
-        if board_width:
-            wanted = max(MIN_WIDTH, min(wanted, int(board_width * MAX_SHARE)))
-        self.setFixedWidth(wanted)
+    def wanted_width(self) -> int:
+        """The width that shows every name seen so far on one line, with its station
+        (when shown) and its count."""
+        model, table = self.model, self.table
+        metrics = table.fontMetrics()
+        for row in range(model.rowCount()):
+            name = str(model.index(row, ITEM).data() or "")
+            self._name_width = max(self._name_width, metrics.horizontalAdvance(name) + CELL_PAD)
+        header = table.horizontalHeader()
+        columns = [COUNT] if table.isColumnHidden(STATION) else [STATION, COUNT]
+        others = sum(max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in columns)
+        scrollbar = table.verticalScrollBar().sizeHint().width()
+        return others + self._name_width + 2 * table.frameWidth() + scrollbar
+
+    def fit(self, room: int | None = None) -> None:
+        """Take the width its rows want, at most ``room`` (the board's: what its ticket
+        columns leave; None: as last given)."""
+        if room is not None:
+            self.room = room
+        wanted = self.wanted_width()
+        if self.room:
+            wanted = min(wanted, self.room)
+        wanted = max(MIN_WIDTH, wanted)
+        if wanted != self.width():
+            self.setFixedWidth(wanted)
 
     def _show_empty(self, *_: object) -> None:
         model = self.model
         self.empty.setVisible(model.rowCount() == 0)
+        self.fit()
         # The Station column groups the rows; on a station's screen, or with no station
         # set at all, it would say nothing.
         hidden = model.station is not None or not model.grouped
         if hidden != self.table.isColumnHidden(STATION):
             self.table.setColumnHidden(STATION, hidden)
-            self.fit(self.board_width)
+            self.fit()
         station = model.station
         self.title.setText(
             TITLE if station is None else STATION_TITLE.format(station=station.label)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPixmapCache, QResizeEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -19,6 +19,7 @@ from ui.models.lateness import PrepTargets
 from ui.models.orders import OpenProxy, OrdersModel, StageProxy
 from ui.models.stages import Stage
 from ui.models.stations import Station
+from ui.views.all_day import MIN_WIDTH as ALL_DAY_MIN_WIDTH
 from ui.views.all_day import AllDayPanel
 from ui.views.order_card import FLASH_SECONDS, CardDelegate
 from ui.views.ticket_grid import TICKET_WIDTH, TicketGrid
@@ -49,6 +50,8 @@ HINT_MARGIN = 16
 OPEN_STAGES = tuple(stage for stage in Stage if stage not in (Stage.DONE, Stage.PAYMENT))
 LANE_TITLE = "Payment failed  ·  {count}"
 NBSP = "\u00a0"
+DOCK_GAP = 12  # between the docked toast and the page marker
+_MOVED = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide)
 
 
 class BoardView(QWidget):
@@ -73,26 +76,13 @@ class BoardView(QWidget):
         self.grid.itemToggled.connect(self.itemToggled)
         self.grid.paged.connect(self._show_marker)
         self.lane, self.lane_title, self.lane_box = self._lane()
-        # The stage counts, then the last hour's average ticket (paid to ready): one line
-        # that wraps, the average first to go to a second line, rather than hold the
-        # window wider than a 1280-pixel screen.
-        self.counts = QLabel()
-        self.counts.setObjectName("columnHeader")
-        self.counts.setWordWrap(True)
-        self.ticket_times = ""
-        # "+N more": the tickets past this page, and the key that shows them.
-        self.marker = QLabel()
-        self.marker.setObjectName("moreMarker")
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(self.counts, 1)
-        bar.addWidget(self.marker)
+        bar = self._bar()
         main = QVBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
         main.setSpacing(4)
         main.addLayout(bar)
         main.addWidget(self.grid, 1)
-        layout = QHBoxLayout(self)
+        self._row = layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(8)
         layout.addWidget(self.lane_box)
@@ -100,7 +90,6 @@ class BoardView(QWidget):
         # F3: what the whole rush still needs, item by item, beside the grid.
         layout.addWidget(self._all_day_panel(model))
         self.hint = self._empty_hint()
-        self.toast = UndoToast(self)
         for proxy in (*self.proxies.values(), self.open):
             for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset):
                 signal.connect(self._count)
@@ -116,6 +105,29 @@ class BoardView(QWidget):
         self._flash = QTimer(self)
         self._flash.setInterval(FLASH_TICK_MS)
         self._flash.timeout.connect(self._flash_tick)
+
+    def _bar(self) -> QHBoxLayout:
+        # The stage counts, then the last hour's average ticket (paid to ready): one line
+        # that wraps, the average first to go to a second line, rather than hold the
+        # window wider than a 1280-pixel screen.
+        self.counts = QLabel()
+        self.counts.setObjectName("columnHeader")
+        self.counts.setWordWrap(True)
+        self.ticket_times = ""
+        # "+N more": the tickets past this page, and the key that shows them.
+        self.marker = QLabel()
+        self.marker.setObjectName("moreMarker")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.counts, 1)
+        bar.addWidget(self.marker)
+        # The Undo toast docks in the counts bar, which is kept tall enough to hold it:
+        # over the grid it would hide a ticket's buttons, often the next one to bump.
+        self.toast = UndoToast(self)
+        self.counts.setMinimumHeight(self.toast.sizeHint().height())
+        for docked_over in (self.counts, self.marker):
+            docked_over.installEventFilter(self)
+        return bar
 
     def _empty_hint(self) -> QLabel:
         """What to do first, over the empty board of a new restaurant (or a quiet hour)."""
@@ -173,13 +185,15 @@ class BoardView(QWidget):
             count = self.open.rowCount()
             tickets = "ticket" if count == 1 else "tickets"
             self.counts.setText(
-                f"{self.station.label} station  ·  {count} {tickets} to make{self._times()}"
+                f"{self.station.label} station{NBSP}{NBSP}·  {count} {tickets} to make"
+                + self._times()
             )
             self.counts.setToolTip("View ▸ Station ▸ Expo shows whole tickets")
             self._show_hint()
             return
         if self.done_visible:
-            text = f"Done  ·  {self.proxies[Stage.DONE].rowCount()}    (Ctrl+D: the open tickets)"
+            done = self.proxies[Stage.DONE].rowCount()
+            text = f"Done{NBSP}{NBSP}·  {done}    (Ctrl+D: the open tickets)"
         else:
             # A narrow window wraps the line between stages, never inside one.
             text = "    ".join(
@@ -192,9 +206,10 @@ class BoardView(QWidget):
         self._show_hint()
 
     def _times(self) -> str:
-        # Wrapped, if it must be, between its parts, never inside one.
+        # Wrapped, if it must be, between its parts, never inside one; each "·" is held
+        # to the part before it, so that no line of the wrapped header starts with one.
         parts = [part.replace(" ", NBSP) for part in self.ticket_times.split(" · ")]
-        return f"    ·{NBSP}{NBSP}{NBSP}" + " · ".join(parts) if self.ticket_times else ""
+        return "    " + f"{NBSP}·  ".join(parts) if self.ticket_times else ""
 
     def _show_lane(self) -> None:
         """The lane is one ticket wide, shown while a payment has failed."""
@@ -202,14 +217,32 @@ class BoardView(QWidget):
         count = lane.proxy.rowCount()
         # A station's screen cooks; a failed payment is the expo's and the counter's work.
         shown = count > 0 and not self.done_visible and self.station is None
-        self.lane_box.setVisible(shown)
+        if shown == self.lane_box.isHidden():
+            self.lane_box.setVisible(shown)
+            self._fit_all_day()
         if not shown:
             return
         if self.lane_box.width() != lane.ticket_width:
             self.lane_box.setFixedWidth(lane.ticket_width)
+            self._fit_all_day()
             lane.lay_out_soon()  # a lane shown again may get no resize event of its own
         more = f"   +{lane.more} (PgDn)" if lane.more else ""
         self.lane_title.setText(LANE_TITLE.format(count=count) + more)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _MOVED and watched in (self.counts, self.marker):
+            self._dock_toast()
+        return super().eventFilter(watched, event)
+
+    def _dock_toast(self) -> None:
+        """The toast's area: the counts bar, left of the page marker when it shows."""
+        # Again here: the theme's style sheet (padding, font) sizes the toast once shown.
+        self.counts.setMinimumHeight(self.toast.sizeHint().height())
+        area = self.counts.geometry()
+        marker = self.marker.geometry()
+        if self.marker.isVisible() and marker.left() > area.left():
+            area.setRight(marker.left() - DOCK_GAP)
+        self.toast.dock(area)
 
     def _show_marker(self) -> None:
         grid = self.grid
@@ -233,12 +266,25 @@ class BoardView(QWidget):
             hint.move((self.width() - hint.width()) // 2, (self.height() - hint.height()) // 3)
             hint.raise_()
 
+    def _fit_all_day(self) -> None:
+        """The all-day panel's room: what the ticket columns leave, counting as many
+        columns as fit beside the panel at its narrowest, so that a long name never
+        costs the grid a column of tickets."""
+        margins = self._row.contentsMargins()
+        spacing = self._row.spacing()
+        spare = self.width() - margins.left() - margins.right() - spacing
+        if not self.lane_box.isHidden():
+            spare -= self.lane_box.width() + spacing
+        ticket = max(1, self.grid.ticket_width)
+        columns = max(1, (spare - ALL_DAY_MIN_WIDTH) // ticket)
+        self.all_day.fit(max(ALL_DAY_MIN_WIDTH, spare - columns * ticket))
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.all_day.fit(self.width())
+        self._fit_all_day()
         self._show_hint()
         self._show_lane()
-        self.toast.place()
+        self._dock_toast()
 
     # -- attributes down --------------------------------------------------------------------
 
@@ -263,6 +309,7 @@ class BoardView(QWidget):
             grid.setFont(font)
             grid.set_ticket_width(round(TICKET_WIDTH * self.zoom))
         self._show_lane()
+        self._fit_all_day()
 
     def zoom_by(self, steps: int) -> None:
         nearest = min(range(len(ZOOMS)), key=lambda i: abs(ZOOMS[i] - self.zoom))

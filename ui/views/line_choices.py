@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QButtonGroup,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
     QGroupBox,
     QLabel,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,8 +40,8 @@ class LineChoicesDialog(QDialog):
         self.setObjectName("lineChoices")
         self.setWindowTitle(f"{line.name}: choices")
         self.line = line
-        self.boxes: dict[str, QCheckBox] = {}  # modifier id -> its box
-        self.group_boxes: dict[str, tuple[ModifierGroup, list[QCheckBox]]] = {}
+        self.boxes: dict[str, QAbstractButton] = {}  # modifier id -> its box or radio
+        self.group_boxes: dict[str, tuple[ModifierGroup, list[QAbstractButton]]] = {}
         self.missing: dict[str, QLabel] = {}  # group id -> its "still to choose" label
         layout = QVBoxLayout(self)
         title = QLabel(f"{line.name}  ·  {money(line.price_cents)}")
@@ -61,12 +64,17 @@ class LineChoicesDialog(QDialog):
     def _group(self, group: ModifierGroup, chosen: set[str]) -> QGroupBox:
         box = QGroupBox(f"{group.name}  ({group.rule})")
         grid = QGridLayout(box)
-        boxes = []
+        boxes: list[QAbstractButton] = []
+        # "Choose 1" is one of a few, as radio buttons say; the others are ticked boxes.
+        single = group.min_choices == group.max_choices == 1
+        radios = QButtonGroup(box) if single else None
         for position, modifier in enumerate(group.modifiers):
             text = modifier.name
             if modifier.price_cents:
                 text += f"   +{money(modifier.price_cents)}"
-            check = QCheckBox(text)
+            check: QAbstractButton = QRadioButton(text) if single else QCheckBox(text)
+            if radios is not None:
+                radios.addButton(check)
             check.setChecked(modifier.id in chosen)
             check.toggled.connect(lambda on, g=group, c=check: self._toggled(g, c, on))
             self.boxes[modifier.id] = check
@@ -107,8 +115,8 @@ class LineChoicesDialog(QDialog):
 
     # -- reactions -----------------------------------------------------------------------
 
-    def _toggled(self, group: ModifierGroup, box: QCheckBox, on: bool) -> None:
-        if on:
+    def _toggled(self, group: ModifierGroup, box: QAbstractButton, on: bool) -> None:
+        if on and isinstance(box, QCheckBox):
             # Past the group's maximum, the longest-ticked other box makes way: a single
             # choice behaves as radio buttons that can still all be cleared.
             ticked = [b for b in self.group_boxes[group.id][1] if b.isChecked() and b is not box]

@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTabBar,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +57,7 @@ from ui.models.cart import (
     money,
 )
 from ui.models.phone import phone_problem
+from ui.views.choices_cell import ChoicesDelegate
 from ui.views.line_choices import LineChoicesDialog
 
 CHANNELS = (("Phone", "PHONE"), ("Counter", "COUNTER"))
@@ -68,6 +69,7 @@ PLUS_KEYS = (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Return, Qt.Key.Key_En
 MINUS_KEYS = (Qt.Key.Key_Minus,)
 MAX_TABLE = 999  # the API's tables are 1 to 999
 NO_ALLERGY = "None"
+LABEL_SLACK = 4  # pixels past the widest form label's size hint
 CHOICES_KEY = Qt.Key.Key_F4  # on a ticket line: its modifiers and allergies
 
 
@@ -97,6 +99,20 @@ class QuantityDelegate(QStyledItemDelegate):
     ) -> None:
         if isinstance(editor, QLineEdit) and editor.text().strip():
             model.setData(index, int(editor.text()), Qt.ItemDataRole.EditRole)
+
+
+def _even_labels(form: QFormLayout) -> None:
+    """Give every label of ``form`` the widest one's width: a label held to its own
+    size hint can be drawn a few pixels wider than that ("Tabl" for "Table")."""
+    labels = [
+        item.widget()
+        for row in range(form.rowCount())
+        if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+    ]
+    found = [label for label in labels if isinstance(label, QLabel)]
+    width = max((label.sizeHint().width() for label in found), default=0)
+    for label in found:
+        label.setMinimumWidth(width + LABEL_SLACK)
 
 
 def _error_label() -> QLabel:
@@ -191,6 +207,8 @@ class NewOrderDialog(QDialog):
         self.ticket_table.setItemDelegateForColumn(
             CartModel.QUANTITY, QuantityDelegate(self.ticket_table)
         )
+        self.choices_cell = ChoicesDelegate(self.ticket_table)
+        self.ticket_table.setItemDelegateForColumn(CartModel.CHOICES, self.choices_cell)
         self.ticket_table.installEventFilter(self)
         self.items_error = _error_label()
 
@@ -220,11 +238,13 @@ class NewOrderDialog(QDialog):
             action.setCheckable(True)
             action.toggled.connect(self._allergies_changed)
             self.allergy_actions[name] = action
-        self.allergies = QToolButton()
+        # A field like the others: as wide as they are, its text at the left and its
+        # arrow at the right end (the theme); squeezed to "None", the arrow was clipped.
+        self.allergies = QPushButton(NO_ALLERGY)
         self.allergies.setObjectName("allergies")
+        self.allergies.setAutoDefault(False)
         self.allergies.setMenu(self.allergy_menu)
-        self.allergies.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.allergies.setText(NO_ALLERGY)
+        self.allergies.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("For the whole order (the door bell, a birthday, …)")
         self.notes.setTabChangesFocus(True)
@@ -310,6 +330,7 @@ class NewOrderDialog(QDialog):
         assert notes_layout is not None
         notes_layout.addWidget(self.notes_count)
         form.addRow("&Notes", notes)
+        _even_labels(form)
         right.addLayout(form)
 
         grid = QGridLayout()

@@ -65,6 +65,8 @@ PILL_OF: dict[Stage, str] = {
     Stage.DONE: "DONE",
 }
 BADGE_PAD = 6
+# The channel badge's short form, for a header band too narrow for the name.
+CHANNEL_SHORT = {"COUNTER": "CTR", "PHONE": "TEL", "KIOSK": "KSK"}
 # A stage says the status of these already; the others get a line saying it.
 SAID_BY_STAGE = frozenset({Status.IN_KITCHEN, Status.READY, Status.OUT_FOR_DELIVERY})
 WIDE_BUTTONS = 3  # this many buttons take a row of their own
@@ -88,6 +90,9 @@ LATE_BANDS: dict[Lateness, tuple[str, str]] = {
     Lateness.LATE: ("#f59e0b", "#111827"),
     Lateness.OVERDUE: ("#be123c", "#ffffff"),
 }
+# The word on a late ticket's tag, beside its age (in the band's colours).
+LATE_WORDS: dict[Lateness, str] = {Lateness.LATE: "LATE", Lateness.OVERDUE: "OVERDUE"}
+LATE_TAG_GAP = 8  # between the tag and the age
 # The expo's station chips: a done station filled green and ticked, one still cooking
 # outlined. The same in both themes, like the stage colours.
 STATION_DONE_COLOR = "#15803d"
@@ -444,17 +449,31 @@ def header_layout(order: OrderRow, card: CardLayout, fonts: Fonts) -> HeaderLayo
     kind_text = _title(order.fulfillment).upper()
     kind = QRect(PAD, band.top(), metrics.horizontalAdvance(kind_text), band.height())
     inset = band.adjusted(0, 3, 0, -3)
-    channel = order.channel.upper()
-    badge_w = metrics.horizontalAdvance(channel) + 2 * BADGE_PAD
-    badge = QRect(kind.right() + 1 + 2 * BADGE_PAD, inset.top(), badge_w, inset.height())
     stage = PILL_OF[order.stage]
     pill_w = metrics.horizontalAdvance(stage) + 2 * BADGE_PAD
     right = band.right() - PAD - metrics.horizontalAdvance(NUMBER_TEXT) - BADGE_PAD
+    # The stage pill keeps clear of the bump-bar number; on a narrow ticket the channel
+    # badge gives way first: its short form, then nothing (the detail still says it).
+    left = kind.right() + 1 + 2 * BADGE_PAD
+    channel, badge_w = "", 0
+    for text in _channel_forms(order.channel):
+        width = metrics.horizontalAdvance(text) + 2 * BADGE_PAD
+        if left + width + BADGE_PAD <= right - pill_w:
+            channel, badge_w = text, width
+            break
+    badge = QRect(left, inset.top(), badge_w, inset.height())
     pill = QRect(
         max(badge.right() + BADGE_PAD, right - pill_w), inset.top(), pill_w, inset.height()
     )
     color = FULFILLMENT_COLORS.get(order.fulfillment, "#374151")
     return HeaderLayout(color, kind, kind_text, badge, channel, pill, stage)
+
+
+def _channel_forms(channel: str) -> tuple[str, ...]:
+    """The channel badge's texts, longest first: the name, then its short form."""
+    name = channel.upper()
+    short = CHANNEL_SHORT.get(name)
+    return (name,) if short is None else (name, short)
 
 
 def age_text(seconds: float) -> str:
@@ -597,11 +616,33 @@ class CardDelegate(QStyledItemDelegate):
         at = origin + card.age.topRight()
         painter.setPen(age_color)
         painter.setFont(font)
-        painter.drawStaticText(
-            int(at.x() - size.width()),
-            int(at.y() + (card.age.height() - size.height()) / 2),
-            text,
-        )
+        left = int(at.x() - size.width())
+        painter.drawStaticText(left, int(at.y() + (card.age.height() - size.height()) / 2), text)
+        if late is not Lateness.ON_TIME and order.status not in FINISHED:
+            self._paint_late_tag(painter, late, fonts, left, at.y() + card.age.height() // 2)
+
+    @staticmethod
+    def _paint_late_tag(
+        painter: QPainter, late: Lateness, fonts: Fonts, right: int, middle: int
+    ) -> None:
+        """ "LATE" or "OVERDUE", filled in the band's colour, left of the age: the word
+        tells late from the takeaway band's brown and overdue from an allergy's red,
+        which the colours alone do not across a kitchen."""
+        band, ink = LATE_BANDS[late]
+        word = LATE_WORDS[late]
+        metrics = QFontMetrics(fonts.small_bold)
+        width = metrics.horizontalAdvance(word) + 2 * BADGE_PAD
+        height = metrics.height() + 4
+        tag = QRect(right - LATE_TAG_GAP - width, middle - height // 2, width, height)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(band))
+        painter.drawRoundedRect(tag, 4, 4)
+        painter.setPen(QColor(ink))
+        painter.setFont(fonts.small_bold)
+        painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, word)
+        painter.restore()
 
     def _paint_card(
         self,
@@ -698,8 +739,9 @@ class CardDelegate(QStyledItemDelegate):
         painter.drawText(header.kind, centre, header.kind_text)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(text, 1))
-        painter.drawRoundedRect(header.badge, 4, 4)
-        painter.drawText(header.badge, centre, header.badge_text)
+        if header.badge_text:
+            painter.drawRoundedRect(header.badge, 4, 4)
+            painter.drawText(header.badge, centre, header.badge_text)
         painter.setBrush(QColor(STAGE_COLORS[order.stage]))
         painter.setPen(QPen(white, 1))
         painter.drawRoundedRect(header.pill, 4, 4)

@@ -4,7 +4,9 @@ Tickets run down a column, then the next column, oldest first; a column holds as
 whole tickets as fit, and the rest go on the next pages (PgDn), counted by the board's
 "+N more" marker: never a scrollbar a person has to find. The selection is an order,
 not a position, so it follows its ticket when the tickets before it leave, and a key
-always acts on the ticket drawn selected.
+always acts on the ticket drawn selected. The pointer gets the same promise another
+way: while it rests on a ticket, changes wait (up to :data:`SETTLE_CAP_MS`) before the
+page is laid out again, and a click acts only when pressed and released on one ticket.
 
 A view: it paints what its proxy says (through the card delegate) and emits what staff
 want (``actionRequested(order_id, Action)``, ``detailRequested(order_id)``).
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Property, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Property, QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QKeyEvent,
@@ -45,6 +47,9 @@ from ui.views.order_card import (
 )
 
 TICKET_WIDTH = 300  # pixels at zoom 1.0, with the margins around the card
+# The longest a change waits to be laid out while the pointer rests on a ticket: long
+# enough to finish a click, short enough that a new ticket still shows up promptly.
+SETTLE_CAP_MS = 2000
 # Space bumps the selected ticket on: ready from the kitchen, complete once ready.
 BUMPS = (Action.MARK_READY, Action.COMPLETE)
 POSITION_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
@@ -158,11 +163,19 @@ class TicketGrid(QWidget):
         self._laid_out_at = QSize()  # the size the page was laid out for
         self._drawn: dict[str, tuple[int, QRect, OrderRow]] = {}  # order id -> as drawn
         self._shape: tuple[int, int, int, int] | None = None  # page, before, more, shown
+        self._pointer: QPoint | None = None  # where the pointer rests over the grid
+        self._pressed: str | None = None  # the order a click began on
+        self._pending = False  # a change waits for the pointer to leave its ticket
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self.settle_cap_ms = SETTLE_CAP_MS
+        self._settle.timeout.connect(self.lay_out)
+        self.setMouseTracking(True)  # the pointer's rest is known without a button held
         # Changes come in bursts (a listing, a rush): lay the page out once per burst.
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
         self._relayout.setInterval(0)
-        self._relayout.timeout.connect(self.lay_out)
+        self._relayout.timeout.connect(self._burst_over)
         self.proxy = proxy
         self._connect(proxy)
 
@@ -261,8 +274,41 @@ class TicketGrid(QWidget):
         self.lay_out_soon()
 
     def lay_out_soon(self, *_: object) -> None:
-        """Lay the page out once the current burst of changes is over."""
-        self._relayout.start()
+        """Lay the page out once the current burst of changes is over, and the pointer
+        is off the tickets (or has rested on one for :data:`SETTLE_CAP_MS`)."""
+        if self._pointer_on_ticket():
+            self._hold()
+        else:
+            self._relayout.start()
+
+    def _burst_over(self) -> None:
+        # The pointer may have come to rest on a ticket since the burst began.
+        if self._pointer_on_ticket():
+            self._hold()
+        else:
+            self.lay_out()
+
+    def _hold(self) -> None:
+        """Keep the tickets where they are (each drawn from its order's data now) until
+        the pointer leaves them, or for :attr:`settle_cap_ms` at most."""
+        self._pending = True
+        self.update()
+        if not self._settle.isActive():
+            self._settle.start(self.settle_cap_ms)
+
+    @property
+    def layout_pending(self) -> bool:
+        """Whether a change waits for the pointer to leave its ticket."""
+        return self._pending
+
+    def _pointer_on_ticket(self) -> bool:
+        pointer = self._pointer
+        return pointer is not None and any(p.rect.contains(pointer) for p in self.placed)
+
+    def _row(self, placed: Placed) -> int | None:
+        """The proxy row of a ticket drawn on the page: its laid-out row, or, while a
+        change waits, wherever its order is now (None: it has left the grid)."""
+        return self.proxy.row_of(placed.order_id) if self._pending else placed.row
 
     def _columns(self) -> tuple[int, int]:
         """How many columns fit, and each one's width (they share the spare width)."""
@@ -293,6 +339,8 @@ class TicketGrid(QWidget):
     def lay_out(self) -> None:
         """Lay the page out again (after a change, a resize, a zoom or a selection)."""
         self._relayout.stop()
+        self._settle.stop()
+        self._pending = False
         self._laid_out_at = self.size()
         count = self.proxy.rowCount()
         self._starts = [0]
@@ -362,15 +410,16 @@ class TicketGrid(QWidget):
         option.font = self.font()
         option.widget = self
         for placed in self._current():
-            if not placed.rect.intersects(event.rect()):
-                continue
+            row = self._row(placed)
+            if row is None or not placed.rect.intersects(event.rect()):
+                continue  # (a ticket that left while the pointer held the page: a gap)
             option.rect = placed.rect
             option.state = QStyle.StateFlag.State_Enabled
             if placed.order_id == self.selected:
                 option.state |= QStyle.StateFlag.State_Selected
             painter.save()
             painter.setClipRect(placed.rect)
-            self.delegate.paint(painter, option, self.proxy.index(placed.row, 0))
+            self.delegate.paint(painter, option, self.proxy.index(row, 0))
             painter.restore()
         # The bump-bar number of the first nine tickets, on the right of their header band.
         if not self.numbered:
@@ -379,7 +428,10 @@ class TicketGrid(QWidget):
         painter.setFont(self.delegate.fonts(self.font()).small_bold)
         band = header_height(self.delegate.fonts(self.font()))
         for position, placed in enumerate(self.placed[:9], start=1):
-            order = self.proxy.order_at(placed.row)
+            row = self._row(placed)
+            if row is None:
+                continue
+            order = self.proxy.order_at(row)
             painter.setPen(self.delegate.header_ink(order))  # dark on an amber band
             rect = placed.rect.adjusted(MARGIN_X, MARGIN_Y, -MARGIN_X - PAD, 0)
             rect.setHeight(band)
@@ -391,7 +443,10 @@ class TicketGrid(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         placed = self.placed_at(event.position().toPoint())
+        self._pressed = None
         if placed is not None:
+            if event.button() == Qt.MouseButton.LeftButton:
+                self._pressed = placed.order_id
             self.selected, self._selected_row = placed.order_id, placed.row
             self.setFocus()
             self.update()
@@ -400,8 +455,17 @@ class TicketGrid(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
         placed = self.placed_at(pos)
-        if placed is not None and event.button() == Qt.MouseButton.LeftButton:
-            order = self.proxy.order_at(placed.row)
+        pressed, self._pressed = self._pressed, None
+        row = None if placed is None else self._row(placed)
+        if (
+            placed is not None
+            and row is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            # A click acts on the ticket it began on, never on one that came under the
+            # pointer meanwhile (released elsewhere: nothing, as a button does).
+            and placed.order_id == pressed
+        ):
+            order = self.proxy.order_at(row)
             action = self.delegate.button_at(order, placed.rect, pos, self.font())
             if action is not None:
                 self.actionRequested.emit(order.id, action)
@@ -413,6 +477,18 @@ class TicketGrid(QWidget):
                 event.accept()
                 return
         super().mouseReleaseEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self._pointer = event.position().toPoint()
+        if self._pending and not self._pointer_on_ticket():
+            self.lay_out()  # off the tickets: the waiting change is laid out now
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._pointer = None
+        if self._pending:
+            self.lay_out()
+        super().leaveEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         placed = self.placed_at(event.position().toPoint())

@@ -1,8 +1,8 @@
-"""A short notice over the bottom of the board with one action: "#12 ready — Undo"."""
+"""A short notice with one action, "#12 ready — Undo", docked where it hides no ticket."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 UNDO_SECONDS = 5.0
@@ -17,6 +17,7 @@ class UndoToast(QFrame):
         super().__init__(parent)
         self.setObjectName("toast")
         self.order_id: str | None = None
+        self._area: QRect | None = None
         self.text = QLabel()
         self.text.setObjectName("toastText")
         self.undo = QPushButton("Undo")
@@ -42,10 +43,21 @@ class UndoToast(QFrame):
         self.raise_()
         self._timer.start(int(UNDO_SECONDS * 1000))
 
+    def dock(self, area: QRect) -> None:
+        """Sit at the right end of ``area`` (in the parent's coordinates), centred in its
+        height: the board hands it its counts bar, which holds no ticket and no button."""
+        self._area = QRect(area)
+        self.place()
+
     def place(self) -> None:
-        """Bottom centre of the board."""
+        """At the right end of the docking area; the parent's bottom centre until the
+        parent gives it one."""
         parent = self.parentWidget()
-        if parent is not None:
+        area = self._area
+        if area is not None:
+            top = area.y() + (area.height() - self.height()) // 2
+            self.move(area.right() + 1 - self.width(), top)
+        elif parent is not None:
             self.move((parent.width() - self.width()) // 2, parent.height() - self.height() - 24)
 
     def _undo(self) -> None:
