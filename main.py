@@ -277,12 +277,28 @@ def database_path(args: argparse.Namespace) -> Path:
     return default_data_dir() / DATABASE_NAME
 
 
-def reset_demo(db_path: Path) -> None:
-    """``--demo --reset``: the demo's folder goes, with its database and sandbox files."""
+def reset_demo(db_path: Path) -> str | None:
+    """``--demo --reset``: the demo's folder goes, with its database and sandbox files.
+    None once done; while a demo runs on it, why not (and nothing is deleted)."""
     import shutil
 
-    if db_path.parent.name == DEMO_FOLDER and db_path.name == DEMO_DATABASE_NAME:
+    from backend.lockfile import LockFile
+
+    if db_path.parent.name != DEMO_FOLDER or db_path.name != DEMO_DATABASE_NAME:
+        return None
+    if not db_path.parent.exists():
+        return None
+    # A running backend holds the database's lock (backend/lockfile.py); deleting its
+    # database, WAL and token from under it would break it, as --restore knows.
+    lock = LockFile(db_path)
+    if not lock.acquire(exclusive=True):
+        return (
+            f"a demo is running on {db_path}; close its window (or stop it) first, "
+            "then start again with --demo --reset"
+        )
+    with lock:
         shutil.rmtree(db_path.parent, ignore_errors=True)
+    return None
 
 
 def demo_settings(args: argparse.Namespace) -> DemoSettings | None:
@@ -597,7 +613,10 @@ def main(argv: list[str] | None = None) -> int:
         shared_subscriptions=shared_subscriptions_from_env(),
     )
     if args.reset:
-        reset_demo(settings.db_path)
+        refused = reset_demo(settings.db_path)
+        if refused is not None:
+            print(f"passline: cannot reset the demo: {refused}", file=sys.stderr)
+            return 2
     if args.headless:
         return run_headless(settings, demo_settings(args), args.until_stdin_closes)
     return run_dashboard(

@@ -377,3 +377,53 @@ def test_a_headless_backend_declines_cards_at_the_decline_rate(tmp_path: Path) -
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def test_reset_refuses_while_the_demo_runs_and_deletes_nothing(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from tests.headless import ROOT
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("PASSLINE_STAFF_TOKEN", None)
+    main_py = str(ROOT / "main.py")
+    stop_at_eof = ["--port", "0", "--until-stdin-closes"]
+    demo = subprocess.Popen(
+        [sys.executable, main_py, "--headless", "--demo", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        url = listening_url(demo)
+        folder = tmp_path / "passline" / "demo"
+        before = {path.name for path in folder.iterdir()}
+        assert "demo.db" in before
+
+        reset = subprocess.run(
+            # Without the refusal this backend would start: it stops at once on stdin's end.
+            [sys.executable, main_py, "--headless", "--demo", "--reset", *stop_at_eof],
+            input="",
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
+
+        assert reset.returncode == 2
+        assert reset.stdout == ""
+        lines = reset.stderr.splitlines()
+        assert len(lines) == 1, reset.stderr
+        assert "a demo is running" in lines[0] and "close" in lines[0] and "first" in lines[0]
+        assert before <= {path.name for path in folder.iterdir()}
+        # The running demo still serves from the database it has open.
+        assert httpx.post(url, json={"query": "{ __typename }"}).status_code == 200
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        _, err = demo.communicate(timeout=30)
+    assert demo.returncode == 0, err
