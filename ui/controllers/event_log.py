@@ -65,9 +65,30 @@ mutation RetryDeliveries($filter: DeliveryFilter!) { retryDeliveries(filter: $fi
 
 
 def dead_filter(wanted: EventFilter) -> dict[str, str | None]:
-    """The API's ``DeliveryFilter`` for the bulk commands: the log's type, handler and
-    order (its status and text filters do not apply: the commands act on DEAD ones)."""
-    return {"eventType": wanted.type, "handler": wanted.handler, "orderId": wanted.order_id}
+    """The API's ``DeliveryFilter`` for the bulk commands: the log's type, handler,
+    order and search, so that they act on the dead deliveries of the rows shown (the
+    status filter is DEAD or none: see :func:`bulk_refusal`)."""
+    return {
+        "eventType": wanted.type,
+        "handler": wanted.handler,
+        "orderId": wanted.order_id,
+        "search": wanted.search,
+    }
+
+
+def bulk_refusal(wanted: EventFilter) -> str | None:
+    """Why the bulk commands cannot act on the log as filtered, or None when they can."""
+    if wanted.order_number is not None and wanted.order_id is None:
+        # Left out, the order would widen the filter to every order.
+        return f"There is no order #{wanted.order_number}; fix or clear the order box"
+    if wanted.status is not None and wanted.status is not DeliveryStatus.DEAD:
+        # The rows shown have a delivery in another status: acting on their dead ones
+        # too would touch deliveries the operator did not pick.
+        return (
+            f"The bulk commands act on dead deliveries, and the log shows "
+            f"{wanted.status.value} ones; set Status to DEAD or All first"
+        )
+    return None
 
 
 def dead_scope(wanted: EventFilter) -> str:
@@ -81,6 +102,7 @@ def dead_scope(wanted: EventFilter) -> str:
                 "of order",
                 f"#{wanted.order_number}" if wanted.order_number is not None else wanted.order_id,
             ),
+            ("matching", None if wanted.search is None else f"“{wanted.search}”"),
         )
         if value is not None
     ]
@@ -311,10 +333,9 @@ class EventLogController(LogFollower):
 
     async def ask_bulk(self, action: str) -> None:
         wanted = self.filter
-        if wanted.order_number is not None and wanted.order_id is None:
-            # Left out, the order would widen the filter to every order.
-            missing = f"There is no order #{wanted.order_number}; fix or clear the order box"
-            self.status.show_message(missing, error=True)
+        refused = bulk_refusal(wanted)
+        if refused is not None:
+            self.status.show_message(refused, error=True)
             return
         data = await self.client.execute(DEAD_COUNT, {"filter": dead_filter(wanted)})
         self.view.confirm_bulk(action, data["deadDeliveryCount"], dead_scope(wanted))

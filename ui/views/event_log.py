@@ -123,16 +123,16 @@ class EventLogView(QWidget):
         self.older_button.clicked.connect(self._load_older)
         self.resolve_all_button = QPushButton("Resolve all dead…")
         self.resolve_all_button.setToolTip(
-            "Settle every dead delivery matching the type, handler and order filters "
-            "(asks why, and says how many first)"
+            "Settle every dead delivery of the events shown: the type, handler, order "
+            "and search filters (asks why, and says how many first)"
         )
         self.resolve_all_button.clicked.connect(
             lambda: self.deadCountRequested.emit(self.RESOLVE_ALL)
         )
         self.retry_all_button = QPushButton("Retry all dead…")
         self.retry_all_button.setToolTip(
-            "Make every dead delivery matching the type, handler and order filters due "
-            "now (says how many first)"
+            "Make every dead delivery of the events shown due now: the type, handler, "
+            "order and search filters (says how many first)"
         )
         self.retry_all_button.clicked.connect(lambda: self.deadCountRequested.emit(self.RETRY_ALL))
         self.status = StatusLine()
