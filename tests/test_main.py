@@ -427,3 +427,57 @@ def test_reset_refuses_while_the_demo_runs_and_deletes_nothing(tmp_path: Path) -
         demo.send_signal(signal.SIGTERM)
         _, err = demo.communicate(timeout=30)
     assert demo.returncode == 0, err
+
+
+def _closed_port() -> int:
+    """A port nothing listens on (it was free a moment ago)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port: int = probe.getsockname()[1]
+    return port
+
+
+QT_OFFSCREEN_NOTES = ("This plugin does not support propagateSizeHints()",)
+
+
+@pytest.mark.parametrize("run", range(4))
+def test_closing_a_connect_window_that_cannot_reach_its_backend_prints_no_noise(
+    tmp_path: Path, run: int
+) -> None:
+    """SIGTERM while the window's requests are out to a dead port: no asyncio
+    "coroutine … was never awaited" nor any traceback (one run in four printed one)."""
+    import os
+    import sys
+
+    from tests.headless import ROOT
+
+    options = ["--connect", f"127.0.0.1:{_closed_port()}", "--token", "any", "--log-level", "info"]
+    window = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)},
+    )
+    assert window.stderr is not None
+    said = []
+    try:
+        # The window is up and its requests are out once the live connection failed once.
+        for line in window.stderr:
+            said.append(line)
+            if "backend connection down" in line:
+                break
+        window.send_signal(signal.SIGTERM)
+        out, err = window.communicate(timeout=30)
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+    assert window.returncode == 0, err
+    noise = [
+        line
+        for line in [*said, *err.splitlines(keepends=True)]
+        if line.strip() not in QT_OFFSCREEN_NOTES and " INFO clients.live: " not in line
+    ]
+    assert noise == []
+    assert out == ""
