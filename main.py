@@ -511,7 +511,7 @@ def run_dashboard(
 
     missing = qt_libraries.missing_libraries() if qt_libraries.uses_xcb() else []
     if missing:  # Qt would abort the process with a message naming no package
-        print(qt_libraries.refusal(qt_libraries.packages_for(missing)), file=sys.stderr)
+        print(qt_libraries.refusal(missing), file=sys.stderr)
         return qt_libraries.MISSING
 
     from backend.child import ChildBackend
