@@ -55,6 +55,7 @@ bench: $(STAMP)
 screenshots: $(STAMP) chromium
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.panel_screenshots docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.empty_board_screenshot docs/screenshots
 	PASSLINE_WEB_SCREENSHOTS=docs/screenshots QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest \
 		-q tests/web -k "placed_at_360px or pickup_screen"
 
