@@ -48,11 +48,13 @@ if TYPE_CHECKING:
     from backend.embedded import Backend
     from backend.registry import Registry
     from handlers.sdk.adapters import Adapters
+    from ui.app import DashboardConfig
 
 DATABASE_NAME = "passline.db"
 # The demo's made-up orders, text messages and tickets stay in a folder of their own.
 DEMO_FOLDER = "demo"
 DEMO_DATABASE_NAME = "demo.db"
+DEMO_TITLE = "Passline — demo (made-up orders, not the restaurant's)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -530,14 +532,14 @@ def run_dashboard(
     if running is not None:
         url, token = running
         print(f"passline: Passline is already running on {url}; opening a window on it")
-        return run(DashboardConfig(url, token, f"Running backend · {url}", station=station))
+        return run(window_on_running(url, token, demo=demo, station=station))
 
     # Started on a worker thread once the window is up (see DashboardConfig).
     child = ChildBackend(settings.db_path, options, environment)
     try:
         if demo:
             label = f"Demo database · {settings.db_path}"
-            title = "Passline — demo (made-up orders, not the restaurant's)"
+            title = DEMO_TITLE
         else:
             label, title = f"Embedded backend · {settings.db_path}", "Passline"
         return run(
@@ -547,6 +549,19 @@ def run_dashboard(
         )
     finally:
         child.stop()
+
+
+def window_on_running(url: str, token: str, *, demo: bool, station: str | None) -> DashboardConfig:
+    """A second window on the backend already running on this database: with ``demo``
+    (that database is the demo's, or the probe would have refused) it says so, as the
+    first window does."""
+    from ui.app import DashboardConfig
+
+    if demo:
+        return DashboardConfig(
+            url, token, f"Demo backend (running) · {url}", title=DEMO_TITLE, station=station
+        )
+    return DashboardConfig(url, token, f"Running backend · {url}", station=station)
 
 
 def already_running(settings: Settings) -> tuple[str, str] | str | None:

@@ -481,3 +481,13 @@ def test_closing_a_connect_window_that_cannot_reach_its_backend_prints_no_noise(
     ]
     assert noise == []
     assert out == ""
+
+
+def test_a_second_window_on_a_running_demo_says_demo() -> None:
+    import main
+
+    demo = main.window_on_running("http://127.0.0.1:8765/graphql", "t", demo=True, station=None)
+    assert "demo" in demo.title and "demo" in demo.backend_label.lower()
+    assert demo.title == main.DEMO_TITLE  # as the demo's first window
+    real = main.window_on_running("http://127.0.0.1:8765/graphql", "t", demo=False, station=None)
+    assert "demo" not in real.title.lower() and "demo" not in real.backend_label.lower()
