@@ -266,6 +266,24 @@ def _no_replay(event_seq: int, name: str, status: DeliveryStatus) -> str:
     )
 
 
+MAX_TERMINAL_CHARS = 64  # a host or station name, not a note
+
+
+def resolver(role: str, terminal: str | None) -> str:
+    """Who resolves: the caller's role, and the terminal it names (its host name), so
+    that a resolution says which screen it came from; one staff token is shared."""
+    if terminal is None:
+        return role
+    name = terminal.strip()
+    if not name or len(name) > MAX_TERMINAL_CHARS or not name.isprintable():
+        raise BadUserInput(
+            f"terminal must be a name of 1 to {MAX_TERMINAL_CHARS} printable characters "
+            "(this computer's host name, say), or left out",
+            field="terminal",
+        )
+    return f"{role} at {name}"
+
+
 def check_reason(reason: str) -> str:
     if len(reason) > MAX_STRING_CHARS:
         raise BadUserInput(

@@ -168,7 +168,8 @@ class Invocation:
 class DeliveryResolution:
     reason: str
     resolved_by: str = strawberry.field(
-        description='The role that resolved it ("staff": there is one staff token).'
+        description='Who resolved it: the role ("staff": there is one staff token), and '
+        'the terminal it named, if any ("staff at bar-pc").'
     )
     resolved_at: datetime
 

@@ -128,6 +128,28 @@ async def test_a_dead_delivery_is_resolved_with_who_and_why(staff: GraphQLHTTP) 
     assert (await figures(staff))["printer"] == (0, 0)
 
 
+async def test_a_resolution_names_the_terminal_it_came_from(staff: GraphQLHTTP) -> None:
+    _, seq = await dead_order(staff, "printer")
+    named = """
+    mutation($seq: Int!, $terminal: String) {
+      resolveDelivery(eventSeq: $seq, handler: "printer", reason: "x", terminal: $terminal) {
+        status resolution { resolvedBy }
+      }
+    }
+    """
+    for bad in ("   ", "x" * 65, "bar\npc"):
+        error = await staff.error(named, {"seq": seq, "terminal": bad})
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+            "BAD_USER_INPUT",
+            "terminal",
+        )
+    assert await statuses(staff, seq) == {"printer": "DEAD", "ledger": "SUCCEEDED"}
+
+    resolved = (await staff.data(named, {"seq": seq, "terminal": " bar-pc "}))["resolveDelivery"]
+
+    assert resolved == {"status": "RESOLVED", "resolution": {"resolvedBy": "staff at bar-pc"}}
+
+
 async def test_refusals_say_why_and_change_nothing(staff: GraphQLHTTP) -> None:
     _, seq = await dead_order(staff, "printer")
     refused = [

@@ -4,6 +4,7 @@ a filtered log retried, then the rest resolved, at once."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
@@ -80,7 +81,8 @@ def test_a_dead_delivery_is_resolved_with_a_reason_and_the_status_bar_calms_down
     wait_for(qtbot, lambda: not detail.resolution.isHidden())
     assert detail.selected_delivery.status is RESOLVED
     assert "Paid cash at the counter" in detail.resolution.text()
-    assert "by staff" in detail.resolution.text()
+    # Who: staff, at this computer (its host name: one staff token is shared).
+    assert f"by staff at {socket.gethostname()}" in detail.resolution.text()
     assert not detail.resolve_button.isEnabled()
     assert not detail.retry_button.isEnabled()  # settled: retry does not start from it
     assert "is resolved: Paid cash at the counter" in log.view.status.text()

@@ -4,6 +4,7 @@ resolve, one delivery at a time or every dead one matching the filter."""
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import replace
 from typing import Any
 
@@ -47,21 +48,33 @@ mutation ReplayEvent($seq: Int!, $handlers: [String!]) {
 }
 """
 RESOLVE_DELIVERY = """
-mutation ResolveDelivery($seq: Int!, $handler: String!, $reason: String!) {
-  resolveDelivery(eventSeq: $seq, handler: $handler, reason: $reason) { handler status }
+mutation ResolveDelivery($seq: Int!, $handler: String!, $reason: String!, $terminal: String) {
+  resolveDelivery(eventSeq: $seq, handler: $handler, reason: $reason, terminal: $terminal) {
+    handler status
+  }
 }
 """
 DEAD_COUNT = """
 query DeadCount($filter: DeliveryFilter!) { deadDeliveryCount(filter: $filter) }
 """
 RESOLVE_DELIVERIES = """
-mutation ResolveDeliveries($filter: DeliveryFilter!, $reason: String!) {
-  resolveDeliveries(filter: $filter, reason: $reason)
+mutation ResolveDeliveries($filter: DeliveryFilter!, $reason: String!, $terminal: String) {
+  resolveDeliveries(filter: $filter, reason: $reason, terminal: $terminal)
 }
 """
 RETRY_DELIVERIES = """
 mutation RetryDeliveries($filter: DeliveryFilter!) { retryDeliveries(filter: $filter) }
 """
+
+
+MAX_TERMINAL_CHARS = 64  # the API's limit of resolveDelivery(terminal:)
+
+
+def terminal() -> str | None:
+    """This computer's name, for a resolution to say which screen it came from (one
+    staff token is shared by every terminal); None when it has none the API takes."""
+    name = socket.gethostname().strip()
+    return name if 0 < len(name) <= MAX_TERMINAL_CHARS and name.isprintable() else None
 
 
 def dead_filter(wanted: EventFilter) -> dict[str, str | None]:
@@ -324,7 +337,7 @@ class EventLogController(LogFollower):
 
     async def _resolve(self, seq: int, handler: str, reason: str) -> None:
         self.status.show_message(f"Resolving {handler} for event #{seq}…")
-        variables = {"seq": seq, "handler": handler, "reason": reason}
+        variables = {"seq": seq, "handler": handler, "reason": reason, "terminal": terminal()}
         await self.client.execute(RESOLVE_DELIVERY, variables)
         self.status.show_message(f"{handler} for event #{seq} is resolved: {reason}")
 
@@ -344,7 +357,8 @@ class EventLogController(LogFollower):
         wanted = self.filter
         self.status.show_message("Resolving dead deliveries…")
         data = await self.client.execute(
-            RESOLVE_DELIVERIES, {"filter": dead_filter(wanted), "reason": reason}
+            RESOLVE_DELIVERIES,
+            {"filter": dead_filter(wanted), "reason": reason, "terminal": terminal()},
         )
         done = data["resolveDeliveries"]
         self.status.show_message(f"Resolved {_deliveries(done)} {dead_scope(wanted)}")
