@@ -13,10 +13,14 @@ ARGS ?=
 
 .PHONY: run test lint chromium bench screenshots schema dist clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# pip, not python, says the virtualenv is made: a `python3 -m venv` that failed (no
+# python3-venv on a fresh Debian/Ubuntu) leaves .venv/bin/python without pip behind,
+# and that .venv is made again (--clear) rather than taken for done.
+$(BIN)/pip:
+	$(PYTHON) -m venv --clear $(VENV) || { echo "make: cannot create $(VENV): install \
+	python3-venv (sudo apt-get install python3-venv), then run make again" >&2; exit 1; }
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
@@ -51,6 +55,7 @@ bench: $(STAMP)
 screenshots: $(STAMP) chromium
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.screenshots docs/screenshots
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.panel_screenshots docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.empty_board_screenshot docs/screenshots
 	PASSLINE_WEB_SCREENSHOTS=docs/screenshots QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest \
 		-q tests/web -k "placed_at_360px or pickup_screen"
 

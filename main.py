@@ -48,11 +48,13 @@ if TYPE_CHECKING:
     from backend.embedded import Backend
     from backend.registry import Registry
     from handlers.sdk.adapters import Adapters
+    from ui.app import DashboardConfig
 
 DATABASE_NAME = "passline.db"
 # The demo's made-up orders, text messages and tickets stay in a folder of their own.
 DEMO_FOLDER = "demo"
 DEMO_DATABASE_NAME = "demo.db"
+DEMO_TITLE = "Passline — demo (made-up orders, not the restaurant's)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -277,12 +279,28 @@ def database_path(args: argparse.Namespace) -> Path:
     return default_data_dir() / DATABASE_NAME
 
 
-def reset_demo(db_path: Path) -> None:
-    """``--demo --reset``: the demo's folder goes, with its database and sandbox files."""
+def reset_demo(db_path: Path) -> str | None:
+    """``--demo --reset``: the demo's folder goes, with its database and sandbox files.
+    None once done; while a demo runs on it, why not (and nothing is deleted)."""
     import shutil
 
-    if db_path.parent.name == DEMO_FOLDER and db_path.name == DEMO_DATABASE_NAME:
+    from backend.lockfile import LockFile
+
+    if db_path.parent.name != DEMO_FOLDER or db_path.name != DEMO_DATABASE_NAME:
+        return None
+    if not db_path.parent.exists():
+        return None
+    # A running backend holds the database's lock (backend/lockfile.py); deleting its
+    # database, WAL and token from under it would break it, as --restore knows.
+    lock = LockFile(db_path)
+    if not lock.acquire(exclusive=True):
+        return (
+            f"a demo is running on {db_path}; close its window (or stop it) first, "
+            "then start again with --demo --reset"
+        )
+    with lock:
         shutil.rmtree(db_path.parent, ignore_errors=True)
+    return None
 
 
 def demo_settings(args: argparse.Namespace) -> DemoSettings | None:
@@ -495,7 +513,7 @@ def run_dashboard(
 
     missing = qt_libraries.missing_libraries() if qt_libraries.uses_xcb() else []
     if missing:  # Qt would abort the process with a message naming no package
-        print(qt_libraries.refusal(qt_libraries.packages_for(missing)), file=sys.stderr)
+        print(qt_libraries.refusal(missing), file=sys.stderr)
         return qt_libraries.MISSING
 
     from backend.child import ChildBackend
@@ -514,14 +532,14 @@ def run_dashboard(
     if running is not None:
         url, token = running
         print(f"passline: Passline is already running on {url}; opening a window on it")
-        return run(DashboardConfig(url, token, f"Running backend · {url}", station=station))
+        return run(window_on_running(url, token, demo=demo, station=station))
 
     # Started on a worker thread once the window is up (see DashboardConfig).
     child = ChildBackend(settings.db_path, options, environment)
     try:
         if demo:
             label = f"Demo database · {settings.db_path}"
-            title = "Passline — demo (made-up orders, not the restaurant's)"
+            title = DEMO_TITLE
         else:
             label, title = f"Embedded backend · {settings.db_path}", "Passline"
         return run(
@@ -531,6 +549,19 @@ def run_dashboard(
         )
     finally:
         child.stop()
+
+
+def window_on_running(url: str, token: str, *, demo: bool, station: str | None) -> DashboardConfig:
+    """A second window on the backend already running on this database: with ``demo``
+    (that database is the demo's, or the probe would have refused) it says so, as the
+    first window does."""
+    from ui.app import DashboardConfig
+
+    if demo:
+        return DashboardConfig(
+            url, token, f"Demo backend (running) · {url}", title=DEMO_TITLE, station=station
+        )
+    return DashboardConfig(url, token, f"Running backend · {url}", station=station)
 
 
 def already_running(settings: Settings) -> tuple[str, str] | str | None:
@@ -597,7 +628,10 @@ def main(argv: list[str] | None = None) -> int:
         shared_subscriptions=shared_subscriptions_from_env(),
     )
     if args.reset:
-        reset_demo(settings.db_path)
+        refused = reset_demo(settings.db_path)
+        if refused is not None:
+            print(f"passline: cannot reset the demo: {refused}", file=sys.stderr)
+            return 2
     if args.headless:
         return run_headless(settings, demo_settings(args), args.until_stdin_closes)
     return run_dashboard(

@@ -26,6 +26,7 @@ from backend.events import DeliveryRow, get_delivery, get_event
 from backend.notifier import Notifier
 from backend.outbox import emit, log_change
 from backend.registry import Registry
+from backend.search import narrowed
 from backend.settings import MAX_STRING_CHARS
 from backend.sql_blocks import SQL
 from backend.states import (
@@ -46,17 +47,23 @@ MAX_BULK = 10_000
 
 @dataclass(frozen=True, slots=True)
 class DeliveryFilter:
-    """Which DEAD deliveries a bulk command acts on; None matches every value."""
+    """Which DEAD deliveries a bulk command acts on; None matches every value.
+    ``search``: an FTS5 query over ``event_search`` (``search.fts_query``), as the event
+    log's search finds events."""
 
     handler: str | None = None
     event_type: str | None = None
     order_id: str | None = None
+    search: str | None = None
 
     def params(self, limit: int) -> dict[str, object]:
         return {
             "handler": self.handler,
             "type": self.event_type,
             "order_id": self.order_id,
+            "search": None
+            if self.search is None
+            else narrowed(self.search, type=self.event_type, handler=self.handler),
             "limit": limit,
         }
 
@@ -259,6 +266,24 @@ def _no_replay(event_seq: int, name: str, status: DeliveryStatus) -> str:
     )
 
 
+MAX_TERMINAL_CHARS = 64  # a host or station name, not a note
+
+
+def resolver(role: str, terminal: str | None) -> str:
+    """Who resolves: the caller's role, and the terminal it names (its host name), so
+    that a resolution says which screen it came from; one staff token is shared."""
+    if terminal is None:
+        return role
+    name = terminal.strip()
+    if not name or len(name) > MAX_TERMINAL_CHARS or not name.isprintable():
+        raise BadUserInput(
+            f"terminal must be a name of 1 to {MAX_TERMINAL_CHARS} printable characters "
+            "(this computer's host name, say), or left out",
+            field="terminal",
+        )
+    return f"{role} at {name}"
+
+
 def check_reason(reason: str) -> str:
     if len(reason) > MAX_STRING_CHARS:
         raise BadUserInput(
@@ -307,7 +332,7 @@ def _dead_matching(tx: Tx, matching: DeliveryFilter) -> list[tuple[int, str]]:
     if len(rows) > MAX_BULK:
         raise LimitExceeded(
             f"more than {MAX_BULK} dead deliveries match; narrow the filter (handler, "
-            "event type or order) and act on each part",
+            "event type, order or search) and act on each part",
             field="filter",
         )
     return [(row[0], row[1]) for row in rows]

@@ -121,6 +121,8 @@ class LiveClient:
         self._runner: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
         self._in_flight = 0
+        self._requests: set[asyncio.Future[dict[str, Any]]] = set()
+        self._closing = False
         self._idle = asyncio.Event()
         self._idle.set()
         self._busy = False
@@ -154,6 +156,7 @@ class LiveClient:
         """Open the HTTP client and start (and keep) the WebSocket connection."""
         if self._runner is not None:
             return
+        self._closing = False
         http = httpx.AsyncClient(timeout=request_timeout)
         self._api = HttpApi(http, self.url, self.token)
         self._set_state("connecting")
@@ -162,10 +165,15 @@ class LiveClient:
     async def close(self) -> None:
         """Stop reconnecting, close the WebSocket and the HTTP client (requests on their
         way get a moment to finish: a request cut off halfway helps neither end)."""
+        self._closing = True  # no request starts now: one cut off as it connects is noise
         if self._in_flight:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(CLOSE_GRACE_SECONDS):
                     await self._idle.wait()
+        for request in list(self._requests):  # still waiting after the grace: cut off
+            request.cancel()
+        if self._requests:
+            await asyncio.gather(*self._requests, return_exceptions=True)
         runner, self._runner = self._runner, None
         if runner is not None:
             runner.cancel()
@@ -187,9 +195,29 @@ class LiveClient:
             await HttpApi(http, self.url, self.token).execute("{ handlers { name } }")
 
     async def execute(self, query: str, variables: Variables | None = None) -> dict[str, Any]:
-        """Run a query or mutation over HTTP; its data, or :class:`GraphQLError`."""
-        if self._api is None:
-            raise GraphQLError("the client is not started")
+        """Run a query or mutation over HTTP; its data, or :class:`GraphQLError`.
+
+        A caller cancelled halfway (a panel closing with its window) leaves the request
+        to finish on its own task, which :meth:`close` waits for: cancelled as it opens
+        its connection, httpx's connect (anyio's happy eyeballs) drops a coroutine it
+        never awaits, and Python says so on stderr at exit."""
+        if self._api is None or self._closing:
+            raise GraphQLError(
+                "the client is not started" if self._api is None else "the client is closing"
+            )
+        request = asyncio.ensure_future(self._request(self._api, query, variables))
+        self._requests.add(request)
+        request.add_done_callback(self._request_done)
+        return await asyncio.shield(request)
+
+    def _request_done(self, request: asyncio.Future[dict[str, Any]]) -> None:
+        self._requests.discard(request)
+        if not request.cancelled():
+            request.exception()  # retrieved: its caller may be gone, and it said so there
+
+    async def _request(
+        self, api: HttpApi, query: str, variables: Variables | None
+    ) -> dict[str, Any]:
         self._in_flight += 1
         if self._in_flight == 1:
             self._idle.clear()
@@ -197,7 +225,7 @@ class LiveClient:
                 BUSY_AFTER_SECONDS, self._set_busy, True
             )
         try:
-            return await self._api.execute(query, variables)
+            return await api.execute(query, variables)
         finally:
             self._in_flight -= 1
             if not self._in_flight:

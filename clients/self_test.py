@@ -4,12 +4,15 @@ On a temporary folder it starts a backend (as the dashboard starts its embedded 
 places an order over GraphQL, waits until the handlers have taken it to IN_KITCHEN and
 has the window checked (the caller's ``check_window``: the dashboard's side lives in
 ``ui/``, the backend's start in ``main.py``; this module knows neither). The verdict is
-one line: exit status 0, or 1 with what failed on stderr.
+one line: exit status 0, or 1 with what failed on stderr, followed by the steps done
+before it and when. The steps of a run that passed are logged at DEBUG only
+(``--log-level debug``): on success the output is the verdict and nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import tempfile
@@ -18,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from clients.graphql import GraphQLError, HttpApi, http_client
+from clients.graphql import GraphQLError, HttpApi, describe, http_client
 
 SELF_TEST_TIMEOUT_SECONDS = 30.0  # each wait of --self-test, at most
 POLL_SECONDS = 0.05
@@ -32,7 +35,9 @@ ORDER_STATUS = "query($id: ID!) { order(id: $id) { status } }"
 HANDLERS = "{ handlers { name pending retrying dead lastError } }"
 GAVE_UP = ("REJECTED", "PAYMENT_FAILED", "CANCELLED")
 
-Mark = Callable[[str], None]  # prints a step with the time since the process started
+Mark = Callable[[str], None]  # records a step with the time since the process started
+
+log = logging.getLogger("passline.self_test")
 
 
 class SelfTestError(Exception):
@@ -70,9 +75,12 @@ def run_self_test(
 
     ``backend_in(folder)`` is the backend to start on a database in ``folder``."""
     started = time.monotonic() - process_age()
+    steps: list[str] = []
 
     def mark(what: str) -> None:
-        print(f"self-test: {what} ({time.monotonic() - started:.2f} s after start)", flush=True)
+        step = f"{what} ({time.monotonic() - started:.2f} s after start)"
+        steps.append(step)
+        log.debug("self-test: %s", step)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory(prefix="passline-self-test-") as tmp:
@@ -81,17 +89,19 @@ def run_self_test(
         try:
             _check(backend_in(Path(tmp)), check_window, mark)
         except SelfTestError as exc:
-            print(f"passline: self-test FAILED: {exc}", file=sys.stderr, flush=True)
+            _failed(str(exc), steps)
             return 1
         except Exception as exc:
-            print(
-                f"passline: self-test FAILED: unexpected {type(exc).__name__}: {exc}",
-                file=sys.stderr,
-                flush=True,
-            )
+            _failed(f"unexpected {describe(exc)}", steps)
             return 1
     print(f"passline {version}: self-test passed", flush=True)
     return 0
+
+
+def _failed(what: str, steps: list[str]) -> None:
+    print(f"passline: self-test FAILED: {what}", file=sys.stderr, flush=True)
+    done = "; ".join(steps) if steps else "none"
+    print(f"passline: self-test steps done before: {done}", file=sys.stderr, flush=True)
 
 
 def _check(backend: BackendProcess, check_window: WindowCheck, mark: Mark) -> None:
@@ -99,7 +109,9 @@ def _check(backend: BackendProcess, check_window: WindowCheck, mark: Mark) -> No
         url, token = backend.start()
     except Exception as exc:
         backend.stop()
-        raise SelfTestError(f"the embedded backend did not start: {exc}") from exc
+        # The child's own line says why; an exception without words, its type.
+        said = str(exc).strip() or describe(exc)
+        raise SelfTestError(f"the embedded backend did not start: {said}") from exc
     mark("backend started")
     try:
         order_id = asyncio.run(order_in_kitchen(url, token))
@@ -154,8 +166,8 @@ async def customer_pages(base: str) -> None:
         ):
             try:
                 response = await http.get(base + path)
-            except Exception as exc:
-                raise SelfTestError(f"GET {path} failed: {exc}") from exc
+            except Exception as exc:  # an httpx timeout's text is empty: describe it
+                raise SelfTestError(f"GET {path} failed: {describe(exc)}") from exc
             if response.status_code != 200 or marker not in response.text:
                 raise SelfTestError(
                     f"GET {path} answered {response.status_code} without {marker!r}: "

@@ -377,3 +377,117 @@ def test_a_headless_backend_declines_cards_at_the_decline_rate(tmp_path: Path) -
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def test_reset_refuses_while_the_demo_runs_and_deletes_nothing(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from tests.headless import ROOT
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("PASSLINE_STAFF_TOKEN", None)
+    main_py = str(ROOT / "main.py")
+    stop_at_eof = ["--port", "0", "--until-stdin-closes"]
+    demo = subprocess.Popen(
+        [sys.executable, main_py, "--headless", "--demo", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        url = listening_url(demo)
+        folder = tmp_path / "passline" / "demo"
+        before = {path.name for path in folder.iterdir()}
+        assert "demo.db" in before
+
+        reset = subprocess.run(
+            # Without the refusal this backend would start: it stops at once on stdin's end.
+            [sys.executable, main_py, "--headless", "--demo", "--reset", *stop_at_eof],
+            input="",
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
+
+        assert reset.returncode == 2
+        assert reset.stdout == ""
+        lines = reset.stderr.splitlines()
+        assert len(lines) == 1, reset.stderr
+        assert "a demo is running" in lines[0] and "close" in lines[0] and "first" in lines[0]
+        assert before <= {path.name for path in folder.iterdir()}
+        # The running demo still serves from the database it has open.
+        assert httpx.post(url, json={"query": "{ __typename }"}).status_code == 200
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        _, err = demo.communicate(timeout=30)
+    assert demo.returncode == 0, err
+
+
+def _closed_port() -> int:
+    """A port nothing listens on (it was free a moment ago)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port: int = probe.getsockname()[1]
+    return port
+
+
+QT_OFFSCREEN_NOTES = ("This plugin does not support propagateSizeHints()",)
+
+
+@pytest.mark.parametrize("run", range(4))
+def test_closing_a_connect_window_that_cannot_reach_its_backend_prints_no_noise(
+    tmp_path: Path, run: int
+) -> None:
+    """SIGTERM while the window's requests are out to a dead port: no asyncio
+    "coroutine … was never awaited" nor any traceback (one run in four printed one)."""
+    import os
+    import sys
+
+    from tests.headless import ROOT
+
+    options = ["--connect", f"127.0.0.1:{_closed_port()}", "--token", "any", "--log-level", "info"]
+    window = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)},
+    )
+    assert window.stderr is not None
+    said = []
+    try:
+        # The window is up and its requests are out once the live connection failed once.
+        for line in window.stderr:
+            said.append(line)
+            if "backend connection down" in line:
+                break
+        window.send_signal(signal.SIGTERM)
+        out, err = window.communicate(timeout=30)
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+    assert window.returncode == 0, err
+    noise = [
+        line
+        for line in [*said, *err.splitlines(keepends=True)]
+        if line.strip() not in QT_OFFSCREEN_NOTES and " INFO clients.live: " not in line
+    ]
+    assert noise == []
+    assert out == ""
+
+
+def test_a_second_window_on_a_running_demo_says_demo() -> None:
+    import main
+
+    demo = main.window_on_running("http://127.0.0.1:8765/graphql", "t", demo=True, station=None)
+    assert "demo" in demo.title and "demo" in demo.backend_label.lower()
+    assert demo.title == main.DEMO_TITLE  # as the demo's first window
+    real = main.window_on_running("http://127.0.0.1:8765/graphql", "t", demo=False, station=None)
+    assert "demo" not in real.title.lower() and "demo" not in real.backend_label.lower()

@@ -21,6 +21,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from clients.graphql import describe
 from ui.client import GraphQLClient
 from ui.controllers.sign_in import sign_in
 from ui.main_window import MainWindow
@@ -80,7 +81,8 @@ async def serve(config: DashboardConfig, settings: QSettings | None = None) -> i
             client.retarget(*await asyncio.to_thread(config.start_backend))
         except Exception as exc:
             status = STARTUP_FAILED
-            message = f"The backend cannot start: {exc}"
+            # The child's own line says why; an exception without words, its type.
+            message = f"The backend cannot start: {str(exc).strip() or describe(exc)}"
             print(f"passline: {message}", file=sys.stderr)
             window.status.set_connection("offline", message)
             show_error(window, message)

@@ -49,6 +49,27 @@ PACKAGE_OF: Mapping[str, str] = {
     "libfreetype.so.6": "libfreetype6",
     "libdbus-1.so.3": "libdbus-1-3",
     "libglib-2.0.so.0": "libglib2.0-0",
+    "libgthread-2.0.so.0": "libglib2.0-0",
+    # What those link to in turn (ldd lists it too), by `dpkg -S` on Debian 12; on
+    # Ubuntu 24.04 some are "t64" packages, which apt installs for the name given here.
+    "libXau.so.6": "libxau6",
+    "libXdmcp.so.6": "libxdmcp6",
+    "libGLdispatch.so.0": "libglvnd0",
+    "libzstd.so.1": "libzstd1",
+    "libpng16.so.16": "libpng16-16",
+    "libbrotlicommon.so.1": "libbrotli1",
+    "libbrotlidec.so.1": "libbrotli1",
+    "libexpat.so.1": "libexpat1",
+    "libpcre2-8.so.0": "libpcre2-8-0",
+    "libbsd.so.0": "libbsd0",
+    "libmd.so.0": "libmd0",
+    "libz.so.1": "zlib1g",
+    "libsystemd.so.0": "libsystemd0",
+    "libcap.so.2": "libcap2",
+    "libgcrypt.so.20": "libgcrypt20",
+    "libgpg-error.so.0": "libgpg-error0",
+    "liblz4.so.1": "liblz4-1",
+    "liblzma.so.5": "liblzma5",
 }
 
 MISSING = 2  # exit status of --install when libraries are still missing
@@ -92,8 +113,15 @@ def missing_libraries(files: Iterable[Path] | None = None, ldd: Ldd = run_ldd) -
 
 
 def packages_for(sonames: Iterable[str]) -> list[str]:
-    """The Debian/Ubuntu packages providing ``sonames``; an unknown one is named as is."""
-    return sorted({PACKAGE_OF.get(soname, soname) for soname in sonames})
+    """The Debian/Ubuntu packages providing ``sonames`` (the known ones: see
+    :func:`unknown`); never a library's own name, which apt-get would refuse, failing
+    the whole install."""
+    return sorted({PACKAGE_OF[soname] for soname in sonames if soname in PACKAGE_OF})
+
+
+def unknown(sonames: Iterable[str]) -> list[str]:
+    """The ``sonames`` whose package this module does not know."""
+    return sorted(soname for soname in sonames if soname not in PACKAGE_OF)
 
 
 def install_command(packages: Sequence[str], *, is_root: bool) -> list[str]:
@@ -101,14 +129,26 @@ def install_command(packages: Sequence[str], *, is_root: bool) -> list[str]:
     return command if is_root else ["sudo", *command]
 
 
-def refusal(packages: Sequence[str]) -> str:
-    """What to tell a person whose system lacks ``packages``."""
-    names = " ".join(packages)
+def refusal(missing: Sequence[str]) -> str:
+    """What to tell a person whose system lacks the shared objects ``missing``."""
+    packages, others = packages_for(missing), unknown(missing)
+    lines = ["Passline's window needs system libraries that are not installed."]
+    if packages:
+        names = " ".join(packages)
+        lines.append(
+            f"Install {names} (on Debian or Ubuntu: sudo apt-get install {names}) and "
+            "start Passline again; `make run` does this for you where apt-get is available."
+        )
+    if others:
+        lines.append(_unknown_line(others))
+    lines.append("Without a desktop, run the backend alone with --headless.")
+    return "\n".join(lines)
+
+
+def _unknown_line(sonames: Sequence[str]) -> str:
     return (
-        f"Passline's window needs system libraries that are not installed: {names}.\n"
-        f"Install them (on Debian or Ubuntu: sudo apt-get install {names}) and start "
-        "Passline again; `make run` does this for you where apt-get is available.\n"
-        "Without a desktop, run the backend alone with --headless."
+        f"Also missing, from a package Passline cannot name: {' '.join(sonames)}; "
+        f"find it with `apt-file search {sonames[0]}` and install it."
     )
 
 
@@ -134,20 +174,23 @@ def ensure(
         return 0
     packages = packages_for(missing)
     root = os.geteuid() == 0 if is_root is None else is_root
-    if which("apt-get") is None or (not root and which("sudo") is None):
-        print(refusal(packages), file=sys.stderr)
+    if not packages or which("apt-get") is None or (not root and which("sudo") is None):
+        print(refusal(missing), file=sys.stderr)
         return MISSING
     command = install_command(packages, is_root=root)
     print(f"Passline's window needs {' '.join(packages)}; running: {' '.join(command)}")
+    others = unknown(missing)
+    if others:
+        print(_unknown_line(others))
     if (
         run(["apt-get", "update"] if root else ["sudo", "apt-get", "update"]) != 0
         or run(command) != 0
     ):
-        print(refusal(packages), file=sys.stderr)
+        print(refusal(missing), file=sys.stderr)
         return MISSING
     still = missing_libraries(ldd=ldd)
     if still:
-        print(refusal(packages_for(still)), file=sys.stderr)
+        print(refusal(still), file=sys.stderr)
         return MISSING
     return 0
 
@@ -158,5 +201,5 @@ if __name__ == "__main__":
         sys.exit(ensure(arguments[1:]))
     missing_now = missing_libraries() if uses_xcb() else []
     if missing_now:
-        print(refusal(packages_for(missing_now)), file=sys.stderr)
+        print(refusal(missing_now), file=sys.stderr)
     sys.exit(MISSING if missing_now else 0)

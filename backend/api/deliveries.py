@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from backend.api.permissions import GUARDED
 from backend.api.query import handler_rows
 from backend.api.types import Delivery, DeliveryFilter, Handler, Info
-from backend.delivery_commands import DeliveryCommands
+from backend.delivery_commands import MAX_TERMINAL_CHARS, DeliveryCommands, resolver
 from backend.errors import NotFound
+
+TERMINAL = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Which terminal resolves (its host name, at most "
+        f'{MAX_TERMINAL_CHARS} characters): resolvedBy is then "staff at <terminal>".'
+    ),
+]
 
 
 def _commands(info: Info) -> DeliveryCommands:
@@ -39,9 +49,9 @@ class DeliveryMutation:
         description="Settle a DEAD delivery that must not run again (RESOLVED), with why.",
     )
     async def resolve_delivery(
-        self, info: Info, event_seq: int, handler: str, reason: str
+        self, info: Info, event_seq: int, handler: str, reason: str, terminal: TERMINAL = None
     ) -> Delivery:
-        by = info.context.principal.role.value
+        by = resolver(info.context.principal.role.value, terminal)
         return Delivery.of(await _commands(info).resolve_delivery(event_seq, handler, reason, by))
 
     @strawberry.mutation(
@@ -49,8 +59,10 @@ class DeliveryMutation:
         description="Resolve every DEAD delivery matching the filter, in one transaction "
         "(at most 10000: LIMIT_EXCEEDED past it); how many.",
     )
-    async def resolve_deliveries(self, info: Info, filter: DeliveryFilter, reason: str) -> int:
-        by = info.context.principal.role.value
+    async def resolve_deliveries(
+        self, info: Info, filter: DeliveryFilter, reason: str, terminal: TERMINAL = None
+    ) -> int:
+        by = resolver(info.context.principal.role.value, terminal)
         return await _commands(info).resolve_matching(filter.to_domain(), reason, by)
 
     @strawberry.mutation(

@@ -16,6 +16,7 @@ from backend.backup_scheduler import LastBackup
 from backend.events import DeliveryRow, EventRecord, InvocationRow
 from backend.menu import MenuItem as MenuRow
 from backend.menu import ModifierGroup as ModifierGroupRow
+from backend.search import fts_query
 
 OrderStatus = strawberry.enum(states.OrderStatus, name="OrderStatus")
 DeliveryStatus = strawberry.enum(states.DeliveryStatus, name="DeliveryStatus")
@@ -168,7 +169,8 @@ class Invocation:
 class DeliveryResolution:
     reason: str
     resolved_by: str = strawberry.field(
-        description='The role that resolved it ("staff": there is one staff token).'
+        description='Who resolved it: the role ("staff": there is one staff token), and '
+        'the terminal it named, if any ("staff at bar-pc").'
     )
     resolved_at: datetime
 
@@ -181,12 +183,18 @@ class DeliveryFilter:
     handler: str | None = None
     event_type: str | None = None
     order_id: strawberry.ID | None = None
+    search: str | None = strawberry.field(
+        default=None,
+        description="Only deliveries of the events this text finds, as events(search:) "
+        "reads it (every word in the event's type, payload, handlers or their errors).",
+    )
 
     def to_domain(self) -> delivery_commands.DeliveryFilter:
         return delivery_commands.DeliveryFilter(
             handler=self.handler,
             event_type=self.event_type,
             order_id=None if self.order_id is None else str(self.order_id),
+            search=None if self.search is None else fts_query(self.search),
         )
 
 

@@ -73,13 +73,15 @@ WHERE event_seq = :event_seq AND handler = :handler AND status = 'DEAD';
 
 -- name: dead_matching
 -- The DEAD deliveries a bulk command acts on, up to :limit; each filter optional (NULL
--- matches all), as the event log filters.
+-- matches all), as the event log filters: :search is an FTS5 query over event_search.
 SELECT d.event_seq, d.handler
 FROM deliveries d JOIN events e ON e.seq = d.event_seq
 WHERE d.status = 'DEAD'
   AND (:handler IS NULL OR d.handler = :handler)
   AND (:type IS NULL OR e.type = :type)
   AND (:order_id IS NULL OR e.order_id = :order_id)
+  AND (:search IS NULL
+       OR e.seq IN (SELECT rowid FROM event_search WHERE event_search MATCH :search))
 ORDER BY d.event_seq, d.handler
 LIMIT :limit;
 
@@ -89,7 +91,9 @@ FROM deliveries d JOIN events e ON e.seq = d.event_seq
 WHERE d.status = 'DEAD'
   AND (:handler IS NULL OR d.handler = :handler)
   AND (:type IS NULL OR e.type = :type)
-  AND (:order_id IS NULL OR e.order_id = :order_id);
+  AND (:order_id IS NULL OR e.order_id = :order_id)
+  AND (:search IS NULL
+       OR e.seq IN (SELECT rowid FROM event_search WHERE event_search MATCH :search));
 
 -- name: resolutions_of
 -- The delivery_resolved events of the deliveries of events :seqs (a JSON array), oldest

@@ -128,6 +128,28 @@ async def test_a_dead_delivery_is_resolved_with_who_and_why(staff: GraphQLHTTP) 
     assert (await figures(staff))["printer"] == (0, 0)
 
 
+async def test_a_resolution_names_the_terminal_it_came_from(staff: GraphQLHTTP) -> None:
+    _, seq = await dead_order(staff, "printer")
+    named = """
+    mutation($seq: Int!, $terminal: String) {
+      resolveDelivery(eventSeq: $seq, handler: "printer", reason: "x", terminal: $terminal) {
+        status resolution { resolvedBy }
+      }
+    }
+    """
+    for bad in ("   ", "x" * 65, "bar\npc"):
+        error = await staff.error(named, {"seq": seq, "terminal": bad})
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+            "BAD_USER_INPUT",
+            "terminal",
+        )
+    assert await statuses(staff, seq) == {"printer": "DEAD", "ledger": "SUCCEEDED"}
+
+    resolved = (await staff.data(named, {"seq": seq, "terminal": " bar-pc "}))["resolveDelivery"]
+
+    assert resolved == {"status": "RESOLVED", "resolution": {"resolvedBy": "staff at bar-pc"}}
+
+
 async def test_refusals_say_why_and_change_nothing(staff: GraphQLHTTP) -> None:
     _, seq = await dead_order(staff, "printer")
     refused = [
@@ -223,6 +245,38 @@ async def test_bulk_acts_on_exactly_the_dead_deliveries_matching_the_filter(
         "BAD_USER_INPUT",
         "reason",
     )
+
+
+async def test_bulk_acts_only_on_the_dead_deliveries_the_search_finds(
+    staff: GraphQLHTTP,
+) -> None:
+    """The event log's search narrows the bulk commands as it narrows the rows shown:
+    "resolve every dead delivery whose error says X" never acts on the others."""
+    first_id, first = await dead_order(staff, "printer")
+    _, second = await dead_order(staff, "printer")
+    # The handler's error names the order: "cannot print order <id>".
+    one = {"search": f"cannot print {first_id}"}
+    assert (await staff.data(COUNT, {"filter": one}))["deadDeliveryCount"] == 1
+    both = {"search": "cannot print", "handler": "printer"}
+    assert (await staff.data(COUNT, {"filter": both}))["deadDeliveryCount"] == 2
+
+    answer = await staff.data(RESOLVE_ALL, {"filter": one, "reason": "reprinted"})
+
+    assert answer == {"resolveDeliveries": 1}
+    assert (await statuses(staff, first))["printer"] == "RESOLVED"
+    assert (await statuses(staff, second))["printer"] == "DEAD"
+    assert await staff.data(RETRY_ALL, {"filter": {"search": "nowhere to be found"}}) == {
+        "retryDeliveries": 0
+    }
+    assert (await statuses(staff, second))["printer"] == "DEAD"
+    for bad, words in (("!!!", "no letter or digit"), ("x" * 201, "at most 200")):
+        error = await staff.error(RESOLVE_ALL, {"filter": {"search": bad}, "reason": "x"})
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+            "BAD_USER_INPUT",
+            "search",
+        )
+        assert words in error["message"]
+    assert (await statuses(staff, second))["printer"] == "DEAD"
 
 
 async def test_resolving_lets_an_ordered_handler_go_on_with_the_order(

@@ -4,6 +4,7 @@ it is dead, fixed and retried from the log; an event replayed to chosen handlers
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 from pathlib import Path
 
@@ -178,3 +179,19 @@ def test_the_log_and_the_menu_load_once_the_backend_is_there(
         log.stop()
         menu.stop()
         run(qtbot, client.close())
+
+
+def test_the_status_legend_is_one_row_of_chips_apart(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from ui.views.event_log import LEGEND_GAP
+
+    log = event_log(window)
+    window.resize(1600, 1000)
+    window.tabs.setCurrentWidget(log.view)
+    wait_for(qtbot, log.view.legend.isVisible)
+    chips = log.view.legend.findChildren(QLabel)
+    assert [chip.text().split()[0] for chip in chips] == [s.value for s in DeliveryStatus]
+    assert len({chip.geometry().top() for chip in chips}) == 1  # one row, not a stack
+    for left, right in itertools.pairwise(chips):
+        assert right.geometry().left() - left.geometry().right() > LEGEND_GAP - 2

@@ -4,6 +4,7 @@ a filtered log retried, then the rest resolved, at once."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
@@ -80,7 +81,8 @@ def test_a_dead_delivery_is_resolved_with_a_reason_and_the_status_bar_calms_down
     wait_for(qtbot, lambda: not detail.resolution.isHidden())
     assert detail.selected_delivery.status is RESOLVED
     assert "Paid cash at the counter" in detail.resolution.text()
-    assert "by staff" in detail.resolution.text()
+    # Who: staff, at this computer (its host name: one staff token is shared).
+    assert f"by staff at {socket.gethostname()}" in detail.resolution.text()
     assert not detail.resolve_button.isEnabled()
     assert not detail.retry_button.isEnabled()  # settled: retry does not start from it
     assert "is resolved: Paid cash at the counter" in log.view.status.text()
@@ -153,4 +155,40 @@ def test_bulk_refuses_an_order_number_that_names_no_order(qtbot: QtBot, window: 
     # Left out, the order would widen the filter to every order's dead deliveries.
     click(view.resolve_all_button)
     wait_for(qtbot, lambda: "fix or clear the order box" in view.status.text())
+    assert view.status.is_error and view.bulk_dialog is None
+
+
+def test_resolve_all_dead_acts_only_on_the_events_the_search_finds(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    log = event_log(window)
+    wait_for(qtbot, lambda: log.backlog is None)
+    chosen, other = dead_charges(qtbot, window, backend, 2)
+
+    view = log.view
+    view.text_filter.setText(f"#{chosen['number']}")
+    wait_for(qtbot, lambda: log.filter.search == f"#{chosen['number']}" and log.backlog is None)
+    click(view.resolve_all_button)
+    wait_for(qtbot, lambda: isinstance(view.bulk_dialog, ReasonDialog))
+    resolving = view.bulk_dialog
+    assert isinstance(resolving, ReasonDialog)
+    assert f"Settle 1 dead delivery matching “#{chosen['number']}”?" in (resolving.question.text())
+    resolving.reason.setCurrentText("Paid in cash")
+    click(resolving.confirm)
+
+    wait_for(qtbot, lambda: charge_status(log, chosen) is RESOLVED)
+    wait_for(qtbot, lambda: "Resolved 1 dead delivery matching" in view.status.text())
+    view.text_filter.setText("")
+    wait_for(qtbot, lambda: log.filter.search is None and log.backlog is None)
+    wait_for(qtbot, lambda: charge_status(log, other) is DEAD)
+
+
+def test_bulk_refuses_a_status_filter_other_than_dead(qtbot: QtBot, window: MainWindow) -> None:
+    log = event_log(window)
+    wait_for(qtbot, lambda: log.backlog is None)
+    view = log.view
+    view.status_filter.setCurrentIndex(view.status_filter.findData(SUCCEEDED.value))
+    wait_for(qtbot, lambda: log.filter.status is SUCCEEDED)
+    click(view.retry_all_button)
+    wait_for(qtbot, lambda: "set Status to DEAD or All" in view.status.text())
     assert view.status.is_error and view.bulk_dialog is None

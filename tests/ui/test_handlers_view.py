@@ -3,7 +3,9 @@ resume it and watch it drain; a dead payment retried with "Retry all dead"."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton
+import pytest
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from backend.embedded import Backend
@@ -23,6 +25,7 @@ from tests.ui.panels import (
 )
 from ui.main_window import MainWindow
 from ui.models.handlers import HANDLER_COLUMNS
+from ui.theme import THEMES, apply_theme
 
 ORDERS = 3
 
@@ -101,3 +104,31 @@ def test_retry_all_dead_after_the_cause_is_fixed(
     assert "1 dead delivery of charge_payment due again" in panel.view.status.text()
     assert not button.isEnabled()
     wait_for(qtbot, lambda: find_event(log.model, order["id"], "order_paid"))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_the_chart_span_shown_is_the_checked_button_in_either_theme(
+    qtbot: QtBot, window: MainWindow, theme: str
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme)
+    try:
+        view = handlers(window).view
+        window.tabs.setCurrentWidget(view)
+        wait_for(qtbot, view.hour_button.isVisible)
+        assert view.day_button.text() == "Last 24 h"  # a sliding day, not the calendar's
+
+        def fill(button: QPushButton) -> QColor:
+            image = button.grab().toImage()
+            return image.pixelColor(image.width() // 2, 3)  # above the text
+
+        hour_on, day_off = fill(view.hour_button), fill(view.day_button)
+        click(view.day_button)
+        hour_off, day_on = fill(view.hour_button), fill(view.day_button)
+        assert hour_on == day_on and hour_off == day_off
+        # Checked and unchecked differ by far more than a hover tint.
+        lightness = abs(hour_on.lightness() - hour_off.lightness())
+        assert lightness > 80, (hour_on.name(), hour_off.name())
+    finally:
+        apply_theme(app, THEMES[0])

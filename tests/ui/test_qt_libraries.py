@@ -26,11 +26,26 @@ def test_missing_libraries_are_named_by_their_package() -> None:
     missing = qt_libraries.missing_libraries([Path("libqxcb.so")], ldd=lambda _: LDD_MISSING)
 
     assert missing == ["libfoo-unknown.so.7", "libxcb-cursor.so.0", "libxcb-icccm.so.4"]
-    assert qt_libraries.packages_for(missing) == [
-        "libfoo-unknown.so.7",
-        "libxcb-cursor0",
-        "libxcb-icccm4",
-    ]
+    # An unknown library is never given to apt-get as a package: it is named apart.
+    assert qt_libraries.packages_for(missing) == ["libxcb-cursor0", "libxcb-icccm4"]
+    assert qt_libraries.unknown(missing) == ["libfoo-unknown.so.7"]
+    said = qt_libraries.refusal(missing)
+    assert "sudo apt-get install libxcb-cursor0 libxcb-icccm4)" in said
+    assert "package Passline cannot name: libfoo-unknown.so.7" in said
+
+
+def test_glib_and_the_x11_libraries_below_xcb_are_known() -> None:
+    # Seen missing on a minimal system: libgthread made the whole install fail.
+    known = {
+        "libgthread-2.0.so.0": "libglib2.0-0",
+        "libXau.so.6": "libxau6",
+        "libXdmcp.so.6": "libxdmcp6",
+        "libzstd.so.1": "libzstd1",
+        "libpng16.so.16": "libpng16-16",
+        "libGLdispatch.so.0": "libglvnd0",
+    }
+    for soname, package in known.items():
+        assert qt_libraries.packages_for([soname]) == [package]
 
 
 @pytest.mark.parametrize(
@@ -51,13 +66,20 @@ def test_only_the_x11_plugin_is_checked(env: dict[str, str], platform: str, expe
 class Apt:
     """Records the commands `ensure` runs; after an install, ldd finds everything."""
 
-    def __init__(self, succeeds: bool = True) -> None:
+    def __init__(self, succeeds: bool = True, unknown: bool = False) -> None:
         self.commands: list[list[str]] = []
         self.succeeds = succeeds
         self.installed = False
+        self.unknown = unknown  # a library no package is known for stays missing
 
     def ldd(self, _: Path) -> str:
-        return LDD_COMPLETE if self.installed else LDD_MISSING.replace("libfoo-unknown", "x")
+        if self.installed:
+            return LDD_COMPLETE + (LDD_MISSING.splitlines()[-1] + "\n" if self.unknown else "")
+        return (
+            LDD_MISSING
+            if self.unknown
+            else LDD_MISSING.replace("libfoo-unknown.so.7", "libGL.so.1")
+        )
 
     def run(self, command: list[str]) -> int:
         self.commands.append(command)
@@ -87,9 +109,24 @@ def test_root_installs_the_packages_with_apt(capsys: pytest.CaptureFixture[str])
     install = ["apt-get", "install", "--yes", "--no-install-recommends"]
     assert apt.commands == [
         ["apt-get", "update"],
-        [*install, "libxcb-cursor0", "libxcb-icccm4", "x.so.7"],
+        [*install, "libgl1", "libxcb-cursor0", "libxcb-icccm4"],
     ]
     assert "running: apt-get install" in capsys.readouterr().out
+
+
+def test_an_unknown_library_is_named_and_the_known_ones_still_installed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    apt = Apt(unknown=True)
+
+    assert ensure(apt, is_root=True, tools=("apt-get",)) == qt_libraries.MISSING
+
+    install = ["apt-get", "install", "--yes", "--no-install-recommends"]
+    assert apt.commands[-1] == [*install, "libxcb-cursor0", "libxcb-icccm4"]
+    out, err = capsys.readouterr()
+    assert "libfoo-unknown.so.7" in out  # said before the install runs
+    assert "cannot name: libfoo-unknown.so.7" in err
+    assert "libxcb-cursor0" not in err  # installed: no longer asked for
 
 
 def test_a_user_installs_them_with_sudo_and_is_told_so(capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,14 +144,14 @@ def test_without_apt_the_exact_packages_are_named(capsys: pytest.CaptureFixture[
     assert ensure(apt, is_root=True, tools=()) == qt_libraries.MISSING
 
     assert apt.commands == []
-    assert "sudo apt-get install libxcb-cursor0 libxcb-icccm4" in capsys.readouterr().err
+    assert "sudo apt-get install libgl1 libxcb-cursor0 libxcb-icccm4)" in capsys.readouterr().err
 
 
 def test_a_failed_install_still_names_the_packages(capsys: pytest.CaptureFixture[str]) -> None:
     apt = Apt(succeeds=False)
 
     assert ensure(apt, is_root=True, tools=("apt-get",)) == qt_libraries.MISSING
-    assert "libxcb-cursor0 libxcb-icccm4" in capsys.readouterr().err
+    assert "libgl1 libxcb-cursor0 libxcb-icccm4" in capsys.readouterr().err
 
 
 def test_headless_needs_no_window_libraries() -> None:

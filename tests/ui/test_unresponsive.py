@@ -59,6 +59,12 @@ def test_a_frozen_backend_shows_not_responding_and_recovers_by_itself(
     qtbot.waitUntil(lambda: window.client.idle)  # the window's first reads are answered
     busy: list[bool] = []
     window.client.busyChanged.connect(busy.append)
+    # What the status bar says each time (the window's own slot ran first).
+    label = window.status.waiting
+    shown: list[str] = []
+    window.client.busyChanged.connect(
+        lambda _: shown.append(label.text() if label.isVisibleTo(window) else "")
+    )
 
     headless.send_signal(signal.SIGSTOP)
     qtbot.waitUntil(lambda: window.client.state == "unresponsive", timeout=NOTICED_MS)
@@ -70,6 +76,7 @@ def test_a_frozen_backend_shows_not_responding_and_recovers_by_itself(
     # The reason names what happened; never "cannot reach the backend:" and nothing more.
     assert failed.value.message.startswith("cannot reach the backend: ReadTimeout")
     assert busy == [True, False]
+    assert shown == ["Waiting for the backend…", ""]
     assert QApplication.overrideCursor() is None  # the busy cursor went with the wait
 
     headless.send_signal(signal.SIGCONT)

@@ -181,3 +181,47 @@ def test_an_empty_board_says_what_to_do_until_an_order_comes(
     place(backend, ("fries", 1))
     qtbot.waitUntil(lambda: bool(window.board.model.orders), timeout=WAIT_MS)
     assert not hint.isVisible()
+
+
+def test_the_detail_completes_an_order_and_cancels_another_with_its_reason(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    done_id = place(backend, ("margherita", 1))
+    cancel_id = place(backend, ("margherita", 1))
+    model = window.board.model
+
+    def status(order_id: str) -> Status | None:
+        return getattr(model.get(order_id), "status", None)
+
+    qtbot.waitUntil(lambda: status(done_id) is Status.IN_KITCHEN, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: status(cancel_id) is Status.IN_KITCHEN, timeout=WAIT_MS)
+
+    # Ready, then Complete, from the detail's buttons.
+    detail = window.open_detail(done_id)
+    buttons = detail.view.action_buttons
+    qtbot.waitUntil(lambda: buttons[Action.MARK_READY].isVisibleTo(detail.view), timeout=WAIT_MS)
+    buttons[Action.MARK_READY].click()
+    qtbot.waitUntil(lambda: status(done_id) is Status.READY, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: buttons[Action.COMPLETE].isVisibleTo(detail.view), timeout=WAIT_MS)
+    buttons[Action.COMPLETE].click()
+    qtbot.waitUntil(lambda: status(done_id) is Status.COMPLETED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: detail.view.fields["status"].text() == "Completed", timeout=WAIT_MS)
+    assert not any(b.isVisibleTo(detail.view) for b in buttons.values())  # nothing left to do
+    detail.view.reject()
+
+    # Cancel asks why (the card's dialog); the detail then shows the reason.
+    other = window.open_detail(cancel_id)
+    cancel = other.view.action_buttons[Action.CANCEL]
+    qtbot.waitUntil(lambda: cancel.isVisibleTo(other.view), timeout=WAIT_MS)
+    assert not other.view.facts.isRowVisible(other.view.fields["reason"])
+    cancel.click()
+    dialog = window.board.cancel_dialog
+    assert dialog is not None and dialog.isVisible()
+    reason = dialog.reason.lineEdit()
+    assert reason is not None
+    QTest.keyClicks(reason, "Out of buns")
+    QTest.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status(cancel_id) is Status.CANCELLED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: other.view.fields["reason"].text() == "Out of buns", timeout=WAIT_MS)
+    assert other.view.facts.isRowVisible(other.view.fields["reason"])
+    other.view.reject()

@@ -4,6 +4,7 @@ resolve, one delivery at a time or every dead one matching the filter."""
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import replace
 from typing import Any
 
@@ -47,16 +48,18 @@ mutation ReplayEvent($seq: Int!, $handlers: [String!]) {
 }
 """
 RESOLVE_DELIVERY = """
-mutation ResolveDelivery($seq: Int!, $handler: String!, $reason: String!) {
-  resolveDelivery(eventSeq: $seq, handler: $handler, reason: $reason) { handler status }
+mutation ResolveDelivery($seq: Int!, $handler: String!, $reason: String!, $terminal: String) {
+  resolveDelivery(eventSeq: $seq, handler: $handler, reason: $reason, terminal: $terminal) {
+    handler status
+  }
 }
 """
 DEAD_COUNT = """
 query DeadCount($filter: DeliveryFilter!) { deadDeliveryCount(filter: $filter) }
 """
 RESOLVE_DELIVERIES = """
-mutation ResolveDeliveries($filter: DeliveryFilter!, $reason: String!) {
-  resolveDeliveries(filter: $filter, reason: $reason)
+mutation ResolveDeliveries($filter: DeliveryFilter!, $reason: String!, $terminal: String) {
+  resolveDeliveries(filter: $filter, reason: $reason, terminal: $terminal)
 }
 """
 RETRY_DELIVERIES = """
@@ -64,10 +67,41 @@ mutation RetryDeliveries($filter: DeliveryFilter!) { retryDeliveries(filter: $fi
 """
 
 
+MAX_TERMINAL_CHARS = 64  # the API's limit of resolveDelivery(terminal:)
+
+
+def terminal() -> str | None:
+    """This computer's name, for a resolution to say which screen it came from (one
+    staff token is shared by every terminal); None when it has none the API takes."""
+    name = socket.gethostname().strip()
+    return name if 0 < len(name) <= MAX_TERMINAL_CHARS and name.isprintable() else None
+
+
 def dead_filter(wanted: EventFilter) -> dict[str, str | None]:
-    """The API's ``DeliveryFilter`` for the bulk commands: the log's type, handler and
-    order (its status and text filters do not apply: the commands act on DEAD ones)."""
-    return {"eventType": wanted.type, "handler": wanted.handler, "orderId": wanted.order_id}
+    """The API's ``DeliveryFilter`` for the bulk commands: the log's type, handler,
+    order and search, so that they act on the dead deliveries of the rows shown (the
+    status filter is DEAD or none: see :func:`bulk_refusal`)."""
+    return {
+        "eventType": wanted.type,
+        "handler": wanted.handler,
+        "orderId": wanted.order_id,
+        "search": wanted.search,
+    }
+
+
+def bulk_refusal(wanted: EventFilter) -> str | None:
+    """Why the bulk commands cannot act on the log as filtered, or None when they can."""
+    if wanted.order_number is not None and wanted.order_id is None:
+        # Left out, the order would widen the filter to every order.
+        return f"There is no order #{wanted.order_number}; fix or clear the order box"
+    if wanted.status is not None and wanted.status is not DeliveryStatus.DEAD:
+        # The rows shown have a delivery in another status: acting on their dead ones
+        # too would touch deliveries the operator did not pick.
+        return (
+            f"The bulk commands act on dead deliveries, and the log shows "
+            f"{wanted.status.value} ones; set Status to DEAD or All first"
+        )
+    return None
 
 
 def dead_scope(wanted: EventFilter) -> str:
@@ -81,6 +115,7 @@ def dead_scope(wanted: EventFilter) -> str:
                 "of order",
                 f"#{wanted.order_number}" if wanted.order_number is not None else wanted.order_id,
             ),
+            ("matching", None if wanted.search is None else f"“{wanted.search}”"),
         )
         if value is not None
     ]
@@ -302,7 +337,7 @@ class EventLogController(LogFollower):
 
     async def _resolve(self, seq: int, handler: str, reason: str) -> None:
         self.status.show_message(f"Resolving {handler} for event #{seq}…")
-        variables = {"seq": seq, "handler": handler, "reason": reason}
+        variables = {"seq": seq, "handler": handler, "reason": reason, "terminal": terminal()}
         await self.client.execute(RESOLVE_DELIVERY, variables)
         self.status.show_message(f"{handler} for event #{seq} is resolved: {reason}")
 
@@ -311,10 +346,9 @@ class EventLogController(LogFollower):
 
     async def ask_bulk(self, action: str) -> None:
         wanted = self.filter
-        if wanted.order_number is not None and wanted.order_id is None:
-            # Left out, the order would widen the filter to every order.
-            missing = f"There is no order #{wanted.order_number}; fix or clear the order box"
-            self.status.show_message(missing, error=True)
+        refused = bulk_refusal(wanted)
+        if refused is not None:
+            self.status.show_message(refused, error=True)
             return
         data = await self.client.execute(DEAD_COUNT, {"filter": dead_filter(wanted)})
         self.view.confirm_bulk(action, data["deadDeliveryCount"], dead_scope(wanted))
@@ -323,7 +357,8 @@ class EventLogController(LogFollower):
         wanted = self.filter
         self.status.show_message("Resolving dead deliveries…")
         data = await self.client.execute(
-            RESOLVE_DELIVERIES, {"filter": dead_filter(wanted), "reason": reason}
+            RESOLVE_DELIVERIES,
+            {"filter": dead_filter(wanted), "reason": reason, "terminal": terminal()},
         )
         done = data["resolveDeliveries"]
         self.status.show_message(f"Resolved {_deliveries(done)} {dead_scope(wanted)}")

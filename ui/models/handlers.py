@@ -90,18 +90,6 @@ HANDLER_COLUMNS: tuple[Column[HandlerRow], ...] = (
     Column("p50 ms", lambda h: _ms(h.p50_ms), RIGHT),
     Column("p95 ms", lambda h: _ms(h.p95_ms), RIGHT),
     Column("Oldest pending", lambda h: age(h.oldest_pending_seconds), RIGHT),
-    Column(
-        "Attempts ever",
-        lambda h: f"{h.lifetime_attempts:,}",
-        RIGHT,
-        tooltip=lambda h: "Attempts since the handler's first, never reset",
-    ),
-    Column(
-        "Failed ever",
-        lambda h: f"{h.lifetime_failed:,}",
-        RIGHT,
-        tooltip=lambda h: "Attempts that raised, timed out or were lost, since the first",
-    ),
     Column("Last error", lambda h: _first_line(h.last_error), tooltip=lambda h: h.last_error),
 )
 STATE_COLUMN = 2

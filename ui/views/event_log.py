@@ -51,6 +51,7 @@ EVENT_TYPES = (
 SEARCH_DELAY_MS = 300  # typing a word asks the server once, not once a letter
 MAX_SEARCH_CHARS = 200  # the API's limit of events(search:)
 ALL = "All"
+LEGEND_GAP = 6  # pixels between the status chips
 
 
 def _combo(tooltip: str, entries: Iterable[str]) -> QComboBox:
@@ -63,16 +64,24 @@ def _combo(tooltip: str, entries: Iterable[str]) -> QComboBox:
     return combo
 
 
-def _legend() -> QLabel:
-    chips = " ".join(
-        f'<span style="background-color:{TONES[s].background}; color:{TONES[s].text};">'
-        f"&nbsp;{s.value} {TONES[s].glyph}&nbsp;</span>"
-        for s in DeliveryStatus
-    )
-    label = QLabel(chips)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setWordWrap(True)  # two rows of chips on a 1280-pixel screen, not a wider window
-    return label
+def _legend() -> QWidget:
+    """The delivery statuses' chips, in one row with a gap between them (rich text in
+    one wrapping label made a ragged stack of chips touching each other)."""
+    legend = QWidget()
+    legend.setObjectName("legend")
+    row = QHBoxLayout(legend)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(LEGEND_GAP)
+    for status in DeliveryStatus:
+        tone = TONES[status]
+        chip = QLabel(f"{status.value} {tone.glyph}")
+        chip.setStyleSheet(
+            f"background-color: {tone.background}; color: {tone.text}; "
+            "border-radius: 4px; padding: 1px 6px;"
+        )
+        row.addWidget(chip)
+    row.addStretch(1)
+    return legend
 
 
 def parse_order(text: str) -> tuple[str | None, int | None]:
@@ -123,28 +132,28 @@ class EventLogView(QWidget):
         self.older_button.clicked.connect(self._load_older)
         self.resolve_all_button = QPushButton("Resolve all dead…")
         self.resolve_all_button.setToolTip(
-            "Settle every dead delivery matching the type, handler and order filters "
-            "(asks why, and says how many first)"
+            "Settle every dead delivery of the events shown: the type, handler, order "
+            "and search filters (asks why, and says how many first)"
         )
         self.resolve_all_button.clicked.connect(
             lambda: self.deadCountRequested.emit(self.RESOLVE_ALL)
         )
         self.retry_all_button = QPushButton("Retry all dead…")
         self.retry_all_button.setToolTip(
-            "Make every dead delivery matching the type, handler and order filters due "
-            "now (says how many first)"
+            "Make every dead delivery of the events shown due now: the type, handler, "
+            "order and search filters (says how many first)"
         )
         self.retry_all_button.clicked.connect(lambda: self.deadCountRequested.emit(self.RETRY_ALL))
         self.status = StatusLine()
+        self.legend = _legend()
         footer = QHBoxLayout()
-        footer.addWidget(_legend())
-        footer.addStretch(1)
         footer.addWidget(self.resolve_all_button)
         footer.addWidget(self.retry_all_button)
+        footer.addStretch(1)
         footer.addWidget(self.counts)
         footer.addWidget(self.older_button)
 
-        left = stacked(self.table, footer, self.status)
+        left = stacked(self.table, self.legend, footer, self.status)
         self.splitter = split(Qt.Orientation.Horizontal, left, self.detail)
         self.splitter.setSizes([900, 600])
 

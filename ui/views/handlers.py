@@ -20,6 +20,9 @@ from ui.views._widgets import StatusLine, row_table, split, stacked, titled
 from ui.views.paused_banner import PausedHandler
 from ui.views.rate_chart import RateChart
 
+LISTENS_COLUMN = 1  # "Listens to"
+LISTENS_WIDTH = 230  # pixels: two event types, the rest elided
+
 
 class HandlersView(QWidget):
     """Shows a :class:`HandlerModel` and a :class:`Throughput`; emits what staff ask for."""
@@ -46,6 +49,14 @@ class HandlersView(QWidget):
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.retry_dead_button)
         buttons.addWidget(self.status, 1)
+        # The lifetime totals of the selected handler: as table columns they pushed
+        # the table wider than the window, behind a horizontal scroll bar.
+        self.lifetime = QLabel()
+        self.lifetime.setToolTip(
+            "Attempts since the handler's first, and those that raised, timed out or were "
+            "lost; never reset"
+        )
+        buttons.addWidget(self.lifetime)
         # The selected handler's last error in full: the table's column shows its start.
         self.error = QLabel()
         self.error.setObjectName("hint")
@@ -54,11 +65,14 @@ class HandlersView(QWidget):
 
         self.chart = RateChart(throughput)
         self.hour_button = QPushButton("Last hour")
-        self.day_button = QPushButton("Today")
+        self.hour_button.setToolTip("The last 60 minutes, a minute a point")
+        # The last 24 hours, not the calendar day: the chart's span is a sliding window.
+        self.day_button = QPushButton("Last 24 h")
         self.day_button.setToolTip("The last 24 hours, ten minutes a point")
         spans = QButtonGroup(self)
         for button, span in ((self.hour_button, Span.HOUR), (self.day_button, Span.DAY)):
             button.setCheckable(True)
+            button.setObjectName("span")  # the themes mark the checked one
             spans.addButton(button)
             button.toggled.connect(lambda on, span=span: self.chart.set_span(span) if on else None)
         self.hour_button.setChecked(True)
@@ -82,6 +96,10 @@ class HandlersView(QWidget):
         table.setAlternatingRowColors(True)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Its full list is the cell's tooltip: sized to the longest, it took a third
+        # of the table.
+        header.setSectionResizeMode(LISTENS_COLUMN, QHeaderView.ResizeMode.Interactive)
+        table.setColumnWidth(LISTENS_COLUMN, LISTENS_WIDTH)
         header.setStretchLastSection(True)
         table.selectionModel().selectionChanged.connect(self._selection_changed)
         return table
@@ -141,6 +159,12 @@ class HandlersView(QWidget):
         self.retry_dead_button.setEnabled(handler is not None and handler.dead > 0)
         self.retry_dead_button.setText(
             f"Retry all dead ({handler.dead})" if handler and handler.dead else "Retry all dead"
+        )
+        self.lifetime.setText(
+            f"{handler.name} ever: {handler.lifetime_attempts:,} attempts, "
+            f"{handler.lifetime_failed:,} failed"
+            if handler is not None
+            else ""
         )
         error = handler.last_error if handler is not None else None
         self.error.setText(f"Last error of {handler.name}: {error}" if handler and error else "")

@@ -142,11 +142,14 @@ class OrderDetailDialog(QDialog):
         for action in Action:
             button = QPushButton(action.value)
             button.clicked.connect(lambda _=False, a=action: self._act(a))
+            # Hidden until the order is read (set_order): a click before then did nothing.
+            button.setVisible(False)
             self.action_buttons[action] = button
             actions.addWidget(button)
         self.reprint = QPushButton("Reprint kitchen ticket")
         self.reprint.setToolTip("Print this order's kitchen ticket again, marked REPRINT")
         self.reprint.clicked.connect(self._reprint)
+        self.reprint.setVisible(False)
         actions.addWidget(self.reprint)
         actions.addStretch(1)
         return actions
