@@ -23,6 +23,9 @@ class EventRecord:
     payload: dict[str, Any]
     created_at: datetime
     causation_id: str | None
+    # Bytes of the payload as stored (its JSON, ASCII): what the record costs a feed
+    # that keeps it in memory (notifier.Feed), known where the JSON is made or read.
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +59,16 @@ class InvocationRow:
 
 
 def event_from_row(row: sqlite3.Row) -> EventRecord:
+    text = row["payload"]
     return EventRecord(
         seq=row["seq"],
         id=row["id"],
         type=row["type"],
         order_id=row["order_id"],
-        payload=json.loads(row["payload"]),
+        payload=json.loads(text),
         created_at=datetime.fromisoformat(row["created_at"]),
         causation_id=row["causation_id"],
+        size=len(text),
     )
 
 
