@@ -1,8 +1,8 @@
 """After-commit fan-out: committed facts wake subscriptions and the runner, no polling.
 
 A :class:`Feed` keeps the most recent items of one ordered stream in memory
-(events by ``seq``, log entries by ``cursor``), bounded by their count and by their
-bytes (each item is charged the size of its stored payload). A reader resumes from a cursor with
+(events by ``seq``, log entries by ``cursor``), bounded by their count and by the
+memory they hold (estimated from each event's stored size). A reader resumes from a cursor with
 :func:`tail`: from the database while the cursor is older than what memory holds,
 then from memory, then live; by key order, so there is no gap and no duplicate at
 the boundary, whatever commits meanwhile.
@@ -150,12 +150,19 @@ def log_key(entry: LogEntry) -> int:
     return entry.cursor
 
 
+# What a parsed event holds besides its JSON's characters: its dicts, lists, record
+# and id strings. Measured with tracemalloc: a usual 550-byte event holds 3.6 KB, a
+# full order (50 lines with 500-character notes, 29 KB of JSON) 44 KB.
+EVENT_OVERHEAD_BYTES = 3 * 1024
+
+
 def event_size(event: EventRecord) -> int:
-    return event.size
+    """The memory ``event`` holds, estimated from its stored size (no walk of it)."""
+    return event.size + event.size // 2 + EVENT_OVERHEAD_BYTES
 
 
 def log_size(entry: LogEntry) -> int:
-    return entry.event.size
+    return event_size(entry.event)
 
 
 @dataclass(slots=True)

@@ -51,10 +51,11 @@ MAX_LINE_MODIFIERS = 20
 # How many committed events and log entries subscribers can catch up on from memory
 # before they read the database instead (a reader further behind reads it page by page).
 FEED_MEMORY = 10_000
-# And at most this many bytes of their stored payloads (JSON, ASCII) per feed, whichever
-# comes first: 10,000 full orders (50 lines with 500-character notes, ~37 KB each, about
-# twice that parsed) would hold ~640 MB; this holds ~450 of them, ~30,000 usual events.
-FEED_MEMORY_BYTES = 16 * 1024 * 1024
+# And at most this much memory per feed, whichever comes first, as estimated from each
+# event's stored size (notifier.event_size): a usual event holds ~3.6 KB, a full order
+# (50 lines with 500-character notes) ~44 KB, so 10,000 of those held ~450 MB. This
+# keeps ~2,300 usual events (10 s of the issue's 200-client rush) or ~180 full orders'.
+FEED_MEMORY_BYTES = 8 * 1024 * 1024
 # Shared subscription results one subscriber may leave unsent before it is closed with
 # FELL_BEHIND_CLOSE_CODE (api/streams.py): a reader that stopped costs the others nothing.
 SUBSCRIBER_BACKLOG = 1_000

@@ -13,7 +13,14 @@ import pytest
 
 from backend.embedded import Backend
 from backend.events import EventRecord
-from backend.notifier import ORDER_FEED_MEMORY_BYTES, Feed, Notifier, event_key, tail
+from backend.notifier import (
+    ORDER_FEED_MEMORY_BYTES,
+    Feed,
+    Notifier,
+    event_key,
+    event_size,
+    tail,
+)
 from backend.settings import FEED_MEMORY_BYTES, MAX_ORDER_LINES, MAX_STRING_CHARS
 from tests.conftest import running
 from tests.graphql_client import GraphQLHTTP, GraphQLWS
@@ -154,7 +161,7 @@ async def test_large_orders_are_kept_by_bytes_and_a_reader_behind_catches_up_fro
     assert notifier.events.since(0) is None  # the first ones are only in storage now
     assert 0 < notifier.events.bytes <= FEED_MEMORY_BYTES
     held = notifier.events.since(notifier.events.floor)
-    assert held is not None and sum(event.size for event in held) == notifier.events.bytes
+    assert held is not None and sum(map(event_size, held)) == notifier.events.bytes
 
     async def load(cursor: int) -> list[EventRecord]:
         return [event for event in stored if event.seq > cursor][:500]
