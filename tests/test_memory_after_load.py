@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ async def read(ws: GraphQLWS, got: dict[str, int]) -> None:
         got[message["id"]] += 1
 
 
-async def until(condition: Any, what: str) -> None:
+async def until(condition: Callable[[], bool], what: Callable[[], str]) -> None:
     """Poll ``condition`` (a wait-for-condition) for at most GIVE_UP_SECONDS."""
     deadline = time.monotonic() + GIVE_UP_SECONDS
     while not condition():
