@@ -23,8 +23,9 @@ class EventRecord:
     payload: dict[str, Any]
     created_at: datetime
     causation_id: str | None
-    # Bytes of the payload as stored (its JSON, ASCII): what the record costs a feed
-    # that keeps it in memory (notifier.Feed), known where the JSON is made or read.
+    # Bytes of the payload as stored (its JSON, ASCII), known where the JSON is made or
+    # read: a feed that keeps the record in memory estimates its cost from it
+    # (notifier.event_size) without walking the payload.
     size: int
 
 

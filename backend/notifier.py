@@ -2,10 +2,10 @@
 
 A :class:`Feed` keeps the most recent items of one ordered stream in memory
 (events by ``seq``, log entries by ``cursor``), bounded by their count and by the
-memory they hold (estimated from each event's stored size). A reader resumes from a cursor with
-:func:`tail`: from the database while the cursor is older than what memory holds,
-then from memory, then live; by key order, so there is no gap and no duplicate at
-the boundary, whatever commits meanwhile.
+memory they hold (estimated from each event's stored size). A reader resumes from a
+cursor with :func:`tail`: from the database while the cursor is older than what
+memory holds, then from memory, then live; by key order, so there is no gap and no
+duplicate at the boundary, whatever commits meanwhile.
 
 Events are also routed by order: a reader that follows one order waits on that
 order's own feed (:meth:`Notifier.following`), so a change wakes the readers of its
