@@ -55,10 +55,17 @@ ORDER_FOLLOWERS = 4
 LOG_FOLLOWERS = 4
 READ_DELAY = 0.004
 STALL_SECONDS = 15.0
+# The server's close for a subscriber that left too many results unread: "you fell
+# behind ... resume from your cursor" (backend/settings.py, api/streams.py).
+FELL_BEHIND_CLOSE_CODE = 4413
 ROOT = Path(__file__).resolve().parent.parent
 
-ORDER_CHANGES = "subscription { orderChanges(afterSeq: 0) { seq type order { id status } } }"
-EVENT_LOG = 'subscription { eventLog(after: "0") { cursor event { seq type } } }'
+ORDER_CHANGES = """
+subscription C($after: Int) { orderChanges(afterSeq: $after) { seq type order { id status } } }
+"""
+EVENT_LOG = (
+    "subscription L($after: String) { eventLog(after: $after) { cursor event { seq type } } }"
+)
 
 
 @dataclass
@@ -67,26 +74,40 @@ class Subscriber:
     keys: list[int] = field(default_factory=list)
     closed: str | None = None  # the close code and reason, when the server closed
     last_at: float = 0.0
+    resumed: int = 0  # times it was told it fell behind and resumed from its cursor
 
 
 async def follow(url: str, subscriber: Subscriber, delay: float) -> None:
+    """Follow from the start; told it fell behind, resume from the last key it got, as
+    the close asks (any other end is recorded in ``closed``)."""
+    while await _follow_once(url, subscriber, delay):
+        subscriber.resumed += 1
+
+
+async def _follow_once(url: str, subscriber: Subscriber, delay: float) -> bool:
+    """Read until the connection ends; whether it ended asking to resume."""
     query = ORDER_CHANGES if subscriber.kind == "orderChanges" else EVENT_LOG
     key = "seq" if subscriber.kind == "orderChanges" else "cursor"
+    cursor = subscriber.keys[-1] if subscriber.keys else 0
+    after: int | str = cursor if subscriber.kind == "orderChanges" else str(cursor)
     connection = await Connection.open(url, STAFF_TOKEN, proxy=None, ping_interval=None)
-    await connection.subscribe("1", query)
+    await connection.subscribe("1", query, {"after": after})
     async with connection.websocket as ws:
         try:
             async for raw in ws:
                 message = json.loads(raw)
                 if message["type"] != "next":
                     subscriber.closed = f"{message['type']} {message.get('payload')}"
-                    return
+                    return False
                 subscriber.keys.append(int(message["payload"]["data"][subscriber.kind][key]))
                 subscriber.last_at = time.monotonic()
                 await asyncio.sleep(delay)
         except ConnectionClosed as exc:
             close = exc.rcvd
+            if close is not None and close.code == FELL_BEHIND_CLOSE_CODE:
+                return True
             subscriber.closed = "dropped" if close is None else f"{close.code} {close.reason}"
+    return False
 
 
 def stored(db: Path) -> dict[str, list[int]]:
@@ -174,6 +195,12 @@ async def drive(url: str, db: Path, load: Load) -> list[Figure]:
                 note=f"{complete} of {len(group)}; in order, once each: {in_order}",
             ),
             Figure(f"{kind}: most items a subscriber missed", short, "items"),
+            Figure(
+                f"{kind}: told they fell behind, resumed from their cursor",
+                sum(s.resumed for s in group),
+                "times",
+                note=f"by {sum(s.resumed > 0 for s in group)} of {len(group)} subscribers",
+            ),
             Figure(f"{kind}: last message after the load ended", last, "s"),
         ]
     closes = Counter(s.closed for s in followers if s.closed is not None)
