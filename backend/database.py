@@ -498,15 +498,19 @@ _NOT_OURS = (
 # The file header (100 bytes) and the head of page 1's b-tree, the schema's root.
 _PAGE_ONE_HEAD = 108
 _LEAF_TABLE_PAGE = 0x0D
+_INTERIOR_TABLE_PAGE = 0x05
 
 
 def _marks(header: bytes) -> tuple[int, int, bool]:
     """user_version, application_id and whether the schema has entries, as the main
-    file says (a -wal may hold later transactions, not yet copied back)."""
+    file says (a -wal may hold later transactions, not yet copied back). A first page
+    that is no table page says nothing of tables: SQLite then says what is wrong."""
     version = int.from_bytes(header[60:64], "big")
     app_id = int.from_bytes(header[68:72], "big")
-    # A leaf root holds the schema's entries itself; any other root has children.
-    tables = header[100] != _LEAF_TABLE_PAGE or int.from_bytes(header[103:105], "big") > 0
+    # A leaf root holds the schema's entries itself; an interior one has children.
+    kind = header[100]
+    cells = int.from_bytes(header[103:105], "big")
+    tables = kind == _INTERIOR_TABLE_PAGE or (kind == _LEAF_TABLE_PAGE and cells > 0)
     return version, app_id, tables
 
 
