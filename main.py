@@ -32,6 +32,7 @@ from backend.settings import (
     PUBLIC_ORDERS_PER_WINDOW,
     Settings,
     default_data_dir,
+    feed_memory_bytes_from_env,
     feed_memory_from_env,
     shared_subscriptions_from_env,
 )
@@ -228,6 +229,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--port {args.port} is out of range; use 0 to 65535 (0 = any free port)")
     try:
         args.feed_memory = feed_memory_from_env()
+        args.feed_memory_bytes = feed_memory_bytes_from_env()
     except ValueError as exc:
         parser.error(str(exc))
     return args
@@ -623,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         phone_region=args.phone_region,
         metrics_token=args.metrics_token,
         feed_memory=args.feed_memory,
+        feed_memory_bytes=args.feed_memory_bytes,
         # The demo's customers all order from this machine, faster than any one phone.
         public_orders_per_window=0 if args.demo else args.public_order_limit,
         shared_subscriptions=shared_subscriptions_from_env(),

@@ -21,6 +21,7 @@ import itertools
 import logging
 import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -458,30 +459,25 @@ def _check_file(path: Path) -> None:
     if path.is_dir():
         raise StorageError(f"{path} is a folder; --db needs a file path.")
     with path.open("rb") as handle:
-        header = handle.read(len(_SQLITE_HEADER))
-    if header != _SQLITE_HEADER:
+        header = handle.read(_PAGE_ONE_HEAD)
+    if header[: len(_SQLITE_HEADER)] != _SQLITE_HEADER:
         raise StorageError(
             f"{path} is not a SQLite database. Passline left it untouched: "
             "choose another --db path."
         )
+    # Any SQLite connection may leave a file beside another program's database (a
+    # -shm beside its -wal): what the file's own header says is read first.
+    if len(header) == _PAGE_ONE_HEAD and _foreign(*_marks(header)):
+        raise StorageError(_NOT_OURS.format(path=path))
     try:
-        version, app_id, tables, ok = _inspect(path)
+        version, app_id, tables, ok = _inspect(path, marked=_marks(header)[1] == APPLICATION_ID)
     except sqlite3.DatabaseError as exc:
         raise StorageError(
             f"{path} is damaged or is not a SQLite database ({exc}). "
             "Passline left it untouched: restore a backup or choose another --db path."
         ) from exc
-    # Every Passline database has had its application_id since migration 1; a file
-    # with neither version nor tables is as good as empty and becomes one.
-    if (
-        app_id not in (0, APPLICATION_ID)
-        or (version and app_id != APPLICATION_ID)
-        or (version == 0 and tables)
-    ):
-        raise StorageError(
-            f"{path} is a SQLite database but not a Passline one. Passline left it "
-            "untouched: choose another --db path."
-        )
+    if _foreign(version, app_id, tables):
+        raise StorageError(_NOT_OURS.format(path=path))
     known = len(migrations())
     if version > known:
         raise StorageError(
@@ -495,16 +491,63 @@ def _check_file(path: Path) -> None:
         )
 
 
-def _inspect(path: Path) -> tuple[int, int, int, str]:
+_NOT_OURS = (
+    "{path} is a SQLite database but not a Passline one. Passline left it untouched: "
+    "choose another --db path."
+)
+# The file header (100 bytes) and the head of page 1's b-tree, the schema's root.
+_PAGE_ONE_HEAD = 108
+_LEAF_TABLE_PAGE = 0x0D
+_INTERIOR_TABLE_PAGE = 0x05
+
+
+def _marks(header: bytes) -> tuple[int, int, bool]:
+    """user_version, application_id and whether the schema has entries, as the main
+    file says (a -wal may hold later transactions, not yet copied back). A first page
+    that is no table page says nothing of tables: SQLite then says what is wrong."""
+    version = int.from_bytes(header[60:64], "big")
+    app_id = int.from_bytes(header[68:72], "big")
+    # A leaf root holds the schema's entries itself; an interior one has children.
+    kind = header[100]
+    cells = int.from_bytes(header[103:105], "big")
+    tables = kind == _INTERIOR_TABLE_PAGE or (kind == _LEAF_TABLE_PAGE and cells > 0)
+    return version, app_id, tables
+
+
+def _foreign(version: int, app_id: int, tables: bool | int) -> bool:
+    """Every Passline database has had its application_id since migration 1, set in
+    the transaction that made its first tables; a file with neither version nor tables
+    is as good as empty and becomes one."""
+    return (
+        app_id not in (0, APPLICATION_ID)
+        or bool(version and app_id != APPLICATION_ID)
+        or bool(version == 0 and tables)
+    )
+
+
+def _inspect(path: Path, *, marked: bool) -> tuple[int, int, int, str]:
     """``path``'s user_version, application_id, number of schema entries and integrity,
     read without a write: not even a -wal or -shm file is made.
 
     Without a -wal file the main file is the whole database, and ``immutable`` reads
-    it with no locks and no side files; with one, the read-only connection reads the
-    WAL as well (it exists already, so nothing new is left beside the file).
+    it with no locks and no side files. With one, the read-only connection reads the
+    WAL as well, and makes a -shm beside it if there is none: only beside a file
+    ``marked`` as Passline's in its header. Another file (its header still that of an
+    empty database, its tables only in the WAL) is read from a copy elsewhere.
     """
     wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.exists() else "immutable=1"
+    if not wal.exists():
+        return _read_marks(path, "immutable=1")
+    if marked:
+        return _read_marks(path, "mode=ro")
+    with tempfile.TemporaryDirectory(prefix="passline-check-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, copy.with_name(wal.name))
+        return _read_marks(copy, "mode=ro")
+
+
+def _read_marks(path: Path, mode: str) -> tuple[int, int, int, str]:
     conn = sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -512,8 +555,12 @@ def _inspect(path: Path) -> tuple[int, int, int, str]:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
         # Another program's file is not ours to check, however big.
-        foreign = app_id not in (0, APPLICATION_ID) or (version == 0 and tables)
-        ok = "ok" if foreign else conn.execute("PRAGMA integrity_check").fetchone()[0]
+        ok = "ok" if _foreign(version, app_id, tables) else _integrity(conn)
     finally:
         conn.close()
     return version, app_id, tables, ok
+
+
+def _integrity(conn: sqlite3.Connection) -> str:
+    result: str = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    return result

@@ -173,7 +173,10 @@ class Backend:
             lambda conn: (events.last_seq(conn), events.last_log_cursor(conn))
         )
         self.notifier = Notifier(
-            last_seq=last_seq, last_cursor=last_cursor, memory=self.settings.feed_memory
+            last_seq=last_seq,
+            last_cursor=last_cursor,
+            memory=self.settings.feed_memory,
+            memory_bytes=self.settings.feed_memory_bytes,
         )
         self.db.on_commit = self.notifier.on_commit
         self.delivery_commands = DeliveryCommands(self.db, self.notifier, self.registry)

@@ -23,6 +23,10 @@ class EventRecord:
     payload: dict[str, Any]
     created_at: datetime
     causation_id: str | None
+    # Bytes of the payload as stored (its JSON, ASCII), known where the JSON is made or
+    # read: a feed that keeps the record in memory estimates its cost from it
+    # (notifier.event_size) without walking the payload.
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +60,16 @@ class InvocationRow:
 
 
 def event_from_row(row: sqlite3.Row) -> EventRecord:
+    text = row["payload"]
     return EventRecord(
         seq=row["seq"],
         id=row["id"],
         type=row["type"],
         order_id=row["order_id"],
-        payload=json.loads(row["payload"]),
+        payload=json.loads(text),
         created_at=datetime.fromisoformat(row["created_at"]),
         causation_id=row["causation_id"],
+        size=len(text),
     )
 
 

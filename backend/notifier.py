@@ -1,10 +1,11 @@
 """After-commit fan-out: committed facts wake subscriptions and the runner, no polling.
 
 A :class:`Feed` keeps the most recent items of one ordered stream in memory
-(events by ``seq``, log entries by ``cursor``). A reader resumes from a cursor with
-:func:`tail`: from the database while the cursor is older than what memory holds,
-then from memory, then live; by key order, so there is no gap and no duplicate at
-the boundary, whatever commits meanwhile.
+(events by ``seq``, log entries by ``cursor``), bounded by their count and by the
+memory they hold (estimated from each event's stored size). A reader resumes from a
+cursor with :func:`tail`: from the database while the cursor is older than what
+memory holds, then from memory, then live; by key order, so there is no gap and no
+duplicate at the boundary, whatever commits meanwhile.
 
 Events are also routed by order: a reader that follows one order waits on that
 order's own feed (:meth:`Notifier.following`), so a change wakes the readers of its
@@ -22,13 +23,14 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from backend.events import EventRecord, LogEntry
-from backend.settings import FEED_MEMORY
+from backend.settings import FEED_MEMORY, FEED_MEMORY_BYTES
 
 T = TypeVar("T")
 
 # Events a followed order's own feed keeps in memory: an order has about ten in its
-# life, and a reader further behind reads the database.
+# life, and a reader further behind reads the database. In bytes: ten full orders.
 ORDER_FEED_MEMORY = 32
+ORDER_FEED_MEMORY_BYTES = 512 * 1024
 
 
 @dataclass(slots=True)
@@ -38,8 +40,13 @@ class Wakeups:
     count: int = 0
 
 
+def _no_size(item: object) -> int:
+    return 0
+
+
 class Feed(Generic[T]):
-    """The last ``capacity`` items of a stream with increasing integer keys."""
+    """The last items of a stream with increasing integer keys: at most ``capacity``
+    of them, and at most ``budget`` bytes as ``size`` measures each."""
 
     def __init__(
         self,
@@ -47,12 +54,18 @@ class Feed(Generic[T]):
         *,
         last_key: int,
         capacity: int = FEED_MEMORY,
+        size: Callable[[T], int] = _no_size,
+        budget: int = FEED_MEMORY_BYTES,
         wakeups: Wakeups | None = None,
     ) -> None:
         self._key = key
+        self._size = size
         self._items: deque[T] = deque()
         self._keys: deque[int] = deque()
+        self._sizes: deque[int] = deque()
         self._capacity = capacity
+        self._budget = budget
+        self.bytes = 0  # what the items in memory are charged
         # Everything with a key <= floor is only in the database.
         self._floor = last_key
         self.last_key = last_key
@@ -64,15 +77,26 @@ class Feed(Generic[T]):
             key = self._key(item)
             if key <= self.last_key:
                 continue  # already seen (keys only grow)
+            size = self._size(item)
             self._items.append(item)
             self._keys.append(key)
+            self._sizes.append(size)
+            self.bytes += size
             self.last_key = key
-        while len(self._items) > self._capacity:
+        # Past either bound the oldest go (an item over the whole budget too): a reader
+        # behind the floor reads them from the database.
+        while self._items and (len(self._items) > self._capacity or self.bytes > self._budget):
             self._items.popleft()
+            self.bytes -= self._sizes.popleft()
             self._floor = self._keys.popleft()
         if self._changed is not None and items:
             self._changed.set_result(None)
             self._changed = None
+
+    @property
+    def floor(self) -> int:
+        """The last key only the database has: memory holds the items after it."""
+        return self._floor
 
     def since(self, key: int) -> list[T] | None:
         """Items after ``key`` from memory, or None when memory no longer reaches back."""
@@ -126,6 +150,21 @@ def log_key(entry: LogEntry) -> int:
     return entry.cursor
 
 
+# What a parsed event holds besides its JSON's characters: its dicts, lists, record
+# and id strings. Measured with tracemalloc: a usual 550-byte event holds 3.6 KB, a
+# full order (50 lines with 500-character notes, 29 KB of JSON) 44 KB.
+EVENT_OVERHEAD_BYTES = 3 * 1024
+
+
+def event_size(event: EventRecord) -> int:
+    """The memory ``event`` holds, estimated from its stored size (no walk of it)."""
+    return event.size + event.size // 2 + EVENT_OVERHEAD_BYTES
+
+
+def log_size(entry: LogEntry) -> int:
+    return event_size(entry.event)
+
+
 @dataclass(slots=True)
 class _Followed:
     feed: Feed[EventRecord]
@@ -135,13 +174,32 @@ class _Followed:
 class Notifier:
     """Receives what each commit published and hands it to the feeds and listeners."""
 
-    def __init__(self, *, last_seq: int, last_cursor: int, memory: int = FEED_MEMORY) -> None:
+    def __init__(
+        self,
+        *,
+        last_seq: int,
+        last_cursor: int,
+        memory: int = FEED_MEMORY,
+        memory_bytes: int = FEED_MEMORY_BYTES,
+    ) -> None:
         self.wakeups = Wakeups()
         self.events: Feed[EventRecord] = Feed(
-            event_key, last_key=last_seq, capacity=memory, wakeups=self.wakeups
+            event_key,
+            last_key=last_seq,
+            capacity=memory,
+            size=event_size,
+            budget=memory_bytes,
+            wakeups=self.wakeups,
         )
+        # Entries share their event with the event feed when both hold it; each feed
+        # is charged on its own, so each stays within its budget whatever the other does.
         self.log: Feed[LogEntry] = Feed(
-            log_key, last_key=last_cursor, capacity=memory, wakeups=self.wakeups
+            log_key,
+            last_key=last_cursor,
+            capacity=memory,
+            size=log_size,
+            budget=memory_bytes,
+            wakeups=self.wakeups,
         )
         # Order id -> the feed of that order's events, while someone follows it.
         self._followed: dict[str, _Followed] = {}
@@ -190,6 +248,8 @@ class Notifier:
                 event_key,
                 last_key=self.events.last_key,
                 capacity=ORDER_FEED_MEMORY,
+                size=event_size,
+                budget=ORDER_FEED_MEMORY_BYTES,
                 wakeups=self.wakeups,
             )
             followed = self._followed[order_id] = _Followed(feed)

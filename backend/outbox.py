@@ -60,7 +60,9 @@ def emit(
             "handlers": " ".join(handlers),
         },
     )
-    event = EventRecord(seq, event_id, event_type, order_id, dict(payload), tx.now, causation_id)
+    event = EventRecord(
+        seq, event_id, event_type, order_id, dict(payload), tx.now, causation_id, len(text)
+    )
     tx.facts.append(event)
     log_change(tx, event)
     return event

@@ -51,6 +51,11 @@ MAX_LINE_MODIFIERS = 20
 # How many committed events and log entries subscribers can catch up on from memory
 # before they read the database instead (a reader further behind reads it page by page).
 FEED_MEMORY = 10_000
+# And at most this much memory per feed, whichever comes first, as estimated from each
+# event's stored size (notifier.event_size): a usual event holds ~3.6 KB, a full order
+# (50 lines with 500-character notes) ~44 KB, so 10,000 of those held ~450 MB. This
+# keeps ~2,300 usual events (10 s of the issue's 200-client rush) or ~180 full orders'.
+FEED_MEMORY_BYTES = 8 * 1024 * 1024
 # Shared subscription results one subscriber may leave unsent before it is closed with
 # FELL_BEHIND_CLOSE_CODE (api/streams.py): a reader that stopped costs the others nothing.
 SUBSCRIBER_BACKLOG = 1_000
@@ -58,6 +63,7 @@ FELL_BEHIND_CLOSE_CODE = 4413
 # Hidden, for tests and load reproductions: a smaller feed memory makes every lagging
 # subscriber take the database path (``PASSLINE_FEED_MEMORY=50 main.py --headless``).
 FEED_MEMORY_ENV = "PASSLINE_FEED_MEMORY"
+FEED_MEMORY_BYTES_ENV = "PASSLINE_FEED_MEMORY_BYTES"
 METRICS_TOKEN_ENV = "PASSLINE_METRICS_TOKEN"  # read /metrics besides the staff token
 # Units of work committed together in one transaction at most (group commit).
 MAX_UNITS_PER_COMMIT = 256
@@ -105,6 +111,7 @@ class Settings:
     metrics_token: str | None = None
     # Items each feed keeps in memory for subscribers (see FEED_MEMORY).
     feed_memory: int = FEED_MEMORY
+    feed_memory_bytes: int = FEED_MEMORY_BYTES
     # Time one request may hold the event loop (REQUEST_LOOP_BUDGET_SECONDS).
     loop_budget_seconds: float = REQUEST_LOOP_BUDGET_SECONDS
     # placeOrder without the staff token, per client address and minute (0: no limit;
@@ -122,13 +129,22 @@ class Settings:
 
 def feed_memory_from_env() -> int:
     """:data:`FEED_MEMORY`, or the positive count in ``$PASSLINE_FEED_MEMORY``."""
+    return _positive_from_env(FEED_MEMORY_ENV, FEED_MEMORY)
+
+
+def feed_memory_bytes_from_env() -> int:
+    """:data:`FEED_MEMORY_BYTES`, or the positive count in ``$PASSLINE_FEED_MEMORY_BYTES``."""
+    return _positive_from_env(FEED_MEMORY_BYTES_ENV, FEED_MEMORY_BYTES)
+
+
+def _positive_from_env(name: str, default: int) -> int:
     import os
 
-    value = os.environ.get(FEED_MEMORY_ENV, "").strip()
+    value = os.environ.get(name, "").strip()
     if not value:
-        return FEED_MEMORY
+        return default
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{FEED_MEMORY_ENV} must be a positive whole number, not {value!r}")
+        raise ValueError(f"{name} must be a positive whole number, not {value!r}")
     return int(value)
 
 

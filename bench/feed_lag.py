@@ -2,24 +2,28 @@
 
 Issue 11.3's reproduction, scaled to this machine. A real backend process
 (``main.py --headless``, handlers running) takes orders from PLACERS HTTP clients for
-SECONDS; meanwhile SUBSCRIBERS WebSocket clients follow ``orderChanges`` and
-``eventLog`` from the start, each reading one message every READ_DELAY seconds, so
-that their backlog builds up in the socket buffers as a busy or slow client's does.
-Once the load is over and the pipeline idle, each subscriber reads on until it has
-every stored item, or nothing more comes for STALL_SECONDS. The figures: what each
-got against what the database holds, whether in order and once each, and how many
-connections the server closed, with which reason.
+SECONDS; meanwhile WebSocket clients follow ``orderChanges`` (ORDER_FOLLOWERS) and
+``eventLog`` (LOG_FOLLOWERS) from the start, each reading one message every READ_DELAY
+seconds, so that their backlog builds up in the socket buffers as a busy or slow
+client's does. Once the load is over and the pipeline idle, each subscriber reads on
+until it has every stored item, or nothing more comes for STALL_SECONDS. The figures:
+what each got against what the database holds, whether in order and once each, and
+how many connections the server closed, with which reason.
 
 The clients are those of a plain ``websockets`` program with no keep-alive pings of
 their own (a client's own ping times out the same way, on its side). Set
 ``PASSLINE_FEED_MEMORY`` in the environment to shrink the backend's feed memory.
 
-Run alone: ``python -m bench.feed_lag [SECONDS [PLACERS [SUBSCRIBERS [READ_DELAY]]]]``
-(default 30 s, 20 placers, 8 subscribers, 0.004 s a message).
+Run alone: ``python -m bench.feed_lag [--seconds S] [--placers N] [--order-followers N]
+[--log-followers N] [--read-delay S]`` (default 30 s, 20 placers, 4 + 4 subscribers,
+0.004 s a message). The issue's own scenario, 200 clients for 60 s:
+``python -m bench.feed_lag --seconds 60 --placers 140 --order-followers 45
+--log-followers 15``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -47,13 +51,21 @@ from clients.graphql import Connection
 TITLE = "Lagging subscribers under load (issue 11.3)"
 SECONDS = 30.0
 PLACERS = 20
-SUBSCRIBERS = 8  # half orderChanges, half eventLog
+ORDER_FOLLOWERS = 4
+LOG_FOLLOWERS = 4
 READ_DELAY = 0.004
 STALL_SECONDS = 15.0
+# The server's close for a subscriber that left too many results unread: "you fell
+# behind ... resume from your cursor" (backend/settings.py, api/streams.py).
+FELL_BEHIND_CLOSE_CODE = 4413
 ROOT = Path(__file__).resolve().parent.parent
 
-ORDER_CHANGES = "subscription { orderChanges(afterSeq: 0) { seq type order { id status } } }"
-EVENT_LOG = 'subscription { eventLog(after: "0") { cursor event { seq type } } }'
+ORDER_CHANGES = """
+subscription C($after: Int) { orderChanges(afterSeq: $after) { seq type order { id status } } }
+"""
+EVENT_LOG = (
+    "subscription L($after: String) { eventLog(after: $after) { cursor event { seq type } } }"
+)
 
 
 @dataclass
@@ -62,26 +74,40 @@ class Subscriber:
     keys: list[int] = field(default_factory=list)
     closed: str | None = None  # the close code and reason, when the server closed
     last_at: float = 0.0
+    resumed: int = 0  # times it was told it fell behind and resumed from its cursor
 
 
 async def follow(url: str, subscriber: Subscriber, delay: float) -> None:
+    """Follow from the start; told it fell behind, resume from the last key it got, as
+    the close asks (any other end is recorded in ``closed``)."""
+    while await _follow_once(url, subscriber, delay):
+        subscriber.resumed += 1
+
+
+async def _follow_once(url: str, subscriber: Subscriber, delay: float) -> bool:
+    """Read until the connection ends; whether it ended asking to resume."""
     query = ORDER_CHANGES if subscriber.kind == "orderChanges" else EVENT_LOG
     key = "seq" if subscriber.kind == "orderChanges" else "cursor"
+    cursor = subscriber.keys[-1] if subscriber.keys else 0
+    after: int | str = cursor if subscriber.kind == "orderChanges" else str(cursor)
     connection = await Connection.open(url, STAFF_TOKEN, proxy=None, ping_interval=None)
-    await connection.subscribe("1", query)
+    await connection.subscribe("1", query, {"after": after})
     async with connection.websocket as ws:
         try:
             async for raw in ws:
                 message = json.loads(raw)
                 if message["type"] != "next":
                     subscriber.closed = f"{message['type']} {message.get('payload')}"
-                    return
+                    return False
                 subscriber.keys.append(int(message["payload"]["data"][subscriber.kind][key]))
                 subscriber.last_at = time.monotonic()
                 await asyncio.sleep(delay)
         except ConnectionClosed as exc:
             close = exc.rcvd
+            if close is not None and close.code == FELL_BEHIND_CLOSE_CODE:
+                return True
             subscriber.closed = "dropped" if close is None else f"{close.code} {close.reason}"
+    return False
 
 
 def stored(db: Path) -> dict[str, list[int]]:
@@ -102,10 +128,18 @@ async def pipeline_idle(url: str) -> None:
             await asyncio.sleep(0.5)
 
 
-async def drive(
-    url: str, db: Path, seconds: float, placers: int, subscribers: int, delay: float
-) -> list[Figure]:
-    kinds = ["orderChanges", "eventLog"] * (subscribers // 2) + ["orderChanges"] * (subscribers % 2)
+@dataclass(frozen=True, slots=True)
+class Load:
+    seconds: float = SECONDS
+    placers: int = PLACERS
+    order_followers: int = ORDER_FOLLOWERS
+    log_followers: int = LOG_FOLLOWERS
+    delay: float = READ_DELAY
+
+
+async def drive(url: str, db: Path, load: Load) -> list[Figure]:
+    seconds, placers, delay = load.seconds, load.placers, load.delay
+    kinds = ["orderChanges"] * load.order_followers + ["eventLog"] * load.log_followers
     followers = [Subscriber(kind) for kind in kinds]
     tasks = [asyncio.create_task(follow(url, s, delay)) for s in followers]
     started = time.monotonic()
@@ -145,6 +179,8 @@ async def drive(
     ]
     for kind in ("orderChanges", "eventLog"):
         group = [s for s in followers if s.kind == kind]
+        if not group:
+            continue
         complete = sum(s.keys == want[kind] for s in group)
         in_order = all(s.keys == sorted(set(s.keys)) for s in group)
         short = max(len(want[kind]) - len(s.keys) for s in group)
@@ -159,6 +195,12 @@ async def drive(
                 note=f"{complete} of {len(group)}; in order, once each: {in_order}",
             ),
             Figure(f"{kind}: most items a subscriber missed", short, "items"),
+            Figure(
+                f"{kind}: told they fell behind, resumed from their cursor",
+                sum(s.resumed for s in group),
+                "times",
+                note=f"by {sum(s.resumed > 0 for s in group)} of {len(group)} subscribers",
+            ),
             Figure(f"{kind}: last message after the load ended", last, "s"),
         ]
     closes = Counter(s.closed for s in followers if s.closed is not None)
@@ -175,12 +217,7 @@ async def drive(
     return figures
 
 
-def run(
-    seconds: float = SECONDS,
-    placers: int = PLACERS,
-    subscribers: int = SUBSCRIBERS,
-    delay: float = READ_DELAY,
-) -> list[Figure]:
+def run(load: Load | None = None) -> list[Figure]:
     with temp_dir() as folder:
         db = folder / "passline.db"
         env = {**os.environ, "PASSLINE_STAFF_TOKEN": STAFF_TOKEN, "PYTHONUNBUFFERED": "1"}
@@ -197,18 +234,26 @@ def run(
             if not line.startswith("listening on "):
                 raise RuntimeError(f"the backend did not start: {line!r}")
             url = line.removeprefix("listening on ").strip()
-            return asyncio.run(drive(url, db, seconds, placers, subscribers, delay))
+            return asyncio.run(drive(url, db, load or Load()))
         finally:
             process.send_signal(signal.SIGTERM)
             process.communicate(timeout=60)
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
-    figures = run(
-        float(args[0]) if args else SECONDS,
-        int(args[1]) if len(args) > 1 else PLACERS,
-        int(args[2]) if len(args) > 2 else SUBSCRIBERS,
-        float(args[3]) if len(args) > 3 else READ_DELAY,
+def arguments() -> Load:
+    parser = argparse.ArgumentParser(prog="python -m bench.feed_lag", description=TITLE)
+    parser.add_argument("--seconds", type=float, default=SECONDS, help="how long orders come")
+    parser.add_argument("--placers", type=int, default=PLACERS, help="HTTP clients placing")
+    parser.add_argument("--order-followers", type=int, default=ORDER_FOLLOWERS)
+    parser.add_argument("--log-followers", type=int, default=LOG_FOLLOWERS)
+    parser.add_argument(
+        "--read-delay", type=float, default=READ_DELAY, help="seconds each reader waits a message"
     )
-    print_figures(TITLE, figures)
+    args = parser.parse_args()
+    return Load(
+        args.seconds, args.placers, args.order_followers, args.log_followers, args.read_delay
+    )
+
+
+if __name__ == "__main__":
+    print_figures(TITLE, run(arguments()))

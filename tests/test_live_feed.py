@@ -127,11 +127,12 @@ async def test_a_subscriber_lagging_past_feed_memory_gets_every_stored_event_in_
     await ws.close()
 
 
+@pytest.mark.parametrize("variable", ["PASSLINE_FEED_MEMORY", "PASSLINE_FEED_MEMORY_BYTES"])
 def test_a_feed_memory_that_is_not_a_count_stops_the_start_with_a_clear_message(
-    tmp_path: Path,
+    tmp_path: Path, variable: str
 ) -> None:
-    process = start(tmp_path / "passline.db", env={"PASSLINE_FEED_MEMORY": "lots"})
+    process = start(tmp_path / "passline.db", env={variable: "lots"})
     _, err = process.communicate(timeout=30)
     assert process.returncode == 2
-    assert "PASSLINE_FEED_MEMORY must be a positive whole number, not 'lots'" in err
+    assert f"{variable} must be a positive whole number, not 'lots'" in err
     assert not (tmp_path / "passline.db").exists()

@@ -124,6 +124,48 @@ def test_another_programs_sqlite_database_is_refused_unchanged(tmp_path: Path) -
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["recipes.db"]
 
 
+def wal_copy(source: Path, target: Path, *, checkpointed: bool) -> None:
+    """``target``: another program's WAL database copied while it runs, its -wal with it
+    (as a crash leaves it). Its tables are in the main file only if ``checkpointed``;
+    else the main file's header is still that of an empty database."""
+    conn = sqlite3.connect(source)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    with conn:
+        conn.execute("CREATE TABLE foo (name TEXT)")
+    if checkpointed:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with conn:
+        conn.execute("INSERT INTO foo VALUES ('bread')")
+    for suffix in ("", "-wal"):
+        target.with_name(target.name + suffix).write_bytes(
+            source.with_name(source.name + suffix).read_bytes()
+        )
+    conn.close()
+
+
+@pytest.mark.parametrize("checkpointed", [True, False])
+def test_another_programs_wal_database_is_refused_with_nothing_made_beside_it(
+    tmp_path: Path, checkpointed: bool
+) -> None:
+    """Issue 11.8: the check opened it read-only, which made a -shm beside its -wal."""
+    folder = tmp_path / "recipes"
+    folder.mkdir()
+    db = folder / "recipes.db"
+    wal_copy(tmp_path / "running.db", db, checkpointed=checkpointed)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert sorted(before) == ["recipes.db", "recipes.db-wal"]
+    assert before["recipes.db"][18:20] == b"\x02\x02"  # WAL mode
+    process = start(db)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert err == (
+        f"passline: cannot start: {db} is a SQLite database but not a Passline one. "
+        "Passline left it untouched: choose another --db path.\n"
+    )
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
 def test_torn_sandbox_journals_are_repaired_at_start_and_said_so(tmp_path: Path) -> None:
     """A charge cut short by a full disk, glued to the next one, and a torn last line:
     the backend starts, keeps the whole charges, and says what it dropped."""

@@ -24,11 +24,14 @@ from graphql import (
 )
 from graphql.language import Visitor
 
-from backend.settings import MAX_QUERY_TOKENS
+from backend.settings import DOCUMENT_CACHE_MAX_CHARS, MAX_QUERY_TOKENS
 
 # The argument of each subscription field that says where to resume.
 CURSOR_ARGUMENTS = {"orderChanges": "afterSeq", "eventLog": "after"}
-_DOCUMENTS = 256  # distinct documents remembered
+# Distinct documents remembered, each of at most DOCUMENT_CACHE_MAX_CHARS with its
+# operation name (as the document cache, api/documents.py): 4 MiB of keys in ASCII,
+# 16 MiB at the very worst (4 bytes a character); a larger one is read each time.
+_DOCUMENTS = 256
 
 
 def without_cursors(
@@ -39,12 +42,17 @@ def without_cursors(
     return {name: None if name in cursors else value for name, value in (variables or {}).items()}
 
 
-@lru_cache(maxsize=_DOCUMENTS)
 def cursor_variables(query: str, operation_name: str | None) -> frozenset[str]:
     """The variables that only give the cursor argument of ``query``'s subscription field.
 
     A variable used anywhere else as well is not only a cursor, and a document that
     does not parse (its own execution says why) has none."""
+    if len(query) + len(operation_name or "") > DOCUMENT_CACHE_MAX_CHARS:
+        return _cursor_variables(query, operation_name)
+    return _remembered(query, operation_name)
+
+
+def _cursor_variables(query: str, operation_name: str | None) -> frozenset[str]:
     try:
         document = parse(query, no_location=True, max_tokens=MAX_QUERY_TOKENS)
     except GraphQLError:
@@ -69,6 +77,9 @@ def cursor_variables(query: str, operation_name: str | None) -> frozenset[str]:
     )
     # Each definition names its variable once; the cursor argument is the one use left.
     return frozenset(name for name in found if uses.count[name] - defined[name] == 1)
+
+
+_remembered = lru_cache(maxsize=_DOCUMENTS)(_cursor_variables)
 
 
 class _VariableUses(Visitor):

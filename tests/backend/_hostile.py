@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +20,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from backend.api.schema import build_schema
+from backend.settings import REQUEST_LOOP_BUDGET_SECONDS
 
 # Bounded runs for `make test`: every property file stays well under 30 s. For a longer
 # hunt: PASSLINE_PROPERTY_EXAMPLES=2000 (each file passed 1,000-1,500 when written).
@@ -27,6 +31,21 @@ BOUNDED = settings(
     print_blob=True,  # a failure prints how to @reproduce_failure it
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+# How long any answer may take: a request holds the loop for its budget at most (past
+# it: LIMIT_EXCEEDED), plus a margin for a loaded two-core machine. Well under the
+# clients' 10 s timeout, so that a request that hangs fails here, as a hang.
+ANSWER_SECONDS = REQUEST_LOOP_BUDGET_SECONDS + 2.0
+
+
+@contextmanager
+def answered_in_time(what: object) -> Iterator[None]:
+    """Assert that the block (one request and its answer) ends within ANSWER_SECONDS."""
+    start = time.perf_counter()
+    yield
+    elapsed = time.perf_counter() - start
+    assert elapsed < ANSWER_SECONDS, f"answered in {elapsed:.1f} s: {what!r:.300}"
 
 
 @dataclass(frozen=True, slots=True)

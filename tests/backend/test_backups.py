@@ -6,13 +6,13 @@ import asyncio
 import shutil
 import sqlite3
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import main
-from backend.backups import BackupError, check_copy, list_backups
+from backend.backups import BackupError, check_copy, list_backups, make_backup
 from backend.database import Tx
 from backend.embedded import Backend
 from backend.sql_blocks import SQL
@@ -247,3 +247,18 @@ def test_the_next_backup_is_due_an_interval_after_the_last_good_one(db_path: Pat
         assert backend.backups.status.last_good_at is not None
         assert backend.backups.status.last_good_at >= made
         assert backend.backups._due_in() > backend.backups.interval - 5
+
+
+def test_a_backup_that_fails_its_integrity_check_leaves_nothing_behind(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """The online copy takes pages as they are: a database damaged in the middle gives
+    a damaged copy, which the check refuses; neither it nor its partial file stays."""
+    with running(db_path) as backend:
+        place(backend, 2)
+    _corrupt(db_path)
+    folder = tmp_path / "checked"  # not the shutdown's own backup folder
+    with pytest.raises(BackupError, match=r"integrity check|damaged"):
+        make_backup(db_path, folder, datetime.now(UTC))
+    assert list(folder.iterdir()) == []
+    assert list_backups(folder, db_path.stem) == []

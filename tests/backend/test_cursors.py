@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backend.api.cursors import cursor_variables, without_cursors
+from backend.api.cursors import _remembered, cursor_variables, without_cursors
+from backend.settings import DOCUMENT_CACHE_MAX_CHARS
 
 CHANGES = "subscription C($after: Int) { orderChanges(afterSeq: $after) { seq } }"
 LOG = (
@@ -40,3 +41,21 @@ def test_documents_without_a_cursor_variable_have_none() -> None:
     assert cursor_variables("subscription { orderChanges(", None) == set()  # does not parse
     assert cursor_variables(CHANGES, "NotThere") == set()
     assert without_cursors(CHANGES, None, None) == {}
+
+
+def test_a_large_document_is_read_each_time_not_remembered() -> None:
+    """What is remembered is bounded in bytes: 256 documents of at most
+    DOCUMENT_CACHE_MAX_CHARS each; a larger one is not kept."""
+    padding = " " * DOCUMENT_CACHE_MAX_CHARS
+    large = CHANGES + padding
+    before = _remembered.cache_info()
+    assert cursor_variables(large, None) == {"after"}
+    assert cursor_variables(large, None) == {"after"}
+    after = _remembered.cache_info()
+    assert (after.hits, after.misses, after.currsize) == (
+        before.hits,
+        before.misses,
+        before.currsize,
+    )
+    assert cursor_variables(CHANGES + " ", None) == {"after"}
+    assert _remembered.cache_info().misses == before.misses + 1

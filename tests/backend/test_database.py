@@ -150,6 +150,33 @@ async def test_another_programs_sqlite_database_is_refused_without_a_write(
     assert names(tmp_path) == ["other.db"]  # no -wal or -shm left beside it
 
 
+async def test_a_passline_database_whose_schema_is_only_in_its_wal_still_opens(
+    tmp_path: Path,
+) -> None:
+    """Killed before its first checkpoint, a database's main file still has the header
+    of an empty one and its -wal all of Passline's schema: the check reads it (from a
+    copy elsewhere, as it would another program's) and lets it open."""
+    running = tmp_path / "running.db"
+    conn = sqlite3.connect(running, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    for _, script in migrations():
+        conn.executescript("BEGIN IMMEDIATE;\n" + script + "\nCOMMIT;")
+    path = tmp_path / "killed" / "passline.db"
+    path.parent.mkdir()
+    for suffix in ("", "-wal"):
+        path.with_name(path.name + suffix).write_bytes(
+            running.with_name(running.name + suffix).read_bytes()
+        )
+    conn.close()
+    assert path.read_bytes()[60:72] == bytes(12)  # user_version and application_id: 0
+    database = Database(path, subscribers=SUBSCRIBERS)
+    await database.open()
+    await database.close()
+    assert pragma(path, "user_version") == len(migrations())
+    assert pragma(path, "application_id") == APPLICATION_ID
+
+
 async def test_a_file_of_another_application_id_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from backend.embedded import Backend
 from backend.events import EventRecord
-from backend.notifier import Feed, Notifier, event_key, tail
+from backend.notifier import (
+    ORDER_FEED_MEMORY_BYTES,
+    Feed,
+    Notifier,
+    event_key,
+    event_size,
+    tail,
+)
+from backend.settings import FEED_MEMORY_BYTES, MAX_ORDER_LINES, MAX_STRING_CHARS
+from tests.conftest import running
+from tests.graphql_client import GraphQLHTTP, GraphQLWS
 
 
 def ident(value: int) -> int:
@@ -96,8 +113,99 @@ async def test_tail_never_reads_storage_again_until_something_is_committed() -> 
     assert received == [5]
 
 
-def order_event(seq: int, order_id: str) -> EventRecord:
-    return EventRecord(seq, f"e{seq}", "order_changed", order_id, {}, datetime.now(UTC), None)
+def order_event(seq: int, order_id: str, payload: dict[str, Any] | None = None) -> EventRecord:
+    payload = payload or {}
+    size = len(json.dumps(payload, separators=(",", ":")))
+    return EventRecord(
+        seq, f"e{seq}", "order_changed", order_id, payload, datetime.now(UTC), None, size
+    )
+
+
+def full_order(order_id: str) -> dict[str, Any]:
+    """The snapshot of the largest order the API takes: every line with the longest note."""
+    line = {"menuItemId": "margherita", "name": "Margherita", "quantity": 99}
+    notes = "n" * MAX_STRING_CHARS
+    items = [{**line, "notes": notes, "done": False} for _ in range(MAX_ORDER_LINES)]
+    return {"order": {"id": order_id, "status": "PLACED", "items": items}}
+
+
+async def test_a_feed_keeps_no_more_bytes_than_its_budget() -> None:
+    """Each item is charged its size; past the budget the oldest go, and the floor moves
+    so that a reader behind them reads the database."""
+    feed: Feed[int] = Feed(ident, last_key=0, size=lambda key: 1_000, budget=3_500)
+    feed.publish([1, 2])
+    assert feed.since(0) == [1, 2] and feed.bytes == 2_000
+    feed.publish([3, 4, 5])
+    assert feed.bytes == 3_000
+    assert feed.since(1) is None  # 2 went: read the database
+    assert feed.since(2) == [3, 4, 5]
+    big: Feed[int] = Feed(ident, last_key=0, size=lambda key: 10_000, budget=3_500)
+    big.publish([1])  # larger than the whole budget: not kept at all
+    assert big.bytes == 0 and big.since(0) is None and big.since(1) == []
+
+
+async def test_large_orders_are_kept_by_bytes_and_a_reader_behind_catches_up_from_storage() -> None:
+    """1,000 snapshots of a largest order (~30 KB each) held 30 MB by count (the feed
+    kept 10,000 items of any size); memory is bounded in bytes and a reader from the
+    start still gets every event, in order, once each."""
+    notifier = Notifier(last_seq=0, last_cursor=0)
+    stored: list[EventRecord] = []
+    with notifier.following("o1") as followed:
+        for seq in range(1, 1_001):
+            event = order_event(seq, f"o{seq % 3}", full_order(f"o{seq % 3}"))
+            stored.append(event)
+            notifier.on_commit([event])
+        assert followed.bytes <= ORDER_FEED_MEMORY_BYTES
+        assert followed.since(0) is None
+    assert stored[0].size > 25_000
+    assert notifier.events.since(0) is None  # the first ones are only in storage now
+    assert 0 < notifier.events.bytes <= FEED_MEMORY_BYTES
+    held = notifier.events.since(notifier.events.floor)
+    assert held is not None and sum(map(event_size, held)) == notifier.events.bytes
+
+    async def load(cursor: int) -> list[EventRecord]:
+        return [event for event in stored if event.seq > cursor][:500]
+
+    seqs: list[int] = []
+    async for event in tail(notifier.events, event_key, 0, load):
+        seqs.append(event.seq)
+        if event.seq == 1_000:
+            break
+    assert seqs == list(range(1, 1_001))
+
+
+@pytest.fixture
+def backend(db_path: Path) -> Iterator[Backend]:
+    """A backend keeping 100 KB of events in memory, its handlers paused: only the
+    tests' orders write events."""
+    with running(db_path, feed_memory_bytes=100_000) as server:
+        assert server.delivery_commands is not None
+        for definition in server.registry:
+            server.call(server.delivery_commands.set_paused(definition.name, True))
+        yield server
+
+
+async def test_a_backend_charges_its_feed_the_stored_size_of_large_orders(
+    backend: Backend, staff: GraphQLHTTP
+) -> None:
+    """Orders of 50 lines with 500-character notes, placed through the API: the event
+    feed holds no more than its budget, and a subscriber from the start gets them all."""
+    line = {"menuItemId": "margherita", "quantity": 1, "notes": "n" * MAX_STRING_CHARS}
+    order = {"items": [line] * MAX_ORDER_LINES, "channel": "WEB", "fulfillment": "TAKEAWAY"}
+    place = "mutation($o: PlaceOrderInput!) { placeOrder(input: $o) { order { id } } }"
+    placed = [
+        (await staff.data(place, {"o": order}))["placeOrder"]["order"]["id"] for _ in range(8)
+    ]
+    assert backend.notifier is not None
+    feed = backend.notifier.events
+    assert 0 < feed.bytes <= 100_000
+    assert feed.since(0) is None
+    ws = await GraphQLWS.connect(staff.url, staff.token)
+    await ws.subscribe("c", "subscription { orderChanges(afterSeq: 0) { seq order { id } } }")
+    got = [(await ws.next_data("c"))["orderChanges"] for _ in placed]
+    await ws.close()
+    assert [change["order"]["id"] for change in got] == placed
+    assert [change["seq"] for change in got] == sorted(change["seq"] for change in got)
 
 
 async def test_a_change_wakes_only_the_readers_of_its_order() -> None:

@@ -1,8 +1,9 @@
 """Properties of the HTTP endpoint under any body and any argument value (issue #11).
 
-Whatever arrives, the answer is never a 5xx nor a masked "internal error", every
-error carries a contract code, and a refused request changes no order, event or
-menu item. A real server on an ephemeral port; bounded runs (see ``_hostile``).
+Whatever arrives, the answer is never a 5xx nor a masked "internal error" nor later
+than the loop budget allows, every error carries a contract code, and a refused
+request changes no order, event or menu item. A real server on an ephemeral port;
+bounded runs (see ``_hostile``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from hypothesis import strategies as st
 from backend.embedded import Backend
 from backend.errors import ErrorCode
 from tests.backend._api import STATE, without_handlers
-from tests.backend._hostile import BOUNDED, Raw, encode, json_values, numbers, texts, wire_bodies
+from tests.backend._hostile import (
+    BOUNDED,
+    Raw,
+    answered_in_time,
+    encode,
+    json_values,
+    numbers,
+    texts,
+    wire_bodies,
+)
 from tests.conftest import STAFF_TOKEN
 from tests.graphql_client import GraphQLHTTP
 
@@ -64,7 +74,8 @@ async def send(staff: GraphQLHTTP, content: bytes, token: str | None) -> None:
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     before = await staff.data(STATE)
-    response = await staff.client.post(staff.url, content=content, headers=headers)
+    with answered_in_time(content):
+        response = await staff.client.post(staff.url, content=content, headers=headers)
     if check_answer(response):
         assert await staff.data(STATE) == before, response.text
 

@@ -1,10 +1,11 @@
 """Properties of the WebSocket endpoint under any message after connection_init (issue #11).
 
 Whatever a client sends, the connection handler never crashes: the client gets
-``next``, ``error``, ``complete`` (or ``pong``) for what it sent, or a close with one
-of the protocol's codes; every error carries a contract code and none is a masked
-"internal error"; nothing is logged as a fault; and the server serves the next
-client. A real server on an ephemeral port; bounded runs (see ``_hostile``).
+``next``, ``error``, ``complete`` (or ``pong``) for what it sent, within the loop
+budget and a margin, or a close with one of the protocol's codes; every error carries
+a contract code and none is a masked "internal error"; nothing is logged as a fault;
+no order, event or menu item changes unless a mutation got data; and the server serves
+the next client. A real server on an ephemeral port; bounded runs (see ``_hostile``).
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from hypothesis import given
 from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 
 from backend.embedded import Backend
 from backend.errors import ErrorCode
-from tests.backend._api import without_handlers
+from tests.backend._api import STATE, without_handlers
 from tests.backend._hostile import (
+    ANSWER_SECONDS,
     BOUNDED,
     DOCUMENTS,
     Raw,
@@ -50,6 +54,12 @@ SERVER_LOGGERS = {"uvicorn", "strawberry", "passline", "backend"}
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     yield from without_handlers(tmp_path_factory.mktemp("ws-properties") / "passline.db")
+
+
+@pytest.fixture(scope="module")
+def last_state() -> dict[str, Any]:
+    """The data as the previous example left it: each example reads it once, after."""
+    return {}
 
 
 @pytest.fixture
@@ -100,6 +110,22 @@ def _answers(message: Any) -> str | None:
     return None if payload.get("query") == LIVE else op_id
 
 
+def _mutates(message: Any) -> bool:
+    """Whether a subscribe message's document has a mutation (which may change data)."""
+    query = message.get("payload", {}).get("query") if isinstance(message, dict) else None
+    if not isinstance(query, str):
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    return any(
+        isinstance(definition, OperationDefinitionNode)
+        and definition.operation is OperationType.MUTATION
+        for definition in document.definitions
+    )
+
+
 def _check(message: dict[str, Any]) -> None:
     assert message.get("type") in ANSWERS, message
     if message["type"] == "error":
@@ -113,36 +139,50 @@ def _check(message: dict[str, Any]) -> None:
         assert error["extensions"]["code"] != "INTERNAL_SERVER_ERROR", message
 
 
-async def converse(url: str, token: str | None, sent: list[Any]) -> None:
+async def converse(url: str, token: str | None, sent: list[Any]) -> bool:
     """Send ``sent`` after connection_init; read until every operation that must end
-    has, and the server has read them all (a ping's pong), or the server closes."""
+    has, and the server has read them all (a ping's pong), or the server closes.
+    Each answer comes within ANSWER_SECONDS of what it answers; whether a mutation got
+    data (and so may have changed some)."""
     connection = await open_ws(url)
     payload = {} if token is None else {"authorization": f"Bearer {token}"}
     await connection.send(json.dumps({"type": "connection_init", "payload": payload}))
     assert json.loads(await connection.recv())["type"] == "connection_ack"
-    pending: set[str] = set()
+    pending: dict[str, float] = {}  # operation id -> when it was sent
+    mutations: set[str] = set()
     with contextlib.suppress(ConnectionClosed):
         for message in sent:
             await connection.send(message if isinstance(message, bytes) else encode(message))
             if (op_id := _answers(message)) is not None:
-                pending.add(op_id)
+                pending[op_id] = time.perf_counter()
+                if _mutates(message):
+                    mutations.add(op_id)
             elif isinstance(message, dict) and message.get("type") == "complete":
                 op = message.get("id")
                 if isinstance(op, str):  # a drawn id may be any JSON value, a list too
-                    pending.discard(op)
+                    pending.pop(op, None)
         await connection.send(json.dumps({"type": "ping"}))
+    pinged = time.perf_counter()
     ponged = False
+    changed = False
     with contextlib.suppress(ConnectionClosed):
         async with asyncio.timeout(10):
             while not (ponged and not pending):
                 message = json.loads(await connection.recv())
+                now = time.perf_counter()
                 _check(message)
-                ponged = ponged or message["type"] == "pong"
-                if message["type"] in ("complete", "error"):
-                    pending.discard(message["id"])
+                if message["type"] == "pong":
+                    ponged = True
+                    assert now - pinged < ANSWER_SECONDS, (now - pinged, sent)
+                if message["type"] == "next" and message["id"] in mutations:
+                    changed = changed or message["payload"].get("data") is not None
+                if message["type"] in ("complete", "error") and message["id"] in pending:
+                    took = now - pending.pop(message["id"])
+                    assert took < ANSWER_SECONDS, (took, message, sent)
     if connection.close_code is not None:
         assert connection.close_code in PROTOCOL_CLOSES, (connection.close_code, sent)
     await connection.close()
+    return changed
 
 
 @BOUNDED
@@ -150,11 +190,16 @@ async def converse(url: str, token: str | None, sent: list[Any]) -> None:
 async def test_any_messages_after_connection_init_get_protocol_answers(
     staff: GraphQLHTTP,
     faults: pytest.LogCaptureFixture,
+    last_state: dict[str, Any],
     sent: list[Any],
     token: str | None,
 ) -> None:
     faults.clear()
-    await converse(staff.url, token, sent)
+    before = last_state.get("data") or await staff.data(STATE)
+    changed = await converse(staff.url, token, sent)
+    last_state["data"] = await staff.data(STATE)
+    if not changed:
+        assert last_state["data"] == before, sent
     # The server serves the next client, and logged no fault for any of it.
     ws = await GraphQLWS.connect(staff.url, staff.token)
     await ws.subscribe("menu", DOCUMENTS[0])
