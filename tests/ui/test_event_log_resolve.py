@@ -192,3 +192,17 @@ def test_bulk_refuses_a_status_filter_other_than_dead(qtbot: QtBot, window: Main
     click(view.retry_all_button)
     wait_for(qtbot, lambda: "set Status to DEAD or All" in view.status.text())
     assert view.status.is_error and view.bulk_dialog is None
+
+
+def test_a_refusal_said_while_the_log_reloads_stays_said(qtbot: QtBot, window: MainWindow) -> None:
+    """The reload a filter starts ends by clearing its own "Loading…" line only: a
+    refusal said while its pages were read stayed for no one to see on a busy machine."""
+    log = event_log(window)
+    wait_for(qtbot, lambda: log.backlog is None)
+    view = log.view
+    # Both in the same turn: the filter's reload is on its way when the refusal is said.
+    view.status_filter.setCurrentIndex(view.status_filter.findData(SUCCEEDED.value))
+    click(view.retry_all_button)
+    wait_for(qtbot, lambda: log.filter.status is SUCCEEDED and log.backlog is None)
+    assert "set Status to DEAD or All" in view.status.text()
+    assert view.status.is_error

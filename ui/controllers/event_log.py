@@ -34,6 +34,7 @@ subscription EventLog($after: String) {
 )
 UNSETTLED = (DeliveryStatus.PENDING, DeliveryStatus.RUNNING, DeliveryStatus.RETRYING)
 HANDLER_NAMES = "query HandlerNames { handlers { name } }"
+LOADING = "Loading the newest events…"  # the status line while a reload reads its pages
 ORDER_BY_NUMBER = """
 query OrderByNumber($after: String) { orders(first: 1, after: $after) { id number } }
 """
@@ -187,7 +188,7 @@ class EventLogController(LogFollower):
         self.model.loading = True
         self.floor = self.head + 1  # nothing below the newest known event is shown now
         pages = EventPages(self.client.execute, self.filter)
-        self.status.show_message("Loading the newest events…")
+        self.status.show_message(LOADING)
         try:
             head = await pages.head()
         except BaseException:
@@ -199,7 +200,9 @@ class EventLogController(LogFollower):
         self.head = max(self.head, head)
         self.floor = self.head + 1
         await self._read_older(pages, generation)
-        self.status.show_message("")
+        # Only its own line: a refusal said while the pages were read stays.
+        if self.status.text() == LOADING:
+            self.status.show_message("")
 
     def _older_wanted(self) -> None:
         pages = EventPages(self.client.execute, self.filter)
