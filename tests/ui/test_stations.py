@@ -88,8 +88,12 @@ def test_a_station_screen_shows_only_its_lines_and_its_bump_reaches_the_expo(
         assert len(window.board.view.grid.placed) == 6
 
         # Undo on the grill's screen: the lines are to make again, the ticket back.
+        # The notice comes with the mutation's answer, which can arrive after the
+        # subscription has already moved both screens.
         toast = grill.board.view.toast
-        assert toast.isVisible() and "Grill done" in toast.text.text()
+        qtbot.waitUntil(
+            lambda: toast.isVisible() and "Grill done" in toast.text.text(), timeout=WAIT_MS
+        )
         QTest.mouseClick(toast.undo, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: ids[2] in shown(grid), timeout=WAIT_MS)
         qtbot.waitUntil(lambda: chips(window, ids[2]) == "Grill  Bar", timeout=WAIT_MS)
