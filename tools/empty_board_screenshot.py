@@ -3,7 +3,6 @@ first): ``python -m tools.empty_board_screenshot [DIR]`` writes ``empty-board.pn
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import tempfile
@@ -15,28 +14,13 @@ from PySide6.QtCore import QSettings
 
 from backend.settings import Settings
 from main import restaurant_backend
-from tools.screenshots import OUT, SMALL_WINDOW_SIZE, TOKEN, save, until
-from ui.app import application
-from ui.client import GraphQLClient
-from ui.main_window import MainWindow
-from ui.sound import Chime
-from ui.tasks import spawn
+from tools.screenshots import OUT, SMALL_WINDOW_SIZE, TOKEN, on_qt_loop, opened_window, save, until
 
 
 async def _run(url: str, settings: QSettings, out: Path) -> None:
-    client = GraphQLClient(url, TOKEN)
-    window = MainWindow(client, f"Embedded backend · {url}", settings, chime=Chime())
-    window.chime.enabled = False
-    window.resize(*SMALL_WINDOW_SIZE)
-    window.show()
-    await client.start()
-    spawn(window.start())
-    try:
-        await until(lambda: client.state == "connected")
+    async with opened_window(url, settings, SMALL_WINDOW_SIZE) as window:
+        await until(lambda: window.client.state == "connected")
         await save(window, out, "empty-board")
-    finally:
-        window.close()
-        await client.close()
 
 
 def main(argv: list[str]) -> int:
@@ -46,15 +30,7 @@ def main(argv: list[str]) -> int:
         backend = restaurant_backend(Settings(Path(tmp) / "new.db", port=0, staff_token=TOKEN))
         backend.start()
         try:
-            app = application([])
-            app.setQuitOnLastWindowClosed(False)
-            settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-            import qasync
-
-            loop = qasync.QEventLoop(app)
-            asyncio.set_event_loop(loop)
-            with loop:
-                loop.run_until_complete(_run(backend.url, settings, out))
+            on_qt_loop(tmp, lambda settings: _run(backend.url, settings, out))
         finally:
             backend.stop()
     return 0

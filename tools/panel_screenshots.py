@@ -26,16 +26,22 @@ from backend.registry import Registry
 from backend.settings import Settings
 from handlers.adapters import SandboxGateway
 from main import restaurant_backend, restaurant_registry
-from tools.screenshots import OUT, TOKEN, WINDOW_SIZE, Api, save, seed, until
-from ui.app import application
-from ui.client import GraphQLClient
+from tools.screenshots import (
+    OUT,
+    TOKEN,
+    WINDOW_SIZE,
+    Api,
+    on_qt_loop,
+    opened_window,
+    save,
+    seed,
+    until,
+)
 from ui.controllers.event_log import EventLogController
 from ui.controllers.handlers import HandlersController
 from ui.controllers.menu import MenuController
 from ui.main_window import MainWindow
 from ui.models.events import DeliveryStatus
-from ui.sound import Chime
-from ui.tasks import spawn
 
 EVENTS = "query Dead { events(deliveryStatus: DEAD, first: 10) { seq } }"
 
@@ -119,18 +125,8 @@ _NONE = _None()
 
 
 async def _run(url: str, api: Api, order_id: str, settings: QSettings, out: Path) -> None:
-    client = GraphQLClient(url, TOKEN)
-    window = MainWindow(client, f"Embedded backend · {url}", settings, chime=Chime())
-    window.chime.enabled = False
-    window.resize(*WINDOW_SIZE)
-    window.show()
-    await client.start()
-    spawn(window.start())
-    try:
+    async with opened_window(url, settings, WINDOW_SIZE) as window:
         await shoot(window, api, order_id, out)
-    finally:
-        window.close()
-        await client.close()
 
 
 def main(argv: list[str]) -> int:
@@ -145,15 +141,7 @@ def main(argv: list[str]) -> int:
             seed(api)
             api('mutation { resumeHandler(name: "validate_order") { name } }')
             order_id = refused_payment(api, backend)
-            app = application([])
-            app.setQuitOnLastWindowClosed(False)
-            remembered = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-            import qasync
-
-            loop = qasync.QEventLoop(app)
-            asyncio.set_event_loop(loop)
-            with loop:
-                loop.run_until_complete(_run(backend.url, api, order_id, remembered, out))
+            on_qt_loop(tmp, lambda settings: _run(backend.url, api, order_id, settings, out))
         finally:
             backend.stop()
     return 0

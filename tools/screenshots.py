@@ -17,7 +17,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -528,35 +529,48 @@ def main(argv: list[str]) -> int:
             assert isinstance(gateway, SandboxGateway)
             api = Api(backend.url)
             seed(api, gateway, paused=False)  # the paused banner has a shot of its own
-            app = application([])
-            app.setQuitOnLastWindowClosed(False)
-            settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-            import qasync
-
-            loop = qasync.QEventLoop(app)
-            asyncio.set_event_loop(loop)
-            with loop:
-                loop.run_until_complete(_run(api, settings, out))
+            on_qt_loop(tmp, lambda settings: _run(api, settings, out))
         finally:
             backend.stop()
     return 0
 
 
 async def _run(api: Api, settings: QSettings, out: Path) -> None:
-    url = api.url
+    async with opened_window(api.url, settings, WINDOW_SIZE) as window:
+        await shoot(window, out)
+        await shoot_paused(window, api, out)
+
+
+@asynccontextmanager
+async def opened_window(
+    url: str, settings: QSettings, size: tuple[int, int]
+) -> AsyncIterator[MainWindow]:
+    """The dashboard's window on ``url``, shown at ``size`` and started; closed after."""
     client = GraphQLClient(url, TOKEN)
     window = MainWindow(client, f"Embedded backend · {url}", settings, chime=Chime())
     window.chime.enabled = False
-    window.resize(*WINDOW_SIZE)
+    window.resize(*size)
     window.show()
     await client.start()
     spawn(window.start())
     try:
-        await shoot(window, out)
-        await shoot_paused(window, api, out)
+        yield window
     finally:
         window.close()
         await client.close()
+
+
+def on_qt_loop(tmp: str, run: Callable[[QSettings], Coroutine[Any, Any, None]]) -> None:
+    """``run`` to its end on a Qt event loop, given settings kept in the folder ``tmp``."""
+    app = application([])
+    app.setQuitOnLastWindowClosed(False)
+    settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(run(settings))
 
 
 if __name__ == "__main__":
