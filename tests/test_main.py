@@ -104,6 +104,17 @@ def sqlite_state(path: Path) -> tuple[str, str, int]:
     return hashlib.sha256(data).hexdigest(), mode, int.from_bytes(data[24:28], "big")
 
 
+def refused_as_foreign(db: Path) -> None:
+    """A start on ``db`` ends in the one line for another program's SQLite file."""
+    process = start(db)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert err == (
+        f"passline: cannot start: {db} is a SQLite database but not a Passline one. "
+        "Passline left it untouched: choose another --db path.\n"
+    )
+
+
 def test_another_programs_sqlite_database_is_refused_unchanged(tmp_path: Path) -> None:
     db = tmp_path / "recipes.db"
     conn = sqlite3.connect(db)
@@ -113,13 +124,7 @@ def test_another_programs_sqlite_database_is_refused_unchanged(tmp_path: Path) -
     conn.close()
     before = sqlite_state(db)
     assert before[1] == "delete"
-    process = start(db)
-    _, err = process.communicate(timeout=30)
-    assert process.returncode == 2
-    assert err == (
-        f"passline: cannot start: {db} is a SQLite database but not a Passline one. "
-        "Passline left it untouched: choose another --db path.\n"
-    )
+    refused_as_foreign(db)
     assert sqlite_state(db) == before
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["recipes.db"]
 
@@ -156,13 +161,7 @@ def test_another_programs_wal_database_is_refused_with_nothing_made_beside_it(
     before = {path.name: path.read_bytes() for path in folder.iterdir()}
     assert sorted(before) == ["recipes.db", "recipes.db-wal"]
     assert before["recipes.db"][18:20] == b"\x02\x02"  # WAL mode
-    process = start(db)
-    _, err = process.communicate(timeout=30)
-    assert process.returncode == 2
-    assert err == (
-        f"passline: cannot start: {db} is a SQLite database but not a Passline one. "
-        "Passline left it untouched: choose another --db path.\n"
-    )
+    refused_as_foreign(db)
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
 
 

@@ -34,18 +34,24 @@ ORDERS: tuple[tuple[str, str, dict[str, str]], ...] = (
 )
 
 
+def place(backend: Backend, channel: str, fulfillment: str, extra: dict[str, str]) -> str:
+    """Place an order of fries as staff; its id."""
+    body = order_input(("fries", 1), channel=channel, fulfillment=fulfillment, **extra)
+    answer = httpx.post(
+        backend.url,
+        json={"query": PLACE_ORDER, "variables": {"input": body}},
+        headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
+    ).json()
+    order_id: str = answer["data"]["placeOrder"]["order"]["id"]
+    return order_id
+
+
 def test_each_ticket_wears_its_type_s_colour_its_channel_and_its_stage(
     qtbot: QtBot, window: MainWindow, backend: Backend
 ) -> None:
     ids = []
     for channel, fulfillment, extra in ORDERS:
-        body = order_input(("fries", 1), channel=channel, fulfillment=fulfillment, **extra)
-        answer = httpx.post(
-            backend.url,
-            json={"query": PLACE_ORDER, "variables": {"input": body}},
-            headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
-        ).json()
-        ids.append(answer["data"]["placeOrder"]["order"]["id"])
+        ids.append(place(backend, channel, fulfillment, extra))
     qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
     grid = window.board.view.grid
     qtbot.waitUntil(lambda: len(grid.placed) == 3, timeout=WAIT_MS)
@@ -88,13 +94,7 @@ def test_on_a_narrow_ticket_the_channel_badge_gives_way_to_the_stage_and_number(
         ("COUNTER", "TAKEAWAY", {}),
         ("PHONE", "DELIVERY", {"address": "1 Quay"}),
     ):
-        body = order_input(("fries", 1), channel=channel, fulfillment=fulfillment, **extra)
-        answer = httpx.post(
-            backend.url,
-            json={"query": PLACE_ORDER, "variables": {"input": body}},
-            headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
-        ).json()
-        ids.append(answer["data"]["placeOrder"]["order"]["id"])
+        ids.append(place(backend, channel, fulfillment, extra))
     qtbot.waitUntil(lambda: in_kitchen(window, ids), timeout=WAIT_MS)
     grid = window.board.view.grid
     fonts = grid.delegate.fonts(grid.font())
