@@ -282,7 +282,11 @@ class Streams:
         pump.sinks.discard(sink)
         if not pump.sinks and pump.task is not None:
             self.forget(pump)
-            pump.task.cancel()
+            # The pump lets go of its task: the task's CancelledError holds the pump's
+            # frames, and with them the pump, so a pump that still held the task would
+            # be a reference cycle left for the collector, one per page closed.
+            task, pump.task = pump.task, None
+            task.cancel()
 
     def forget(self, pump: Pump) -> None:
         if self._pumps.get(pump.key) is pump:
