@@ -108,7 +108,9 @@ class GraphQLView(GraphQL[Context, None]):
             response = error_response(exc.status_code, message, code)
             outcome = code.value
         await response(scope, receive, send)
-        context: Context | None = scope.get(_CONTEXT)
+        # Taken out: the context holds the request, which holds the scope, a reference
+        # cycle left for the collector (whose pauses stall the loop), one a request.
+        context: Context | None = scope.pop(_CONTEXT, None)
         if outcome is None:
             outcome = OK if context is None else context.outcome
         operation_type = NO_OPERATION if context is None else context.operation_type

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import uvloop
 
+from backend.api.context import Context
 from backend.embedded import (
     MIDDLE_GC_THRESHOLD,
     OLD_GC_THRESHOLD,
@@ -16,6 +17,7 @@ from backend.embedded import (
     Backend,
     tune_collector,
 )
+from tests.graphql_client import GraphQLHTTP
 
 
 @pytest.fixture
@@ -49,3 +51,39 @@ def test_the_backend_runs_on_uvloop(backend: Backend) -> None:
 
 async def _running_loop_type() -> type:
     return type(asyncio.get_running_loop())
+
+
+async def test_an_answered_request_leaves_nothing_of_ours_to_the_collector(
+    backend: Backend, staff: GraphQLHTTP
+) -> None:
+    """A request's context is freed by reference counting once it is answered (it was
+    in a reference cycle with the request's scope: one for the collector a request)."""
+    await staff.data("{ menu { id } }")
+    gc.collect()
+    gc.disable()
+    try:
+        before = _answered(backend)
+        await staff.data("{ menu { id } }")
+        # The server counts the request once it has answered it: then it is done with it.
+        backend.call(_until(lambda: _answered(backend) > before))
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, Context)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
+
+
+def _answered(backend: Backend) -> float:
+    value = backend.metrics.registry.get_sample_value(
+        "passline_graphql_requests_total", {"operation_type": "query", "outcome": "OK"}
+    )
+    return value or 0.0
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(10):
+        while not condition():  # noqa: ASYNC110 (a metric has no signal to await)
+            await asyncio.sleep(0.01)
