@@ -170,6 +170,16 @@ class TransportWSHandler(TransportWSBase[Context, None]):
         # errors", PROTOCOL.md).
         return None
 
+    async def cleanup_operation(self, operation_id: str) -> None:
+        operation = self.operations.get(operation_id)
+        await super().cleanup_operation(operation_id)  # forgets it and cancels its task
+        if operation is not None:
+            # The operation lets go of its task: the task's CancelledError holds the
+            # operation's frames, and with them the operation, so an operation that
+            # still held the task would be a reference cycle left for the collector,
+            # one each subscription its client completes.
+            operation.task = None
+
     async def handle_task_exception(self, error: Exception) -> None:
         if isinstance(error, WebSocketDisconnected):
             # The client went while its subscription was being sent (a window closed,
