@@ -91,7 +91,7 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     """The backend's loop: uvloop's where it is installed (Linux, macOS), else asyncio's.
 
     uvloop runs the loop, its sockets and timers in C: at the rush of issue 16 the
-    backend took 38 % of a core instead of 41-45 %, and each connection's transport
+    backend took 41 % of a core instead of 43-44 %, and each connection's transport
     is no longer a Python reference cycle left for the collector (whose pauses are
     the screens' slowest moments) when it closes (bench/RESULTS.md).
     """
