@@ -11,7 +11,6 @@ import pytest
 import uvloop
 from graphql import ValidationRule
 
-from backend.api.context import Context
 from backend.embedded import (
     MIDDLE_GC_THRESHOLD,
     OLD_GC_THRESHOLD,
@@ -53,37 +52,6 @@ def test_the_backend_runs_on_uvloop(backend: Backend) -> None:
 
 async def _running_loop_type() -> type:
     return type(asyncio.get_running_loop())
-
-
-async def test_an_answered_request_leaves_nothing_of_ours_to_the_collector(
-    backend: Backend, staff: GraphQLHTTP
-) -> None:
-    """A request's context is freed by reference counting once it is answered (it was
-    in a reference cycle with the request's scope: one for the collector a request)."""
-    await staff.data("{ menu { id } }")
-    gc.collect()
-    gc.disable()
-    try:
-        before = _answered(backend)
-        await staff.data("{ menu { id } }")
-        # The server counts the request once it has answered it: then it is done with it.
-        backend.call(_until(lambda: _answered(backend) > before))
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        left = [o for o in gc.garbage if isinstance(o, Context)]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
-    print("LEFT", left)
-    assert left == []
-
-
-def _answered(backend: Backend) -> float:
-    value = backend.metrics.registry.get_sample_value(
-        "passline_graphql_requests_total", {"operation_type": "query", "outcome": "OK"}
-    )
-    return value or 0.0
 
 
 async def _until(condition: Callable[[], bool]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.api.streams import Pump, Streams
+from backend.api.streams import Streams
 from backend.embedded import Backend
 from backend.settings import FELL_BEHIND_CLOSE_CODE
 from tests.conftest import STAFF_TOKEN, running
@@ -275,34 +274,3 @@ async def test_a_reader_that_stops_is_cut_off_and_the_others_keep_up(db_path: Pa
             assert got + rest == want
             for ws in (brisk, again):
                 await ws.close()
-
-
-async def test_a_closed_page_frees_its_execution_without_the_collector(
-    backend: Backend, public: GraphQLHTTP
-) -> None:
-    """A customer page's execution is freed by reference counting once the page closes.
-    Left in a reference cycle, it would be the collector's to find: 5 pages closed a
-    second at a rush, and every collection a pause of the whole loop (issue 16)."""
-    placed = await public.place(("margherita", 1))
-    page = await GraphQLWS.connect(public.url, placed["accessToken"])
-    await page.subscribe("p", ORDER, {"id": placed["order"]["id"]})
-    await page.next_data("p")
-    (pump,) = streams_of(backend)._pumps.values()
-    task = pump.task
-    assert task is not None
-    del pump
-    gc.collect()
-    gc.disable()
-    try:
-        await page.close()
-        backend.call(asyncio.wait({task}, timeout=10))  # on the backend's loop
-        assert task.cancelled()
-        del task
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        left = [type(o).__name__ for o in gc.garbage if isinstance(o, (Pump, asyncio.Task))]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
-    assert left == []
