@@ -116,7 +116,7 @@ def test_a_token_opens_its_own_order_only(
 @pytest.fixture
 def declining(tmp_path: Path) -> Iterator[Backend]:
     """A backend whose sandbox payment gateway declines every charge."""
-    with running(tmp_path / "declining.db", gateway_failure_rate=1.0) as server:
+    with running(tmp_path / "declining.db", gateway_decline_rate=1.0) as server:
         yield server
 
 
