@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from backend import events, menu
+from backend import events
 from backend.api.by_version import ByVersion
 from backend.api.streams import Streams
 from backend.auth import Principal, Tokens
@@ -77,9 +77,6 @@ class Context:
     _resolutions: DataLoader[tuple[int, str], Resolution | None] | None = field(
         default=None, init=False, repr=False
     )
-    _modifier_groups: DataLoader[str, tuple[menu.ModifierGroup, ...]] | None = field(
-        default=None, init=False, repr=False
-    )
 
     @property
     def deliveries(self) -> DataLoader[int, list[DeliveryRow]]:
@@ -120,23 +117,6 @@ class Context:
 
             self._resolutions = DataLoader(load, cache=False)
         return self._resolutions
-
-    @property
-    def modifier_groups(self) -> DataLoader[str, tuple[menu.ModifierGroup, ...]]:
-        """The modifier groups of menu items, batched: the whole menu reads them once.
-
-        A keyed read of a small table, on the loop's thread: a hop to a reader cost the
-        validate handler's menu query ~10 ms at a rush, waiting for the loop twice."""
-        if self._modifier_groups is None:
-            db = self.services.db
-
-            async def load(ids: list[str]) -> list[tuple[menu.ModifierGroup, ...]]:
-                wanted = list(ids)
-                found = db.read_now(lambda conn: menu.modifier_groups(conn, wanted))
-                return [found.get(item_id, ()) for item_id in ids]
-
-            self._modifier_groups = DataLoader(load, cache=False)
-        return self._modifier_groups
 
 
 async def _by_seq(db: Database, seqs: list[int], reader: Callable[[sqlite3.Connection], T]) -> T:

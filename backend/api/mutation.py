@@ -20,6 +20,7 @@ from backend.api.types import (
     Station,
 )
 from backend.auth import Role, authorize_channel
+from backend.database import Tx
 from backend.errors import BadUserInput, RateLimited
 from backend.idempotency import IdempotencyKey
 from backend.orders import PLACE_ORDER, LineRequest, OrderRequest, check_text
@@ -252,10 +253,10 @@ class OrderMutation:
         self, info: Info, menu_item_id: strawberry.ID, available: bool
     ) -> MenuItem:
         item_id = check_id(str(menu_item_id), "menuItemId")
-        item = await info.context.services.db.write(
-            lambda tx: menu.set_available(tx, item_id, available)
+        (item,) = await info.context.services.db.write(
+            lambda tx: _menu_items(tx, [menu.set_available(tx, item_id, available)])
         )
-        return MenuItem.of(item)
+        return item
 
     @strawberry.mutation(
         permission_classes=GUARDED,
@@ -266,8 +267,10 @@ class OrderMutation:
         self, info: Info, menu_item_id: strawberry.ID, stock: int | None
     ) -> MenuItem:
         item_id = check_id(str(menu_item_id), "menuItemId")
-        item = await info.context.services.db.write(lambda tx: menu.set_stock(tx, item_id, stock))
-        return MenuItem.of(item)
+        (item,) = await info.context.services.db.write(
+            lambda tx: _menu_items(tx, [menu.set_stock(tx, item_id, stock)])
+        )
+        return item
 
     @strawberry.mutation(
         permission_classes=GUARDED,
@@ -286,10 +289,10 @@ class OrderMutation:
         key = IdempotencyKey.of(
             info.context.principal, check_text(idempotency_key, "idempotencyKey")
         )
-        item = await info.context.services.db.write(
-            lambda tx: menu.set_prep_time(tx, item_id, seconds, key)
+        (item,) = await info.context.services.db.write(
+            lambda tx: _menu_items(tx, [menu.set_prep_time(tx, item_id, seconds, key)])
         )
-        return MenuItem.of(item)
+        return item
 
     @strawberry.mutation(
         permission_classes=GUARDED,
@@ -310,7 +313,13 @@ class OrderMutation:
         key = IdempotencyKey.of(
             info.context.principal, check_text(idempotency_key, "idempotencyKey")
         )
-        items = await info.context.services.db.write(
-            lambda tx: stations.set_category_station(tx, name, station, key)
+        return await info.context.services.db.write(
+            lambda tx: _menu_items(tx, stations.set_category_station(tx, name, station, key))
         )
-        return [MenuItem.of(item) for item in items]
+
+
+def _menu_items(tx: Tx, items: list[menu.MenuItem]) -> list[MenuItem]:
+    """``items`` as the API returns them: with their modifier groups, as this
+    transaction has them."""
+    groups = menu.modifier_groups(tx.conn, [item.id for item in items])
+    return [MenuItem.of(item, groups) for item in items]

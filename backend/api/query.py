@@ -96,12 +96,17 @@ class Query:
     ) -> list[MenuItem]:
         db = info.context.services.db
         if ids is None:
-            return [MenuItem.of(row) for row in db.read_now(menu.list_menu)]
+            rows, groups = db.read_now(
+                lambda conn: (menu.list_menu(conn), menu.modifier_groups(conn))
+            )
+            return [MenuItem.of(row, groups) for row in rows]
         if len(ids) > MAX_PAGE:
             raise BadUserInput(f"ask for at most {MAX_PAGE} ids", field="ids")
         wanted = list(dict.fromkeys(check_id(str(item_id), "ids") for item_id in ids))
-        found = db.read_now(lambda conn: menu.items_by_id(conn, wanted))
-        return [MenuItem.of(found[item_id]) for item_id in wanted if item_id in found]
+        found, groups = db.read_now(
+            lambda conn: (menu.items_by_id(conn, wanted), menu.modifier_groups(conn, wanted))
+        )
+        return [MenuItem.of(found[item_id], groups) for item_id in wanted if item_id in found]
 
     @strawberry.field(permission_classes=GUARDED)
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:

@@ -126,15 +126,15 @@ class Subscription:
     async def menu_live(self, info: Info) -> AsyncGenerator[list[MenuItem], None]:
         services = info.context.services
 
-        def current(conn: sqlite3.Connection) -> tuple[list[menu.MenuItem], int]:
-            return menu.list_menu(conn), events.last_seq(conn)
+        def current(conn: sqlite3.Connection) -> list[MenuItem]:
+            groups = menu.modifier_groups(conn)
+            return [MenuItem.of(item, groups) for item in menu.list_menu(conn)]
 
-        items, seen = await services.db.read(current)
-        yield [MenuItem.of(item) for item in items]
+        items, seen = await services.db.read(lambda conn: (current(conn), events.last_seq(conn)))
+        yield items
         async for event in tail(services.notifier.events, event_key, seen, _all_events_after(info)):
             if event.type == EventType.MENU_ITEM_CHANGED:
-                items = await services.db.read(menu.list_menu)
-                yield [MenuItem.of(item) for item in items]
+                yield await services.db.read(current)
 
     @strawberry.subscription(permission_classes=GUARDED)
     @metered

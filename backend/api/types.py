@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import cast
 
@@ -89,13 +90,17 @@ class MenuItem:
         "setMenuItemPrepTime sets it."
     )
 
+    # Read with the item, in the same snapshot: a loader's batch waits two turns of
+    # the loop, ~8 ms of every order's validation at a rush (bench/RESULTS.md).
+    groups: strawberry.Private[tuple[ModifierGroupRow, ...]]
+
     @strawberry.field(description="Its modifier groups, in menu order ([]: none).")
-    async def modifier_groups(self, info: Info) -> list[ModifierGroup]:
-        groups = await info.context.modifier_groups.load(str(self.id))
-        return [ModifierGroup.of(group) for group in groups]
+    def modifier_groups(self) -> list[ModifierGroup]:
+        return [ModifierGroup.of(group) for group in self.groups]
 
     @classmethod
-    def of(cls, row: MenuRow) -> MenuItem:
+    def of(cls, row: MenuRow, groups: Mapping[str, tuple[ModifierGroupRow, ...]]) -> MenuItem:
+        """``row`` with its modifier groups, found in ``groups`` (menu.modifier_groups)."""
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,
@@ -105,6 +110,7 @@ class MenuItem:
             stock=row.stock,
             prep_seconds=row.prep_seconds,
             station=row.station,
+            groups=groups.get(row.id, ()),
         )
 
 
