@@ -44,6 +44,41 @@ def _no_size(item: object) -> int:
     return 0
 
 
+class Turns:
+    """Readers woken by commits run one to a turn of the loop, in the order they woke.
+
+    A commit wakes every reader of a shared feed at once; run in the same turn, their
+    executions and sends (~5-10 ms at a rush) were ahead of whatever the commit set
+    going, a pipeline's next handler among them, at every step of an order's way to
+    the kitchen. Given a turn each, one reader at a time, anything else ready (a
+    handler's step, a request) waits for one of them only.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._granting = False
+
+    async def take(self) -> None:
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._waiting.append(turn)
+        if not self._granting:
+            self._granting = True
+            loop.call_soon(self._grant)
+        await turn
+
+    def _grant(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():  # not cancelled meanwhile
+                turn.set_result(None)
+                break
+        if self._waiting:
+            asyncio.get_running_loop().call_soon(self._grant)
+        else:
+            self._granting = False
+
+
 class Feed(Generic[T]):
     """The last items of a stream with increasing integer keys: at most ``capacity``
     of them, and at most ``budget`` bytes as ``size`` measures each."""
@@ -57,8 +92,10 @@ class Feed(Generic[T]):
         size: Callable[[T], int] = _no_size,
         budget: int = FEED_MEMORY_BYTES,
         wakeups: Wakeups | None = None,
+        turns: Turns | None = None,
     ) -> None:
         self._key = key
+        self.turns = turns
         self._size = size
         self._items: deque[T] = deque()
         self._keys: deque[int] = deque()
@@ -111,6 +148,8 @@ class Feed(Generic[T]):
                 self._changed = asyncio.get_running_loop().create_future()
             await asyncio.shield(self._changed)
             self._wakeups.count += 1
+        if self.turns is not None:
+            await self.turns.take()
 
 
 async def tail(
@@ -200,6 +239,11 @@ class Notifier:
             size=log_size,
             budget=memory_bytes,
             wakeups=self.wakeups,
+            # The event log's readers take turns (Turns): three kinds on every
+            # dashboard, woken by every delivery's change. Not the events' readers:
+            # the board's and the pickup screen's, what staff wait for, each a turn
+            # later, took a staff action's p99 from 36 to 50 ms at a rush.
+            turns=Turns(),
         )
         # Order id -> the feed of that order's events, while someone follows it.
         self._followed: dict[str, _Followed] = {}

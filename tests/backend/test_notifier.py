@@ -17,6 +17,7 @@ from backend.notifier import (
     ORDER_FEED_MEMORY_BYTES,
     Feed,
     Notifier,
+    Turns,
     event_key,
     event_size,
     tail,
@@ -257,3 +258,47 @@ async def test_an_order_feed_starts_at_the_commit_it_is_taken_on() -> None:
             if event.seq == 4:
                 break
     assert seqs == [1, 3, 4]
+
+
+async def test_readers_woken_by_one_commit_take_a_turn_of_the_loop_each() -> None:
+    """What the first reader's turn set going (a pipeline's next step) runs before the
+    second reader, not after every reader the commit woke."""
+    feed: Feed[int] = Feed(ident, last_key=0, turns=Turns())
+    ran: list[str] = []
+
+    async def reader(name: str) -> None:
+        await feed.wait_beyond(0)
+        ran.append(name)
+        if name == "first":
+            asyncio.get_running_loop().call_soon(ran.append, "what it set going")
+
+    readers = [asyncio.create_task(reader(name)) for name in ("first", "second", "third")]
+    await asyncio.sleep(0)
+    feed.publish([1])
+    await asyncio.wait_for(asyncio.gather(*readers), 1)
+    assert ran == ["first", "what it set going", "second", "third"]
+
+
+async def test_a_reader_gone_before_its_turn_holds_up_no_other() -> None:
+    turns = Turns()
+    feed: Feed[int] = Feed(ident, last_key=0, turns=turns)
+    leaving = asyncio.create_task(feed.wait_beyond(0))
+    staying = asyncio.create_task(feed.wait_beyond(0))
+    await asyncio.sleep(0)
+    feed.publish([1])
+    leaving.cancel()
+    await asyncio.wait_for(staying, 1)
+    assert leaving.cancelled()
+    # The turns go on for readers that come later.
+    later = asyncio.create_task(feed.wait_beyond(1))
+    await asyncio.sleep(0)
+    feed.publish([2])
+    await asyncio.wait_for(later, 1)
+
+
+def test_the_event_log_s_readers_take_turns_and_the_board_s_do_not() -> None:
+    notifier = Notifier(last_seq=0, last_cursor=0)
+    assert notifier.log.turns is not None
+    assert notifier.events.turns is None
+    with notifier.following("an-order") as own:
+        assert own.turns is None
