@@ -201,6 +201,23 @@ async def test_a_timeout_is_a_failed_attempt(make: Callable[..., Awaitable[Harne
     assert row.last_error == "timed out after 0.05 s"
 
 
+async def test_a_timeout_of_the_handler_s_own_is_a_failure_not_its_deadline(
+    make: Callable[..., Awaitable[Harness]],
+) -> None:
+    """Told apart by the deadline itself (uvloop's clock is the time its turn began: an
+    elapsed time read from time.monotonic() can be a millisecond short of it)."""
+    h = await make(a={"timeout_seconds": 30, "max_attempts": 1})
+
+    async def gives_up(event: Event, ctx: Context) -> None:
+        raise TimeoutError("the printer did not answer")
+
+    h.probes["a"].behaviour = gives_up
+    seq = await h.emit()
+    row = await h.until(seq, "a", DeliveryStatus.DEAD)
+    assert h.outcomes(seq, "a") == ["FAILED"]
+    assert row.last_error == "TimeoutError: the printer did not answer"
+
+
 async def test_a_permanent_error_goes_straight_to_dead(
     make: Callable[..., Awaitable[Harness]],
 ) -> None:
