@@ -281,19 +281,14 @@ async def test_readers_woken_by_one_commit_take_a_turn_of_the_loop_each() -> Non
 
 async def test_a_reader_gone_before_its_turn_holds_up_no_other() -> None:
     turns = Turns()
-    feed: Feed[int] = Feed(ident, last_key=0, turns=turns)
-    leaving = asyncio.create_task(feed.wait_beyond(0))
-    staying = asyncio.create_task(feed.wait_beyond(0))
-    await asyncio.sleep(0)
-    feed.publish([1])
+    leaving = asyncio.create_task(turns.take())
+    staying = asyncio.create_task(turns.take())
+    await asyncio.sleep(0)  # both wait for their turns; none is given yet
     leaving.cancel()
     await asyncio.wait_for(staying, 1)
     assert leaving.cancelled()
     # The turns go on for readers that come later.
-    later = asyncio.create_task(feed.wait_beyond(1))
-    await asyncio.sleep(0)
-    feed.publish([2])
-    await asyncio.wait_for(later, 1)
+    await asyncio.wait_for(turns.take(), 1)
 
 
 def test_the_event_log_s_readers_take_turns_and_the_board_s_do_not() -> None:
