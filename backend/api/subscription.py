@@ -76,23 +76,26 @@ class Subscription:
         def current(conn: sqlite3.Connection) -> tuple[orders.Order | None, int]:
             return orders.load_order(conn, order_id), events.last_seq_of_order(conn, order_id)
 
-        found, seen = await services.db.read(current)
-        if found is None:
-            raise NotFound(
-                f"there is no order with id {order_id!r}; use the id placeOrder returned",
-                field="id",
-            )
-        info.context.position = seen
-        yield Order.of(found)
-
         async def load(cursor: int) -> list[EventRecord]:
             return await services.db.read(
                 lambda conn: events.order_page_after(conn, order_id, cursor)
             )
 
-        # Its order's own feed: other orders' changes do not wake this reader.
+        # Its order's own feed: other orders' changes do not wake this reader. Held
+        # before the read, which so sees every event up to the feed's floor then: none
+        # of this order's falls between ``seen`` and that floor, and the tail starts
+        # from memory (from ``seen``, each follower's first change went to the database).
         with services.notifier.following(order_id) as feed:
-            async for event in tail(feed, event_key, seen, load):
+            floor = feed.floor
+            found, seen = await services.db.read(current)
+            if found is None:
+                raise NotFound(
+                    f"there is no order with id {order_id!r}; use the id placeOrder returned",
+                    field="id",
+                )
+            info.context.position = seen
+            yield Order.of(found)
+            async for event in tail(feed, event_key, max(seen, floor), load):
                 info.context.position = event.seq
                 yield _order_of(event)
 

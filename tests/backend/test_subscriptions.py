@@ -49,11 +49,13 @@ class ReadCounter:
 
     def __init__(self, backend: Backend) -> None:
         self.count = 0
+        self.readers: list[str] = []  # what each read was (its function's qualified name)
         self.first = threading.Event()  # the backend's loop runs on its own thread
         read = backend.db.read
 
         async def counted(reader: Any) -> Any:
             self.count += 1
+            self.readers.append(reader.__qualname__)
             self.first.set()
             return await read(reader)
 
@@ -279,3 +281,29 @@ async def test_an_order_change_wakes_only_the_subscribers_of_that_order(
     assert wakeups.count - before == 2
     for ws in sockets:
         await ws.close()
+
+
+async def test_a_follower_reads_its_order_once_and_its_changes_from_memory(
+    backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """Following an order reads the database for its current state, and no more: its
+    changes come from the order's feed. Each follower's first change used to be read
+    from the database again (its cursor was below the feed's floor), a read for every
+    customer's page at a rush."""
+    placed = await public.place()
+    order_id = placed["order"]["id"]
+    await public.place()  # the last event is another order's: the follower's is older
+    ws = await GraphQLWS.connect(staff.url, placed["accessToken"])
+    reads = ReadCounter(backend)
+    await ws.subscribe(
+        "o", "subscription($id: ID!) { order(id: $id) { status } }", {"id": order_id}
+    )
+    assert (await ws.next_data("o"))["order"]["status"] == "PLACED"
+    await staff.run(
+        'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "out of dough") { status } }',
+        {"id": order_id},
+    )
+    assert (await ws.next_data("o"))["order"]["status"] == "CANCELLED"
+    assert reads.readers  # it read the order's current state ...
+    assert {name.rsplit(".", 1)[-1] for name in reads.readers} == {"current"}  # ... only
+    await ws.close()
