@@ -4,8 +4,8 @@
 sends its own (the last change it has), so subscribers of the same document differ in
 it and nothing else. A shared stream (api/streams.py) does not need it: a subscriber
 catches up from its cursor on its own execution, then joins the shared one, whichever
-cursor that was started with. So the cursor is left out of what subscribers share
-by, and the shared execution starts from now.
+cursor that was started with (the first subscriber's own execution, past its
+cursor). So the cursor is left out of what subscribers share by.
 """
 
 from __future__ import annotations
@@ -32,14 +32,6 @@ CURSOR_ARGUMENTS = {"orderChanges": "afterSeq", "eventLog": "after"}
 # operation name (as the document cache, api/documents.py): 4 MiB of keys in ASCII,
 # 16 MiB at the very worst (4 bytes a character); a larger one is read each time.
 _DOCUMENTS = 256
-
-
-def without_cursors(
-    query: str, operation_name: str | None, variables: dict[str, object] | None
-) -> dict[str, object]:
-    """``variables`` with the subscription's cursor, if any, set to null (from now)."""
-    cursors = cursor_variables(query, operation_name)
-    return {name: None if name in cursors else value for name, value in (variables or {}).items()}
 
 
 def cursor_variables(query: str, operation_name: str | None) -> frozenset[str]:

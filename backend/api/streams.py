@@ -19,6 +19,12 @@ same positions, in increasing order: the subscriber gets every result after its
 cursor once, in order, whichever execution it came from. A subscription
 whose resolver gives no position (``handlerStats``) is never shared.
 
+Where there is no shared execution yet, the subscriber's own becomes it: the new pump
+*adopts* it, covering what it sent, and nothing is executed twice. A customer
+following an order, whom nobody shares with, costs one execution and one read of
+the order; a second execution started beside it read the order again and, lingering
+until the order's next change, executed that change twice.
+
 A sink's results are written by the pump itself, as it produces them (the sink's
 ``deliver``): a write to a socket with room in its buffer finishes at once, so one
 result reaches 10,000 subscribers in one pass, without waking 10,000 tasks. A write
@@ -208,12 +214,15 @@ class Sink:
 
 @dataclass(slots=True)
 class Pump:
-    """One execution of a subscription, feeding its results to every sink."""
+    """One execution of a subscription, feeding its results to every sink: ``source``,
+    a subscriber's own that it adopted, resolved with ``context``."""
 
     key: Key
     context: Context
+    source: AsyncIterator[Any] | None = None
     sinks: set[Sink] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
+    running: bool = False
 
     @property
     def coverage(self) -> int | None:
@@ -224,16 +233,13 @@ class Pump:
         before."""
         return self.context.position
 
-    async def run(
-        self,
-        open_source: Callable[[Context], Awaitable[AsyncIterator[Any]]],
-        encode: Callable[[object], str],
-        streams: Streams,
-    ) -> None:
-        source: AsyncIterator[Any] | None = None
+    async def run(self, encode: Callable[[object], str], streams: Streams) -> None:
+        self.running = True
+        source = self.source
         try:
+            if source is None or not self.sinks:
+                return  # every subscriber left before it started (Streams.leave)
             context = self.context
-            source = await open_source(context)
             position = -1
             async for result in source:
                 streams.executions += 1
@@ -247,6 +253,7 @@ class Pump:
             streams.forget(self)
             for sink in self.sinks:
                 sink.put(None)
+            self.source = None
             aclose = None if source is None else getattr(source, "aclose", None)
             if aclose is not None:
                 await aclose()
@@ -261,12 +268,17 @@ class Streams:
         self.executions = 0  # results executed, shared or not (what sharing saves)
 
     def join(
-        self, key: Key, context: Callable[[], Context], start: Callable[[Pump], asyncio.Task[None]]
+        self,
+        key: Key,
+        context: Context,
+        source: AsyncIterator[Any],
+        start: Callable[[Pump], asyncio.Task[None]],
     ) -> Sink:
-        """A sink on the pump of ``key``, started with ``start`` if there is none."""
+        """A sink on the pump of ``key``; if there is none, a pump that adopts
+        ``source`` (resolved with ``context``), started with ``start``."""
         pump = self._pumps.get(key)
         if pump is None:
-            pump = self._pumps[key] = Pump(key, context())
+            pump = self._pumps[key] = Pump(key, context, source)
             sink = Sink(pump, self.backlog)
             pump.sinks.add(sink)
             pump.task = start(pump)
@@ -286,7 +298,10 @@ class Streams:
             # frames, and with them the pump, so a pump that still held the task would
             # be a reference cycle left for the collector, one per page closed.
             task, pump.task = pump.task, None
-            task.cancel()
+            if pump.running:
+                task.cancel()
+            # Else it closes its source as it starts: cancelled before its first
+            # step, it would never run, and never close the execution it adopted.
 
     def forget(self, pump: Pump) -> None:
         if self._pumps.get(pump.key) is pump:

@@ -24,7 +24,7 @@ import asyncio
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import Awaitable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -42,10 +42,8 @@ from backend.api._strawberry_ws import (
     TransportWSBase,
     WebSocketAdapter,
     WebSocketDisconnected,
-    aclosing,
 )
 from backend.api.context import Context
-from backend.api.cursors import without_cursors
 from backend.api.operation import unchosen_operation
 from backend.api.streams import (
     FellBehind,
@@ -231,20 +229,9 @@ class TransportWSHandler(TransportWSBase[Context, None]):
             operation_name=operation.operation_name,
         )
 
-    def _start_pump(
-        self, pump: Pump, operation: Operation[Context, None], streams: Streams
-    ) -> asyncio.Task[None]:
-        # From now: its subscribers catch up from their own cursors before they join.
-        variables = without_cursors(operation.query, operation.operation_name, operation.variables)
-
-        async def open_source(context: Context) -> AsyncIterator[Any]:
-            source: AsyncIterator[Any] = await self._open(operation, context, variables)
-            return source
-
+    def _start_pump(self, pump: Pump, streams: Streams) -> asyncio.Task[None]:
         encode = self.view.encode_json
-        task = asyncio.create_task(
-            pump.run(open_source, lambda payload: str(encode(payload)), streams)
-        )
+        task = asyncio.create_task(pump.run(lambda payload: str(encode(payload)), streams))
         task.add_done_callback(_pump_done)
         return task
 
@@ -279,41 +266,41 @@ class TransportWSHandler(TransportWSBase[Context, None]):
         last: int | None = None
         shareable = True
         handed_over = False
+        source: Any = None
         try:
             source = await self._open(operation, context)
-            async with aclosing(source):
-                first = True
-                async for result in source:
-                    if first and isinstance(result, PreExecutionError):
-                        await self.send_pre_execution_error(operation, result)
-                        return None, None
-                    if not isinstance(result, ExecutionResult):
-                        await self.reject_incremental_delivery(operation)
-                        return None, None
-                    first = False
-                    streams.executions += 1
-                    position = context.position
-                    if sink is not None and (sink.ended or sink.overflowed):
-                        # The shared execution stopped, or got too far ahead while this
-                        # one caught up: it goes on alone, at its own pace.
-                        streams.leave(key, sink)
-                        sink, shareable = None, False
-                    if sink is not None and _beyond(position, sink.covered()):
-                        # Nothing is left between what it sent and what the shared
-                        # execution covers: this result and the next come from it.
-                        handed_over = True
-                        return sink, last
-                    await operation.send_next(result)
-                    last = position
-                    if shareable and sink is None and position is not None:
-                        sink = streams.join(
-                            key,
-                            lambda: dataclasses.replace(self.context, position=None),
-                            lambda pump: self._start_pump(pump, operation, streams),
-                        )
-                    if sink is not None and _beyond(last, sink.covered(), or_at=True):
-                        handed_over = True
-                        return sink, last
+            first = True
+            async for result in source:
+                if first and isinstance(result, PreExecutionError):
+                    await self.send_pre_execution_error(operation, result)
+                    return None, None
+                if not isinstance(result, ExecutionResult):
+                    await self.reject_incremental_delivery(operation)
+                    return None, None
+                first = False
+                streams.executions += 1
+                position = context.position
+                if sink is not None and (sink.ended or sink.overflowed):
+                    # The shared execution stopped, or got too far ahead while this
+                    # one caught up: it goes on alone, at its own pace.
+                    streams.leave(key, sink)
+                    sink, shareable = None, False
+                if sink is not None and _beyond(position, sink.covered()):
+                    # Nothing is left between what it sent and what the shared
+                    # execution covers: this result and the next come from it.
+                    handed_over = True
+                    return sink, last
+                await operation.send_next(result)
+                last = position
+                if shareable and sink is None and position is not None:
+                    sink = streams.join(
+                        key, context, source, lambda pump: self._start_pump(pump, streams)
+                    )
+                    if sink.pump.source is source:
+                        source = None  # the pump's now: it covers what was sent
+                if sink is not None and _beyond(last, sink.covered(), or_at=True):
+                    handed_over = True
+                    return sink, last
             return None, None  # the stream ended on its own
         except GraphQLError as error:
             # As send_result_stream: a parser extension raised instead of returning.
@@ -323,6 +310,10 @@ class TransportWSHandler(TransportWSBase[Context, None]):
         finally:
             if sink is not None and not handed_over:
                 streams.leave(key, sink)
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                with suppress(Exception):  # as strawberry's aclosing
+                    await aclose()
 
 
 class _SharedWriter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.api.cursors import _remembered, cursor_variables, without_cursors
+from backend.api.cursors import _remembered, cursor_variables
 from backend.settings import DOCUMENT_CACHE_MAX_CHARS
 
 CHANGES = "subscription C($after: Int) { orderChanges(afterSeq: $after) { seq } }"
@@ -15,10 +15,6 @@ LOG = (
 def test_the_cursor_argument_s_variable_is_the_cursor() -> None:
     assert cursor_variables(CHANGES, None) == {"after"}
     assert cursor_variables(LOG, "L") == {"from"}  # not the filter
-    assert without_cursors(LOG, None, {"from": "abc", "types": ["order_placed"]}) == {
-        "from": None,
-        "types": ["order_placed"],
-    }
 
 
 def test_a_variable_used_elsewhere_too_is_not_only_a_cursor() -> None:
@@ -40,7 +36,6 @@ def test_documents_without_a_cursor_variable_have_none() -> None:
     assert cursor_variables("query Q($after: Int) { orders { id } }", None) == set()
     assert cursor_variables("subscription { orderChanges(", None) == set()  # does not parse
     assert cursor_variables(CHANGES, "NotThere") == set()
-    assert without_cursors(CHANGES, None, None) == {}
 
 
 def test_a_large_document_is_read_each_time_not_remembered() -> None:

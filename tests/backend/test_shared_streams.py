@@ -77,8 +77,8 @@ async def test_two_staff_subscribers_share_one_execution_and_its_payload(
     second = await GraphQLWS.connect(staff.url, staff.token)
     await first.subscribe("a", ORDER_CHANGES)
     await second.subscribe("b", ORDER_CHANGES)
-    # Each runs its own execution until the shared one (started with the first
-    # result) covers what it sent: the first two changes.
+    # The first one's own execution becomes the shared one with its first result; the
+    # second runs its own until the shared one covers what it sent.
     for _ in range(2):
         await public.place()
         assert await seqs(first, "a", 1) == await seqs(second, "b", 1)
@@ -126,6 +126,28 @@ async def test_subscribers_from_different_cursors_share_one_execution_once_caugh
     await public.place()
     assert await seqs(again, "r", 1) == stored_order_seqs(db_path)[-1:]
     await again.close()
+
+
+async def test_a_follower_nobody_shares_with_costs_one_execution(
+    backend: Backend, staff: GraphQLHTTP, public: GraphQLHTTP
+) -> None:
+    """A customer following an order: its own execution becomes the shared one, so the
+    order's state and each change are executed once. A second execution, started
+    beside it, read the order again and executed its next change twice."""
+    placed = await public.place()
+    order = {"id": placed["order"]["id"]}
+    page = await GraphQLWS.connect(public.url, placed["accessToken"])
+    before = executions(backend, "order")
+    await page.subscribe("p", ORDER, order)
+    assert (await page.next_data("p"))["order"]["status"] == "PLACED"
+    await staff.run(
+        'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "out of dough") { status } }',
+        order,
+    )
+    assert (await page.next_data("p"))["order"]["status"] == "CANCELLED"
+    assert len(streams_of(backend)) == 1
+    assert executions(backend, "order") - before == 2  # not 4
+    await page.close()
 
 
 @pytest.mark.parametrize("shared", [False])

@@ -1,27 +1,33 @@
 """A shared result is written by the pump itself when the subscriber has nothing on its
 way (no task woken per subscriber); a write that has to wait for the socket, and what
 comes after it, go from the subscriber's task, in order; the bound still cuts off a
-reader that stopped (issue 16)."""
+reader that stopped (issue 16). A pump lets go of the execution it adopted however
+early its subscribers leave."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from typing import cast
 
 import pytest
+from strawberry.types import ExecutionResult
 
 from backend.api.context import Context, Services
-from backend.api.streams import FellBehind, Pump, Shared, Sink, started
+from backend.api.streams import FellBehind, Key, Pump, Shared, Sink, Streams, started
 from backend.auth import STAFF
 
 LIMIT = 3
+KEY: Key = ("subscription { x }", None, "{}", "staff", None)
+
+
+def context(position: int) -> Context:
+    # Sinks and pumps read its position only; nothing here reaches the services.
+    return Context(services=cast(Services, None), principal=STAFF, position=position)
 
 
 def sink() -> Sink:
-    # The sink reads its pump's position only; nothing here reaches the services.
-    context = Context(services=cast(Services, None), principal=STAFF, position=0)
-    return Sink(Pump(("subscription { x }", None, "{}", "staff", None), context), LIMIT)
+    return Sink(Pump(KEY, context(0)), LIMIT)
 
 
 def shared(position: int) -> Shared:
@@ -114,3 +120,29 @@ async def test_a_subscriber_cancelled_while_its_write_waits_cancels_the_write() 
     socket.room.set()
     await asyncio.sleep(0.01)
     assert socket.written == []
+
+
+async def test_a_pump_left_before_it_started_closes_the_execution_it_adopted() -> None:
+    """The first subscriber's own execution becomes the pump's. Should every subscriber
+    leave before the pump's task took its first step, a cancel would keep the task from
+    ever running, and from closing that execution (its resolver, its order's feed)."""
+    closed = asyncio.Event()
+
+    async def execution() -> AsyncIterator[ExecutionResult]:
+        try:
+            yield ExecutionResult(data={"x": 1}, errors=None)
+            await asyncio.Event().wait()  # the next change, which does not come
+        finally:
+            closed.set()
+
+    source = execution()
+    await anext(source)  # what the subscriber's own execution sent
+    streams = Streams(LIMIT)
+    subscriber = streams.join(
+        KEY, context(1), source, lambda pump: asyncio.create_task(pump.run(str, streams))
+    )
+    assert subscriber.pump.source is source  # adopted, covering what was sent
+    assert subscriber.covered() == 1
+    streams.leave(KEY, subscriber)  # before the pump's task ran
+    await asyncio.wait_for(closed.wait(), 5)
+    assert len(streams) == 0
