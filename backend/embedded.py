@@ -81,7 +81,8 @@ def tune_collector() -> None:
     moved out of the collector's sight, so that a full collection, ~50 ms of
     stalled loop on this CPU, no longer walks it; young collections come less
     often, and the middle generation is collected while it is still small. Garbage
-    made while serving is collected as before."""
+    made while serving is collected as before, and besides, the young generations
+    every few seconds (heap.collect_young: the counts alone let them grow)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_GC_THRESHOLD, MIDDLE_GC_THRESHOLD, OLD_GC_THRESHOLD)

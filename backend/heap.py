@@ -8,17 +8,18 @@ stays at its peak: 200 documents of 0.9 MB left it ~80 MB above its baseline, fo
 so it runs off the loop, and only when RSS is ``HEAP_TRIM_GROWTH_BYTES`` above the
 least it has been: at once when it grew that much since the last trim, otherwise every
 ``HEAP_RETRIM_CHECKS`` checks (one each ``HEAP_TRIM_SECONDS``), less often while the
-retries give nothing back (:class:`TrimSchedule`). Elsewhere than glibc it does nothing.
+retries give nothing back (:class:`TrimSchedule`). Elsewhere than glibc it does not trim.
 
-Before it, a collection of the youngest generation: a request that failed leaves its
-exception, traceback and frames in reference cycles, which hold its body until the
-collector runs, and the backend's tuned collector (embedded.tune_collector) runs
-even its young collections rarely. Only the youngest (~2 ms): with the middle one
-too, each trim during a rush stalled the loop for 25-80 ms, the screens' slowest
-moments; a full one walks everything serving holds, and with 10,000 subscribers
-connected (RSS far over the floor, so a trim every few checks) each stalled it for
-1-2 s (bench/RESULTS.md, issue 16). What a burst left is young; what survived into
-the older generations is the collector's own rules' to free, within seconds at a rush.
+Each check collects the young generation too, and the middle one as often as its
+threshold says (:func:`collect_young`): the collector counts allocations less
+deallocations, so a serving process whose heap stays the same size (new feed items
+in, old ones out) almost never reaches the threshold of its own, and the young
+generation grew until a trim collected it. As the trims came further apart, each
+collection stalled the loop longer: 15 ms, then 32, 93 and 156 ms, 20-80 s apart, in
+one 2.5-minute rush, and the gaps grow to ~4 minutes over an evening (bench/RESULTS.md,
+issue 16). Every check, young collections take 3-8 ms and the middle one (every
+other) 8-20 ms. A full collection walks everything serving holds (1-2 s with 10,000
+subscribers connected): the collector's own rules decide on it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
-YOUNG_GENERATIONS = 0  # gc.collect(0): the youngest generation, not the middle or the heap
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -67,6 +67,14 @@ def rss_bytes() -> int | None:
             return int(statm.read().split()[1]) * _PAGE_BYTES
     except (OSError, ValueError, IndexError):
         return None
+
+
+def collect_young() -> int:
+    """Collect the youngest generation, with the middle one once it is due (as many
+    young collections since its last as its threshold says); the oldest collected."""
+    generation = 1 if gc.get_count()[1] >= gc.get_threshold()[1] else 0
+    gc.collect(generation)
+    return generation
 
 
 def trim() -> bool:
@@ -122,7 +130,8 @@ class TrimSchedule:
 
 
 class HeapTrimmer:
-    """Trims the heap off the loop after RSS has grown, checked periodically."""
+    """Collects the young generations and, after RSS has grown, trims the heap off the
+    loop, checked periodically."""
 
     def __init__(
         self, interval: float = HEAP_TRIM_SECONDS, growth: int = HEAP_TRIM_GROWTH_BYTES
@@ -133,8 +142,7 @@ class HeapTrimmer:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        if _TRIM is not None and rss_bytes() is not None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -144,14 +152,15 @@ class HeapTrimmer:
             self._task = None
 
     async def _run(self) -> None:
-        start = rss_bytes() or 0
-        schedule = TrimSchedule(self.growth, floor=start, after=start)
+        start = rss_bytes()
+        trims = _TRIM is not None and start is not None
+        schedule = TrimSchedule(self.growth, floor=start or 0, after=start or 0)
         while True:
             await asyncio.sleep(self.interval)
+            collect_young()  # what failed requests left in cycles goes before a trim too
             now = rss_bytes() or 0
-            if not schedule.due(now):
+            if not trims or not schedule.due(now):
                 continue
-            gc.collect(YOUNG_GENERATIONS)
             await asyncio.to_thread(trim)
             self.trims += 1
             after = rss_bytes() or 0

@@ -28,8 +28,9 @@ REQUEST_LOOP_BUDGET_SECONDS = 1.0
 DOCUMENT_CACHE_BYTES = 8 * 1024 * 1024
 DOCUMENT_CACHE_MAX_CHARS = 16 * 1024
 # Freed memory is handed back to the system (backend/heap.py) when RSS is this much
-# above the least it has been: checked this often, and retried after this many checks
-# when the last trim did not bring it down.
+# above the least it has been: checked this often (each check collects the young
+# generations too), and retried after this many checks when the last trim did not
+# bring it down.
 HEAP_TRIM_GROWTH_BYTES = 32 * 1024 * 1024
 HEAP_TRIM_SECONDS = 2.0
 HEAP_RETRIM_CHECKS = 5
