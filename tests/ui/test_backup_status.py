@@ -67,10 +67,13 @@ def test_the_status_bar_shows_the_last_backup_and_turns_amber_when_it_is_old(
     assert not stale(window)
     _screenshot(window, "backup-fresh")
 
-    # Three hours later, with no backup since: amber.
-    window.backup.clock = lambda: made + timedelta(hours=3)
+    # Three hours later, with no backup since: amber. (After 21:00 that is another
+    # day, and the time of the backup says its day too.)
+    later = made + timedelta(hours=3)
+    window.backup.clock = lambda: later
     run(qtbot, window.backup.refresh())
-    assert window.status.backup.text() == f"Backup {made.astimezone():%H:%M}"
+    day = "" if later.astimezone().date() == made.astimezone().date() else "%d %b "
+    assert window.status.backup.text() == f"Backup {made.astimezone().strftime(day + '%H:%M')}"
     assert stale(window)
     assert "3 h 0 min ago" in window.status.backup.toolTip()
     _screenshot(window, "backup-stale")
