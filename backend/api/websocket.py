@@ -215,15 +215,10 @@ class TransportWSHandler(TransportWSBase[Context, None]):
             self.forget_operation(operation.id)
             raise
 
-    async def _open(
-        self,
-        operation: Operation[Context, None],
-        context: Context,
-        variables: dict[str, Any] | None = None,
-    ) -> Any:
+    async def _open(self, operation: Operation[Context, None], context: Context) -> Any:
         return await self.schema.stream(
             operation.query,
-            variable_values=operation.variables if variables is None else variables,
+            variable_values=operation.variables,
             context_value=context,
             root_value=self.root_value,
             operation_name=operation.operation_name,
