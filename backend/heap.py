@@ -153,13 +153,13 @@ class HeapTrimmer:
 
     async def _run(self) -> None:
         start = rss_bytes()
-        trims = _TRIM is not None and start is not None
+        can_trim = _TRIM is not None and start is not None  # glibc, and /proc to read
         schedule = TrimSchedule(self.growth, floor=start or 0, after=start or 0)
         while True:
             await asyncio.sleep(self.interval)
             collect_young()  # what failed requests left in cycles goes before a trim too
             now = rss_bytes() or 0
-            if not trims or not schedule.due(now):
+            if not can_trim or not schedule.due(now):
                 continue
             await asyncio.to_thread(trim)
             self.trims += 1
