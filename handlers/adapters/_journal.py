@@ -22,6 +22,8 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from handlers.adapters._disk import DiskPace
+
 Record = dict[str, Any]
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class Journal:
         self._index: dict[str, Record] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
+        self._pace = DiskPace()
         # Only read here: the folder is made by the first write, so that a journal made
         # for a database the backend then refuses leaves nothing beside that file.
         for record in self._load():
@@ -62,8 +65,8 @@ class Journal:
                 return found
             record = await produce()
             record[self.key_field] = key
-            # fsync takes milliseconds: keep it off the event loop.
-            await asyncio.to_thread(self._append, record)
+            # Inline while the disk is quick, else off the loop (_disk.py).
+            await self._pace.run(lambda: self._append(record))
             self._index[key] = record
             return record
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import uuid
 from pathlib import Path
 
+from handlers.adapters._disk import DiskPace
 from handlers.adapters._journal import fsync_dir
 
 
@@ -16,11 +16,12 @@ class SandboxPrinter:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._pace = DiskPace()
 
     async def print_ticket(self, order_number: int, text: str, key: str) -> str:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         path = self.folder / f"{order_number}-{digest}.txt"
-        await asyncio.to_thread(_write_once, path, text)
+        await self._pace.run(lambda: _write_once(path, text))
         return str(path)
 
 
