@@ -87,7 +87,9 @@ class Subscription:
         # from memory (from ``seen``, each follower's first change went to the database).
         with services.notifier.following(order_id) as feed:
             floor = feed.floor
-            found, seen = await services.db.read(current)
+            # A few rows by key, read on the loop's thread (as Query.order): a hop to a
+            # reader took several ms at a rush, while a customer's page waited for it.
+            found, seen = services.db.read_now(current)
             if found is None:
                 raise NotFound(
                     f"there is no order with id {order_id!r}; use the id placeOrder returned",

@@ -45,13 +45,16 @@ def backend(db_path: Path, feed_memory: int) -> Iterator[Backend]:
 
 
 class ReadCounter:
-    """Counts the backend's database reads (they still run): who read it how often."""
+    """Counts the backend's database reads (they still run): who read it how often, on
+    a reader's thread (``read``) or on the loop's (``read_now``)."""
 
     def __init__(self, backend: Backend) -> None:
         self.count = 0
         self.readers: list[str] = []  # what each read was (its function's qualified name)
+        self.on_loop: list[str] = []  # the same, of the reads on the loop's thread
         self.first = threading.Event()  # the backend's loop runs on its own thread
         read = backend.db.read
+        read_now = backend.db.read_now
 
         async def counted(reader: Any) -> Any:
             self.count += 1
@@ -59,7 +62,13 @@ class ReadCounter:
             self.first.set()
             return await read(reader)
 
+        def counted_now(reader: Any) -> Any:
+            self.readers.append(reader.__qualname__)
+            self.on_loop.append(reader.__qualname__)
+            return read_now(reader)
+
         backend.db.read = counted  # type: ignore[method-assign]
+        backend.db.read_now = counted_now  # type: ignore[method-assign]
 
 
 async def changes(ws: GraphQLWS, op_id: str, count: int) -> list[dict[str, Any]]:
@@ -306,4 +315,7 @@ async def test_a_follower_reads_its_order_once_and_its_changes_from_memory(
     assert (await ws.next_data("o"))["order"]["status"] == "CANCELLED"
     assert reads.readers  # it read the order's current state ...
     assert {name.rsplit(".", 1)[-1] for name in reads.readers} == {"current"}  # ... only
+    # ... on the loop's thread, as Query.order does: a few rows by key, which a page
+    # waited for behind a hop to a reader's thread at a rush.
+    assert [name.rsplit(".", 1)[-1] for name in reads.on_loop] == ["current"]
     await ws.close()
