@@ -247,10 +247,8 @@ class Database:
         if self._full:
             log.warning("the disk of %s has room again: writes are accepted", self.path)
             self._full = False
-        try:
-            self.on_commit(facts)
-        except Exception:
-            log.exception("a commit listener failed")
+        # The units' callers resume first (an answer, a handler's next step), then
+        # what the commit wakes (every screen's subscriptions): in that order on the loop.
         for (_, fut), (ok, value) in zip(batch, outcomes, strict=True):
             if fut.done():
                 continue
@@ -258,6 +256,10 @@ class Database:
                 fut.set_result(value)
             else:
                 fut.set_exception(value)
+        try:
+            self.on_commit(facts)
+        except Exception:
+            log.exception("a commit listener failed")
 
     async def _finish(self, conn: sqlite3.Connection, *, written: bool) -> None:
         """COMMIT where the disk's pace says (CommitPlace); ROLLBACK if nothing was written."""

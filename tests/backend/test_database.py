@@ -238,6 +238,29 @@ async def test_commit_publishes_facts_only_for_committed_units(
     assert [entry.event for entry in published if isinstance(entry, LogEntry)] == events
 
 
+async def test_a_write_s_caller_resumes_before_what_its_commit_wakes(db_path: Path) -> None:
+    """The answer to a write goes out ahead of the subscriptions its commit wakes: at a
+    rush, placeOrder's answer waited for every screen's execution of the new order
+    (5.3 ms from its commit, p50, against 2.7 ms now), and the customer's page opened
+    that much later."""
+    turns: list[str] = []
+
+    def wake_readers(facts: list[object]) -> None:  # as a feed wakes its readers
+        if facts:
+            asyncio.get_running_loop().call_soon(turns.append, "a reader woken by the commit")
+
+    database = Database(db_path, subscribers=SUBSCRIBERS, on_commit=wake_readers)
+    await database.open()
+    try:
+        await database.write(seed)
+        await database.write(lambda tx: orders.place_order(tx, REQUEST))
+        turns.append("the write's caller")
+        await asyncio.sleep(0)  # the reader's turn comes
+        assert turns[-2:] == ["the write's caller", "a reader woken by the commit"]
+    finally:
+        await database.close()
+
+
 async def test_units_run_on_the_loop_and_a_slow_disk_s_commit_waits_off_it(
     db: Database,
 ) -> None:
