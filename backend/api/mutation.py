@@ -67,7 +67,9 @@ async def _limit_public_orders(info: Info, key: IdempotencyKey | None) -> None:
     limiter = context.services.public_orders
     if limiter is None or context.principal.role in (Role.STAFF, Role.HANDLER):
         return
-    if await context.services.db.read(lambda conn: idempotency.used(conn, PLACE_ORDER, key)):
+    # One row by key, read on the loop's thread: a hop to a reader waits for the GIL
+    # after each statement while the loop is busy, on every public order of a rush.
+    if context.services.db.read_now(lambda conn: idempotency.used(conn, PLACE_ORDER, key)):
         return
     client = getattr(context.request, "client", None)
     wait = limiter.take(client.host if client is not None else "unknown")

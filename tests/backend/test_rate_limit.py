@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,6 +90,26 @@ async def test_a_retry_of_a_placed_order_is_not_counted(
         # The replays took nothing from the window, and it is still full for new orders.
         error = await public.error(PLACE_ORDER, {"input": order_input(), "key": "key-new"})
     assert error["extensions"]["code"] == "LIMIT_EXCEEDED"
+
+
+async def test_the_key_is_looked_up_on_the_loop_s_thread(
+    backend: Backend, public: GraphQLHTTP
+) -> None:
+    """Every public placeOrder looks up whether its key was used: one row by key, read
+    on the loop's thread (as Query.order), not a hop to a reader's thread, which waits
+    for the GIL after each statement while a busy loop holds it."""
+    hops: list[Any] = []
+    read = backend.db.read
+
+    async def counted(reader: Any) -> Any:
+        hops.append(reader)
+        return await read(reader)
+
+    backend.db.read = counted  # type: ignore[method-assign]
+    first = await public.place(key="key-1")
+    again = await public.place(key="key-1")
+    assert again["order"]["id"] == first["order"]["id"]
+    assert hops == []
 
 
 @pytest.fixture
